@@ -1,0 +1,38 @@
+# One entry point: install, run, test, bench, lint.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/warehouse.duckdb
+SCALE ?= county
+
+.PHONY: install run test bench lint demo system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Browser tests and chart export need Debian's chromium and the Noto CJK fonts.
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(DB): | install
+	$(BIN)/wenming demo --out data/demo --scale county
+	$(BIN)/wenming build data/demo --db $(DB)
+
+run: install $(DB)
+	$(BIN)/streamlit run dashboard/app.py --server.headless=true --browser.gatherUsageStats=false
+
+test: install system-deps
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: install
+	$(BIN)/python -m bench.run --scale $(SCALE)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,53 @@
+"""The ``wenming`` command: build, conflicts, demo, report, brief.
+
+Each subcommand lives in its own module exposing ``configure(parser)`` and
+``run(args) -> int``; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module, one-line Chinese help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("pipelines.build_cli", "从台账文件构建数据仓库"),
+    "conflicts": ("pipelines.conflicts_cli", "列出冲突行，或采用新值"),
+    "demo": ("pipelines.demo", "生成演示台账文件"),
+    "report": ("dashboard.report", "输出指定范围的统计报告"),
+    "brief": ("dashboard.briefing", "生成简报素材（文字、数据表、图表、Word 初稿）"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wenming", description="文明实践数据看板命令行工具")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        try:
+            handler = _load(module)
+        except ModuleNotFoundError as exc:  # a command whose module is not installed
+            if exc.name != module:
+                raise
+            continue
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        sub_parser.set_defaults(_module=module)
+        handler.configure(sub_parser)
+    return parser
+
+
+def _load(module: str):
+    return importlib.import_module(module)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(_load(args._module).run(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The warehouse schema: typed tables with the contract's English keys.
+
+Every fact row carries its provenance (``source_file``, ``source_sheet``,
+``source_row``) so any figure can be traced to the ledger rows behind it.
+"""
+
+from __future__ import annotations
+
+PROVENANCE = """
+    source_file VARCHAR NOT NULL,
+    source_sheet VARCHAR,
+    source_row INTEGER NOT NULL"""
+
+DDL: dict[str, str] = {
+    # one row per unit (阵地): 省/市/中心/所/站/点/基地
+    "units": f"""
+CREATE TABLE units (
+    unit_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    parent_id VARCHAR,
+    division_code VARCHAR,
+    serves VARCHAR[],
+    opened_on DATE,
+    is_model BOOLEAN NOT NULL,
+    lng DOUBLE,
+    lat DOUBLE,{PROVENANCE}
+)""",
+    # one row per official division code (区划)
+    "divisions": f"""
+CREATE TABLE divisions (
+    code VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    urban_rural VARCHAR,
+    is_village BOOLEAN NOT NULL,{PROVENANCE}
+)""",
+    # one row per brand project (品牌项目)
+    "brands": f"""
+CREATE TABLE brands (
+    brand_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    category VARCHAR,
+    started_on DATE,{PROVENANCE}
+)""",
+    # one row per citizen order (点单)
+    "orders": f"""
+CREATE TABLE orders (
+    order_id VARCHAR PRIMARY KEY,
+    ordered_at TIMESTAMP NOT NULL,
+    category VARCHAR NOT NULL,
+    content VARCHAR,
+    unit_id VARCHAR NOT NULL,
+    dispatched_at TIMESTAMP,
+    accepted_unit_id VARCHAR,
+    accepted_at TIMESTAMP,
+    completed_at TIMESTAMP,
+    status VARCHAR NOT NULL,{PROVENANCE}
+)""",
+    # one row per activity (活动); start_on is start_at's date, the period key
+    "activities": f"""
+CREATE TABLE activities (
+    activity_id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    brand_id VARCHAR,
+    category VARCHAR NOT NULL,
+    start_at TIMESTAMP NOT NULL,
+    start_on DATE NOT NULL,
+    end_at TIMESTAMP,
+    source VARCHAR NOT NULL,
+    order_id VARCHAR,
+    volunteer_count INTEGER,
+    volunteer_hours DECIMAL(14, 2),
+    target_group VARCHAR,
+    reported_person_times INTEGER,
+    location VARCHAR,{PROVENANCE}
+)""",
+    # one row per sign-in (person_id set) or headcount line (person_id null)
+    "attendance": f"""
+CREATE TABLE attendance (
+    activity_id VARCHAR NOT NULL,
+    person_id VARCHAR,
+    headcount INTEGER NOT NULL,
+    checked_in_at TIMESTAMP,
+    person_group VARCHAR,
+    role VARCHAR NOT NULL,{PROVENANCE}
+)""",
+    # one row per rating (评单)
+    "ratings": f"""
+CREATE TABLE ratings (
+    activity_id VARCHAR NOT NULL,
+    rater_id VARCHAR,
+    score TINYINT NOT NULL,
+    comment VARCHAR,
+    rated_at TIMESTAMP,{PROVENANCE}
+)""",
+    # one row per (year, unit, metric) target; 满意率 stored as a fraction 0–1
+    "targets": f"""
+CREATE TABLE targets (
+    year INTEGER NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value DOUBLE NOT NULL,{PROVENANCE}
+)""",
+    # one row per (unit, ancestor-or-self): "a unit and everything below it" is one join
+    "unit_tree": """
+CREATE TABLE unit_tree (
+    unit_id VARCHAR NOT NULL,
+    ancestor_id VARCHAR NOT NULL,
+    depth INTEGER NOT NULL
+)""",
+    # one row per rejected input row (including conflicts)
+    "rejects": """
+CREATE TABLE rejects (
+    file VARCHAR NOT NULL,
+    sheet VARCHAR,
+    "row" INTEGER NOT NULL,
+    table_name VARCHAR NOT NULL,
+    reason_code VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR NOT NULL,
+    row_key VARCHAR,
+    content_hash VARCHAR,
+    kept_file VARCHAR,
+    kept_sheet VARCHAR,
+    kept_row INTEGER
+)""",
+    # one row per input file (or sheet) of the build
+    "source_files": """
+CREATE TABLE source_files (
+    file VARCHAR NOT NULL,
+    sheet VARCHAR,
+    status VARCHAR NOT NULL,
+    table_name VARCHAR,
+    "rows" INTEGER NOT NULL,
+    sha256 VARCHAR,
+    modified_at TIMESTAMP
+)""",
+    # one row: the build's manifest as JSON, and its stamps
+    "manifest": """
+CREATE TABLE manifest (
+    as_of TIMESTAMP NOT NULL,
+    built_at TIMESTAMP NOT NULL,
+    build_id VARCHAR NOT NULL,
+    manifest_json VARCHAR NOT NULL
+)""",
+}

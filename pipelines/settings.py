@@ -1,0 +1,84 @@
+"""One place for paths, table names and tunable settings.
+
+Everything a user may change lives in an optional TOML file (``WENMING_CONFIG``
+or ``wenming.toml`` in the working directory); everything else is a constant here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = DATA_DIR / "warehouse.duckdb"
+LEDGER_DIR = DATA_DIR / "ledgers"
+TEMPLATE_PATH = DATA_DIR / "templates" / "导入模板.xlsx"
+
+# Tables in the order they are validated: later tables reference earlier ones.
+TABLES = (
+    "units",
+    "divisions",
+    "brands",
+    "orders",
+    "activities",
+    "attendance",
+    "ratings",
+    "targets",
+)
+
+LEDGER_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm")
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The warehouse path: ``--db``, else ``WENMING_DB``, else ``data/warehouse.duckdb``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("WENMING_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def salt_path(db: Path) -> Path:
+    """The salt for PII hashes is kept beside the warehouse it protects."""
+    return db.with_name(db.stem + ".salt")
+
+
+def decisions_path(db: Path) -> Path:
+    """Conflict decisions made by a person, applied by every later build."""
+    return db.with_name(db.stem + ".decisions.json")
+
+
+@dataclass(frozen=True)
+class Config:
+    """User-tunable settings (see README → 配置)."""
+
+    category_aliases: dict[str, list[str]] = field(default_factory=dict)
+    salt: str | None = None
+    effective_k: int = 1
+    low_score_threshold: float = 3.5
+    idle_days: int = 60
+    tile_url: str | None = None
+
+
+@lru_cache(maxsize=4)
+def _load_config(path: str | None) -> Config:
+    if not path or not Path(path).is_file():
+        return Config()
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return Config(
+        category_aliases={k: list(v) for k, v in raw.get("categories", {}).items()},
+        salt=raw.get("salt"),
+        effective_k=int(raw.get("effective_k", 1)),
+        low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
+        idle_days=int(raw.get("idle_days", 60)),
+        tile_url=raw.get("tile_url"),
+    )
+
+
+def config() -> Config:
+    """The configuration in force: ``WENMING_CONFIG`` or ``./wenming.toml``."""
+    path = os.environ.get("WENMING_CONFIG") or str(Path.cwd() / "wenming.toml")
+    return _load_config(path)
