@@ -1,0 +1,97 @@
+"""``wenming build SOURCE... --db PATH [--as-of DATETIME] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from pipelines.build import BuildError, build
+from pipelines.contract import TABLE_SPECS
+from pipelines.settings import db_path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="台账文件或目录（其下所有 .csv/.xlsx/.xls）"
+    )
+    parser.add_argument(
+        "--db", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WENMING_DB）"
+    )
+    parser.add_argument(
+        "--as-of", dest="as_of", help="本次构建的“当前时间”，如 2025-12-31T23:59:59（默认：现在）"
+    )
+    parser.add_argument("--json", action="store_true", help="在标准输出打印 JSON 清单（仅此内容）")
+
+
+def parse_as_of(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
+    return value.replace(tzinfo=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        as_of = parse_as_of(args.as_of)
+    except ValueError:
+        print(
+            f"错误：--as-of 的值“{args.as_of}”不是日期时间，应写作 2025-12-31T23:59:59",
+            file=sys.stderr,
+        )
+        return 2
+    progress = (
+        (lambda msg: print(f"\r\033[K{msg}", end="", file=sys.stderr, flush=True))
+        if sys.stderr.isatty()
+        else None
+    )
+    try:
+        manifest = build(args.sources, db_path(args.db), as_of=as_of, progress=progress)
+    except BuildError as exc:
+        if progress:
+            print(file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法写入数据仓库：{exc}", file=sys.stderr)
+        return 1
+    if progress:
+        print(file=sys.stderr)
+    if args.json:
+        json.dump(manifest, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(summary(manifest, db_path(args.db)))
+    return 0
+
+
+def summary(manifest: dict, db) -> str:
+    """The short Chinese summary printed after a build."""
+    lines = [f"数据仓库已更新：{db}（数据截至 {manifest['as_of']}）"]
+    for table, t in manifest["tables"].items():
+        if t["rows"]:
+            lines.append(
+                f"  {TABLE_SPECS[table].zh}：读入 {t['rows']} 行，入库 {t['loaded']}，重复 {t['duplicates']}，退回 {t['rejected']}"
+            )
+    status_zh = {
+        "duplicate_file": "重复文件，已跳过",
+        "unrecognised": "无法识别表格类型",
+        "unreadable": "无法读取",
+    }
+    for f in manifest["files"]:
+        if f["status"] in status_zh:
+            extra = (
+                f"（表头：{'、'.join(f.get('headers') or [])}）"
+                if f["status"] == "unrecognised"
+                else ""
+            )
+            lines.append(f"  ! {f['file']}：{status_zh[f['status']]}{extra}")
+    if manifest["rejects"]:
+        lines.append(
+            f"共退回 {len(manifest['rejects'])} 行，原因见“数据导入与质量”页或 --json 输出。"
+        )
+    return "\n".join(lines)

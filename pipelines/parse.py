@@ -1,0 +1,140 @@
+"""Cell parsers as Polars expressions: text in, typed value out (null when unparseable).
+
+Pure functions over expressions, vectorised so a province's tens of millions of
+rows parse without a Python loop.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.contract import SCORE_WORDS
+
+SPACES = " \t\r\n\u3000\u00a0"
+# Excel serial day numbers accepted as dates: 1954-10-04 .. 2119-01-23
+SERIAL_MIN, SERIAL_MAX = 20000, 80000
+
+
+def clean(expr: pl.Expr, normalise: bool = True) -> pl.Expr:
+    """Trimmed text (full-width spaces too), NFKC when ``normalise``; empty -> null."""
+    e = expr.str.strip_chars(SPACES)
+    if normalise:
+        e = e.str.normalize("NFKC").str.strip_chars(SPACES)
+    return pl.when(e == "").then(None).otherwise(e)
+
+
+def _pad(e: pl.Expr, width: int, default: str) -> pl.Expr:
+    return e.fill_null(default).str.zfill(width)
+
+
+def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(timestamp, has_time) from any listed date form, with an optional time.
+
+    Forms: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, Excel serials,
+    each with an optional 14:30, 14:30:00 or 14时30分.
+    """
+    s = (
+        expr.str.replace_all("年|月", "-")
+        .str.replace_all("日", " ")
+        .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", "$1-$2-$3")
+        .str.replace_all("时|点", ":")
+        .str.replace_all("分", ":")
+        .str.replace_all("秒", "")
+        .str.replace_all("T", " ")
+        .str.replace_all(":+\\s*$", "")
+        .str.replace_all("\\s+", " ")
+        .str.strip_chars(" ")
+    )
+    # fractional-second cells from spreadsheets: keep whole seconds
+    dashed = s.str.extract_groups(
+        r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2})(?:\.\d+)?)?)?$"
+    )
+    compact = s.str.extract_groups(
+        r"^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
+    )
+
+    def build(g: pl.Expr) -> pl.Expr:
+        text = pl.format(
+            "{}-{}-{} {}:{}:{}",
+            g.struct.field("y"),
+            _pad(g.struct.field("m"), 2, "01"),
+            _pad(g.struct.field("d"), 2, "01"),
+            _pad(g.struct.field("H"), 2, "00"),
+            _pad(g.struct.field("M"), 2, "00"),
+            _pad(g.struct.field("S"), 2, "00"),
+        )
+        return text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+
+    serial_text = s.str.extract(r"^(\d{5}(?:\.\d+)?)$", 1)
+    serial = serial_text.cast(pl.Float64, strict=False)
+    serial_ok = serial.is_between(SERIAL_MIN, SERIAL_MAX)
+    serial_ts = pl.datetime(1899, 12, 30) + pl.duration(
+        milliseconds=(serial * 86_400_000).round(0).cast(pl.Int64)
+    )
+    serial_ts = serial_ts.dt.round("1s")
+    ts = (
+        pl.when(dashed.struct.field("y").is_not_null())
+        .then(build(dashed))
+        .when(compact.struct.field("y").is_not_null())
+        .then(build(compact))
+        .when(serial_ok)
+        .then(serial_ts.cast(pl.Datetime("us")))
+        .otherwise(None)
+    )
+    has_time = (
+        pl.when(dashed.struct.field("y").is_not_null())
+        .then(dashed.struct.field("H").is_not_null())
+        .when(compact.struct.field("y").is_not_null())
+        .then(compact.struct.field("H").is_not_null())
+        .when(serial_ok)
+        .then((serial % 1) != 0)
+        .otherwise(False)
+    )
+    return ts, has_time
+
+
+def parse_number(expr: pl.Expr) -> pl.Expr:
+    """A decimal number (thousands separators allowed) as Float64; null when not a number."""
+    s = expr.str.replace_all(",", "")
+    ok = s.str.contains(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+    return pl.when(ok).then(s.cast(pl.Float64, strict=False)).otherwise(None)
+
+
+def parse_decimal_text(expr: pl.Expr) -> pl.Expr:
+    """The canonical decimal text of a number (DuckDB casts it exactly to DECIMAL)."""
+    s = expr.str.replace_all(",", "").str.strip_prefix("+")
+    ok = s.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")
+    return pl.when(ok).then(s).otherwise(None)
+
+
+def is_integer(number: pl.Expr) -> pl.Expr:
+    return (number % 1) == 0
+
+
+def parse_score(expr: pl.Expr) -> pl.Expr:
+    """A 1–5 score from 4, 4.0, 4分, ★★★★☆ or 满意; 0/6/… kept as is for the range rule."""
+    stars = expr.str.contains(r"^[★☆]{1,5}$")
+    n_stars = expr.str.count_matches("★")
+    numeric = expr.str.extract(r"^(\d+(?:\.0+)?)\s*(?:分|星)?$", 1).cast(pl.Float64, strict=False)
+    words = expr.replace_strict(SCORE_WORDS, default=None, return_dtype=pl.Int64)
+    return (
+        pl.when(stars & (n_stars > 0))
+        .then(n_stars.cast(pl.Int64))
+        .when(numeric.is_not_null())
+        .then(numeric.cast(pl.Int64))
+        .otherwise(words)
+    )
+
+
+def parse_enum(expr: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
+    return expr.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def split_codes(expr: pl.Expr) -> pl.Expr:
+    """A list of codes from text separated by ; ； 、 , ，(NFKC has made them ASCII)."""
+    return (
+        expr.str.replace_all("[;、,]", ";")
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars(SPACES))
+        .list.filter(pl.element() != "")
+    )

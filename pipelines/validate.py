@@ -1,0 +1,563 @@
+"""Normalise and validate one table's input rows, row by row, vectorised.
+
+``prepare(table, frame, refs, ctx)`` returns the frame with typed columns
+(``t_<key>``), the cleaned text (``<key>``) and the first failing rule as
+``_code``/``_reason`` (null when the row is valid). One input row in, one out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipelines.contract import (
+    BOOL_WORDS,
+    LEVELS_WITHOUT_PARENT,
+    ORDER_STATUSES,
+    PARENT_LEVELS,
+    ROLES,
+    SOURCES,
+    TABLE_SPECS,
+    TARGET_METRICS,
+    category_map,
+    level_map,
+)
+from pipelines.parse import (
+    clean,
+    is_integer,
+    parse_datetime,
+    parse_decimal_text,
+    parse_enum,
+    parse_number,
+    parse_score,
+    split_codes,
+)
+from pipelines.reasons import REASONS
+
+FREE_TEXT = {"name", "title", "comment", "content", "location", "target_group", "group"}
+CODE_COLUMNS = {"division_code", "code"}
+
+
+@dataclass
+class Context:
+    """What validation needs beyond the row: the build's now and loaded keys of earlier tables."""
+
+    as_of: dt.datetime
+    unit_levels: pl.DataFrame | None = None  # unit_id, level of loaded units
+    brand_ids: pl.Series | None = None
+    order_ids: pl.Series | None = None
+    activities: pl.DataFrame | None = None  # activity_id, start_at, start_has_time
+    extra: dict = field(default_factory=dict)
+
+
+def _enum_mapping(table: str, key: str) -> dict[str, str] | None:
+    if key == "category":
+        return category_map()
+    if key == "level":
+        return level_map()
+    if key == "source":
+        return SOURCES
+    if key == "status":
+        return {s: s for s in ORDER_STATUSES}
+    if key == "role":
+        return ROLES
+    if key == "metric":
+        return {m: m for m in TARGET_METRICS}
+    return None
+
+
+def _allowed(table: str, key: str) -> str:
+    if key == "category":
+        from pipelines.contract import CATEGORIES
+
+        return "、".join(CATEGORIES)
+    if key == "level":
+        from pipelines.contract import LEVELS
+
+        return "、".join(LEVELS)
+    if key == "source":
+        return "群众点单、自主开展"
+    if key == "status":
+        return "、".join(ORDER_STATUSES)
+    if key == "role":
+        return "群众、志愿者"
+    if key == "metric":
+        return "、".join(TARGET_METRICS)
+    return ""
+
+
+def _fmt(code: str, *args: pl.Expr | str) -> pl.Expr:
+    exprs = [a if isinstance(a, pl.Expr) else pl.lit(a) for a in args]
+    return pl.format(REASONS[code], *[e.cast(pl.String).fill_null("") for e in exprs])
+
+
+Check = tuple[str, pl.Expr, pl.Expr]  # (code, failing condition, reason)
+
+
+def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
+    """Cleaned text, typed values, and the field-level checks of every column."""
+    spec = TABLE_SPECS[table]
+    for col in spec.columns:
+        if col.key not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.key))
+    frame = frame.with_columns(
+        [clean(pl.col(c.key), normalise=c.key not in FREE_TEXT).alias(c.key) for c in spec.columns]
+    )
+    typed: list[pl.Expr] = []
+    checks: list[Check] = []
+    for col in spec.columns:
+        raw = pl.col(col.key)
+        t = f"t_{col.key}"
+        if col.required:
+            checks.append(("missing_required", raw.is_null(), _fmt("missing_required", col.zh)))
+        if col.kind in ("date", "datetime"):
+            ts, has_time = parse_datetime(raw)
+            typed.append((ts.dt.date() if col.kind == "date" else ts).alias(t))
+            typed.append(has_time.alias(f"{t}_has_time"))
+            checks.append(
+                ("bad_date", raw.is_not_null() & ts.is_null(), _fmt("bad_date", col.zh, raw))
+            )
+        elif col.kind == "int":
+            n = parse_number(raw)
+            typed.append(pl.when(is_integer(n)).then(n).otherwise(None).cast(pl.Int64).alias(t))
+            checks.append(
+                (
+                    "bad_integer",
+                    raw.is_not_null() & (n.is_null() | ~is_integer(n).fill_null(False)),
+                    _fmt("bad_integer", col.zh, raw),
+                )
+            )
+            if table != "targets":
+                checks.append(
+                    (
+                        "negative_number",
+                        (n < 0).fill_null(False),
+                        _fmt("negative_number", col.zh, raw),
+                    )
+                )
+        elif col.kind == "decimal":
+            n = parse_number(raw.str.replace("%$", ""))
+            typed.append(n.alias(t))
+            typed.append(parse_decimal_text(raw).alias(f"{t}_text"))
+            checks.append(
+                ("bad_number", raw.is_not_null() & n.is_null(), _fmt("bad_number", col.zh, raw))
+            )
+            if col.key in ("volunteer_hours",):
+                checks.append(
+                    (
+                        "negative_number",
+                        (n < 0).fill_null(False),
+                        _fmt("negative_number", col.zh, raw),
+                    )
+                )
+        elif col.kind == "enum":
+            mapping = _enum_mapping(table, col.key)
+            v = parse_enum(raw, mapping)
+            typed.append(v.alias(t))
+            code = "unknown_category" if col.key == "category" else "bad_enum"
+            reason = (
+                _fmt(code, raw, _allowed(table, col.key))
+                if code == "unknown_category"
+                else _fmt(code, col.zh, raw, _allowed(table, col.key))
+            )
+            checks.append((code, raw.is_not_null() & v.is_null(), reason))
+        elif col.kind == "score":
+            v = parse_score(raw)
+            typed.append(v.alias(t))
+            checks.append(("bad_score", raw.is_not_null() & v.is_null(), _fmt("bad_score", raw)))
+            checks.append(
+                (
+                    "score_out_of_range",
+                    ~v.is_between(1, 5).fill_null(True),
+                    _fmt("score_out_of_range", raw),
+                )
+            )
+        elif col.kind == "bool":
+            v = raw.str.to_lowercase().replace_strict(
+                BOOL_WORDS, default=None, return_dtype=pl.Boolean
+            )
+            typed.append(v.alias(t))
+            checks.append(
+                ("bad_bool", raw.is_not_null() & v.is_null(), _fmt("bad_bool", col.zh, raw))
+            )
+        elif col.kind == "codes":
+            typed.append(split_codes(raw).alias(t))
+        else:
+            typed.append(raw.alias(t))
+            if col.key in CODE_COLUMNS:
+                checks.append(
+                    (
+                        "bad_division_code",
+                        raw.is_not_null() & ~raw.str.contains(r"^\d{12}$").fill_null(True),
+                        _fmt("bad_division_code", col.zh, raw),
+                    )
+                )
+    return frame.with_columns(typed), checks
+
+
+def _first_failure(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
+    if not checks:
+        return frame.with_columns(
+            pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")
+        )
+    code = pl.when(checks[0][1]).then(pl.lit(checks[0][0]))
+    reason = pl.when(checks[0][1]).then(checks[0][2])
+    for c, cond, r in checks[1:]:
+        code = code.when(cond).then(pl.lit(c))
+        reason = reason.when(cond).then(r)
+    return frame.with_columns(
+        code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
+    )
+
+
+def _unit_exists(ctx: Context, column: str, label: str) -> Check:
+    ids = (
+        ctx.unit_levels.get_column("unit_id")
+        if ctx.unit_levels is not None
+        else pl.Series([], dtype=pl.String)
+    )
+    raw = pl.col(f"t_{column}")
+    return (
+        "unknown_unit",
+        raw.is_not_null() & ~raw.is_in(ids.implode()),
+        _fmt("unknown_unit", label, raw),
+    )
+
+
+def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Typed columns plus ``_code``/``_reason`` of the first failing rule (null: valid)."""
+    frame, checks = _typed(table, frame)
+    extra = _TABLE_CHECKS[table](frame, ctx)
+    if isinstance(extra, tuple):
+        frame, extra = extra
+    return _first_failure(frame, checks + extra)
+
+
+# ---------------------------------------------------------------- table rules
+
+
+def _units(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+    level = pl.col("t_level")
+    lng, lat = pl.col("t_lng"), pl.col("t_lat")
+    one_missing = lng.is_null() != lat.is_null()
+    outside = ~lng.is_between(73.5, 135.1).fill_null(True) | ~lat.is_between(3.8, 53.6).fill_null(
+        True
+    )
+    bad_serves = (
+        pl.col("t_serves")
+        .list.eval(~pl.element().str.contains(r"^\d{12}$"))
+        .list.any()
+        .fill_null(False)
+    )
+    first_bad = (
+        pl.col("t_serves")
+        .list.eval(pl.element().filter(~pl.element().str.contains(r"^\d{12}$")))
+        .list.first()
+    )
+    return [
+        ("bad_serves", bad_serves, _fmt("bad_serves", first_bad)),
+        (
+            "serves_not_station",
+            pl.col("serves").is_not_null() & (level != "站").fill_null(False),
+            _fmt("serves_not_station", level),
+        ),
+        (
+            "bad_coordinates",
+            one_missing | outside,
+            _fmt("bad_coordinates", pl.col("lng"), pl.col("lat")),
+        ),
+        (
+            "missing_parent",
+            pl.col("t_parent_id").is_null()
+            & level.is_not_null()
+            & ~level.is_in(list(LEVELS_WITHOUT_PARENT)),
+            _fmt("missing_parent", level),
+        ),
+    ]
+
+
+def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
+    """Reject units whose parent is not a loaded unit of an allowed level, to a fixpoint.
+
+    ``units`` is prepared (typed, with ``_code``); the first valid row per unit_id
+    stands for that unit, as it is the one that will be kept.
+    """
+    allowed = pl.DataFrame(
+        [(child, parent) for child, parents in PARENT_LEVELS.items() for parent in parents],
+        schema={"t_level": pl.String, "_parent_level": pl.String},
+        orient="row",
+    )
+    while True:
+        valid = (
+            units.filter(pl.col("_code").is_null())
+            .sort("_order")
+            .unique("t_unit_id", keep="first", maintain_order=True)
+        )
+        parents = valid.select(
+            pl.col("t_unit_id").alias("t_parent_id"), pl.col("t_level").alias("_parent_level")
+        )
+        checked = units.join(parents, on="t_parent_id", how="left", maintain_order="left").join(
+            allowed.with_columns(pl.lit(True).alias("_level_ok")),
+            on=["t_level", "_parent_level"],
+            how="left",
+            maintain_order="left",
+        )
+        has_parent = pl.col("t_parent_id").is_not_null()
+        unknown = has_parent & pl.col("_parent_level").is_null()
+        wrong_level = (
+            has_parent & pl.col("_parent_level").is_not_null() & pl.col("_level_ok").is_null()
+        )
+        allowed_text = pl.col("t_level").replace_strict(
+            {k: "、".join(v) if v else "（无上级）" for k, v in PARENT_LEVELS.items()}, default=""
+        )
+        newly = pl.col("_code").is_null() & (unknown | wrong_level)
+        checked = checked.with_columns(
+            pl.when(newly & unknown)
+            .then(pl.lit("unknown_parent"))
+            .when(newly)
+            .then(pl.lit("bad_parent_level"))
+            .otherwise(pl.col("_code"))
+            .alias("_code"),
+            pl.when(newly & unknown)
+            .then(_fmt("unknown_parent", pl.col("t_parent_id")))
+            .when(newly)
+            .then(
+                _fmt("bad_parent_level", pl.col("t_level"), pl.col("_parent_level"), allowed_text)
+            )
+            .otherwise(pl.col("_reason"))
+            .alias("_reason"),
+        )
+        changed = checked.filter(newly).height
+        units = checked.drop("_parent_level", "_level_ok")
+        if changed == 0:
+            return units
+
+
+def _divisions(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+    ur = pl.col("t_urban_rural")
+    return [
+        (
+            "bad_enum",
+            ur.is_not_null() & ~ur.str.contains(r"^\d{3}$"),
+            _fmt("bad_enum", "城乡分类代码", ur, "3位数字，如 111、121、210、220"),
+        )
+    ]
+
+
+def _brands(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+    return [_unit_exists(ctx, "unit_id", "所属阵地编码")]
+
+
+def _orders(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+    times = [
+        pl.col(f"t_{k}") for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
+    ]
+    out_of_order = pl.lit(False)
+    for i, earlier in enumerate(times):
+        for later in times[i + 1 :]:
+            out_of_order = out_of_order | (earlier > later).fill_null(False)
+    accepted = pl.col("t_accepted_unit_id")
+    ids = (
+        ctx.unit_levels.get_column("unit_id")
+        if ctx.unit_levels is not None
+        else pl.Series([], dtype=pl.String)
+    )
+    return [
+        (
+            "times_out_of_order",
+            out_of_order,
+            _fmt(
+                "times_out_of_order",
+                *[
+                    pl.col(k)
+                    for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
+                ],
+            ),
+        ),
+        _unit_exists(ctx, "unit_id", "点单阵地编码"),
+        (
+            "unknown_unit",
+            accepted.is_not_null() & ~accepted.is_in(ids.implode()),
+            _fmt("unknown_unit", "接单阵地编码", accepted),
+        ),
+    ]
+
+
+def _activities(frame: pl.DataFrame, ctx: Context):
+    start, end = pl.col("t_start_at"), pl.col("t_end_at")
+    as_of = pl.lit(ctx.as_of, dtype=pl.Datetime("us"))
+    # a date-only start compares by date: a 2025-03-05 activity is not after a 2025-03-05 10:00 as-of
+    after = (
+        pl.when(pl.col("t_start_at_has_time"))
+        .then(start > as_of)
+        .otherwise(start.dt.date() > as_of.dt.date())
+    )
+    order_id, source = pl.col("t_order_id"), pl.col("t_source")
+    brands = ctx.brand_ids if ctx.brand_ids is not None else pl.Series([], dtype=pl.String)
+    orders = ctx.order_ids if ctx.order_ids is not None else pl.Series([], dtype=pl.String)
+    frame = frame.with_columns(
+        pl.when(source.is_null() & order_id.is_not_null())
+        .then(pl.lit("群众点单"))
+        .otherwise(source.fill_null("自主开展"))
+        .alias("t_source")
+    )
+    comparable = pl.col("t_start_at_has_time") & pl.col("t_end_at_has_time")
+    checks = [
+        (
+            "start_after_as_of",
+            after.fill_null(False),
+            _fmt("start_after_as_of", pl.col("start_at"), ctx.as_of.strftime("%Y-%m-%d %H:%M")),
+        ),
+        (
+            "end_before_start",
+            pl.when(comparable)
+            .then(end < start)
+            .otherwise(end.dt.date() < start.dt.date())
+            .fill_null(False),
+            _fmt("end_before_start", pl.col("end_at"), pl.col("start_at")),
+        ),
+        (
+            "end_too_late",
+            ((end - start) > pl.duration(hours=24)).fill_null(False),
+            _fmt("end_too_late", pl.col("end_at"), pl.col("start_at")),
+        ),
+        (
+            "order_source_mismatch",
+            order_id.is_not_null() & (pl.col("t_source") != "群众点单"),
+            _fmt("order_source_mismatch", order_id, pl.col("t_source")),
+        ),
+        _unit_exists(ctx, "unit_id", "阵地编码"),
+        (
+            "unknown_brand",
+            pl.col("t_brand_id").is_not_null() & ~pl.col("t_brand_id").is_in(brands.implode()),
+            _fmt("unknown_brand", pl.col("t_brand_id")),
+        ),
+        (
+            "unknown_order",
+            order_id.is_not_null() & ~order_id.is_in(orders.implode()),
+            _fmt("unknown_order", order_id),
+        ),
+    ]
+    return frame, checks
+
+
+def _activity_exists(ctx: Context) -> Check:
+    ids = (
+        ctx.activities.get_column("activity_id")
+        if ctx.activities is not None
+        else pl.Series([], dtype=pl.String)
+    )
+    a = pl.col("t_activity_id")
+    return (
+        "unknown_activity",
+        a.is_not_null() & ~a.is_in(ids.implode()),
+        _fmt("unknown_activity", a),
+    )
+
+
+def _attendance(frame: pl.DataFrame, ctx: Context):
+    person, headcount = pl.col("t_person_id"), pl.col("t_headcount")
+    vol = pl.col("_vol") if "_vol" in frame.columns else pl.lit(False)
+    frame = frame.with_columns(
+        pl.col("t_role")
+        .fill_null(pl.when(vol).then(pl.lit("志愿者")).otherwise(pl.lit("群众")))
+        .alias("t_role"),
+        headcount.fill_null(pl.when(pl.col("headcount").is_null()).then(1)).alias("t_headcount"),
+    )
+    headcount = pl.col("t_headcount")
+    return frame, [
+        (
+            "bad_headcount",
+            (headcount < 1).fill_null(False),
+            _fmt("bad_headcount", pl.col("headcount")),
+        ),
+        (
+            "headcount_with_person",
+            person.is_not_null() & (headcount != 1).fill_null(False),
+            _fmt("headcount_with_person", pl.col("headcount")),
+        ),
+        (
+            "person_id_is_name",
+            person.str.contains(r"^[\p{Han}·]{2,5}$").fill_null(False),
+            _fmt("person_id_is_name", person),
+        ),
+        _activity_exists(ctx),
+    ]
+
+
+def _ratings(frame: pl.DataFrame, ctx: Context):
+    acts = (
+        ctx.activities
+        if ctx.activities is not None
+        else pl.DataFrame(
+            schema={
+                "activity_id": pl.String,
+                "start_at": pl.Datetime("us"),
+                "start_has_time": pl.Boolean,
+            }
+        )
+    )
+    frame = frame.join(
+        acts.select(
+            pl.col("activity_id").alias("t_activity_id"),
+            pl.col("start_at").alias("_act_start"),
+            pl.col("start_has_time").alias("_act_has_time"),
+        ),
+        on="t_activity_id",
+        how="left",
+        maintain_order="left",
+    )
+    rated, start = pl.col("t_rated_at"), pl.col("_act_start")
+    both_timed = pl.col("t_rated_at_has_time") & pl.col("_act_has_time")
+    before = (
+        pl.when(both_timed)
+        .then(rated < start)
+        .otherwise(rated.dt.date() < start.dt.date())
+        .fill_null(False)
+    )
+    return frame, [
+        _activity_exists(ctx),
+        (
+            "rated_before_start",
+            before,
+            _fmt("rated_before_start", pl.col("rated_at"), start.dt.strftime("%Y-%m-%d %H:%M")),
+        ),
+    ]
+
+
+def _targets(frame: pl.DataFrame, ctx: Context):
+    value, metric = pl.col("t_value"), pl.col("t_metric")
+    percent = pl.col("value").str.ends_with("%").fill_null(False)
+    fraction = (
+        pl.when(metric != "满意率")
+        .then(value)
+        .when(percent | (value > 1))
+        .then(value / 100)
+        .otherwise(value)
+    )
+    frame = frame.with_columns(fraction.alias("t_value"))
+    value = pl.col("t_value")
+    bad = (value <= 0) | ((metric == "满意率") & (value > 1)) | (percent & (metric != "满意率"))
+    return frame, [
+        (
+            "bad_year",
+            ~pl.col("t_year").is_between(2000, 2100).fill_null(True),
+            _fmt("bad_year", pl.col("year")),
+        ),
+        ("bad_target_value", bad.fill_null(False), _fmt("bad_target_value", pl.col("value"))),
+        _unit_exists(ctx, "unit_id", "阵地编码"),
+    ]
+
+
+_TABLE_CHECKS = {
+    "units": _units,
+    "divisions": _divisions,
+    "brands": _brands,
+    "orders": _orders,
+    "activities": _activities,
+    "attendance": _attendance,
+    "ratings": _ratings,
+    "targets": _targets,
+}
