@@ -402,7 +402,7 @@ def _write_warehouse(
                 r = results[table]
                 if r.loaded.height == 0:
                     continue
-                stage = _stage(table, r.loaded)  # noqa: F841 (read by DuckDB by name)
+                con.register("stage", _stage(table, r.loaded))
                 select = "*"
                 if table in _DERIVED:
                     name, expr = _DERIVED[table].split(" := ")
@@ -412,6 +412,7 @@ def _write_warehouse(
                         else f"*, {expr} AS {name}"
                     )
                 con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM stage")
+                con.unregister("stage")
             con.execute(
                 """INSERT INTO unit_tree
                 WITH RECURSIVE t(unit_id, ancestor_id, depth) AS (
@@ -424,7 +425,7 @@ def _write_warehouse(
             )
             all_rejects = [r.rejects.drop("_order") for r in results.values() if r.rejects.height]
             if all_rejects:
-                reject_frame = pl.concat(all_rejects, how="vertical_relaxed")  # noqa: F841
+                con.register("reject_frame", pl.concat(all_rejects, how="vertical_relaxed"))
                 con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
             sources = pl.DataFrame(
                 source_rows,
@@ -437,7 +438,8 @@ def _write_warehouse(
                     "sha256": pl.String,
                     "modified_at": pl.Datetime("us"),
                 },
-            )  # noqa: F841
+            )
+            con.register("sources", sources)
             con.execute("INSERT INTO source_files BY NAME SELECT * FROM sources")
             con.execute(
                 "INSERT INTO manifest VALUES (?, ?, ?, ?)",
