@@ -370,6 +370,7 @@ _STAGE: dict[str, dict[str, str]] = {
 _DERIVED: dict[str, str] = {
     "activities": "start_on := CAST(start_at AS DATE)",
     "units": "is_model := coalesce(is_model, false)",
+    "divisions": "is_village := NOT ends_with(code, '000')",
     "orders": (
         "status := coalesce(status, CASE WHEN completed_at IS NOT NULL THEN '已完成' "
         "WHEN accepted_at IS NOT NULL THEN '已接单' WHEN dispatched_at IS NOT NULL THEN '已派单' ELSE '待派单' END)"

@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"错误：无法写入数据仓库：{exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the old warehouse stays in place; say so in one line
+        print(f"错误：构建失败，原数据仓库保持不变：{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     if progress:
         print(file=sys.stderr)
     if args.json:
