@@ -20,19 +20,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
+    """All subcommands listed; only the one asked for imports its module."""
     parser = argparse.ArgumentParser(prog="wenming", description="文明实践数据看板命令行工具")
     sub = parser.add_subparsers(dest="command", required=True)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():
-        try:
-            handler = _load(module)
-        except ModuleNotFoundError as exc:  # a command whose module is not installed
-            if exc.name != module:
-                raise
-            continue
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         sub_parser.set_defaults(_module=module)
-        handler.configure(sub_parser)
+        if name == chosen:
+            _load(module).configure(sub_parser)
     return parser
 
 
@@ -41,7 +38,8 @@ def _load(module: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     try:
         return int(_load(args._module).run(args) or 0)
     except KeyboardInterrupt:

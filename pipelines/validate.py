@@ -96,105 +96,112 @@ def _fmt(code: str, *args: pl.Expr | str) -> pl.Expr:
 Check = tuple[str, pl.Expr, pl.Expr]  # (code, failing condition, reason)
 
 
+def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
+    """Derived columns of one column (functions of its cleaned text) and its checks.
+
+    Derived columns are computed once per distinct value (see ``_typed``); checks
+    refer to them by name, so nothing is parsed twice.
+    """
+    raw = pl.col(col.key)
+    t = f"t_{col.key}"
+    bad = f"_bad_{col.key}"
+    derived: dict[str, pl.Expr] = {}
+    checks: list[Check] = []
+    if col.required:
+        checks.append(("missing_required", raw.is_null(), _fmt("missing_required", col.zh)))
+    if col.kind in ("date", "datetime"):
+        ts, has_time = parse_datetime(raw)
+        derived[t] = ts.dt.date() if col.kind == "date" else ts
+        derived[f"{t}_has_time"] = has_time
+        derived[bad] = raw.is_not_null() & ts.is_null()
+        checks.append(("bad_date", pl.col(bad), _fmt("bad_date", col.zh, raw)))
+    elif col.kind == "int":
+        n = parse_number(raw)
+        derived[t] = pl.when(is_integer(n)).then(n).otherwise(None).cast(pl.Int64)
+        derived[bad] = raw.is_not_null() & (n.is_null() | ~is_integer(n).fill_null(False))
+        derived[f"{bad}_neg"] = (n < 0).fill_null(False)
+        checks.append(("bad_integer", pl.col(bad), _fmt("bad_integer", col.zh, raw)))
+        if table != "targets":
+            checks.append(
+                ("negative_number", pl.col(f"{bad}_neg"), _fmt("negative_number", col.zh, raw))
+            )
+    elif col.kind == "decimal":
+        n = parse_number(raw.str.replace("%$", ""))
+        derived[t] = n
+        derived[f"{t}_text"] = parse_decimal_text(raw)
+        derived[bad] = raw.is_not_null() & n.is_null()
+        derived[f"{bad}_neg"] = (n < 0).fill_null(False)
+        checks.append(("bad_number", pl.col(bad), _fmt("bad_number", col.zh, raw)))
+        if col.key == "volunteer_hours":
+            checks.append(
+                ("negative_number", pl.col(f"{bad}_neg"), _fmt("negative_number", col.zh, raw))
+            )
+    elif col.kind == "enum":
+        v = parse_enum(raw, _enum_mapping(table, col.key))
+        derived[t] = v
+        derived[bad] = raw.is_not_null() & v.is_null()
+        if col.key == "category":
+            checks.append(
+                (
+                    "unknown_category",
+                    pl.col(bad),
+                    _fmt("unknown_category", raw, _allowed(table, col.key)),
+                )
+            )
+        else:
+            checks.append(
+                ("bad_enum", pl.col(bad), _fmt("bad_enum", col.zh, raw, _allowed(table, col.key)))
+            )
+    elif col.kind == "score":
+        v = parse_score(raw)
+        derived[t] = v
+        derived[bad] = raw.is_not_null() & v.is_null()
+        derived[f"{bad}_range"] = ~v.is_between(1, 5).fill_null(True)
+        checks.append(("bad_score", pl.col(bad), _fmt("bad_score", raw)))
+        checks.append(
+            ("score_out_of_range", pl.col(f"{bad}_range"), _fmt("score_out_of_range", raw))
+        )
+    elif col.kind == "bool":
+        v = raw.str.to_lowercase().replace_strict(BOOL_WORDS, default=None, return_dtype=pl.Boolean)
+        derived[t] = v
+        derived[bad] = raw.is_not_null() & v.is_null()
+        checks.append(("bad_bool", pl.col(bad), _fmt("bad_bool", col.zh, raw)))
+    elif col.kind == "codes":
+        derived[t] = split_codes(raw)
+    else:
+        derived[t] = raw
+        if col.key in CODE_COLUMNS:
+            derived[bad] = raw.is_not_null() & ~raw.str.contains(r"^\d{12}$").fill_null(True)
+            checks.append(
+                ("bad_division_code", pl.col(bad), _fmt("bad_division_code", col.zh, raw))
+            )
+    return derived, checks
+
+
 def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
-    """Cleaned text, typed values, and the field-level checks of every column."""
+    """Cleaned text, typed values, and the field-level checks of every column.
+
+    Ledgers repeat values (the same activity code or date on thousands of rows),
+    so each column is cleaned and parsed once per distinct value and joined back.
+    """
     spec = TABLE_SPECS[table]
+    checks: list[Check] = []
     for col in spec.columns:
         if col.key not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.key))
-    frame = frame.with_columns(
-        [clean(pl.col(c.key), normalise=c.key not in FREE_TEXT).alias(c.key) for c in spec.columns]
-    )
-    typed: list[pl.Expr] = []
-    checks: list[Check] = []
-    for col in spec.columns:
-        raw = pl.col(col.key)
-        t = f"t_{col.key}"
-        if col.required:
-            checks.append(("missing_required", raw.is_null(), _fmt("missing_required", col.zh)))
-        if col.kind in ("date", "datetime"):
-            ts, has_time = parse_datetime(raw)
-            typed.append((ts.dt.date() if col.kind == "date" else ts).alias(t))
-            typed.append(has_time.alias(f"{t}_has_time"))
-            checks.append(
-                ("bad_date", raw.is_not_null() & ts.is_null(), _fmt("bad_date", col.zh, raw))
-            )
-        elif col.kind == "int":
-            n = parse_number(raw)
-            typed.append(pl.when(is_integer(n)).then(n).otherwise(None).cast(pl.Int64).alias(t))
-            checks.append(
-                (
-                    "bad_integer",
-                    raw.is_not_null() & (n.is_null() | ~is_integer(n).fill_null(False)),
-                    _fmt("bad_integer", col.zh, raw),
-                )
-            )
-            if table != "targets":
-                checks.append(
-                    (
-                        "negative_number",
-                        (n < 0).fill_null(False),
-                        _fmt("negative_number", col.zh, raw),
-                    )
-                )
-        elif col.kind == "decimal":
-            n = parse_number(raw.str.replace("%$", ""))
-            typed.append(n.alias(t))
-            typed.append(parse_decimal_text(raw).alias(f"{t}_text"))
-            checks.append(
-                ("bad_number", raw.is_not_null() & n.is_null(), _fmt("bad_number", col.zh, raw))
-            )
-            if col.key in ("volunteer_hours",):
-                checks.append(
-                    (
-                        "negative_number",
-                        (n < 0).fill_null(False),
-                        _fmt("negative_number", col.zh, raw),
-                    )
-                )
-        elif col.kind == "enum":
-            mapping = _enum_mapping(table, col.key)
-            v = parse_enum(raw, mapping)
-            typed.append(v.alias(t))
-            code = "unknown_category" if col.key == "category" else "bad_enum"
-            reason = (
-                _fmt(code, raw, _allowed(table, col.key))
-                if code == "unknown_category"
-                else _fmt(code, col.zh, raw, _allowed(table, col.key))
-            )
-            checks.append((code, raw.is_not_null() & v.is_null(), reason))
-        elif col.kind == "score":
-            v = parse_score(raw)
-            typed.append(v.alias(t))
-            checks.append(("bad_score", raw.is_not_null() & v.is_null(), _fmt("bad_score", raw)))
-            checks.append(
-                (
-                    "score_out_of_range",
-                    ~v.is_between(1, 5).fill_null(True),
-                    _fmt("score_out_of_range", raw),
-                )
-            )
-        elif col.kind == "bool":
-            v = raw.str.to_lowercase().replace_strict(
-                BOOL_WORDS, default=None, return_dtype=pl.Boolean
-            )
-            typed.append(v.alias(t))
-            checks.append(
-                ("bad_bool", raw.is_not_null() & v.is_null(), _fmt("bad_bool", col.zh, raw))
-            )
-        elif col.kind == "codes":
-            typed.append(split_codes(raw).alias(t))
-        else:
-            typed.append(raw.alias(t))
-            if col.key in CODE_COLUMNS:
-                checks.append(
-                    (
-                        "bad_division_code",
-                        raw.is_not_null() & ~raw.str.contains(r"^\d{12}$").fill_null(True),
-                        _fmt("bad_division_code", col.zh, raw),
-                    )
-                )
-    return frame.with_columns(typed), checks
+        derived, col_checks = _column_rules(table, col)
+        checks += col_checks
+        lookup = (
+            frame.select(pl.col(col.key).unique().alias("_in"))
+            .with_columns(clean(pl.col("_in"), normalise=col.key not in FREE_TEXT).alias(col.key))
+            .with_columns(**derived)
+        )
+        frame = (
+            frame.rename({col.key: "_in"})
+            .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
+            .drop("_in")
+        )
+    return frame, checks
 
 
 def _first_failure(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
