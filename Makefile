@@ -31,6 +31,7 @@ test: install system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install
+	$(BIN)/pip install -q pandas
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 lint: install
