@@ -1,0 +1,414 @@
+"""The demo ledgers: same arguments give the same bytes, sizes stay within bounds, and the
+deliberately bad rows are where the summary says.
+
+Files are read here with plain ``csv`` and calamine and a header list written out in
+this file, never with the pipeline's readers, so the demo is checked independently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import statistics
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import python_calamine
+
+from pipelines.cli import main
+from pipelines.demo import MARKER, write_demo
+
+# every header spelling the demo writes -> the contract's key
+HEADERS = {
+    **dict.fromkeys(("阵地编码", "承办阵地编码", "所属阵地编码", "点单阵地编码"), "unit_id"),
+    **dict.fromkeys(("阵地名称", "名称"), "name"),
+    **dict.fromkeys(("层级",), "level"),
+    **dict.fromkeys(("上级编码",), "parent_id"),
+    **dict.fromkeys(("服务村居",), "serves"),
+    **dict.fromkeys(("统计用区划代码",), "code"),
+    **dict.fromkeys(("区划代码",), "division_code"),
+    **dict.fromkeys(("项目名称",), "brand_name"),
+    **dict.fromkeys(("项目编码", "品牌项目编码"), "brand_id"),
+    **dict.fromkeys(("活动编码", "活动编号", "activity_id"), "activity_id"),
+    **dict.fromkeys(("活动名称", "活动主题"), "title"),
+    **dict.fromkeys(("服务类别", "活动类别", "需求类别"), "category"),
+    **dict.fromkeys(("开始时间", "活动时间", "活动日期"), "start_at"),
+    **dict.fromkeys(("点单编号",), "order_id"),
+    **dict.fromkeys(("点单时间",), "ordered_at"),
+    **dict.fromkeys(("参与者编号", "参与人编号", "志愿者编号", "person_id"), "person_id"),
+    **dict.fromkeys(("人数", "headcount"), "headcount"),
+    **dict.fromkeys(("评价人编号",), "rater_id"),
+    **dict.fromkeys(("满意度", "评分"), "score"),
+    **dict.fromkeys(("指标",), "metric"),
+    **dict.fromkeys(("目标值",), "value"),
+}
+TOTALS = ("合计", "小计", "总计", "总合计")
+STARS = re.compile(r"^★{1,5}☆*$")
+WORDS = {"非常满意": 5, "满意": 4, "基本满意": 3, "一般": 3, "不满意": 2, "非常不满意": 1}
+
+
+def _norm(value: object) -> str:
+    if isinstance(value, str) and value.isascii():
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.isoformat(sep=" ")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text[:-4] if text.endswith("(必填)") else text.removesuffix("*")
+
+
+def _sheets(path: Path) -> list[tuple[str | None, list[list[str]]]]:
+    """Every sheet of a file as rows of normalised text, row i being Excel's row i + 1."""
+    if path.suffix == ".xlsx":
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        return [
+            (
+                name,
+                [
+                    [_norm(c) for c in row]
+                    for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                ],
+            )
+            for name in book.sheet_names
+        ]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+    return [(None, [[_norm(c) for c in row] for row in csv.reader(io.StringIO(text))])]
+
+
+def _table(keys: set[str]) -> str:
+    for table, needed in (
+        ("units", {"level"}),
+        ("brands", {"brand_name"}),
+        ("orders", {"ordered_at"}),
+        ("ratings", {"score"}),
+        ("activities", {"title"}),
+        ("attendance", {"activity_id"}),
+        ("targets", {"metric"}),
+        ("divisions", {"code"}),
+    ):
+        if needed <= keys:
+            return table
+    raise AssertionError(f"no table for {keys}")
+
+
+def _records(root: Path, skip: tuple[str, ...] = ()) -> dict[str, list[dict[str, str]]]:
+    """Data rows per table: below the header, less blank and total rows, byte copies skipped."""
+    seen: set[str] = set()
+    tables: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".csv", ".xlsx")):
+        if path.name in skip:
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        rel = path.relative_to(root).as_posix()
+        for sheet, rows in _sheets(path):
+            top = next(i for i, r in enumerate(rows) if sum(c in HEADERS for c in r) >= 2)
+            names = list(rows[top])
+            below = rows[top + 1] if top + 1 < len(rows) else []
+            if any(b in HEADERS and a not in HEADERS for a, b in zip(names, below, strict=False)):
+                # the lower half of a two-row merged header
+                names = [b or a for a, b in zip(names, below + [""] * len(names), strict=False)]
+                top += 1
+            columns = {i: HEADERS[n] for i, n in enumerate(names) if n in HEADERS}
+            table = _table(set(columns.values()))
+            for number, row in enumerate(rows[top + 1 :], start=top + 2):
+                filled = [c for c in row if c]
+                if not filled or filled[0] in TOTALS:
+                    continue
+                record = {key: row[i] if i < len(row) else "" for i, key in columns.items()}
+                record["_file"] = rel
+                record["_row"] = str(number)
+                record["_sheet"] = sheet or ""
+                tables[table].append(record)
+    return tables
+
+
+def _score(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if STARS.match(text):
+        return text.count("★")
+    return WORDS.get(text)
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("county")
+    return out, write_demo(out)
+
+
+@pytest.fixture(scope="module")
+def tables(county) -> dict[str, list[dict[str, str]]]:
+    return _records(county[0])
+
+
+def test_same_arguments_write_the_same_bytes(county, tmp_path):
+    out, _ = county
+    write_demo(tmp_path)
+    assert _digests(tmp_path) == _digests(out)
+
+
+def test_another_seed_writes_other_ledgers(county, tmp_path):
+    out, _ = county
+    write_demo(tmp_path, seed=2)
+    first, second = _digests(out), _digests(tmp_path)
+    assert first.keys() == second.keys()
+    ledgers = [f for f in first if f.startswith(("activities/", "attendance/", "ratings/"))]
+    assert len(ledgers) == 79
+    assert all(first[f] != second[f] for f in ledgers)
+
+
+@pytest.mark.parametrize(
+    ("table", "low", "high"),
+    [
+        ("units", 80, 100),
+        ("divisions", 70, 90),
+        ("brands", 12, 12),
+        ("orders", 250, 400),
+        ("activities", 1450, 1600),
+        ("attendance", 30_000, 50_000),
+        ("ratings", 5_000, 10_000),
+        ("targets", 29, 29),
+    ],
+)
+def test_row_counts_stay_within_bounds(tables, table, low, high):
+    assert low <= len(tables[table]) <= high
+
+
+def test_summary_counts_the_rows_the_files_hold(county, tables):
+    _, summary = county
+    assert summary["rows"] == {table: len(rows) for table, rows in tables.items()}
+
+
+def test_the_county_has_one_centre_six_towns_and_62_stations(tables):
+    levels = Counter(u["level"].removeprefix("实践") for u in tables["units"])
+    assert (levels["中心"], levels["所"], levels["站"], levels["基地"]) == (1, 6, 62, 5)
+    assert levels["点"] == 13  # 12 points and the one with a dropped digit
+
+
+def test_every_town_has_between_8_and_12_stations(tables):
+    per_town = Counter(u["parent_id"] for u in tables["units"] if u["level"].endswith("站"))
+    assert len(per_town) == 6
+    assert all(8 <= n <= 12 for n in per_town.values()), per_town
+
+
+def test_the_joint_station_serves_the_five_wuyun_villages(tables):
+    names = {d["code"]: d.get("name", "") for d in tables["divisions"]}
+    joint = next(u for u in tables["units"] if u["name"] == "五云联合新时代文明实践站")
+    served = [names[c] for c in re.split("[;；、,，]", joint["serves"])]
+    assert served == [
+        "东林子村委会",
+        "西林子村委会",
+        "营坡顶村委会",
+        "老寨河村委会",
+        "杨家沟村委会",
+    ]
+
+
+def test_four_villages_have_no_station(tables):
+    villages = {
+        d["code"]
+        for d in tables["divisions"]
+        if len(d["code"]) == 12 and not d["code"].endswith("000")
+    }
+    served = set()
+    for unit in tables["units"]:
+        if unit["level"].endswith("站"):
+            served.update(
+                re.split("[;；、,，]", unit["serves"])
+                if unit["serves"]
+                else [unit["division_code"]]
+            )
+    assert len(villages) == 71
+    assert len(villages - served) == 4
+
+
+def test_ratings_per_activity_stay_between_0_and_15(tables):
+    per_activity = Counter(r["activity_id"] for r in tables["ratings"])
+    activities = {a["activity_id"] for a in tables["activities"]}
+    assert max(per_activity.values()) <= 15
+    assert 3 <= len(tables["ratings"]) / len(activities) <= 7
+
+
+def test_one_brand_is_rated_poorly_and_the_others_well(tables):
+    brand_of = {}
+    for act in tables["activities"]:
+        brand_of.setdefault(act["activity_id"], act["brand_id"])
+    scores = defaultdict(list)
+    for rating in tables["ratings"]:
+        score = _score(rating["score"])
+        brand = brand_of.get(rating["activity_id"])
+        if brand and score and 1 <= score <= 5:
+            scores[brand].append(score)
+    means = {brand: statistics.mean(s) for brand, s in scores.items()}
+    assert len(means) == 12
+    poor = [b for b, m in means.items() if m < 3.5]
+    assert poor == ["PP007"]
+    assert 2.2 <= means["PP007"] <= 2.8
+    assert len(scores["PP007"]) >= 60
+    assert all(m >= 4.0 for b, m in means.items() if b != "PP007")
+
+
+def test_every_activity_names_a_unit_from_the_units_file_but_one(tables):
+    units = {u["unit_id"] for u in tables["units"]}
+    named = {a["unit_id"] for a in tables["activities"]}
+    assert named - units == {"Z410106005099"}
+
+
+def test_march_is_busier_than_february_and_culture_peaks_at_the_spring_festival(tables):
+    months = Counter()
+    culture = Counter()
+    for act in tables["activities"]:
+        month = int(re.match(r"(\d{4})\D?(\d{1,2})", act["start_at"]).group(2))
+        months[month] += 1
+        culture[month] += act["title"].startswith("“我们的节日·春节”")
+    assert months[3] > 1.6 * months[2]
+    assert culture[1] + culture[2] >= 10
+
+
+def test_three_stations_fall_idle_for_more_than_60_days(tables):
+    stations = {u["unit_id"] for u in tables["units"] if u["level"].endswith("站")}
+    last = {}
+    for act in tables["activities"]:
+        if act["unit_id"] in stations:
+            parts = re.match(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})", act["start_at"]).groups()
+            try:
+                day = dt.date(*map(int, parts))
+            except ValueError:  # the deliberately bad 6月31日
+                continue
+            last[act["unit_id"]] = max(last.get(act["unit_id"], day), day)
+    idle = [u for u, day in last.items() if day < dt.date(2025, 11, 1)]
+    assert len(idle) == 3
+
+
+def test_about_a_fifth_of_the_activities_answer_an_order(tables):
+    ordered = sum(1 for a in tables["activities"] if a["order_id"])
+    assert 0.15 <= ordered / len(tables["activities"]) <= 0.25
+
+
+def test_some_people_come_again_and_some_ids_are_phone_numbers(tables):
+    people = Counter(r["person_id"] for r in tables["attendance"] if r["person_id"].startswith("P"))
+    phones = {
+        r["person_id"] for r in tables["attendance"] if re.fullmatch(r"1\d{10}", r["person_id"])
+    }
+    assert sum(1 for n in people.values() if n >= 5) >= 1000
+    assert "13800138000" in phones and len(phones) >= 20
+
+
+def test_the_resent_file_is_a_byte_copy(county):
+    out, _ = county
+    by_digest = defaultdict(list)
+    for name, digest in _digests(out).items():
+        by_digest[digest].append(name)
+    copies = [sorted(names) for names in by_digest.values() if len(names) > 1]
+    assert copies == [
+        ["activities/工业路街道_2025-06.csv", "activities/工业路街道_2025-06（重报）.csv"]
+    ]
+
+
+def test_one_ledger_is_gbk_and_others_start_with_a_bom(county):
+    out, _ = county
+    gbk, bom = [], []
+    for path in out.rglob("*.csv"):
+        data = path.read_bytes()
+        bom += [path.name] if data.startswith(b"\xef\xbb\xbf") else []
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data.decode("gbk")
+            gbk.append(path.name)
+    assert sorted(gbk) == [f"峡窝镇_2025-{m:02d}.csv" for m in range(1, 13)]
+    assert len(bom) >= 10
+
+
+def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
+    out, summary = county
+    assert len(summary["bad_rows"]) == 16
+    for bad in summary["bad_rows"]:
+        sheets = dict(_sheets(out / bad["file"]))
+        row = sheets[bad.get("sheet")][bad["row"] - 1]
+        tokens = re.findall(r"[A-Z]*\d[\d.]{4,}\d", bad["what"])
+        assert tokens and any(t in row for t in tokens), (bad, row)
+
+
+def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["files"] == 82
+    assert printed["rows"]["activities"] == 1508
+
+
+def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):
+    (tmp_path / "mine.csv").write_text("活动编码\n", encoding="utf-8")
+    write_demo(tmp_path, scale="city", max_counties=0)
+    assert (tmp_path / "410106_上街区" / "基础信息.xlsx").is_file()
+    write_demo(tmp_path)
+    assert not list(tmp_path.glob("410106_上街区/**/*.*"))
+    assert (tmp_path / "mine.csv").is_file()
+    assert json.loads((tmp_path / MARKER).read_text(encoding="utf-8"))["scale"] == "county"
+
+
+def test_a_city_puts_every_county_centre_under_the_city_centre(county, tmp_path):
+    summary = write_demo(tmp_path, scale="city", max_counties=1)
+    big = ("参与记录.csv", "评价.csv")
+    tables = _records(tmp_path, skip=big)
+    units = tables["units"]
+    assert max(Counter(u["unit_id"] for u in units).values()) == 1
+    centres = {u["unit_id"]: u["parent_id"] for u in units if u["level"].endswith("中心")}
+    assert centres == {"ZX410106": "ZX4101", "ZX410102": "ZX4101"}
+    activity_ids = Counter(a["activity_id"] for a in tables["activities"])
+    assert sum(n > 1 for n in activity_ids.values()) == 2  # the re-sent and the conflicting row
+    # the streamed county's big files are plain: one header line, then one line per row
+    streamed = {
+        name: (tmp_path / "410102_中原区" / name).read_bytes().count(b"\n") - 1 for name in big
+    }
+    county_rows = county[1]["rows"]
+    assert summary["rows"]["attendance"] == county_rows["attendance"] + streamed["参与记录.csv"]
+    assert summary["rows"]["ratings"] == county_rows["ratings"] + streamed["评价.csv"]
+    assert 9_000 <= len(activity_ids) - county_rows["activities"] <= 12_000
+    small = {t: n for t, n in summary["rows"].items() if t not in ("attendance", "ratings")}
+    assert small == {t: len(rows) for t, rows in tables.items() if t in small}
+
+
+def test_the_city_holds_the_county_ledgers_unchanged_but_the_centre_parent(county, tmp_path):
+    write_demo(tmp_path, scale="city", max_counties=0)
+    city = _digests(tmp_path / "410106_上街区")
+    alone = {f: d for f, d in _digests(county[0]).items() if f != MARKER}
+    assert city.keys() == alone.keys()
+    assert [f for f in city if city[f] != alone[f]] == ["基础信息.xlsx"]
+
+
+def test_the_build_rejects_exactly_the_listed_bad_rows(county, tmp_path, capsys):
+    pytest.importorskip("pipelines.build_cli")
+    out, summary = county
+    argv = ["build", str(out), "--db", str(tmp_path / "w.duckdb"), "--as-of", "2025-12-31T23:59:59"]
+    assert main([*argv, "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    rejected = sorted((r["file"], r.get("sheet") or "", r["row"]) for r in manifest["rejects"])
+    listed = sorted((b["file"], b.get("sheet", ""), b["row"]) for b in summary["bad_rows"])
+    assert rejected == listed
+    assert {t: v["rows"] for t, v in manifest["tables"].items()} == summary["rows"]
+    assert manifest["tables"]["activities"]["duplicates"] == 1
