@@ -1,0 +1,240 @@
+"""Low-satisfaction detection: what to adjust (对满意度不高的活动和项目进行动态调整).
+
+Activities and brands are ranked by an adjusted score that accounts for how many ratings
+they have: empirical-Bayes shrinkage of the mean toward the scope's mean (never below
+the threshold) with ``PRIOR_WEIGHT`` pseudo-ratings (docs/figures.md explains why). Those
+below the threshold (``low_score_threshold``, default 3.5) are flagged with their most
+frequent complaints. Also flagged: brands whose mean fell by ``MIN_DROP`` or more from the
+first half of the period to the second, and stations idle for ``idle_days`` or more.
+
+Every function returns a list of plain dicts (see ``low_satisfaction`` for the shape).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dashboard import metrics
+from dashboard.metrics import queries as q
+from dashboard.metrics.scope import Scope, data_end, resolve
+from dashboard.numbers import brief_score, format_date
+from dashboard.warehouse import Warehouse
+from pipelines.settings import config
+
+# A brand "fell" when its mean dropped by this much, with this many ratings in each half.
+MIN_DROP = Decimal("0.5")
+MIN_HALF_RATINGS = 3
+# Complaints: phrases of comments on ratings of at most this score, the most frequent few.
+COMPLAINT_MAX_SCORE = 3
+TOP_COMPLAINTS = 3
+PHRASE_SEPARATORS = r"[，。；：、！？,.;:!?\s]+"
+
+KIND_ACTIVITY, KIND_BRAND, KIND_STATION = "activity", "brand", "station"
+
+REASON_LOW = "修正分{adjusted}，低于{threshold}（{ratings}条评价，均分{mean}）"
+REASON_FELL = "均分由{first}降至{second}（前后半段各{first_n}、{second_n}条评价）"
+REASON_IDLE_SINCE = "已{days}天未开展活动（最近一次：{last}）"
+REASON_IDLE_NEVER = "期内{days}天未开展活动"
+REASON_SEPARATOR = "；"
+
+_EMPTY_RATING = {
+    "ratings": None,
+    "mean_score": None,
+    "adjusted_score": None,
+    "satisfaction_rate": None,
+}
+
+
+def low_satisfaction(
+    wh: Warehouse, scope: Scope, prior: float | None = None
+) -> list[dict[str, Any]]:
+    """Everything to look at, in order: activities and brands by adjusted score ascending,
+    then idle stations by days idle descending.
+
+    Rows: ``{kind: "activity"|"brand"|"station", id, name, unit_id, unit_name,
+    brand_id, brand_name, ratings, mean_score, adjusted_score, satisfaction_rate,
+    complaints: [{text, count}], reason}``; stations add ``last_activity_on`` and
+    ``days_idle`` (their rating fields are None), fallen brands ``first_mean`` and
+    ``second_mean``. ``prior`` defaults to ``metrics.rating_prior(wh, scope)``.
+    """
+    if prior is None:
+        prior = metrics.rating_prior(wh, scope)
+    rated = low_activities(wh, scope, prior=prior) + low_brands(wh, scope, prior=prior)
+    rated.sort(key=lambda row: (row["adjusted_score"], row["kind"], row["id"]))
+    return rated + idle_stations(wh, scope)
+
+
+def low_activities(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
+    """Activities in scope whose adjusted score is below the threshold, lowest first."""
+    resolve(wh, scope)
+    threshold = config().low_score_threshold
+    if prior is None:
+        prior = metrics.rating_prior(wh, scope)
+    rows = wh.query(
+        q.LOW_ACTIVITIES,
+        {
+            **scope.params(),
+            "threshold": threshold,
+            "prior_mean": prior,
+            "prior_weight": metrics.PRIOR_WEIGHT,
+        },
+    )
+    said = _complaints(wh, q.ACTIVITY_COMPLAINTS, scope, [row["id"] for row in rows])
+    return [
+        {
+            "kind": KIND_ACTIVITY,
+            **row,
+            "complaints": said.get(row["id"], []),
+            "reason": _low_reason(row, threshold),
+        }
+        for row in rows
+    ]
+
+
+def low_brands(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
+    """Brands in scope below the threshold or whose mean fell, lowest adjusted first."""
+    threshold = config().low_score_threshold
+    brands = {row["brand_id"]: row for row in metrics.by_brand(wh, scope, prior=prior)}
+    reasons: dict[str, list[str]] = {}
+    extra: dict[str, dict[str, Any]] = {}
+    for brand_id, row in brands.items():
+        if row["adjusted_score"] is not None and row["adjusted_score"] < threshold:
+            reasons.setdefault(brand_id, []).append(_low_reason(row, threshold))
+    for fell in falling_brands(wh, scope):
+        brand_id = fell["brand_id"]
+        reasons.setdefault(brand_id, []).append(fell["reason"])
+        extra[brand_id] = {"first_mean": fell["first_mean"], "second_mean": fell["second_mean"]}
+    said = _complaints(wh, q.BRAND_COMPLAINTS, scope, list(reasons))
+    flagged = []
+    for brand_id, why in reasons.items():
+        row = brands[brand_id]
+        flagged.append(
+            {
+                "kind": KIND_BRAND,
+                "id": brand_id,
+                "name": row["name"],
+                "unit_id": row["unit_id"],
+                "unit_name": row["unit_name"],
+                "brand_id": brand_id,
+                "brand_name": row["name"],
+                "ratings": row["ratings"],
+                "mean_score": row["mean_score"],
+                "adjusted_score": row["adjusted_score"],
+                "satisfaction_rate": row["satisfaction_rate"],
+                "complaints": said.get(brand_id, []),
+                "reason": REASON_SEPARATOR.join(why),
+                **extra.get(brand_id, {}),
+            }
+        )
+    flagged.sort(key=lambda row: (row["adjusted_score"], row["id"]))
+    return flagged
+
+
+def falling_brands(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
+    """Brands in scope whose mean fell by ``MIN_DROP`` or more between the halves of the
+    period (up to the as-of date), with ``MIN_HALF_RATINGS`` ratings in each half.
+
+    Rows: ``{brand_id, first_ratings, second_ratings, first_mean, second_mean, mid,
+    reason}``; ``mid`` is the last day of the first half.
+    """
+    resolve(wh, scope)
+    end = data_end(wh, scope)
+    days = (end - scope.date_from).days + 1
+    if days < 2:
+        return []
+    mid = scope.date_from + timedelta(days=days // 2 - 1)
+    rows = wh.query(
+        q.FALLING_BRANDS,
+        {
+            **scope.params(),
+            "period_end": end,
+            "mid": mid,
+            "min_ratings": MIN_HALF_RATINGS,
+            "min_drop": MIN_DROP,
+        },
+    )
+    for row in rows:
+        row["mid"] = mid
+        row["reason"] = REASON_FELL.format(
+            first=brief_score(row["first_mean"]),
+            second=brief_score(row["second_mean"]),
+            first_n=row["first_ratings"],
+            second_n=row["second_ratings"],
+        )
+    return rows
+
+
+def idle_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
+    """站 in scope (opened by the period's end) with no activity, their own or their 点's,
+    for ``idle_days`` or more up to the period's end (or the as-of date), longest first.
+
+    Without an activity in the period the days count from the later of the period's
+    start and the station's opening, inclusive.
+    """
+    resolve(wh, scope)
+    rows = wh.query(
+        q.IDLE_STATIONS,
+        {**scope.params(), "period_end": data_end(wh, scope), "idle_days": config().idle_days},
+    )
+    units = wh.units()
+    flagged = []
+    for row in rows:
+        parent = units.get(row["parent_id"]) or {}
+        flagged.append(
+            {
+                "kind": KIND_STATION,
+                "id": row["unit_id"],
+                "name": row["name"],
+                "unit_id": row["unit_id"],
+                "unit_name": row["name"],
+                "parent_id": row["parent_id"],
+                "parent_name": parent.get("name"),
+                "brand_id": None,
+                "brand_name": None,
+                **_EMPTY_RATING,
+                "complaints": [],
+                "last_activity_on": row["last_on"],
+                "days_idle": row["days_idle"],
+                "reason": _idle_reason(row["days_idle"], row["last_on"]),
+            }
+        )
+    return flagged
+
+
+def _complaints(
+    wh: Warehouse, sql: str, scope: Scope, ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The most frequent phrases of low ratings' comments, per activity or brand id."""
+    if not ids:
+        return {}
+    rows = wh.query(
+        sql,
+        {
+            **scope.params(),
+            "ids": ids,
+            "max_score": COMPLAINT_MAX_SCORE,
+            "separators": PHRASE_SEPARATORS,
+            "top": TOP_COMPLAINTS,
+        },
+    )
+    said: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        said.setdefault(row["key"], []).append({"text": row["phrase"], "count": row["n"]})
+    return said
+
+
+def _low_reason(row: dict[str, Any], threshold: float) -> str:
+    return REASON_LOW.format(
+        adjusted=brief_score(row["adjusted_score"]),
+        threshold=brief_score(threshold),
+        ratings=row["ratings"],
+        mean=brief_score(row["mean_score"]),
+    )
+
+
+def _idle_reason(days: int, last_on: date | None) -> str:
+    if last_on is None:
+        return REASON_IDLE_NEVER.format(days=days)
+    return REASON_IDLE_SINCE.format(days=days, last=format_date(last_on))

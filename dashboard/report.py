@@ -1,0 +1,346 @@
+"""``wenming report``: the figures of one scope, as JSON or as a readable Chinese report.
+
+``build_report(wh, scope)`` returns the JSON document described by
+docs/schemas/report.schema.json (numbers as numbers, rates as fractions 0–1, unknown as
+null); ``render_text`` writes it for a person; ``briefing_text`` writes the briefing
+paragraph with ``dashboard.numbers``' rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from dashboard import lowsat, metrics
+from dashboard.metrics import Scope, UnknownUnit
+from dashboard.metrics.scope import top_units
+from dashboard.numbers import (
+    UNKNOWN,
+    brief_number,
+    brief_percent,
+    brief_score,
+    format_count,
+    format_date,
+    format_hours,
+    format_percent,
+    format_score,
+    inventory_number,
+)
+from dashboard.warehouse import Warehouse, WarehouseError
+from pipelines import settings
+
+MSG_BAD_DATE = "日期格式应为 YYYY-MM-DD：{value}"
+MSG_ERROR = "错误：{error}"
+
+HELP_DB = "数据仓库文件（默认：环境变量 WENMING_DB，或 data/warehouse.duckdb）"
+HELP_FROM = "统计期间起始日期，YYYY-MM-DD（含当天）"
+HELP_TO = "统计期间结束日期，YYYY-MM-DD（含当天）"
+HELP_UNIT = "阵地编码：统计该阵地及其下属阵地；不填则统计全部"
+HELP_JSON = "输出 JSON（字段见 docs/schemas/report.schema.json）"
+
+# Inventory words of the briefing, per level (seed 002: 中心1个、实践所12个、实践站67个)
+LEVEL_WORDS = {
+    "省": "省级中心",
+    "市": "市级中心",
+    "中心": "中心",
+    "所": "实践所",
+    "站": "实践站",
+    "点": "实践点",
+    "基地": "实践基地",
+}
+# Who "各…" are, below a scope unit of each level
+AREA_MEMBERS = {
+    "省": "各级新时代文明实践阵地",
+    "市": "各级新时代文明实践阵地",
+    "中心": "各新时代文明实践所站",
+    "所": "各新时代文明实践站",
+}
+ALL_MEMBERS = "各新时代文明实践阵地"
+# The text report lists at most this many rows per section; the JSON lists all.
+TEXT_ROWS = 30
+MORE_ROWS = "  ……另有{n}项，完整列表见 --json 输出"
+FLAG_KINDS = {"activity": "活动", "brand": "品牌", "station": "站点"}
+# "上街区" → 全区, "峡窝镇" → 全镇, "济源路街道" → 全街道 (longest first)
+ADMIN_SUFFIXES = ("街道", "区", "县", "市", "旗", "州", "盟", "省", "镇", "乡")
+_NAME_SUFFIX = re.compile(r"新时代文明实践(中心|所|站|点|基地)$")
+
+BY_UNIT_KEYS = (
+    "unit_id",
+    "name",
+    "level",
+    "is_self",
+    "activities",
+    "person_times",
+    "unique_persons",
+    "volunteer_hours",
+    "ratings",
+    "mean_score",
+)
+BRAND_KEYS = (
+    "brand_id",
+    "name",
+    "unit_id",
+    "unit_name",
+    "category",
+    "activities",
+    "person_times",
+    "ratings",
+    "mean_score",
+    "satisfaction_rate",
+    "adjusted_score",
+)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help=HELP_DB)
+    parser.add_argument(
+        "--from", dest="date_from", metavar="YYYY-MM-DD", required=True, type=_date, help=HELP_FROM
+    )
+    parser.add_argument(
+        "--to", dest="date_to", metavar="YYYY-MM-DD", required=True, type=_date, help=HELP_TO
+    )
+    parser.add_argument("--unit", dest="unit_id", metavar="阵地编码", help=HELP_UNIT)
+    parser.add_argument("--json", action="store_true", help=HELP_JSON)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        scope = Scope(args.date_from, args.date_to, args.unit_id)
+        wh = Warehouse(settings.db_path(args.db))
+        report = build_report(wh, scope)
+    except (ValueError, UnknownUnit, WarehouseError) as exc:
+        print(MSG_ERROR.format(error=exc), file=sys.stderr)
+        return 2 if isinstance(exc, (ValueError, UnknownUnit)) else 1
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(render_text(report))
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(MSG_BAD_DATE.format(value=text)) from None
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """The report of one scope as a JSON-ready dict (see report.schema.json)."""
+    unit = metrics.resolve(wh, scope)
+    as_of = wh.as_of
+    prior = metrics.rating_prior(wh, scope)
+    report: dict[str, Any] = {
+        "scope": {
+            "date_from": scope.date_from,
+            "date_to": scope.date_to,
+            "unit_id": scope.unit_id,
+            "unit_name": unit["name"] if unit else None,
+            "level": unit["level"] if unit else None,
+        },
+        "as_of": as_of,
+        **metrics.summary(wh, scope),
+        "units": metrics.units_by_level(wh, scope),
+        "coverage": metrics.coverage(wh, scope),
+        "orders": metrics.order_figures(wh, scope),
+        "by_unit": [_pick(row, BY_UNIT_KEYS) for row in metrics.by_unit(wh, scope)],
+        "brands": [_pick(row, BRAND_KEYS) for row in metrics.by_brand(wh, scope, prior)],
+        "low_satisfaction": lowsat.low_satisfaction(wh, scope, prior),
+    }
+    report["briefing"] = briefing_text(report, _area(wh, unit))
+    return _jsonable(report)
+
+
+def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: row[key] for key in keys}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------------------- briefing
+
+
+def _area(wh: Warehouse, unit: dict[str, Any] | None) -> str:
+    """Who the briefing speaks of, as the seeds do: "全区各新时代文明实践所站",
+    "全镇各新时代文明实践站", or a station's own name."""
+    if unit is None:
+        tops = top_units(wh)
+        if len(tops) != 1:
+            return ALL_MEMBERS
+        unit = tops[0]
+    members = AREA_MEMBERS.get(unit["level"])
+    if members is None:
+        return unit["name"]
+    place = _NAME_SUFFIX.sub("", unit["name"])
+    suffix = next((s for s in ADMIN_SUFFIXES if place.endswith(s)), None)
+    if suffix:
+        return f"全{suffix}{members}"
+    return (place or unit["name"]) + members
+
+
+def _period(report: dict[str, Any]) -> str:
+    start = date.fromisoformat(str(report["scope"]["date_from"]))
+    end = date.fromisoformat(str(report["scope"]["date_to"]))
+    as_of = report["as_of"]
+    as_of_day = date.fromisoformat(str(as_of)[:10]) if as_of else None
+    if (start.month, start.day) == (1, 1) and start.year == end.year:
+        if as_of_day and as_of_day.year == start.year and end >= as_of_day:
+            return "今年以来"
+        if (end.month, end.day) == (12, 31):
+            return f"{start.year}年"
+    return f"{format_date(start)}至{format_date(end)}"
+
+
+def briefing_text(report: dict[str, Any], area: str) -> str:
+    """The briefing paragraph, in the seeds' style, every number by dashboard.numbers."""
+    period = _period(report)
+    if not report["activities"]:
+        return f"{period}，{area}暂无活动记录。"
+    parts = [
+        f"{period}，{area}累计开展活动{brief_number(report['activities'])}场次，"
+        f"服务群众{brief_number(report['person_times'])}人次"
+    ]
+    if report["unique_persons"]:
+        parts[-1] += f"（签到群众{brief_number(report['unique_persons'])}人）"
+    if report["volunteer_times"]:
+        parts.append(
+            f"组织志愿者{brief_number(report['volunteer_times'])}人次参与志愿服务，"
+            f"服务时长{brief_number(report['volunteer_hours'])}小时"
+        )
+    sentences = ["，".join(parts) + "。"]
+    if report["ratings"]:
+        sentences.append(
+            f"群众评单{brief_number(report['ratings'])}条，"
+            f"满意率{brief_percent(report['satisfaction_rate'])}，"
+            f"满意度均分{brief_score(report['mean_score'])}。"
+        )
+    orders = report["orders"]
+    if orders["orders"]:
+        text = f"受理群众点单{brief_number(orders['orders'])}单"
+        if orders["completion_rate"] is not None:
+            text += f"，办结率{brief_percent(orders['completion_rate'])}"
+        sentences.append(text + "。")
+    units = "、".join(
+        f"{LEVEL_WORDS[level]}{inventory_number(n)}个" for level, n in report["units"].items()
+    )
+    if units:
+        text = f"现有新时代文明实践{units}"
+        coverage = report["coverage"]
+        if coverage["rate"] is not None:
+            text += (
+                f"，覆盖{inventory_number(coverage['covered'])}个村（社区），"
+                f"覆盖率{brief_percent(coverage['rate'])}，"
+                f"其中有效覆盖{inventory_number(coverage['effective'])}个，"
+                f"有效覆盖率{brief_percent(coverage['effective_rate'])}"
+            )
+        sentences.append(text + "。")
+    return "".join(sentences)
+
+
+# --------------------------------------------------------------------------- text report
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The report for a person to read, in Chinese."""
+    scope = report["scope"]
+    where = (
+        f"{scope['unit_name']}（{scope['unit_id']}）及下属阵地" if scope["unit_id"] else "全部阵地"
+    )
+    as_of = format_date(report["as_of"]) if report["as_of"] else UNKNOWN
+    lines = [
+        "新时代文明实践数据报告",
+        f"范围：{where}",
+        f"期间：{format_date(scope['date_from'])}至{format_date(scope['date_to'])}（数据截至{as_of}）",
+        "",
+        "一、总体情况",
+        f"  活动场次：{format_count(report['activities'])}",
+        f"  服务人次：{format_count(report['person_times'])}",
+        f"  服务人数（签到去重）：{format_count(report['unique_persons'])}",
+        f"  志愿服务时长（小时）：{format_hours(report['volunteer_hours'])}",
+        f"  志愿者人次：{format_count(report['volunteer_times'])}",
+        f"  志愿者人数：{format_count(report['volunteer_persons'])}",
+        f"  评价数：{format_count(report['ratings'])}",
+        f"  满意度均分：{format_score(report['mean_score'])}",
+        f"  满意率：{format_percent(report['satisfaction_rate'])}",
+        "",
+        "二、阵地与覆盖",
+    ]
+    units = "、".join(f"{level}{n}个" for level, n in report["units"].items())
+    lines.append(f"  阵地：{units or '无'}")
+    coverage = report["coverage"]
+    if coverage["rate"] is None:
+        lines.append(f"  覆盖率：未知（{coverage['unknown_reason']}）")
+    else:
+        lines += [
+            f"  覆盖率：{format_percent(coverage['rate'])}"
+            f"（{coverage['covered']}/{coverage['villages']}个村、社区）",
+            f"  有效覆盖率：{format_percent(coverage['effective_rate'])}"
+            f"（{coverage['effective']}/{coverage['villages']}，"
+            f"期内开展活动不少于{coverage['effective_min']}场的站）",
+        ]
+    orders = report["orders"]
+    lines += [
+        "",
+        "三、群众点单",
+        f"  点单数：{format_count(orders['orders'])}（已取消{orders['cancelled']}，"
+        f"已办结{orders['completed']}）",
+        f"  办结率：{format_percent(orders['completion_rate'])}",
+        f"  响应时长（中位数，小时）：{format_hours(orders['median_accept_hours'])}",
+        "",
+        "四、分单位",
+    ]
+    lines += _listed(report["by_unit"], _unit_line)
+    lines += ["", "五、品牌项目"]
+    lines += _listed(report["brands"], _brand_line)
+    lines += ["", "六、需关注"]
+    lines += _listed(report["low_satisfaction"], _flag_line) or ["  无"]
+    lines += ["", "七、简报文字", "  " + report["briefing"]]
+    return "\n".join(lines)
+
+
+def _listed(rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> list[str]:
+    """One line per row, at most TEXT_ROWS of them, then how many more there are."""
+    lines = [line(row) for row in rows[:TEXT_ROWS]]
+    if len(rows) > TEXT_ROWS:
+        lines.append(MORE_ROWS.format(n=len(rows) - TEXT_ROWS))
+    return lines
+
+
+def _unit_line(row: dict[str, Any]) -> str:
+    return (
+        f"  {row['name']}（{row['level']}）：活动{format_count(row['activities'])}场次，"
+        f"服务{format_count(row['person_times'])}人次，均分{format_score(row['mean_score'])}"
+    )
+
+
+def _brand_line(row: dict[str, Any]) -> str:
+    return (
+        f"  {row['name']}（{row['unit_name']}）：活动{format_count(row['activities'])}场次，"
+        f"服务{format_count(row['person_times'])}人次，评价{row['ratings']}条，"
+        f"均分{format_score(row['mean_score'])}，修正分{format_score(row['adjusted_score'])}"
+    )
+
+
+def _flag_line(row: dict[str, Any]) -> str:
+    said = "、".join(f"{c['text']}（{c['count']}）" for c in row["complaints"])
+    tail = f"；主要意见：{said}" if said else ""
+    return f"  [{FLAG_KINDS[row['kind']]}] {row['name']}：{row['reason']}{tail}"

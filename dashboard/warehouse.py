@@ -1,0 +1,171 @@
+"""Read-only access to the warehouse file, safe to share between Streamlit sessions.
+
+The build writes a new file and ``os.replace``s it over the old one, so a reader never
+holds the file a writer writes. A reader opens an in-memory DuckDB connection and
+``ATTACH``es the file ``READ_ONLY``; when the file's stamp (inode, mtime_ns, size)
+changes, the next query attaches the new file on a new connection.
+
+DuckDB 2.0 refuses concurrent calls on one connection ("connection is busy with another
+call"), and every Streamlit session is a thread: each query runs on a cursor of its own,
+and a cursor does not inherit ``USE``, so each cursor says ``USE wh`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+ALIAS = "wh"
+
+Stamp = tuple[int, int, int]
+T = TypeVar("T")
+
+MSG_MISSING = "找不到数据仓库文件：{path}。请先用 wenming build 导入台账，或用 --db 指定文件。"
+MSG_UNREADABLE = "无法打开数据仓库文件：{path}（{error}）。"
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be read; the message is in Chinese, for the user."""
+
+
+class WarehouseMissing(WarehouseError, FileNotFoundError):
+    """The warehouse file does not exist (nothing has been built yet)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(MSG_MISSING.format(path=path))
+        self.path = path
+
+
+class Warehouse:
+    """One warehouse file, read through a lazily (re)attached connection.
+
+    ``query`` returns one dict per result row; ``frame`` a Polars DataFrame. Both take
+    SQL with ``$name`` parameters and a dict of values (extra keys are ignored, so one
+    dict of scope parameters serves every query).
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con_stamp: Stamp | None = None
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.path)!r})"
+
+    @property
+    def stamp(self) -> Stamp:
+        """The file's (inode, mtime_ns, size): it changes when a build replaces the file."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise WarehouseMissing(self.path) from None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The build's as-of time (``manifest.as_of``), or None for a warehouse without one."""
+        return self._cached(
+            "as_of", lambda: self.query("SELECT MAX(as_of) AS as_of FROM manifest")[0]["as_of"]
+        )
+
+    def units(self) -> dict[str, dict[str, Any]]:
+        """Every unit by id: ``{unit_id: {unit_id, name, level, parent_id, division_code}}``."""
+
+        def load() -> dict[str, dict[str, Any]]:
+            rows = self.query(
+                "SELECT unit_id, name, level, parent_id, division_code FROM units ORDER BY unit_id"
+            )
+            return {row["unit_id"]: row for row in rows}
+
+        return self._cached("units", load)
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one SELECT; one dict per row, DECIMAL as float, NULL as None."""
+        cur = self._cursor()
+        try:
+            rel = cur.sql(sql, params=_used(sql, params))
+            columns = rel.columns
+            rows = rel.fetchall()
+        finally:
+            cur.close()
+        return [dict(zip(columns, map(_plain, row), strict=True)) for row in rows]
+
+    def frame(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+        """Run one SELECT into a Polars DataFrame."""
+        cur = self._cursor()
+        try:
+            return cur.sql(sql, params=_used(sql, params)).pl()
+        finally:
+            cur.close()
+
+    # -- connection ------------------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._connection().cursor()
+        cur.sql(f"USE {ALIAS}")
+        return cur
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self.stamp
+        with self._lock:
+            if self._con is None or stamp != self._con_stamp:
+                # The old connection is not closed here: another session may still be
+                # reading through one of its cursors; it goes when the last one does.
+                self._con = _attach(self.path)
+                self._con_stamp = stamp
+                self._cache = {}
+            return self._con
+
+    def _cached(self, key: str, load: Callable[[], T]) -> T:
+        stamp = self.stamp
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and self._con_stamp == stamp:
+                return hit[0]
+        value = load()
+        with self._lock:
+            if self._con_stamp == stamp:
+                self._cache[key] = (value,)
+        return value
+
+
+def _attach(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    try:
+        con.sql(f"ATTACH $path AS {ALIAS} (READ_ONLY)", params={"path": str(path)})
+    except duckdb.IOException as exc:
+        con.close()
+        if not path.exists():
+            raise WarehouseMissing(path) from None
+        raise WarehouseError(MSG_UNREADABLE.format(path=path, error=exc)) from exc
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(MSG_UNREADABLE.format(path=path, error=exc)) from exc
+    return con
+
+
+def _used(sql: str, params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The parameters the SQL names: DuckDB refuses values for names a query lacks."""
+    if not params:
+        return None
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in names} or None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

@@ -1,0 +1,301 @@
+"""The shared fixture warehouse: a tiny county, small enough to check every figure by hand.
+
+``fixture_db`` (session-scoped) is the path of a warehouse built from the literal rows
+below with ``pipelines.schema.DDL``; ``unit_tree`` and ``manifest`` are filled here, not
+by the import pipeline. Keep the rows stable: tests of the metrics, the report CLI and
+the pages check numbers against them. ``build_warehouse(path, divisions=False)`` builds
+the same county without a 区划 list (coverage unknown).
+
+as_of: 2025-04-15 12:00. "Q1" below means 2025-01-01..2025-03-31.
+
+Units (阵地)::
+
+    unit  level  parent  division_code  serves                     opened_on
+    ZX    中心   -       410106000000   -                          2019-10-01
+    SA    所     ZX      (none)         -                          2020-01-01
+    SB    所     ZX      410106002000   -                          2020-01-01
+    ZA1   站     SA      410106001001   -                          2020-05-20
+    ZA2   站     SA      410106001002   -                          2025-03-15 (after Feb)
+    ZB1   站     SB      410106002001   410106002001;410106002002  (none: counts as open)
+    ZB2   站     SB      410106002003   -                          2021-01-01
+    DB1   点     ZB1     -              -                          -
+    JD    基地   ZX      -              -                          -
+
+Divisions (区划): county 410106000000, towns 410106001000 and 410106002000, villages
+410106001001 (served by ZA1), 410106001002 (ZA2), 410106001003 (served by nobody),
+410106002001 and 410106002002 (joint station ZB1), 410106002003 (ZB2), and one village
+of another county, 410107001001. So the county has 6 villages, the warehouse 7.
+
+Brands: B1 草堂叙语 (ZA1), B2 五云秀场 (ZB1), B3 四点半智慧课堂 (ZB2), B4 心系银发·微幸福
+(SB, no activities).
+
+Activities (服务人次 = 群众 attendance headcount where any, else 参与人次, else 0)::
+
+    id   unit brand category  start_on   vol  hours target  reported 群众 attendance         志愿者 rows    人次
+    A01  ZA1  B1    理论宣讲  2025-01-10  3   6.0   群众    50       P1 P2 P3 + headcount 10  V1 V2          13
+    A02  ZA1  B1    理论宣讲  2025-02-24  2   4.5   老年人  20       P1 P4                    -              2
+    A03  ZA1  -     便民服务  2025-03-05  1   2.0   老年人  -        -                        V1             0
+    A04  ZB1  B2    文化服务  2025-01-20  5   10.0  群众    120      -                        -              120
+    A05  DB1  B2    文化服务  2025-02-08  4   8.0   群众    80       headcount 60 + P2        V2             61
+    A06  ZB1  -     卫生健康  2025-03-12  2   3.5   老年人  30       -                        V3             30
+    A07  ZB2  B3    教育服务  2025-01-25  2   4.0   未成年人 15      P5 P6 P7                 -              3
+    A08  ZB2  B3    教育服务  2025-04-08  1   2.0   未成年人 -       P5                       -              1
+    A09  SA   -     法治宣传  2025-02-20  2   3.0   群众    40       -                        -              40
+    A10  ZX   -     理论宣讲  2025-03-18  6   12.0  群众    200      -                        headcount 5    200
+    A11  ZA2  -     健身体育  2025-03-20  2   2.5   -       25       P8 P1                    -              2
+    A12  ZB1  B2    文化服务  2025-04-02  3   6.0   群众    90       headcount 45             -              45
+    A13  ZA1  B1    理论宣讲  2024-12-20  1   1.5   群众    10       P1                       -              1
+    A14  JD   -     科技科普  2025-03-08  0   -     未成年人 35      -                        -              35
+
+A03 and A06 are 群众点单 activities (orders O1, O2). Q1 holds A01–A07, A09–A11, A14.
+
+Ratings (评价)::
+
+    A01  5 5 4 4                                      (4, sum 18)
+    A02  4, 4 ("讲得很好"), 3 ("场地太小")            (3, sum 11)
+    A04  1 ("声音太吵")                               (1, sum 1)   the single 1-star
+    A05  5 5 5 4 3                                    (5, sum 22)
+    A07  1 1 1 2×9 3 3 3                              (15, sum 30) the 15 averaging 2.0
+         comments on ≤3: 老师讲得太快 ×3, "老师讲得太快，场地太小", 场地太小, "时间太短。"
+    A09  5 ×10                                        (10, sum 50)
+    A10  5 5 5 5 4 4 4 4                              (8, sum 36)
+    A12  4 5                                          (2, sum 9)
+    A13  5                                            (1, sum 5)
+
+Orders (点单)::
+
+    O1  2025-03-01 08:00  ZA1  accepted +4 h, completed      已完成
+    O2  2025-03-10 09:00  ZB1  accepted +24 h, completed     已完成
+    O3  2025-03-20 10:00  ZB2  -                             已取消
+    O4  2025-03-25 10:00  ZB2  accepted +10 h                已接单
+    O5  2025-02-10 15:00  ZA1  -                             待派单
+    O6  2024-12-28 10:00  ZA1  accepted +2 h, completed      已完成
+
+Targets (目标) 2025: ZX 活动场次 40, 服务人次 2000, 志愿服务时长 200, 满意率 0.9;
+SA 活动场次 20. 2024: ZX 活动场次 30.
+
+Figures of Q1, whole warehouse (= ZX), for quick reference (derivations in
+tests/test_metrics.py): 11 场次, 506 服务人次 (11 signed in + 70 headcount lines + 425
+reported), 8 服务人数, 55.5 小时, 29 志愿者人次, 3 志愿者人数, 46 ratings, mean 168/46 =
+3.652, 满意率 28/46; coverage of ZX 5/6 villages, effective 3/6 (whole warehouse 5/7,
+3/7); orders 5, completed 2, cancelled 1, median 10 h; flagged: A07, B3, A04, B1 (fell),
+station ZB2 (65 days idle).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.schema import DDL
+
+AS_OF = datetime(2025, 4, 15, 12, 0)
+SOURCE = "fixture"
+
+# unit_id, name, level, parent_id, division_code, serves, opened_on, is_model, lng, lat
+UNITS = [
+    ("ZX", "上街区新时代文明实践中心", "中心", None, "410106000000", None, date(2019, 10, 1), False, 113.281, 34.802),
+    ("SA", "济源路街道新时代文明实践所", "所", "ZX", None, None, date(2020, 1, 1), False, None, None),
+    ("SB", "峡窝镇新时代文明实践所", "所", "ZX", "410106002000", None, date(2020, 1, 1), False, 113.29, 34.81),
+    ("ZA1", "东林子社区新时代文明实践站", "站", "SA", "410106001001", None, date(2020, 5, 20), True, 113.285, 34.805),
+    ("ZA2", "西林子社区新时代文明实践站", "站", "SA", "410106001002", None, date(2025, 3, 15), False, None, None),
+    ("ZB1", "五云联合新时代文明实践站", "站", "SB", "410106002001", ["410106002001", "410106002002"], None, True, 113.3, 34.82),
+    ("ZB2", "营坡顶村新时代文明实践站", "站", "SB", "410106002003", None, date(2021, 1, 1), False, None, None),
+    ("DB1", "五云秀场新时代文明实践点", "点", "ZB1", None, None, None, False, None, None),
+    ("JD", "上街区红色教育实践基地", "基地", "ZX", None, None, None, False, None, None),
+]  # fmt: skip
+
+# code, name, urban_rural, is_village
+DIVISIONS = [
+    ("410106000000", "上街区", None, False),
+    ("410106001000", "济源路街道", None, False),
+    ("410106001001", "东林子社区", "111", True),
+    ("410106001002", "西林子社区", "111", True),
+    ("410106001003", "南林子社区", "112", True),
+    ("410106002000", "峡窝镇", None, False),
+    ("410106002001", "杨家沟村", "220", True),
+    ("410106002002", "老寨河村", "220", True),
+    ("410106002003", "营坡顶村", "220", True),
+    ("410107001001", "邻区某村", "220", True),
+]
+
+# brand_id, name, unit_id, category, started_on
+BRANDS = [
+    ("B1", "草堂叙语", "ZA1", "理论宣讲", date(2023, 3, 1)),
+    ("B2", "五云秀场", "ZB1", "文化服务", date(2022, 6, 1)),
+    ("B3", "四点半智慧课堂", "ZB2", "教育服务", None),
+    ("B4", "心系银发·微幸福", "SB", "关爱帮扶", None),
+]
+
+
+def _t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# order_id, ordered_at, category, content, unit_id, dispatched_at, accepted_unit_id,
+# accepted_at, completed_at, status
+ORDERS = [
+    ("O1", _t("2025-03-01 08:00"), "便民服务", "修锁配钥匙", "ZA1", _t("2025-03-01 09:00"), "ZA1", _t("2025-03-01 12:00"), _t("2025-03-05 16:00"), "已完成"),
+    ("O2", _t("2025-03-10 09:00"), "卫生健康", "老人量血压", "ZB1", _t("2025-03-10 10:00"), "ZB1", _t("2025-03-11 09:00"), _t("2025-03-12 11:00"), "已完成"),
+    ("O3", _t("2025-03-20 10:00"), "文化服务", "广场舞指导", "ZB2", None, None, None, None, "已取消"),
+    ("O4", _t("2025-03-25 10:00"), "教育服务", "作业辅导", "ZB2", _t("2025-03-25 11:00"), "ZB2", _t("2025-03-25 20:00"), None, "已接单"),
+    ("O5", _t("2025-02-10 15:00"), "法治宣传", "反诈讲座", "ZA1", None, None, None, None, "待派单"),
+    ("O6", _t("2024-12-28 10:00"), "便民服务", "理发", "ZA1", _t("2024-12-28 10:30"), "ZA1", _t("2024-12-28 12:00"), _t("2024-12-30 10:00"), "已完成"),
+]  # fmt: skip
+
+# activity_id, title, unit_id, brand_id, category, start_at, source, order_id,
+# volunteer_count, volunteer_hours, target_group, reported_person_times
+ACTIVITIES = [
+    ("A01", "党的创新理论宣讲", "ZA1", "B1", "理论宣讲", "2025-01-10 09:00", "自主开展", None, 3, "6.0", "群众", 50),
+    ("A02", "草堂叙语·银龄课", "ZA1", "B1", "理论宣讲", "2025-02-24 09:30", "自主开展", None, 2, "4.5", "老年人", 20),
+    ("A03", "上门修锁配钥匙", "ZA1", None, "便民服务", "2025-03-05 14:30", "群众点单", "O1", 1, "2.0", "老年人", None),
+    ("A04", "新春村晚", "ZB1", "B2", "文化服务", "2025-01-20 19:00", "自主开展", None, 5, "10.0", "群众", 120),
+    ("A05", "五云秀场周末演出", "DB1", "B2", "文化服务", "2025-02-08 19:00", "自主开展", None, 4, "8.0", "群众", 80),
+    ("A06", "健康义诊量血压", "ZB1", None, "卫生健康", "2025-03-12 08:30", "群众点单", "O2", 2, "3.5", "老年人", 30),
+    ("A07", "四点半课堂·作业辅导", "ZB2", "B3", "教育服务", "2025-01-25 16:30", "自主开展", None, 2, "4.0", "未成年人", 15),
+    ("A08", "四点半课堂·阅读", "ZB2", "B3", "教育服务", "2025-04-08 16:30", "自主开展", None, 1, "2.0", "未成年人", None),
+    ("A09", "民法典进社区", "SA", None, "法治宣传", "2025-02-20 10:00", "自主开展", None, 2, "3.0", "群众", 40),
+    ("A10", "百姓宣讲团开讲", "ZX", None, "理论宣讲", "2025-03-18 09:00", "自主开展", None, 6, "12.0", "群众", 200),
+    ("A11", "全民健身晨练", "ZA2", None, "健身体育", "2025-03-20 07:00", "自主开展", None, 2, "2.5", None, 25),
+    ("A12", "五云秀场清明诗会", "ZB1", "B2", "文化服务", "2025-04-02 19:00", "自主开展", None, 3, "6.0", "群众", 90),
+    ("A13", "冬至宣讲", "ZA1", "B1", "理论宣讲", "2024-12-20 09:00", "自主开展", None, 1, "1.5", "群众", 10),
+    ("A14", "科普研学", "JD", None, "科技科普", "2025-03-08 10:00", "自主开展", None, 0, None, "未成年人", 35),
+]  # fmt: skip
+
+# activity_id, person_id, headcount, role
+ATTENDANCE = [
+    ("A01", "P1", 1, "群众"),
+    ("A01", "P2", 1, "群众"),
+    ("A01", "P3", 1, "群众"),
+    ("A01", None, 10, "群众"),
+    ("A01", "V1", 1, "志愿者"),
+    ("A01", "V2", 1, "志愿者"),
+    ("A02", "P1", 1, "群众"),
+    ("A02", "P4", 1, "群众"),
+    ("A03", "V1", 1, "志愿者"),
+    ("A05", None, 60, "群众"),
+    ("A05", "P2", 1, "群众"),
+    ("A05", "V2", 1, "志愿者"),
+    ("A06", "V3", 1, "志愿者"),
+    ("A07", "P5", 1, "群众"),
+    ("A07", "P6", 1, "群众"),
+    ("A07", "P7", 1, "群众"),
+    ("A08", "P5", 1, "群众"),
+    ("A10", None, 5, "志愿者"),
+    ("A11", "P8", 1, "群众"),
+    ("A11", "P1", 1, "群众"),
+    ("A12", None, 45, "群众"),
+    ("A13", "P1", 1, "群众"),
+]
+
+# activity_id, score, comment
+RATINGS = (
+    [("A01", s, None) for s in (5, 5, 4, 4)]
+    + [("A02", 4, None), ("A02", 4, "讲得很好"), ("A02", 3, "场地太小")]
+    + [("A04", 1, "声音太吵")]
+    + [("A05", s, None) for s in (5, 5, 5, 4, 3)]
+    + [
+        ("A07", 1, "老师讲得太快"),
+        ("A07", 1, "老师讲得太快"),
+        ("A07", 1, "老师讲得太快，场地太小"),
+        ("A07", 2, "老师讲得太快"),
+        ("A07", 2, "场地太小"),
+        ("A07", 2, "时间太短。"),
+    ]
+    + [("A07", 2, None)] * 6
+    + [("A07", 3, None)] * 3
+    + [("A09", 5, None)] * 10
+    + [("A10", s, None) for s in (5, 5, 5, 5, 4, 4, 4, 4)]
+    + [("A12", 4, None), ("A12", 5, None)]
+    + [("A13", 5, None)]
+)
+
+# year, unit_id, metric, value
+TARGETS = [
+    (2025, "ZX", "活动场次", 40.0),
+    (2025, "ZX", "服务人次", 2000.0),
+    (2025, "ZX", "志愿服务时长", 200.0),
+    (2025, "ZX", "满意率", 0.9),
+    (2025, "SA", "活动场次", 20.0),
+    (2024, "ZX", "活动场次", 30.0),
+]
+
+
+def _unit_tree() -> list[tuple[str, str, int]]:
+    parent = {u[0]: u[3] for u in UNITS}
+    rows = []
+    for unit_id in parent:
+        ancestor, depth = unit_id, 0
+        while ancestor is not None:
+            rows.append((unit_id, ancestor, depth))
+            ancestor, depth = parent[ancestor], depth + 1
+    return rows
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    marks = ", ".join("?" * len(rows[0]))
+    con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+def _with_source(rows: list[tuple]) -> list[tuple]:
+    return [(*row, SOURCE, None, i) for i, row in enumerate(rows, start=2)]
+
+
+def build_warehouse(path: Path, *, divisions: bool = True) -> Path:
+    """Write the fixture county to ``path`` (a new DuckDB file) and return the path."""
+    con = duckdb.connect(str(path))
+    try:
+        for ddl in DDL.values():
+            con.execute(ddl)
+        _insert(con, "units", _with_source(UNITS))
+        if divisions:
+            _insert(con, "divisions", _with_source(DIVISIONS))
+        _insert(con, "brands", _with_source(BRANDS))
+        _insert(con, "orders", _with_source(ORDERS))
+        activities = [
+            (
+                *row[:5],
+                _t(row[5]),
+                _t(row[5]).date(),
+                None,  # end_at
+                row[6],
+                row[7],
+                row[8],
+                Decimal(row[9]) if row[9] is not None else None,
+                row[10],
+                row[11],
+                "文明实践广场",  # location
+            )
+            for row in ACTIVITIES
+        ]
+        _insert(con, "activities", _with_source(activities))
+        attendance = [(a, p, n, None, None, role) for a, p, n, role in ATTENDANCE]
+        _insert(con, "attendance", _with_source(attendance))
+        ratings = [(a, f"R{i:02d}", s, c, None) for i, (a, s, c) in enumerate(RATINGS, start=1)]
+        _insert(con, "ratings", _with_source(ratings))
+        _insert(con, "targets", _with_source(TARGETS))
+        _insert(con, "unit_tree", _unit_tree())
+        _insert(con, "manifest", [(AS_OF, AS_OF, "fixture", "{}")])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The path of the fixture county's warehouse (see the module docstring)."""
+    return build_warehouse(tmp_path_factory.mktemp("warehouse") / "fixture.duckdb")
+
+
+@pytest.fixture(scope="session")
+def fixture_db_without_divisions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture county with no 区划 list imported."""
+    path = tmp_path_factory.mktemp("warehouse") / "no_divisions.duckdb"
+    return build_warehouse(path, divisions=False)
