@@ -54,13 +54,16 @@ def run(args: argparse.Namespace) -> int:
     except BuildError as exc:
         if progress:
             print(file=sys.stderr)
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{_one_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"错误：无法写入数据仓库：{exc}", file=sys.stderr)
+        print(f"错误：无法写入数据仓库：{_one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # the old warehouse stays in place; say so in one line
-        print(f"错误：构建失败，原数据仓库保持不变：{type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"错误：构建失败，原数据仓库保持不变：{type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
         return 1
     if progress:
         print(file=sys.stderr)
@@ -70,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(summary(manifest, db_path(args.db)))
     return 0
+
+
+def _one_line(exc: Exception) -> str:
+    """An error message on one line (DuckDB's, for one, span several)."""
+    return " ".join(str(exc).split())
 
 
 def summary(manifest: dict, db) -> str:

@@ -139,11 +139,18 @@ def _conflict_reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         for r in kept.filter(pl.col("_order").is_in(rejected["_kept_order"].implode())).to_dicts()
     }
     codes, reasons = [], []
+    # where a person adopted a version, the first other version (and its copies) is the
+    # one they replaced: superseded, whatever the order the files come in; later others
+    # are new conflicts
+    replaced: dict[str, tuple[int, int]] = {}
+    rejected = rejected.sort("_order")
     for r in rejected.select(
         [
             "_order",
+            "_key",
+            "_h1",
+            "_h2",
             "_kept_order",
-            "_nth",
             "_chosen",
             "_kept_file",
             "_kept_sheet",
@@ -153,7 +160,8 @@ def _conflict_reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     ).to_dicts():
         k = kept_by_order[r["_kept_order"]]
         sheet = f"“{r['_kept_sheet']}”表" if r["_kept_sheet"] else ""
-        if r["_chosen"] is not None and r["_nth"] == 1:
+        version = (r["_h1"], r["_h2"])
+        if r["_chosen"] is not None and replaced.setdefault(r["_key"], version) == version:
             codes.append("superseded")
             reasons.append(REASONS["superseded"].format(r["_kept_file"], sheet, r["_kept_row"]))
             continue
@@ -170,7 +178,10 @@ def _conflict_reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         {"_order": rejected["_order"], "_code": codes, "_reason": reasons},
         schema={"_order": rejected.schema["_order"], "_code": pl.String, "_reason": pl.String},
     )
-    return frame.join(fixed, on="_order", how="left", maintain_order="left")
+    # valid rows arrive with validation's (null) _code/_reason: replace them, not suffix them
+    return frame.drop("_code", "_reason", strict=False).join(
+        fixed, on="_order", how="left", maintain_order="left"
+    )
 
 
 def _show(v) -> str:

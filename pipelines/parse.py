@@ -65,11 +65,22 @@ def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         )
         return text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
 
-    serial_text = s.str.extract(r"^(\d{5}(?:\.\d+)?)$", 1)
-    serial = serial_text.cast(pl.Float64, strict=False)
-    serial_ok = serial.is_between(SERIAL_MIN, SERIAL_MAX)
+    # a serial may carry a text time too: Excel writes ="..."&A2&" 14:30" as "45721 14:30"
+    serial_parts = s.str.extract_groups(
+        r"^(?<n>\d{5}(?:\.\d+)?)(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
+    )
+    serial = serial_parts.struct.field("n").cast(pl.Float64, strict=False)
+    hour, minute, second = (
+        serial_parts.struct.field(f).cast(pl.Int64, strict=False).fill_null(0)
+        for f in ("H", "M", "S")
+    )
+    serial_time = serial_parts.struct.field("H").is_not_null()
+    serial_ok = serial.is_between(SERIAL_MIN, SERIAL_MAX) & (
+        ~serial_time | ((hour < 24) & (minute < 60) & (second < 60))
+    )
     serial_ts = pl.datetime(1899, 12, 30) + pl.duration(
-        milliseconds=(serial * 86_400_000).round(0).cast(pl.Int64)
+        milliseconds=(serial * 86_400_000).round(0).cast(pl.Int64),
+        seconds=hour * 3600 + minute * 60 + second,
     )
     serial_ts = serial_ts.dt.round("1s")
     ts = (
@@ -87,7 +98,7 @@ def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         .when(compact.struct.field("y").is_not_null())
         .then(compact.struct.field("H").is_not_null())
         .when(serial_ok)
-        .then((serial % 1) != 0)
+        .then(((serial % 1) != 0) | serial_time)
         .otherwise(False)
     )
     return ts, has_time

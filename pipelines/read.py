@@ -372,6 +372,8 @@ def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
         new_columns=names,
         schema={n: pl.String for n in names},
         raise_if_empty=False,
+        # a first data line shorter than the header must not make the file unreadable
+        missing_columns="insert",
     )
     # Excel shows the header at record header.row (0-based) as row header.row + 1.
     body = body.with_row_index("_idx").with_columns(

@@ -320,6 +320,8 @@ def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
             {k: "、".join(v) if v else "（无上级）" for k, v in PARENT_LEVELS.items()}, default=""
         )
         newly = pl.col("_code").is_null() & (unknown | wrong_level)
+        # counted before _code is set: afterwards no row is "newly" rejected any more
+        changed = checked.filter(newly).height
         checked = checked.with_columns(
             pl.when(newly & unknown)
             .then(pl.lit("unknown_parent"))
@@ -336,7 +338,6 @@ def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("_reason"))
             .alias("_reason"),
         )
-        changed = checked.filter(newly).height
         units = checked.drop("_parent_level", "_level_ok")
         if changed == 0:
             return units
@@ -359,12 +360,19 @@ def _brands(frame: pl.DataFrame, ctx: Context) -> list[Check]:
 
 def _orders(frame: pl.DataFrame, ctx: Context) -> list[Check]:
     times = [
-        pl.col(f"t_{k}") for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
+        (pl.col(f"t_{k}"), pl.col(f"t_{k}_has_time"))
+        for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
     ]
     out_of_order = pl.lit(False)
-    for i, earlier in enumerate(times):
-        for later in times[i + 1 :]:
-            out_of_order = out_of_order | (earlier > later).fill_null(False)
+    for i, (earlier, earlier_timed) in enumerate(times):
+        for later, later_timed in times[i + 1 :]:
+            # where either side has no time, the contract compares dates only
+            after = (
+                pl.when(earlier_timed & later_timed)
+                .then(earlier > later)
+                .otherwise(earlier.dt.date() > later.dt.date())
+            )
+            out_of_order = out_of_order | after.fill_null(False)
     accepted = pl.col("t_accepted_unit_id")
     ids = (
         ctx.unit_levels.get_column("unit_id")
@@ -427,7 +435,10 @@ def _activities(frame: pl.DataFrame, ctx: Context):
         ),
         (
             "end_too_late",
-            ((end - start) > pl.duration(hours=24)).fill_null(False),
+            pl.when(comparable)
+            .then((end - start) > pl.duration(hours=24))
+            .otherwise((end.dt.date() - start.dt.date()) > pl.duration(days=1))
+            .fill_null(False),
             _fmt("end_too_late", pl.col("end_at"), pl.col("start_at")),
         ),
         (

@@ -1,0 +1,245 @@
+"""Personal data never stored raw, and a build that fails or dies leaves the old warehouse."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from import_helpers import AS_OF, build, copy_base, query, rejects, run_cli, write_csv
+
+PHONE = "13800138000"
+ID_CARD = "410106199001011234"
+ID_CARD_X = "41010619900101123X"
+RATER_PHONE = "13900139000"
+# in rejected rows only
+REJECTED_PHONE = "13700137000"
+UNKNOWN_ACTIVITY_PHONE = "13600136000"
+REJECTED_ID_CARD = "410106198001015678"
+RAW_VALUES = [
+    PHONE,
+    ID_CARD,
+    ID_CARD_X,
+    RATER_PHONE,
+    REJECTED_PHONE,
+    UNKNOWN_ACTIVITY_PHONE,
+    REJECTED_ID_CARD,
+]
+# a pseudonymous id is stored as written: it proves the byte search can find stored text
+PSEUDONYM = "P20250305"
+
+
+def _personal_ledgers(src: Path) -> Path:
+    copy_base(src)
+    write_csv(
+        src / "签到.csv",
+        [
+            ["活动编码", "参与者编号", "人数"],
+            ["HD01", PHONE, ""],
+            ["HD02", PHONE, ""],
+            ["HD01", ID_CARD, ""],
+            ["HD01", PSEUDONYM, ""],
+            ["HD01", REJECTED_PHONE, "3"],  # row 6: headcount_with_person
+        ],
+    )
+    write_csv(
+        src / "评价-1.csv",
+        [
+            ["活动编码", "评价人编号", "满意度"],
+            ["HD01", RATER_PHONE, "5"],
+            ["HD01", ID_CARD_X, "4"],
+            ["HD99", UNKNOWN_ACTIVITY_PHONE, "5"],  # row 4: unknown_activity
+            ["HD01", REJECTED_ID_CARD, "很好"],  # row 5: bad_score
+        ],
+    )
+    write_csv(
+        src / "评价-2.csv", [["活动编码", "评价人编号", "满意度"], ["HD01", RATER_PHONE, "3"]]
+    )
+    return src
+
+
+@pytest.fixture(scope="module")
+def personal(tmp_path_factory):
+    """The personal ledgers built with a fixed salt: (manifest text, db)."""
+    tmp = tmp_path_factory.mktemp("personal")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WENMING_SALT", "pii-test-salt")
+        src = _personal_ledgers(tmp / "src")
+        db = tmp / "w.duckdb"
+        code, out, err = run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")
+    assert code == 0, err
+    return out, db
+
+
+def test_phone_and_id_card_numbers_are_stored_hashed(personal):
+    _, db = personal
+    people = query(db, "SELECT activity_id, person_id FROM attendance ORDER BY source_row")
+    assert [a for a, _ in people] == ["HD01", "HD02", "HD01", "HD01"]
+    phone_1, phone_2, card, pseudonym = (p for _, p in people)
+    assert phone_1 == phone_2  # the same person is still one person
+    assert len({phone_1, card}) == 2
+    assert pseudonym == PSEUDONYM
+    raters = [r for (r,) in query(db, "SELECT rater_id FROM ratings ORDER BY source_row")]
+    assert len(set(raters)) == 2
+    for value in (phone_1, card, *raters):
+        assert not any(raw in value for raw in RAW_VALUES)
+
+
+def test_raw_numbers_appear_nowhere_in_the_warehouse_file(personal):
+    _, db = personal
+    data = db.read_bytes()
+    assert PSEUDONYM.encode() in data
+    for raw in RAW_VALUES:
+        assert raw.encode() not in data, raw
+        assert raw.encode("utf-16-le") not in data, raw
+
+
+def test_raw_numbers_appear_nowhere_in_the_manifest(personal):
+    out, _ = personal
+    for raw in RAW_VALUES:
+        assert raw not in out, raw
+    assert PSEUDONYM not in out  # loaded rows are not in the manifest at all
+
+
+def test_rejected_rows_show_personal_numbers_masked(personal):
+    out, db = personal
+    manifest = json.loads(out)
+    shown = {(r["file"], r["row"]): (r["reason_code"], r["raw"]) for r in rejects(manifest)}
+    assert shown[("签到.csv", 6)] == (
+        "headcount_with_person",
+        {"活动编码": "HD01", "参与者编号": "137****7000", "人数": "3"},
+    )
+    assert shown[("评价-1.csv", 4)][1]["评价人编号"] == "136****6000"
+    assert shown[("评价-1.csv", 5)][1]["评价人编号"] == "410106********5678"
+    assert shown[("评价-2.csv", 2)] == (
+        "conflict",
+        {"活动编码": "HD01", "评价人编号": "139****9000", "满意度": "3"},
+    )
+    stored = [
+        json.loads(r)
+        for (r,) in query(db, "SELECT raw FROM rejects ORDER BY table_name, file, row")
+    ]
+    assert sorted(map(json.dumps, stored)) == sorted(
+        json.dumps(r["raw"]) for r in manifest["rejects"]
+    )
+
+
+def test_same_salt_gives_the_same_hash_and_another_salt_another(tmp_path, monkeypatch):
+    src = _personal_ledgers(tmp_path / "src")
+    hashes = {}
+    for name, salt in (("a", "salt-1"), ("b", "salt-1"), ("c", "salt-2")):
+        monkeypatch.setenv("WENMING_SALT", salt)
+        db = tmp_path / f"{name}.duckdb"
+        build(src, db=db)
+        hashes[name] = query(db, "SELECT person_id FROM attendance ORDER BY source_row")
+    assert hashes["a"] == hashes["b"]
+    assert hashes["a"][0] != hashes["c"][0]
+    assert hashes["a"][3] == hashes["c"][3] == (PSEUDONYM,)
+
+
+def test_without_a_configured_salt_one_is_kept_beside_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.delenv("WENMING_SALT", raising=False)
+    src = _personal_ledgers(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    first = query(db, "SELECT person_id FROM attendance ORDER BY source_row")
+    salt = (tmp_path / "w.salt").read_text(encoding="utf-8")
+
+    build(src, db=db)
+
+    assert (tmp_path / "w.salt").read_text(encoding="utf-8") == salt
+    assert query(db, "SELECT person_id FROM attendance ORDER BY source_row") == first
+    assert salt.encode() not in db.read_bytes()
+
+
+# ---------------------------------------------------------------- atomicity
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("模拟故障\n第二行")
+
+
+FAILURES = [
+    pytest.param("pipelines.dedup", "resolve", id="resolving-duplicates-fails"),
+    pytest.param("pipelines.build", "_stage", id="writing-a-table-fails"),
+    pytest.param("pipelines.build.os", "replace", id="final-rename-fails"),
+]
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if ".building" in p.name)
+
+
+@pytest.mark.parametrize("module, name", FAILURES)
+def test_failed_build_leaves_the_previous_warehouse_byte_identical(
+    tmp_path, monkeypatch, module, name
+):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    before = db.read_bytes()
+    write_csv(src / "签到.csv", [["活动编码", "人数"], ["HD01", "30"]])
+    monkeypatch.setattr(f"{module}.{name}", _boom)
+
+    code, out, err = run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")
+    monkeypatch.undo()
+
+    assert (code != 0, out) == (True, "")
+    assert err.count("\n") == 1 and "模拟故障" in err, err
+    assert db.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+    assert query(db, "SELECT count(*) FROM attendance") == [(0,)]
+
+
+def test_build_with_nothing_readable_leaves_the_previous_warehouse_byte_identical(tmp_path):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    before = db.read_bytes()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "台账.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+
+    code, out, err = run_cli("build", broken, "--db", db, "--as-of", AS_OF, "--json")
+
+    assert (code != 0, out, err.count("\n")) == (True, "", 1)
+    assert db.read_bytes() == before
+
+
+def test_build_killed_mid_way_leaves_the_old_warehouse_readable(tmp_path):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    before = db.read_bytes()
+    # enough sign-ins that writing the new warehouse takes a moment
+    lines = ["活动编码,参与者编号,签到时间"] + [
+        f"HD01,P{n:07d},2025-03-05 14:{n % 60:02d}" for n in range(150_000)
+    ]
+    (src / "签到.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = "import sys; from pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, "build", str(src), "--db", str(db), "--as-of", AS_OF],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    deadline = time.monotonic() + 60
+    while child.poll() is None and not _leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.05)  # into the write
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+
+    assert child.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    assert db.read_bytes() == before
+    assert query(db, "SELECT count(*) FROM activities") == [(2,)]
+    assert query(db, "SELECT count(*) FROM attendance") == [(0,)]
+
+    # the next build clears the half-written file away
+    (src / "签到.csv").unlink()
+    build(src, db=db)
+    assert _leftovers(tmp_path) == []
