@@ -233,19 +233,39 @@ def _unit_exists(ctx: Context, column: str, label: str) -> Check:
     )
 
 
-def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Typed columns plus ``_code``/``_reason`` of the first failing rule (null: valid)."""
+def prepare_local(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Typed columns plus ``_code``/``_reason`` of the first failing row-local rule.
+
+    Row-local rules need nothing beyond the row, so their result can be cached
+    per file; references to other tables are checked by ``check_refs``.
+    """
     frame, checks = _typed(table, frame)
-    extra = _TABLE_CHECKS[table](frame, ctx)
-    if isinstance(extra, tuple):
-        frame, extra = extra
-    return _first_failure(frame, checks + extra)
+    frame, local = _LOCAL[table](frame)
+    return _first_failure(frame, checks + local)
+
+
+def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Rows still valid after ``prepare_local``, checked against the loaded tables and as-of."""
+    frame, refs = _REFS[table](frame, ctx)
+    if not refs:
+        return frame
+    code = pl.when(pl.col("_code").is_not_null()).then(pl.col("_code"))
+    reason = pl.when(pl.col("_code").is_not_null()).then(pl.col("_reason"))
+    for c, cond, r in refs:
+        code = code.when(cond).then(pl.lit(c))
+        reason = reason.when(cond).then(r)
+    return frame.with_columns(code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason"))
+
+
+def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Every rule of the table, row-local ones first (see ``prepare_local``, ``check_refs``)."""
+    return check_refs(table, prepare_local(table, frame), ctx)
 
 
 # ---------------------------------------------------------------- table rules
 
 
-def _units(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+def _units(frame: pl.DataFrame):
     level = pl.col("t_level")
     lng, lat = pl.col("t_lng"), pl.col("t_lat")
     one_missing = lng.is_null() != lat.is_null()
@@ -263,7 +283,7 @@ def _units(frame: pl.DataFrame, ctx: Context) -> list[Check]:
         .list.eval(pl.element().filter(~pl.element().str.contains(r"^\d{12}$")))
         .list.first()
     )
-    return [
+    return frame, [
         ("bad_serves", bad_serves, _fmt("bad_serves", first_bad)),
         (
             "serves_not_station",
@@ -343,9 +363,9 @@ def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
             return units
 
 
-def _divisions(frame: pl.DataFrame, ctx: Context) -> list[Check]:
+def _divisions(frame: pl.DataFrame):
     ur = pl.col("t_urban_rural")
-    return [
+    return frame, [
         (
             "bad_enum",
             ur.is_not_null() & ~ur.str.contains(r"^\d{3}$"),
@@ -354,15 +374,13 @@ def _divisions(frame: pl.DataFrame, ctx: Context) -> list[Check]:
     ]
 
 
-def _brands(frame: pl.DataFrame, ctx: Context) -> list[Check]:
-    return [_unit_exists(ctx, "unit_id", "所属阵地编码")]
+def _brands_refs(frame: pl.DataFrame, ctx: Context):
+    return frame, [_unit_exists(ctx, "unit_id", "所属阵地编码")]
 
 
-def _orders(frame: pl.DataFrame, ctx: Context) -> list[Check]:
-    times = [
-        (pl.col(f"t_{k}"), pl.col(f"t_{k}_has_time"))
-        for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
-    ]
+def _orders(frame: pl.DataFrame):
+    names = ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
+    times = [(pl.col(f"t_{k}"), pl.col(f"t_{k}_has_time")) for k in names]
     out_of_order = pl.lit(False)
     for i, (earlier, earlier_timed) in enumerate(times):
         for later, later_timed in times[i + 1 :]:
@@ -373,24 +391,14 @@ def _orders(frame: pl.DataFrame, ctx: Context) -> list[Check]:
                 .otherwise(earlier.dt.date() > later.dt.date())
             )
             out_of_order = out_of_order | after.fill_null(False)
+    reason = _fmt("times_out_of_order", *[pl.col(k) for k in names])
+    return frame, [("times_out_of_order", out_of_order, reason)]
+
+
+def _orders_refs(frame: pl.DataFrame, ctx: Context):
     accepted = pl.col("t_accepted_unit_id")
-    ids = (
-        ctx.unit_levels.get_column("unit_id")
-        if ctx.unit_levels is not None
-        else pl.Series([], dtype=pl.String)
-    )
-    return [
-        (
-            "times_out_of_order",
-            out_of_order,
-            _fmt(
-                "times_out_of_order",
-                *[
-                    pl.col(k)
-                    for k in ("ordered_at", "dispatched_at", "accepted_at", "completed_at")
-                ],
-            ),
-        ),
+    ids = _ids(ctx.unit_levels, "unit_id")
+    return frame, [
         _unit_exists(ctx, "unit_id", "点单阵地编码"),
         (
             "unknown_unit",
@@ -400,18 +408,13 @@ def _orders(frame: pl.DataFrame, ctx: Context) -> list[Check]:
     ]
 
 
-def _activities(frame: pl.DataFrame, ctx: Context):
+def _ids(frame: pl.DataFrame | None, column: str) -> pl.Series:
+    return frame.get_column(column) if frame is not None else pl.Series([], dtype=pl.String)
+
+
+def _activities(frame: pl.DataFrame):
     start, end = pl.col("t_start_at"), pl.col("t_end_at")
-    as_of = pl.lit(ctx.as_of, dtype=pl.Datetime("us"))
-    # a date-only start compares by date: a 2025-03-05 activity is not after a 2025-03-05 10:00 as-of
-    after = (
-        pl.when(pl.col("t_start_at_has_time"))
-        .then(start > as_of)
-        .otherwise(start.dt.date() > as_of.dt.date())
-    )
     order_id, source = pl.col("t_order_id"), pl.col("t_source")
-    brands = ctx.brand_ids if ctx.brand_ids is not None else pl.Series([], dtype=pl.String)
-    orders = ctx.order_ids if ctx.order_ids is not None else pl.Series([], dtype=pl.String)
     frame = frame.with_columns(
         pl.when(source.is_null() & order_id.is_not_null())
         .then(pl.lit("群众点单"))
@@ -419,12 +422,7 @@ def _activities(frame: pl.DataFrame, ctx: Context):
         .alias("t_source")
     )
     comparable = pl.col("t_start_at_has_time") & pl.col("t_end_at_has_time")
-    checks = [
-        (
-            "start_after_as_of",
-            after.fill_null(False),
-            _fmt("start_after_as_of", pl.col("start_at"), ctx.as_of.strftime("%Y-%m-%d %H:%M")),
-        ),
+    return frame, [
         (
             "end_before_start",
             pl.when(comparable)
@@ -446,11 +444,33 @@ def _activities(frame: pl.DataFrame, ctx: Context):
             order_id.is_not_null() & (pl.col("t_source") != "群众点单"),
             _fmt("order_source_mismatch", order_id, pl.col("t_source")),
         ),
+    ]
+
+
+def _activities_refs(frame: pl.DataFrame, ctx: Context):
+    start = pl.col("t_start_at")
+    as_of = pl.lit(ctx.as_of, dtype=pl.Datetime("us"))
+    # a date-only start compares by date: a 2025-03-05 activity is not after a 2025-03-05 10:00 as-of
+    after = (
+        pl.when(pl.col("t_start_at_has_time"))
+        .then(start > as_of)
+        .otherwise(start.dt.date() > as_of.dt.date())
+    )
+    order_id, brand_id = pl.col("t_order_id"), pl.col("t_brand_id")
+    brands = ctx.brand_ids if ctx.brand_ids is not None else pl.Series([], dtype=pl.String)
+    orders = ctx.order_ids if ctx.order_ids is not None else pl.Series([], dtype=pl.String)
+    shown_start = start.dt.strftime("%Y-%m-%d %H:%M")
+    return frame, [
+        (
+            "start_after_as_of",
+            after.fill_null(False),
+            _fmt("start_after_as_of", shown_start, ctx.as_of.strftime("%Y-%m-%d %H:%M")),
+        ),
         _unit_exists(ctx, "unit_id", "阵地编码"),
         (
             "unknown_brand",
-            pl.col("t_brand_id").is_not_null() & ~pl.col("t_brand_id").is_in(brands.implode()),
-            _fmt("unknown_brand", pl.col("t_brand_id")),
+            brand_id.is_not_null() & ~brand_id.is_in(brands.implode()),
+            _fmt("unknown_brand", brand_id),
         ),
         (
             "unknown_order",
@@ -458,15 +478,10 @@ def _activities(frame: pl.DataFrame, ctx: Context):
             _fmt("unknown_order", order_id),
         ),
     ]
-    return frame, checks
 
 
 def _activity_exists(ctx: Context) -> Check:
-    ids = (
-        ctx.activities.get_column("activity_id")
-        if ctx.activities is not None
-        else pl.Series([], dtype=pl.String)
-    )
+    ids = _ids(ctx.activities, "activity_id")
     a = pl.col("t_activity_id")
     return (
         "unknown_activity",
@@ -475,7 +490,7 @@ def _activity_exists(ctx: Context) -> Check:
     )
 
 
-def _attendance(frame: pl.DataFrame, ctx: Context):
+def _attendance(frame: pl.DataFrame):
     person, headcount = pl.col("t_person_id"), pl.col("t_headcount")
     vol = pl.col("_vol") if "_vol" in frame.columns else pl.lit(False)
     frame = frame.with_columns(
@@ -501,11 +516,14 @@ def _attendance(frame: pl.DataFrame, ctx: Context):
             person.str.contains(r"^[\p{Han}·]{2,5}$").fill_null(False),
             _fmt("person_id_is_name", person),
         ),
-        _activity_exists(ctx),
     ]
 
 
-def _ratings(frame: pl.DataFrame, ctx: Context):
+def _attendance_refs(frame: pl.DataFrame, ctx: Context):
+    return frame, [_activity_exists(ctx)]
+
+
+def _ratings_refs(frame: pl.DataFrame, ctx: Context):
     acts = (
         ctx.activities
         if ctx.activities is not None
@@ -535,17 +553,21 @@ def _ratings(frame: pl.DataFrame, ctx: Context):
         .otherwise(rated.dt.date() < start.dt.date())
         .fill_null(False)
     )
+    shown_rated = pl.coalesce(
+        pl.when(pl.col("t_rated_at_has_time")).then(rated.dt.strftime("%Y-%m-%d %H:%M")),
+        rated.dt.strftime("%Y-%m-%d"),
+    )
     return frame, [
         _activity_exists(ctx),
         (
             "rated_before_start",
             before,
-            _fmt("rated_before_start", pl.col("rated_at"), start.dt.strftime("%Y-%m-%d %H:%M")),
+            _fmt("rated_before_start", shown_rated, start.dt.strftime("%Y-%m-%d %H:%M")),
         ),
     ]
 
 
-def _targets(frame: pl.DataFrame, ctx: Context):
+def _targets(frame: pl.DataFrame):
     value, metric = pl.col("t_value"), pl.col("t_metric")
     percent = pl.col("value").str.ends_with("%").fill_null(False)
     fraction = (
@@ -565,17 +587,34 @@ def _targets(frame: pl.DataFrame, ctx: Context):
             _fmt("bad_year", pl.col("year")),
         ),
         ("bad_target_value", bad.fill_null(False), _fmt("bad_target_value", pl.col("value"))),
-        _unit_exists(ctx, "unit_id", "阵地编码"),
     ]
 
 
-_TABLE_CHECKS = {
+def _targets_refs(frame: pl.DataFrame, ctx: Context):
+    return frame, [_unit_exists(ctx, "unit_id", "阵地编码")]
+
+
+def _nothing(frame: pl.DataFrame, *_ctx):
+    return frame, []
+
+
+_LOCAL = {
     "units": _units,
     "divisions": _divisions,
-    "brands": _brands,
+    "brands": _nothing,
     "orders": _orders,
     "activities": _activities,
     "attendance": _attendance,
-    "ratings": _ratings,
+    "ratings": _nothing,
     "targets": _targets,
+}
+_REFS = {
+    "units": _nothing,  # parents: check_unit_parents, to a fixpoint
+    "divisions": _nothing,
+    "brands": _brands_refs,
+    "orders": _orders_refs,
+    "activities": _activities_refs,
+    "attendance": _attendance_refs,
+    "ratings": _ratings_refs,
+    "targets": _targets_refs,
 }
