@@ -1,28 +1,37 @@
 """The build: ledger files in, a new warehouse file atomically in place, a manifest out.
 
-Order of work: find and read files (``read``), per table normalise and validate
-(``validate``), resolve duplicates and conflicts (``dedup``), then load every
-table into a new DuckDB file beside the target and ``os.replace`` it.
+Order of work: find the files; stage each one (read, normalise, row-local rules:
+``stage``, cached by content hash); then table by table, in the contract's
+order, check references against the tables already loaded (``validate``) and
+resolve duplicates and conflicts (``dedup``), bucket by bucket of activity code
+so memory stays bounded; every bucket is loaded straight into a new DuckDB file
+beside the target, which finally replaces it with ``os.replace``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import math
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import dedup, pii, read
+from pipelines import dedup, pii, read, stage
 from pipelines.contract import TABLE_SPECS
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
-from pipelines.validate import Context, check_unit_parents, prepare
+from pipelines.validate import Context, check_refs, check_unit_parents
+
+BUCKET_ROWS = 2_000_000  # valid rows per bucket of a large table
+DUCKDB_MEMORY = "3GB"
 
 
 class BuildError(Exception):
@@ -30,11 +39,26 @@ class BuildError(Exception):
 
 
 @dataclass
+class Part:
+    """One staged sheet of a table, placed in this build's file order."""
+
+    file_idx: int
+    sheet_idx: int
+    file: str
+    sheet: str | None
+    staged: stage.StagedSheet
+
+
+@dataclass
 class TableResult:
-    loaded: pl.DataFrame
-    rejects: pl.DataFrame
-    rows: int
-    duplicates: int
+    rows: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.height for r in self.rejects)
 
 
 def load_decisions(db: Path) -> dict[tuple[str, str], list[str]]:
@@ -46,6 +70,22 @@ def load_decisions(db: Path) -> dict[tuple[str, str], list[str]]:
     for d in json.loads(path.read_text(encoding="utf-8")).get("decisions", []):
         out.setdefault((d["table"], d["key"]), []).append(d["content_hash"])
     return out
+
+
+def cache_dir(db: Path) -> Path:
+    return db.with_name(f".{db.name}.cache")
+
+
+@contextmanager
+def _build_lock(db: Path):
+    """One build at a time per warehouse (two uploads in the app must not race)."""
+    lock = db.with_name(f".{db.name}.lock")
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def build(
@@ -67,42 +107,32 @@ def build(
         raise BuildError(
             "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
         )
-
-    salt = pii.load_salt(salt_path(db), config().salt)
-    file_entries, frames, source_rows = _read_all(files, say)
-    if not any(frames.values()):
-        found = "；".join(f"{e['file']}（{e['status']}）" for e in file_entries)
-        raise BuildError("没有可识别的台账表：" + found)
-
-    decisions = load_decisions(db)
-    ctx = Context(as_of=as_of)
-    results: dict[str, TableResult] = {}
-    for table in TABLES:
-        say(f"校验 {TABLE_SPECS[table].zh} …")
-        results[table] = _process_table(table, frames[table], ctx, decisions, salt)
-        _remember(table, results[table].loaded, ctx)
-
-    manifest = _manifest(as_of, file_entries, results)
-    say("写入数据仓库 …")
-    _write_warehouse(db, results, manifest, source_rows, as_of)
+    with _build_lock(db):
+        salt = pii.load_salt(salt_path(db), config().salt)
+        entries, parts, source_rows, used = _stage_all(files, db, salt, say)
+        if not any(parts.values()):
+            found = "；".join(f"{e['file']}（{e['status']}）" for e in entries)
+            raise BuildError("没有可识别的台账表：" + found)
+        manifest = _load(db, parts, entries, source_rows, as_of, load_decisions(db), say)
+        _prune_cache(cache_dir(db), used)
     return manifest
 
 
-# ---------------------------------------------------------------- reading
+# ---------------------------------------------------------------- staging
 
 
-def _read_all(
-    files: list[read.SourceFile], say
-) -> tuple[list[dict], dict[str, list[pl.DataFrame]], list[dict]]:
+def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
+    fp = stage.fingerprint(salt)
+    cache = cache_dir(db)
     seen: dict[str, str] = {}
     entries: list[dict] = []
-    frames: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    parts: dict[str, list[Part]] = {t: [] for t in TABLES}
     source_rows: list[dict] = []
+    used: set[str] = set()
     for file_idx, source in enumerate(files):
         say(f"读取 {source.rel}（{file_idx + 1}/{len(files)}）")
         digest = read.file_sha256(source.path)
         modified = dt.datetime.fromtimestamp(source.path.stat().st_mtime).replace(microsecond=0)
-        is_csv = source.path.suffix.lower() == ".csv"
         if digest in seen:
             entries.append(
                 {
@@ -117,44 +147,35 @@ def _read_all(
             )
             continue
         seen[digest] = source.rel
-        try:
-            sheets = read.read_source(source.path)
-        except Exception as exc:  # a corrupt or foreign file must not stop the build
+        used.add(f"{digest}-{fp}")
+        staged = stage.stage_file(source.path, digest, cache, fp, salt)
+        if staged.error:
             entries.append(
-                {"file": source.rel, "status": "unreadable", "rows": 0, "error": _unreadable(exc)}
+                {"file": source.rel, "status": "unreadable", "rows": 0, "error": staged.error}
             )
             source_rows.append(
                 _source_row(source.rel, None, "unreadable", None, 0, digest, modified)
             )
             continue
         sheet_entries = []
-        for sheet_idx, sheet in enumerate(sheets):
-            n = sheet.frame.height if sheet.frame is not None else 0
+        for sheet_idx, s in enumerate(staged.sheets):
             sheet_entries.append(
                 {
-                    "sheet": sheet.sheet,
-                    "table": sheet.table,
-                    "status": sheet.status,
-                    "rows": n,
-                    "headers": sheet.headers,
+                    "sheet": s.sheet,
+                    "table": s.table,
+                    "status": s.status,
+                    "rows": s.rows,
+                    "headers": s.headers,
                 }
             )
             source_rows.append(
-                _source_row(source.rel, sheet.sheet, sheet.status, sheet.table, n, digest, modified)
+                _source_row(source.rel, s.sheet, s.status, s.table, s.rows, digest, modified)
             )
-            if sheet.status == "loaded":
-                frames[sheet.table].append(
-                    sheet.frame.with_columns(
-                        pl.lit(source.rel).alias("_file"),
-                        pl.lit(sheet.sheet, dtype=pl.String).alias("_sheet"),
-                        pl.lit(file_idx, dtype=pl.Int64).alias("_file_idx"),
-                        pl.lit(sheet_idx, dtype=pl.Int64).alias("_sheet_idx"),
-                        pl.lit(sheet.is_volunteer_file).alias("_vol"),
-                    )
-                )
+            if s.status == "loaded":
+                parts[s.table].append(Part(file_idx, sheet_idx, source.rel, s.sheet, s))
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
         entry: dict = {"file": source.rel, "status": "loaded" if loaded else "unrecognised"}
-        if is_csv:
+        if source.path.suffix.lower() == ".csv":
             s = sheet_entries[0]
             entry.update({"table": s["table"], "rows": s["rows"], "headers": s["headers"]})
         else:
@@ -162,11 +183,16 @@ def _read_all(
             if not loaded:
                 entry["headers"] = next((s["headers"] for s in sheet_entries if s["headers"]), [])
         entries.append(entry)
-    return entries, frames, source_rows
+    return entries, parts, source_rows, used
 
 
-def _unreadable(exc: Exception) -> str:
-    return f"文件无法读取（可能已损坏或不是表格文件）：{type(exc).__name__}: {str(exc)[:200]}"
+def _prune_cache(cache: Path, used: set[str]) -> None:
+    """Drop staged results of files this build no longer has (withdrawn or changed)."""
+    if not cache.exists():
+        return
+    for path in cache.iterdir():
+        if "-".join(path.name.split("-")[:2]).split(".")[0] not in used:
+            path.unlink(missing_ok=True)
 
 
 def _source_row(file, sheet, status, table, rows, digest, modified) -> dict:
@@ -181,124 +207,196 @@ def _source_row(file, sheet, status, table, rows, digest, modified) -> dict:
     }
 
 
-# ---------------------------------------------------------------- one table
+# ---------------------------------------------------------------- one table, bucket by bucket
 
 
-def _process_table(
-    table: str, parts: list[pl.DataFrame], ctx: Context, decisions, salt: str
-) -> TableResult:
-    spec = TABLE_SPECS[table]
-    if not parts:
-        empty = pl.DataFrame(schema={"_file": pl.String})
-        return TableResult(empty, empty, 0, 0)
-    frame = pl.concat(parts, how="diagonal_relaxed").sort(["_file_idx", "_sheet_idx", "_row"])
-    frame = frame.with_row_index("_order")
-    if "_vol" not in frame.columns:
-        frame = frame.with_columns(pl.lit(False).alias("_vol"))
-    for col in spec.columns:
-        if col.key not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(col.key))
-    prepared = prepare(table, frame, ctx)
-    if table == "units":
-        prepared = check_unit_parents(prepared)
-    for column in ("t_person_id", "t_rater_id"):
-        prepared = pii.hash_ids(prepared, column, salt)
-    invalid = prepared.filter(pl.col("_code").is_not_null())
-    valid = dedup.with_keys(table, prepared.filter(pl.col("_code").is_null()))
-    resolved = dedup.resolve(table, valid, decisions)
-    loaded = resolved.filter(pl.col("_status") == "loaded")
-    duplicates = resolved.filter(pl.col("_status") == "duplicate").height
-    rejected = pl.concat(
-        [
-            invalid.select(_reject_columns(table, with_kept=False)),
-            resolved.filter(pl.col("_status") == "rejected").select(
-                _reject_columns(table, with_kept=True)
-            ),
-        ],
-        how="vertical_relaxed",
-    ).sort("_order")
-    return TableResult(loaded, rejected, frame.height, duplicates)
-
-
-def _reject_columns(table: str, with_kept: bool) -> list[pl.Expr]:
-    none_s, none_i = pl.lit(None, pl.String), pl.lit(None, pl.Int64)
+def _provenance(p: Part) -> list[pl.Expr]:
     return [
-        pl.col("_order"),
+        pl.lit(p.file).alias("_file"),
+        pl.lit(p.sheet, dtype=pl.String).alias("_sheet"),
+        pl.lit(p.file_idx, dtype=pl.Int64).alias("_file_idx"),
+        pl.lit(p.sheet_idx, dtype=pl.Int64).alias("_sheet_idx"),
+    ]
+
+
+def _valid_rows(parts: list[Part], bucket: int, buckets: int) -> pl.DataFrame:
+    scans = [
+        pl.scan_parquet(p.staged.valid)
+        .filter((pl.col("_bh") % buckets) == bucket)
+        .with_columns(_provenance(p))
+        for p in parts
+    ]
+    frame = pl.concat(scans, how="diagonal_relaxed").collect()
+    return frame.sort(["_file_idx", "_sheet_idx", "_row"]).with_row_index("_order")
+
+
+def _raw_of(parts: list[Part], rows: pl.DataFrame) -> pl.DataFrame:
+    """The masked raw text of the given (_file_idx, _sheet_idx, _row) rows."""
+    out = []
+    for p in parts:
+        wanted = rows.filter(
+            (pl.col("_file_idx") == p.file_idx) & (pl.col("_sheet_idx") == p.sheet_idx)
+        )
+        if wanted.height:
+            raw = (
+                pl.scan_parquet(p.staged.raw)
+                .filter(pl.col("_row").is_in(wanted["_row"].implode()))
+                .collect()
+            )
+            out.append(
+                raw.with_columns(
+                    pl.lit(p.file_idx, pl.Int64).alias("_file_idx"),
+                    pl.lit(p.sheet_idx, pl.Int64).alias("_sheet_idx"),
+                )
+            )
+    if not out:
+        return pl.DataFrame(
+            schema={
+                "_row": pl.Int64,
+                "raw": pl.String,
+                "_file_idx": pl.Int64,
+                "_sheet_idx": pl.Int64,
+            }
+        )
+    return pl.concat(out)
+
+
+def _local_rejects(table: str, parts: list[Part]) -> pl.DataFrame | None:
+    frames = [pl.read_parquet(p.staged.rejects).with_columns(_provenance(p)) for p in parts]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return None
+    none_s = pl.lit(None, pl.String)
+    return pl.concat(frames).select(
+        "_file_idx",
+        "_sheet_idx",
+        pl.col("_file").alias("file"),
+        pl.col("_sheet").alias("sheet"),
+        pl.col("_row").cast(pl.Int64).alias("row"),
+        pl.lit(table).alias("table_name"),
+        "reason_code",
+        "reason",
+        "raw",
+        none_s.alias("row_key"),
+        none_s.alias("content_hash"),
+        none_s.alias("kept_file"),
+        none_s.alias("kept_sheet"),
+        pl.lit(None, pl.Int64).alias("kept_row"),
+    )
+
+
+def _late_rejects(
+    table: str, frame: pl.DataFrame, parts: list[Part], with_kept: bool
+) -> pl.DataFrame:
+    """Rejects found after staging (references, conflicts), with their raw rows."""
+    none_s, none_i = pl.lit(None, pl.String), pl.lit(None, pl.Int64)
+    picked = frame.select(
+        "_file_idx",
+        "_sheet_idx",
+        pl.col("_row").cast(pl.Int64),
         pl.col("_file").alias("file"),
         pl.col("_sheet").alias("sheet"),
         pl.col("_row").cast(pl.Int64).alias("row"),
         pl.lit(table).alias("table_name"),
         pl.col("_code").alias("reason_code"),
         pii.mask_text(pl.col("_reason")).alias("reason"),
-        pii.mask_text(pl.col("_raw")).alias("raw"),
         (pl.col("_key") if with_kept else none_s).alias("row_key"),
         (pl.col("_stable") if with_kept else none_s).alias("content_hash"),
         (pl.col("_kept_file") if with_kept else none_s).alias("kept_file"),
         (pl.col("_kept_sheet") if with_kept else none_s).alias("kept_sheet"),
         (pl.col("_kept_row").cast(pl.Int64) if with_kept else none_i).alias("kept_row"),
-    ]
+    )
+    raw = _raw_of(parts, picked)
+    joined = picked.join(raw, on=["_file_idx", "_sheet_idx", "_row"], how="left")
+    return joined.select(
+        "_file_idx",
+        "_sheet_idx",
+        "file",
+        "sheet",
+        "row",
+        "table_name",
+        "reason_code",
+        "reason",
+        pl.col("raw").fill_null("{}"),
+        "row_key",
+        "content_hash",
+        "kept_file",
+        "kept_sheet",
+        "kept_row",
+    )
 
 
-def _remember(table: str, loaded: pl.DataFrame, ctx: Context) -> None:
+def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
+    result = TableResult(rows=sum(p.staged.rows for p in parts))
+    if not parts:
+        return result
+    local = _local_rejects(table, parts)
+    if local is not None:
+        result.rejects.append(local)
+    valid_rows = sum(
+        pl.scan_parquet(p.staged.valid).select(pl.len()).collect().item() for p in parts
+    )
+    buckets = max(1, math.ceil(valid_rows / BUCKET_ROWS)) if table in stage.BUCKETED else 1
+    remembered = []
+    for bucket in range(buckets):
+        if buckets > 1:
+            say(f"校验 {TABLE_SPECS[table].zh}（{bucket + 1}/{buckets}）…")
+        frame = _valid_rows(parts, bucket, buckets)
+        frame = frame.with_columns(
+            pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")
+        )
+        if table == "units":
+            frame = check_unit_parents(frame)
+        frame = check_refs(table, frame, ctx)
+        invalid = frame.filter(pl.col("_code").is_not_null())
+        if invalid.height:
+            result.rejects.append(_late_rejects(table, invalid, parts, with_kept=False))
+        valid = dedup.with_keys(table, frame.filter(pl.col("_code").is_null()))
+        resolved = dedup.resolve(table, valid, decisions)
+        loaded = resolved.filter(pl.col("_status") == "loaded")
+        result.loaded += loaded.height
+        result.duplicates += resolved.filter(pl.col("_status") == "duplicate").height
+        conflicts = resolved.filter(pl.col("_status") == "rejected")
+        if conflicts.height:
+            result.rejects.append(_late_rejects(table, conflicts, parts, with_kept=True))
+        _insert(con, table, loaded)
+        remembered.append(_keys(table, loaded))
+    _remember(table, pl.concat(remembered, how="vertical_relaxed"), ctx)
+    return result
+
+
+def _keys(table: str, loaded: pl.DataFrame) -> pl.DataFrame:
+    names = {
+        "units": {"t_unit_id": "unit_id", "t_level": "level"},
+        "brands": {"t_brand_id": "brand_id"},
+        "orders": {"t_order_id": "order_id"},
+        "activities": {
+            "t_activity_id": "activity_id",
+            "t_start_at": "start_at",
+            "t_start_at_has_time": "start_has_time",
+        },
+    }.get(table)
+    if not names:
+        return pl.DataFrame()
+    if loaded.height == 0:
+        return pl.DataFrame(schema={v: loaded.schema.get(k, pl.String) for k, v in names.items()})
+    return loaded.select([pl.col(k).alias(v) for k, v in names.items()])
+
+
+def _remember(table: str, keys: pl.DataFrame, ctx: Context) -> None:
     """Keys of a loaded table, for the reference rules of the tables after it."""
     if table == "units":
-        ctx.unit_levels = _col_frame(loaded, {"t_unit_id": "unit_id", "t_level": "level"})
+        ctx.unit_levels = keys
     elif table == "brands":
-        ctx.brand_ids = _col_frame(loaded, {"t_brand_id": "brand_id"}).get_column("brand_id")
+        ctx.brand_ids = keys.get_column("brand_id")
     elif table == "orders":
-        ctx.order_ids = _col_frame(loaded, {"t_order_id": "order_id"}).get_column("order_id")
+        ctx.order_ids = keys.get_column("order_id")
     elif table == "activities":
-        ctx.activities = _col_frame(
-            loaded,
-            {
-                "t_activity_id": "activity_id",
-                "t_start_at": "start_at",
-                "t_start_at_has_time": "start_has_time",
-            },
-        )
+        ctx.activities = keys
 
 
-def _col_frame(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
-    if frame.height == 0 or not set(names) <= set(frame.columns):
-        return pl.DataFrame(schema={v: pl.String for v in names.values()})
-    return frame.select([pl.col(k).alias(v) for k, v in names.items()])
+# ---------------------------------------------------------------- the warehouse file
 
-
-# ---------------------------------------------------------------- manifest
-
-
-def _manifest(as_of: dt.datetime, files: list[dict], results: dict[str, TableResult]) -> dict:
-    tables = {}
-    rejects = []
-    for table, r in results.items():
-        tables[table] = {
-            "rows": r.rows,
-            "loaded": r.loaded.height,
-            "duplicates": r.duplicates,
-            "rejected": r.rejects.height,
-        }
-        for rec in r.rejects.drop("_order").to_dicts() if r.rejects.height else []:
-            kept = (
-                {"file": rec["kept_file"], "sheet": rec["kept_sheet"], "row": rec["kept_row"]}
-                if rec["kept_file"] is not None
-                else None
-            )
-            rejects.append(
-                {
-                    "file": rec["file"],
-                    "sheet": rec["sheet"],
-                    "row": rec["row"],
-                    "table": table,
-                    "reason_code": rec["reason_code"],
-                    "reason": rec["reason"],
-                    "raw": json.loads(rec["raw"]),
-                    "kept_from": kept,
-                }
-            )
-    return {"as_of": as_of.isoformat(sep=" "), "tables": tables, "files": files, "rejects": rejects}
-
-
-# ---------------------------------------------------------------- loading
 
 _STAGE: dict[str, dict[str, str]] = {
     "units": {
@@ -378,42 +476,58 @@ _DERIVED: dict[str, str] = {
 }
 
 
-def _stage(table: str, loaded: pl.DataFrame) -> pl.DataFrame:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, loaded: pl.DataFrame) -> None:
+    if loaded.height == 0:
+        return
     cols = [pl.col(src).alias(dst) for dst, src in _STAGE[table].items()]
     cols += [
         pl.col("_file").alias("source_file"),
         pl.col("_sheet").alias("source_sheet"),
         pl.col("_row").cast(pl.Int32).alias("source_row"),
     ]
-    return loaded.sort("_order").select(cols)
+    con.register("stage", loaded.sort("_order").select(cols))
+    select = "*"
+    if table in _DERIVED:
+        name, expr = _DERIVED[table].split(" := ")
+        select = (
+            f"* REPLACE ({expr} AS {name})" if name in _STAGE[table] else f"*, {expr} AS {name}"
+        )
+    con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM stage")
+    con.unregister("stage")
 
 
-def _write_warehouse(
-    db: Path, results, manifest: dict, source_rows: list[dict], as_of: dt.datetime
-) -> None:
+def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
     for stale in db.parent.glob(f".{db.name}.building-*"):
         stale.unlink(missing_ok=True)
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"memory_limit": DUCKDB_MEMORY})
         try:
             for ddl in DDL.values():
                 con.execute(ddl)
+            ctx = Context(as_of=as_of)
+            results = {}
             for table in TABLES:
-                r = results[table]
-                if r.loaded.height == 0:
-                    continue
-                con.register("stage", _stage(table, r.loaded))
-                select = "*"
-                if table in _DERIVED:
-                    name, expr = _DERIVED[table].split(" := ")
-                    select = (
-                        f"* REPLACE ({expr} AS {name})"
-                        if name in _STAGE[table]
-                        else f"*, {expr} AS {name}"
+                say(f"校验 {TABLE_SPECS[table].zh} …")
+                results[table] = _process_table(table, parts[table], ctx, decisions, con, say)
+            say("写入数据仓库 …")
+            rejects = [r for res in results.values() for r in res.rejects]
+            reject_frame = pl.concat(rejects, how="vertical_relaxed") if rejects else None
+            if reject_frame is not None:
+                # the contract's order: table, then file, sheet and row
+                order = {t: i for i, t in enumerate(TABLES)}
+                reject_frame = (
+                    reject_frame.with_columns(
+                        pl.col("table_name")
+                        .replace_strict(order, return_dtype=pl.Int64)
+                        .alias("_t")
                     )
-                con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM stage")
-                con.unregister("stage")
+                    .sort(["_t", "_file_idx", "_sheet_idx", "row"])
+                    .drop("_t", "_file_idx", "_sheet_idx")
+                )
+                con.register("reject_frame", reject_frame)
+                con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
+            manifest = _manifest(as_of, entries, results, reject_frame)
             con.execute(
                 """INSERT INTO unit_tree
                 WITH RECURSIVE t(unit_id, ancestor_id, depth) AS (
@@ -424,10 +538,6 @@ def _write_warehouse(
                     WHERE u.parent_id IS NOT NULL
                 ) SELECT unit_id, ancestor_id, depth FROM t"""
             )
-            all_rejects = [r.rejects.drop("_order") for r in results.values() if r.rejects.height]
-            if all_rejects:
-                con.register("reject_frame", pl.concat(all_rejects, how="vertical_relaxed"))
-                con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
             sources = pl.DataFrame(
                 source_rows,
                 schema={
@@ -455,6 +565,44 @@ def _write_warehouse(
         finally:
             con.close()
         os.replace(tmp, db)
+        return manifest
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+def _manifest(
+    as_of: dt.datetime,
+    files: list[dict],
+    results: dict[str, TableResult],
+    rejects: pl.DataFrame | None,
+) -> dict:
+    tables = {
+        table: {
+            "rows": r.rows,
+            "loaded": r.loaded,
+            "duplicates": r.duplicates,
+            "rejected": r.rejected,
+        }
+        for table, r in results.items()
+    }
+    listed = []
+    for rec in rejects.iter_rows(named=True) if rejects is not None else []:
+        kept = (
+            {"file": rec["kept_file"], "sheet": rec["kept_sheet"], "row": rec["kept_row"]}
+            if rec["kept_file"] is not None
+            else None
+        )
+        listed.append(
+            {
+                "file": rec["file"],
+                "sheet": rec["sheet"],
+                "row": rec["row"],
+                "table": rec["table_name"],
+                "reason_code": rec["reason_code"],
+                "reason": rec["reason"],
+                "raw": json.loads(rec["raw"]),
+                "kept_from": kept,
+            }
+        )
+    return {"as_of": as_of.isoformat(sep=" "), "tables": tables, "files": files, "rejects": listed}

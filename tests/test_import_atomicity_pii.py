@@ -165,7 +165,7 @@ def _boom(*args, **kwargs):
 
 FAILURES = [
     pytest.param("pipelines.dedup", "resolve", id="resolving-duplicates-fails"),
-    pytest.param("pipelines.build", "_stage", id="writing-a-table-fails"),
+    pytest.param("pipelines.build", "_insert", id="writing-a-table-fails"),
     pytest.param("pipelines.build.os", "replace", id="final-rename-fails"),
 ]
 
