@@ -16,20 +16,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from dashboard import lowsat, metrics
+from dashboard import briefing, lowsat, metrics
 from dashboard.metrics import Scope, UnknownUnit
-from dashboard.metrics.scope import top_units
 from dashboard.numbers import (
     UNKNOWN,
-    brief_number,
-    brief_percent,
-    brief_score,
     format_count,
     format_date,
     format_hours,
     format_percent,
     format_score,
-    inventory_number,
 )
 from dashboard.warehouse import Warehouse, WarehouseError
 from pipelines import settings
@@ -158,7 +153,8 @@ def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "brands": [_pick(row, BRAND_KEYS) for row in metrics.by_brand(wh, scope, prior)],
         "low_satisfaction": lowsat.low_satisfaction(wh, scope, prior),
     }
-    report["briefing"] = briefing_text(report, _area(wh, unit))
+    # one text for the report, the briefing kit and the app (dashboard.briefing)
+    report["briefing"] = briefing.briefing_text(wh, scope)
     return _jsonable(report)
 
 
@@ -174,86 +170,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-# --------------------------------------------------------------------------- briefing
-
-
-def _area(wh: Warehouse, unit: dict[str, Any] | None) -> str:
-    """Who the briefing speaks of, as the seeds do: "全区各新时代文明实践所站",
-    "全镇各新时代文明实践站", or a station's own name."""
-    if unit is None:
-        tops = top_units(wh)
-        if len(tops) != 1:
-            return ALL_MEMBERS
-        unit = tops[0]
-    members = AREA_MEMBERS.get(unit["level"])
-    if members is None:
-        return unit["name"]
-    place = _NAME_SUFFIX.sub("", unit["name"])
-    suffix = next((s for s in ADMIN_SUFFIXES if place.endswith(s)), None)
-    if suffix:
-        return f"全{suffix}{members}"
-    return (place or unit["name"]) + members
-
-
-def _period(report: dict[str, Any]) -> str:
-    start = date.fromisoformat(str(report["scope"]["date_from"]))
-    end = date.fromisoformat(str(report["scope"]["date_to"]))
-    as_of = report["as_of"]
-    as_of_day = date.fromisoformat(str(as_of)[:10]) if as_of else None
-    if (start.month, start.day) == (1, 1) and start.year == end.year:
-        if as_of_day and as_of_day.year == start.year and end >= as_of_day:
-            return "今年以来"
-        if (end.month, end.day) == (12, 31):
-            return f"{start.year}年"
-    return f"{format_date(start)}至{format_date(end)}"
-
-
-def briefing_text(report: dict[str, Any], area: str) -> str:
-    """The briefing paragraph, in the seeds' style, every number by dashboard.numbers."""
-    period = _period(report)
-    if not report["activities"]:
-        return f"{period}，{area}暂无活动记录。"
-    parts = [
-        f"{period}，{area}累计开展活动{brief_number(report['activities'])}场次，"
-        f"服务群众{brief_number(report['person_times'])}人次"
-    ]
-    if report["unique_persons"]:
-        parts[-1] += f"（签到群众{brief_number(report['unique_persons'])}人）"
-    if report["volunteer_times"]:
-        parts.append(
-            f"组织志愿者{brief_number(report['volunteer_times'])}人次参与志愿服务，"
-            f"服务时长{brief_number(report['volunteer_hours'])}小时"
-        )
-    sentences = ["，".join(parts) + "。"]
-    if report["ratings"]:
-        sentences.append(
-            f"群众评单{brief_number(report['ratings'])}条，"
-            f"满意率{brief_percent(report['satisfaction_rate'])}，"
-            f"满意度均分{brief_score(report['mean_score'])}。"
-        )
-    orders = report["orders"]
-    if orders["orders"]:
-        text = f"受理群众点单{brief_number(orders['orders'])}单"
-        if orders["completion_rate"] is not None:
-            text += f"，办结率{brief_percent(orders['completion_rate'])}"
-        sentences.append(text + "。")
-    units = "、".join(
-        f"{LEVEL_WORDS[level]}{inventory_number(n)}个" for level, n in report["units"].items()
-    )
-    if units:
-        text = f"现有新时代文明实践{units}"
-        coverage = report["coverage"]
-        if coverage["rate"] is not None:
-            text += (
-                f"，覆盖{inventory_number(coverage['covered'])}个村（社区），"
-                f"覆盖率{brief_percent(coverage['rate'])}，"
-                f"其中有效覆盖{inventory_number(coverage['effective'])}个，"
-                f"有效覆盖率{brief_percent(coverage['effective_rate'])}"
-            )
-        sentences.append(text + "。")
-    return "".join(sentences)
 
 
 # --------------------------------------------------------------------------- text report

@@ -86,12 +86,20 @@ def test_the_briefing_writes_numbers_as_a_briefing_does(capsys, fixture_db):
     doc = report_json(capsys, fixture_db, *Q1, "--unit", "ZX")
     # 506 → 500余; 55.5 h stays exact (< 100); 28/46 = 60.86% → 60.8%; 168/46 = 3.652 →
     # 3.65分; 2/4 → 50%; coverage of the county: 5/6 = 83.3%, 3/6 = 50%; units exact
-    assert doc["briefing"] == (
-        "2025年1月1日至2025年3月31日，全区各新时代文明实践所站累计开展活动11场次，"
-        "服务群众500余人次（签到群众8人），组织志愿者29人次参与志愿服务，服务时长55.5小时。"
-        "群众评单46条，满意率60.8%，满意度均分3.65分。受理群众点单5单，办结率50%。"
-        "现有新时代文明实践中心1个、实践所2个、实践站4个、实践点1个、实践基地1个，"
-        "覆盖5个村（社区），覆盖率83.3%，其中有效覆盖3个，有效覆盖率50%。"
+    assert doc["briefing"] == "\n".join(
+        [
+            "2025年第一季度，全区各新时代文明实践所站累计开展活动11场次，服务群众500余人次，"
+            "其中实名签到群众8人；组织志愿者29人次参与志愿服务，志愿服务时长55.5小时。",
+            "阵地建设方面，全区现有新时代文明实践中心1个、实践所2个、实践站4个、实践点1个、"
+            "实践基地1个。辖区内6个村（社区）中，已有5个纳入新时代文明实践站服务范围，"
+            "覆盖率83.3%；其中由开展活动3场次及以上的实践站服务的有3个，有效覆盖率50%。",
+            "品牌项目方面，全区共有文明实践品牌项目4个，3个开展了活动：“五云秀场”开展活动2场次，"
+            "服务群众180余人次，满意度均分3.83分；“草堂叙语”开展活动2场次，服务群众15人次，"
+            "满意度均分4.14分；“四点半智慧课堂”开展活动1场次，服务群众3人次，满意度均分2.00分。",
+            "群众点单方面，受理群众点单5单（已取消1单），已办结2单，办结率50%，"
+            "从点单到接单用时的中位数为10小时。",
+            "群众评单方面，收到群众评价46条，满意率60.8%，满意度均分3.65分。",
+        ]
     )
 
 
@@ -136,7 +144,10 @@ def test_an_empty_period_reports_zeros_and_nulls(capsys, fixture_db):
     doc = report_json(capsys, fixture_db, "--from", "2023-01-01", "--to", "2023-12-31")
     assert (doc["activities"], doc["mean_score"], doc["satisfaction_rate"]) == (0, None, None)
     # a whole calendar year is written as the year
-    assert doc["briefing"] == "2023年，全区各新时代文明实践所站暂无活动记录。"
+    first, *rest = doc["briefing"].split("\n")
+    assert first == "2023年，全区各新时代文明实践所站暂无活动记录。"
+    # inventories stay (written exactly); no flow figure is invented for an empty period
+    assert "人次" not in doc["briefing"] and "品牌项目4个，期内均未开展活动" in rest[-1]
 
 
 def test_the_text_report_reads_in_chinese(capsys, fixture_db):
