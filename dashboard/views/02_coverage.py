@@ -1,0 +1,208 @@
+"""阵地覆盖: how many villages have a station (有形覆盖) and how many a station that
+actually runs activities (有效覆盖), by 所; which villages lack one; where the units
+are; and the tree 中心 → 所 → 站 → 点."""
+
+import streamlit as st
+
+from dashboard import charts, metrics, ui
+from dashboard.metrics import Scope
+from dashboard.numbers import format_count, format_date, format_percent, inventory_number
+from pipelines import settings
+
+HELP_RATE = "有实践站（已挂牌）服务的村（社区）占辖区全部村（社区）的比例。"
+HELP_EFFECTIVE = (
+    "服务它的实践站在统计期间开展活动不少于 {n} 场（每月 {k} 场）的村（社区）所占比例。"
+)
+HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
+MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
+NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
+STATUS_NONE = "未覆盖"
+STATUS_PAPER = "仅挂牌"
+STATUS_EFFECTIVE = "有效覆盖"
+STATUS_NOT_OPEN = "期末未挂牌"
+VILLAGE_COLUMNS = [
+    ui.Column("name", "村（社区）"),
+    ui.Column("code", "区划代码"),
+    ui.Column("town_name", "乡镇（街道）"),
+    ui.Column("status", "情况"),
+    ui.Column("stations", "负责实践站"),
+    ui.Column("activities", "期内活动场次", format_count, "#,##0"),
+]
+INSTITUTE_COLUMNS = [
+    ui.Column("name", "实践所"),
+    ui.Column("villages", "村（社区）数", inventory_number, "0"),
+    ui.Column("covered", "已覆盖", inventory_number, "0"),
+    ui.Column("rate", "覆盖率", format_percent, "0.0%"),
+    ui.Column("effective", "有效覆盖", inventory_number, "0"),
+    ui.Column("effective_rate", "有效覆盖率", format_percent, "0.0%"),
+    ui.Column("unknown_reason", "说明", lambda v: v or ""),
+]
+TREE_COLUMNS = [
+    ui.Column("tree_name", "阵地"),
+    ui.Column("level", "层级"),
+    ui.Column("activities", "期内活动场次", format_count, "#,##0"),
+    ui.Column("last_activity_on", "最近一次活动"),
+    ui.Column("status", "覆盖情况", lambda v: v or ""),
+    ui.Column("opened_on", "挂牌日期"),
+    ui.Column("unit_id", "阵地编码"),
+]
+
+
+def station_status(station: dict, effective_min: int | None, date_to) -> str | None:
+    """A 站's coverage status in the period; None for other levels."""
+    if station["level"] != "站":
+        return None
+    if station["opened_on"] is not None and station["opened_on"] > date_to:
+        return STATUS_NOT_OPEN
+    if effective_min is not None and station["activities"] >= effective_min:
+        return STATUS_EFFECTIVE
+    return STATUS_PAPER
+
+
+scope = ui.scope_bar()
+ui.title("阵地覆盖")
+
+cover = ui.load(metrics.coverage, scope)
+units = ui.load(metrics.unit_activities, scope)
+by_id = {u["unit_id"]: u for u in units}
+stations = [u for u in units if u["level"] == "站"]
+ui.guard(stations or cover["rate"] is not None, NO_STATIONS)
+
+before = ui.load(metrics.coverage, ui.same_period_last_year(scope))
+config = settings.config()
+# k × the months the period touches up to the as-of date, as metrics.coverage counts it
+# (which leaves it None where coverage itself is unknown)
+need = cover["effective_min"] or config.effective_k * max(
+    1, metrics.months_touched(scope.date_from, min(scope.date_to, ui.as_of()))
+)
+villages = [
+    {
+        **village,
+        "status": STATUS_EFFECTIVE
+        if village["is_effective"]
+        else STATUS_PAPER
+        if village["is_covered"]
+        else STATUS_NONE,
+        "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
+        "stations": [
+            f"{by_id[s]['name']}（{format_count(by_id[s]['activities'])}场）"
+            for s in village["stations"]
+        ],
+    }
+    for village in ui.load(metrics.villages, scope)
+]
+lacking = [v for v in villages if v["status"] != STATUS_EFFECTIVE]
+
+counts = {
+    "villages": cover["villages"],
+    "uncovered": sum(v["status"] == STATUS_NONE for v in villages),
+    "paper": sum(v["status"] == STATUS_PAPER for v in villages),
+}
+if cover["unknown_reason"]:
+    counts = dict.fromkeys(counts)  # unknown, not 0
+reasons = {key: cover["unknown_reason"] for key in ("rate", "effective_rate", *counts)}
+ui.tiles(
+    [
+        *ui.compare(
+            [
+                ui.TileSpec("rate", "覆盖率", format_percent, rate=True, help=HELP_RATE),
+                ui.TileSpec(
+                    "effective_rate",
+                    "有效覆盖率",
+                    format_percent,
+                    rate=True,
+                    help=HELP_EFFECTIVE.format(n=need, k=config.effective_k),
+                ),
+            ],
+            cover,
+            before,
+            reasons,
+        ),
+        ui.tile(
+            "村（社区）", counts["villages"], inventory_number, unknown_reason=reasons["villages"]
+        ),
+        ui.tile(
+            "未覆盖", counts["uncovered"], inventory_number, unknown_reason=reasons["uncovered"]
+        ),
+        ui.tile(
+            "仅挂牌",
+            counts["paper"],
+            inventory_number,
+            unknown_reason=reasons["paper"],
+            help=HELP_PAPER,
+        ),
+        ui.tile("实践站", len(stations), inventory_number),
+    ],
+    key="coverage",
+)
+
+st.subheader("各实践所覆盖情况", anchor=False)
+institutes = [
+    {
+        "name": u["name"],
+        **ui.load(metrics.coverage, Scope(scope.date_from, scope.date_to, u["unit_id"])),
+    }
+    for u in units
+    if u["level"] == "所"
+]
+if institutes:
+    known = [row for row in institutes if row["effective_rate"] is not None]
+    if len(known) > 1:
+        ui.chart(
+            charts.bar_by(
+                known,
+                "name",
+                "effective_rate",
+                "各所有效覆盖率",
+                value_label="有效覆盖率",
+                value_format=format_percent,
+            ),
+            key="coverage_institutes_chart",
+            file_name="各所有效覆盖率",
+        )
+    ui.table(institutes, INSTITUTE_COLUMNS, key="coverage_institutes", file_name="各所覆盖情况")
+else:
+    st.caption("所选范围内没有实践所。")
+
+st.subheader("未覆盖或仅挂牌的村（社区）", anchor=False)
+if cover["unknown_reason"]:
+    st.info(cover["unknown_reason"], icon=":material/info:")
+elif lacking:
+    st.caption(f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）。")
+    ui.table(lacking, VILLAGE_COLUMNS, key="coverage_villages", file_name="未有效覆盖的村（社区）")
+else:
+    st.success("辖区内所有村（社区）都已有效覆盖。", icon=":material/check_circle:")
+
+st.subheader("阵地分布", anchor=False)
+if not config.tile_url:
+    st.caption(MAP_OFFLINE)
+ui.chart(
+    charts.unit_map(
+        units,
+        "各阵地期内活动场次",
+        tile_url=config.tile_url,
+        value_key="activities",
+        value_label="活动场次",
+    ),
+    key="coverage_map",
+    file_name="阵地分布图",
+)
+
+st.subheader("阵地体系", anchor=False)
+order = ui.unit_order(by_id)
+tree = [
+    {
+        **by_id[unit_id],
+        "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
+        "status": station_status(by_id[unit_id], need, scope.date_to),
+    }
+    for unit_id, depth in order
+]
+ui.table(
+    tree,
+    TREE_COLUMNS,
+    key="coverage_tree",
+    file_name="阵地体系",
+    height=min(35 * len(tree) + 38, 720),
+)
+st.caption(f"最近一次活动：截至 {format_date(scope.date_to)} 的最近一次活动（含下属阵地）。")

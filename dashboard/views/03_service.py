@@ -1,0 +1,204 @@
+"""服务人次: person-times and activities by unit, category, target group and month, and how
+much of each figure is backed by sign-in records rather than a headcount written in the
+ledger."""
+
+import streamlit as st
+
+from dashboard import charts, metrics, ui
+from dashboard.metrics import pages_extra
+from dashboard.numbers import format_count, format_month, format_percent
+
+NOT_FILLED = "未填写"
+HELP_PERSON_TIMES = (
+    "每场活动按签到和记录人数计，没有群众参与记录的按台账填报的参与人次计；不含志愿者。"
+)
+HELP_SIGNED_IN = "有参与者编号的群众签到记录，一条记一人次。"
+HELP_SHARE = "服务人次中由逐人签到记录支撑的比例；其余来自记录人数的汇总行或台账填报的参与人次。"
+HELP_REPORTED_ONLY = "没有任何群众参与记录、只按台账填报参与人次计入的部分。"
+SOURCES_TITLE = "服务人次从哪里来"
+SOURCE_LABELS = {
+    "signed_in": "逐人签到",
+    "headcount_lines": "记录人数（汇总行）",
+    "reported_only": "仅台账填报",
+}
+BOTH_LINE = (
+    "既有参与记录又填了参与人次的 {n} 场活动：台账填报 {reported} 人次，"
+    "参与记录 {recorded} 人次（记录为填报的 {share}）。"
+)
+BOTH_NONE = "没有既有参与记录又填了参与人次的活动，无法对照。"
+UNCOUNTED_LINE = "另有 {n} 场活动既无参与记录也未填参与人次，按 0 人次计。"
+TILES = [
+    ui.TileSpec(
+        "activities", "活动场次", format_count, help="统计期间内开展的活动数（含下属阵地）。"
+    ),
+    ui.TileSpec("person_times", "服务人次", format_count, help=HELP_PERSON_TIMES),
+    ui.TileSpec(
+        "unique_persons",
+        "服务人数",
+        format_count,
+        help="签到的不同群众人数（按参与者编号去重）；只记人数的不计入。",
+    ),
+    ui.TileSpec("signed_in", "签到人次", format_count, help=HELP_SIGNED_IN),
+    ui.TileSpec(
+        "signed_in_share",
+        "签到支撑比例",
+        format_percent,
+        rate=True,
+        unknown="统计期间服务人次为 0，无法计算比例。",
+        help=HELP_SHARE,
+    ),
+    ui.TileSpec("reported_only", "仅台账填报人次", format_count, help=HELP_REPORTED_ONLY),
+]
+UNIT_COLUMNS = [
+    ui.Column("name", "阵地"),
+    ui.Column("level", "层级"),
+    ui.Column("activities", "活动场次", format_count, "#,##0"),
+    ui.Column("person_times", "服务人次", format_count, "#,##0"),
+    ui.Column("signed_in", "签到人次", format_count, "#,##0"),
+    ui.Column("headcount_lines", "记录人数人次", format_count, "#,##0"),
+    ui.Column("reported_only", "仅台账填报人次", format_count, "#,##0"),
+    ui.Column("signed_in_share", "签到支撑比例", format_percent, "0.0%"),
+    ui.Column("activities_both", "可对照场次", format_count, "#,##0"),
+    ui.Column("reported_where_both", "其中台账填报人次", format_count, "#,##0"),
+    ui.Column("recorded_where_both", "其中参与记录人次", format_count, "#,##0"),
+]
+BREAKDOWN_COLUMNS = [
+    ui.Column("activities", "活动场次", format_count, "#,##0"),
+    ui.Column("person_times", "服务人次", format_count, "#,##0"),
+    ui.Column("ratings", "评价数", format_count, "#,##0"),
+    ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
+]
+MONTH_COLUMNS = [ui.Column("month", "月份", format_month), *BREAKDOWN_COLUMNS]
+
+
+def figures(scope: metrics.Scope) -> dict:
+    """The tiles' figures of a scope."""
+    return {
+        **ui.load(metrics.activity_figures, scope),
+        **ui.load(metrics.person_figures, scope),
+        **ui.load(metrics.person_times_sources, scope),
+    }
+
+
+scope = ui.scope_bar()
+ui.title("服务人次")
+
+now = figures(scope)
+ui.guard(now["activities"], ui.MSG_EMPTY_SCOPE)
+before = figures(ui.same_period_last_year(scope))
+ui.tiles(ui.compare(TILES, now, before), key="service")
+
+months = ui.load(metrics.by_month, scope)
+left, right = st.columns(2, gap="medium")
+with left:
+    ui.chart(
+        charts.monthly_trend(months, "person_times", "各月服务人次", value_label="服务人次"),
+        key="service_trend_person_times",
+        file_name="各月服务人次",
+    )
+with right:
+    ui.chart(
+        charts.monthly_trend(months, "activities", "各月活动场次", value_label="活动场次"),
+        key="service_trend_activities",
+        file_name="各月活动场次",
+    )
+
+st.subheader(SOURCES_TITLE, anchor=False)
+sources = [{"source": label, "value": now[key]} for key, label in SOURCE_LABELS.items()]
+left, right = st.columns(2, gap="medium")
+with left:
+    ui.chart(
+        charts.category_pie_or_bar(
+            sources, "source", "value", "服务人次的来源构成", value_label="服务人次"
+        ),
+        key="service_sources_chart",
+        file_name="服务人次来源构成",
+    )
+units = ui.load(pages_extra.sources_by_unit, scope)
+with right:
+    ui.chart(
+        charts.bar_by(
+            [row for row in units if row["person_times"]],
+            "name",
+            "signed_in_share",
+            "下级阵地签到支撑比例",
+            value_label="签到支撑比例",
+            value_format=format_percent,
+        ),
+        key="service_share_chart",
+        file_name="下级阵地签到支撑比例",
+    )
+# the rows partition the scope's activities, so their sums are the scope's
+both = [row for row in units if row["activities_both"]]
+if both:
+    reported = sum(row["reported_where_both"] for row in both)
+    recorded = sum(row["recorded_where_both"] for row in both)
+    st.markdown(
+        BOTH_LINE.format(
+            n=format_count(sum(row["activities_both"] for row in both)),
+            reported=format_count(reported),
+            recorded=format_count(recorded),
+            share=format_percent(recorded / reported) if reported else "—",
+        )
+    )
+else:
+    st.markdown(BOTH_NONE)
+if now["activities_uncounted"]:
+    st.caption(UNCOUNTED_LINE.format(n=format_count(now["activities_uncounted"])))
+
+st.subheader("分阵地", anchor=False)
+ui.chart(
+    charts.bar_by(units, "name", "person_times", "下级阵地服务人次", value_label="服务人次"),
+    key="service_units_chart",
+    file_name="下级阵地服务人次",
+)
+ui.table(
+    units,
+    UNIT_COLUMNS,
+    key="service_units",
+    file_name=f"分阵地服务人次_{ui.unit_name(scope.unit_id)}",
+)
+
+st.subheader("分服务类别", anchor=False)
+categories = ui.load(metrics.by_category, scope)
+left, right = st.columns(2, gap="medium")
+with left:
+    ui.chart(
+        charts.category_pie_or_bar(
+            categories, "category", "person_times", "各服务类别服务人次", value_label="服务人次"
+        ),
+        key="service_categories_chart",
+        file_name="各服务类别服务人次",
+    )
+with right:
+    ui.table(
+        categories,
+        [ui.Column("category", "服务类别"), *BREAKDOWN_COLUMNS],
+        key="service_categories",
+        file_name="分服务类别",
+    )
+
+st.subheader("分服务对象", anchor=False)
+groups = [
+    {**row, "target_group": row["target_group"] or NOT_FILLED}
+    for row in ui.load(metrics.by_target_group, scope)
+]
+left, right = st.columns(2, gap="medium")
+with left:
+    ui.chart(
+        charts.bar_by(
+            groups, "target_group", "person_times", "各服务对象服务人次", value_label="服务人次"
+        ),
+        key="service_groups_chart",
+        file_name="各服务对象服务人次",
+    )
+with right:
+    ui.table(
+        groups,
+        [ui.Column("target_group", "服务对象"), *BREAKDOWN_COLUMNS],
+        key="service_groups",
+        file_name="分服务对象",
+    )
+
+st.subheader("分月份", anchor=False)
+ui.table(months, MONTH_COLUMNS, key="service_months", file_name="分月份服务人次")

@@ -1,0 +1,184 @@
+"""群众满意度: what people rated, and what to adjust (对满意度不高的活动和项目进行动态调整):
+the low-satisfaction list ranked as ``dashboard.lowsat`` ranks it, what people wrote
+about each item, and the 整改清单 to hand to the units."""
+
+import streamlit as st
+
+from dashboard import charts, lowsat, metrics, ui
+from dashboard.metrics import pages_extra
+from dashboard.numbers import format_count, format_date, format_percent, format_score
+from pipelines import settings
+
+KIND_LABELS = {
+    lowsat.KIND_ACTIVITY: "活动",
+    lowsat.KIND_BRAND: "品牌项目",
+    lowsat.KIND_STATION: "实践站",
+}
+NO_RATINGS = "统计期间没有群众评价。"
+HELP_LIST = (
+    "按修正分从低到高排列：修正分按评价条数修正均分，评价越少越向本范围平均水平靠拢，"
+    "避免一两条差评就上榜。修正分低于 {threshold} 分的活动和品牌项目、均分明显下滑的品牌项目、"
+    "连续 {idle} 天以上未开展活动的实践站列入。"
+)
+ALL_GOOD = "所选范围内没有需要调整的活动、品牌项目或实践站。"
+NO_COMMENTS = "该项没有 {max_score} 分及以下并写了意见的评价。"
+RECTIFY_LABEL = "下载整改清单（Excel）"
+RECTIFY_HELP = "每个需调整的项目一行，含问题和群众意见，留有整改措施、责任人、完成时限三列待填。"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TILES = [
+    ui.TileSpec("ratings", "评价数", format_count, help="统计期间开展的活动收到的群众评单数。"),
+    ui.TileSpec("mean_score", "满意度均分", format_score, unknown=NO_RATINGS, help="1–5 分。"),
+    ui.TileSpec(
+        "satisfaction_rate",
+        "满意率",
+        format_percent,
+        rate=True,
+        unknown=NO_RATINGS,
+        help="4 分（满意）及以上的评价所占比例。",
+    ),
+]
+LOW_COLUMNS = [
+    ui.Column("kind_label", "类型"),
+    ui.Column("name", "名称"),
+    ui.Column("unit_name", "所属阵地"),
+    ui.Column("ratings", "评价数", format_count, "#,##0"),
+    ui.Column("mean_score", "均分", format_score, "0.00"),
+    ui.Column("adjusted_score", "修正分", format_score, "0.00"),
+    ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
+    ui.Column("reason", "原因"),
+    ui.Column("complaints_text", "主要意见", lambda v: v or ""),
+]
+COMMENT_COLUMNS = [
+    ui.Column("score", "评分"),
+    ui.Column("comment", "评价内容"),
+    ui.Column("title", "活动"),
+    ui.Column("start_on", "活动日期"),
+]
+# 整改清单: one row per item to adjust; the last three columns are for the units to fill.
+RECTIFY_COLUMNS = [
+    ui.Column("n", "序号"),
+    ui.Column("kind_label", "类型"),
+    ui.Column("name", "名称"),
+    ui.Column("unit_name", "所属阵地"),
+    ui.Column("reason", "存在问题"),
+    ui.Column("complaints_text", "群众主要意见"),
+    ui.Column("measures", "整改措施"),
+    ui.Column("owner", "责任人"),
+    ui.Column("deadline", "完成时限"),
+]
+
+
+def complaints_text(complaints: list[dict]) -> str:
+    """``老师讲得太快（4条）、场地太小（2条）``"""
+    return "、".join(f"{c['text']}（{c['count']}条）" for c in complaints)
+
+
+def item_label(row: dict) -> str:
+    return f"{KIND_LABELS[row['kind']]}：{row['name']}（{row['unit_name']}）"
+
+
+scope = ui.scope_bar()
+ui.title("群众满意度")
+
+now = ui.load(metrics.rating_figures, scope)
+activities = ui.load(metrics.activity_figures, scope)
+ui.guard(activities["activities"], ui.MSG_EMPTY_SCOPE)
+before = ui.load(metrics.rating_figures, ui.same_period_last_year(scope))
+items = [
+    {
+        **row,
+        "kind_label": KIND_LABELS[row["kind"]],
+        "complaints_text": complaints_text(row["complaints"]),
+    }
+    for row in ui.load(lowsat.low_satisfaction, scope)
+]
+counts = {kind: sum(row["kind"] == kind for row in items) for kind in KIND_LABELS}
+ui.tiles(
+    [
+        *ui.compare(TILES, now, before),
+        ui.tile("需调整的活动", counts[lowsat.KIND_ACTIVITY], format_count),
+        ui.tile("需调整的品牌项目", counts[lowsat.KIND_BRAND], format_count),
+        ui.tile("长期未开展活动的实践站", counts[lowsat.KIND_STATION], format_count),
+    ],
+    key="satisfaction",
+)
+
+left, right = st.columns(2, gap="medium")
+with left:
+    ui.chart(
+        charts.satisfaction_distribution(
+            ui.load(pages_extra.score_distribution, scope), "群众评价的分数分布"
+        ),
+        key="satisfaction_distribution",
+        file_name="群众评价分数分布",
+    )
+with right:
+    rated = [row for row in ui.load(metrics.by_unit, scope) if row["ratings"]]
+    ui.chart(
+        charts.bar_by(
+            rated,
+            "name",
+            "satisfaction_rate",
+            "下级阵地满意率",
+            value_label="满意率",
+            value_format=format_percent,
+        ),
+        key="satisfaction_units_chart",
+        file_name="下级阵地满意率",
+    )
+
+st.subheader("需要调整的项目", anchor=False)
+config = settings.config()
+st.caption(
+    HELP_LIST.format(threshold=format_score(config.low_score_threshold), idle=config.idle_days)
+)
+if not items:
+    st.success(ALL_GOOD, icon=":material/check_circle:")
+    st.stop()
+ui.table(items, LOW_COLUMNS, key="satisfaction_low", file_name="需调整的项目")
+rectify = [
+    {**row, "n": n, "measures": None, "owner": None, "deadline": None}
+    for n, row in enumerate(items, start=1)
+]
+st.download_button(
+    RECTIFY_LABEL,
+    data=lambda: ui.to_xlsx(rectify, RECTIFY_COLUMNS, sheet="整改清单"),
+    file_name=f"整改清单_{ui.unit_name(scope.unit_id)}_{format_date(scope.date_to)}.xlsx",
+    mime=XLSX_MIME,
+    key="satisfaction_rectify",
+    on_click="ignore",
+    icon=":material/assignment:",
+    help=RECTIFY_HELP,
+    type="primary",
+)
+
+st.subheader("群众意见", anchor=False)
+rated_items = [row for row in items if row["kind"] != lowsat.KIND_STATION]
+if rated_items:
+    by_pick = {f"{row['kind']}:{row['id']}": row for row in rated_items}
+    picked = st.selectbox(
+        "查看哪一项的群众意见",
+        list(by_pick),
+        format_func=lambda pick: item_label(by_pick[pick]),
+        key="satisfaction_comments_pick",
+    )
+    item = by_pick[picked]
+    comments = ui.load(
+        pages_extra.complaint_comments,
+        scope,
+        kind=item["kind"],
+        ids=(item["id"],),
+        max_score=lowsat.COMPLAINT_MAX_SCORE,
+    )
+    st.caption(f"{lowsat.COMPLAINT_MAX_SCORE} 分及以下、写了意见的评价，按分数从低到高。")
+    if comments:
+        ui.table(
+            comments,
+            COMMENT_COLUMNS,
+            key="satisfaction_comments",
+            file_name=f"群众意见_{item['name']}",
+        )
+    else:
+        st.info(NO_COMMENTS.format(max_score=lowsat.COMPLAINT_MAX_SCORE), icon=":material/info:")
+else:
+    st.caption("列入的只有实践站，没有评价意见可看。")

@@ -1,0 +1,225 @@
+"""The whole app once in a real browser: ``streamlit run`` on the fixture county, driven
+by the system Chromium through Playwright. Screenshots land in tests/artifacts/.
+
+Run with ``pytest -m browser``; skipped when Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from dashboard import ui
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+# page url_path → (tile label, the figure it shows for 本年 over the whole county);
+# worked out in tests/test_app.py from the fixture's rows
+HEADLINES = {"overview": ("服务人次", "552"), "coverage": ("覆盖率", "71.4%")}
+SB = "峡窝镇新时代文明实践所"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(fixture_db):
+    """The app served by ``streamlit run`` on a free port; yields its base URL."""
+    port = _free_port()
+    command = [
+        str(Path(sys.executable).with_name("streamlit")),
+        "run",
+        "dashboard/app.py",
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
+        f"--server.port={port}",
+    ]
+    env = {**os.environ, "WENMING_DB": str(fixture_db)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "server.log").open("w")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def settle(page) -> None:
+    """Wait until the script has finished and nothing is still loading."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
+    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def open_page(page, url: str, title: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=title, level=1).wait_for(timeout=30_000)
+    settle(page)
+
+
+def tile(page, label: str) -> str:
+    metric = page.locator("[data-testid=stMetric]").filter(
+        has=page.locator("[data-testid=stMetricLabel]", has_text=re.compile(f"^{label}$"))
+    )
+    return metric.locator("[data-testid=stMetricValue]").inner_text()
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot: the app scrolls inside its own container, so the
+    viewport is stretched to the content first."""
+    width = page.viewport_size["width"]
+    height = page.evaluate(
+        "document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
+    )
+    page.set_viewport_size({"width": width, "height": int(height) + 160})
+    page.wait_for_timeout(800)  # plotly redraws at the new size
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": width, "height": 900})
+
+
+def assert_clean(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in page.inner_text("[data-testid=stApp]")
+
+
+@pytest.mark.parametrize("spec", ui.PAGES, ids=lambda spec: spec.url_path)
+def test_every_page_opens_in_a_browser(server, page, spec):
+    path = "" if spec is ui.PAGES[0] else spec.url_path  # the default page is served at /
+    open_page(page, f"{server}/{path}", spec.title)
+    assert_clean(page)
+    assert "数据截至 2025年4月15日" in page.inner_text("[data-testid=stApp]")
+    if spec.url_path in HEADLINES:
+        label, value = HEADLINES[spec.url_path]
+        assert tile(page, label) == value
+    screenshot(page, f"{spec.url_path}_1280")
+
+
+def test_the_scope_travels_in_the_url_and_across_pages(server, page):
+    open_page(page, server, "总览")
+    page.locator(".st-key-period button", has_text="本季度").click()
+    settle(page)
+    page.locator(".st-key-unit [data-testid=stSelectbox]").click()
+    page.get_by_role("option", name=SB).click()
+    settle(page)
+    # 2025-04-01..04-15 under SB: A08 (1 人次) and A12 (45)
+    assert tile(page, "服务人次") == "46"
+    assert f"unit={quote(SB)}" in page.url and f"period={quote('本季度')}" in page.url
+    page.locator("[data-testid=stSidebarNav] a", has_text="阵地覆盖").click()
+    page.get_by_role("heading", name="阵地覆盖", level=1).wait_for()
+    settle(page)
+    assert f"unit={quote(SB)}" in page.url
+    assert tile(page, "村（社区）") == "3"  # SB's villages 410106002001..003
+    page.reload()
+    page.get_by_role("heading", name="阵地覆盖", level=1).wait_for()
+    settle(page)
+    assert tile(page, "村（社区）") == "3"
+    assert_clean(page)
+
+
+def test_picking_a_row_of_the_ranking_drills_down(server, page):
+    open_page(page, server, "总览")
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # the grid is a canvas: click the selection box of the first row (header and rows
+    # are 35 px high); that row is 峡窝镇…所, the busiest unit below the county
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    settle(page)
+    assert f"unit={quote(SB)}" in page.url
+    assert tile(page, "服务人次") == "260"  # A04 120, A05 61, A06 30, A07 3, A08 1, A12 45
+
+
+def test_tables_download_as_xlsx_and_charts_as_png_when_clicked(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        open_page(page, server, "总览")
+        with page.expect_download(timeout=60_000) as download:
+            page.locator("[data-testid=stDownloadButton] button", has_text="下载表格").first.click()
+        assert download.value.suggested_filename == "下级阵地排名_全部阵地.xlsx"
+        assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+        with page.expect_download(timeout=60_000) as download:
+            page.locator("[data-testid=stDownloadButton] button", has_text="下载图片").first.click()
+        assert download.value.suggested_filename == "各月服务人次.png"
+        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert_clean(page)
+    finally:
+        context.close()
+
+
+def test_the_overview_reads_on_a_phone(server, browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN"
+    )
+    phone = context.new_page()
+    try:
+        open_page(phone, server, "总览")
+        assert tile(phone, "服务人次") == "552"
+        # tiles wrap two to a row instead of squeezing eight into one
+        boxes = [m.bounding_box() for m in phone.locator("[data-testid=stMetric]").all()]
+        assert len({round(box["y"]) for box in boxes}) >= 4
+        assert all(box["x"] + box["width"] <= 390 for box in boxes)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone, "overview_390")
+    finally:
+        context.close()
