@@ -149,3 +149,51 @@ def split_codes(expr: pl.Expr) -> pl.Expr:
         .list.eval(pl.element().str.strip_chars(SPACES))
         .list.filter(pl.element() != "")
     )
+
+
+# the forms most ledgers use, tried first by a fast exact parser; the rest go the regex way
+FAST_FORMATS = (
+    ("%Y-%m-%d %H:%M:%S", True),
+    ("%Y-%m-%d %H:%M", True),
+    ("%Y-%m-%d", False),
+    ("%Y/%m/%d %H:%M:%S", True),
+    ("%Y/%m/%d %H:%M", True),
+    ("%Y/%m/%d", False),
+)
+
+
+def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
+    """``frame`` plus the parsed timestamp and has-time flag of its text ``column``.
+
+    Exact formats first (fast); only values none of them reads take the regex path,
+    so a column of well-formed dates costs one pass.
+    """
+    value = pl.col(column)
+    fast = pl.coalesce(
+        [value.str.strptime(pl.Datetime("us"), f, strict=False) for f, _ in FAST_FORMATS]
+    )
+    fast_time = pl.coalesce(
+        [
+            pl.when(value.str.strptime(pl.Datetime("us"), f, strict=False).is_not_null()).then(
+                pl.lit(t)
+            )
+            for f, t in FAST_FORMATS
+        ]
+    )
+    frame = frame.with_columns(fast.alias(ts_name), fast_time.fill_null(False).alias(time_name))
+    rest = frame.filter(pl.col(ts_name).is_null() & value.is_not_null()).select(column)
+    if rest.height == 0:
+        return frame
+    ts, has_time = parse_datetime(value)
+    rest = rest.select(column, ts.alias("_slow_ts"), has_time.alias("_slow_time"))
+    return (
+        frame.join(rest, on=column, how="left")
+        .with_columns(
+            pl.coalesce(ts_name, "_slow_ts").alias(ts_name),
+            pl.when(pl.col("_slow_ts").is_not_null())
+            .then("_slow_time")
+            .otherwise(time_name)
+            .alias(time_name),
+        )
+        .drop("_slow_ts", "_slow_time")
+    )

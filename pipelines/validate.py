@@ -27,12 +27,12 @@ from pipelines.contract import (
 from pipelines.parse import (
     clean,
     is_integer,
-    parse_datetime,
     parse_decimal_text,
     parse_enum,
     parse_number,
     parse_score,
     split_codes,
+    with_datetime,
 )
 from pipelines.reasons import REASONS
 
@@ -110,10 +110,10 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
     if col.required:
         checks.append(("missing_required", raw.is_null(), _fmt("missing_required", col.zh)))
     if col.kind in ("date", "datetime"):
-        ts, has_time = parse_datetime(raw)
-        derived[t] = ts.dt.date() if col.kind == "date" else ts
-        derived[f"{t}_has_time"] = has_time
-        derived[bad] = raw.is_not_null() & ts.is_null()
+        # t and t_has_time come from parse.with_datetime (see _typed)
+        if col.kind == "date":
+            derived[t] = pl.col(t).dt.date()
+        derived[bad] = raw.is_not_null() & pl.col(t).is_null()
         checks.append(("bad_date", pl.col(bad), _fmt("bad_date", col.zh, raw)))
     elif col.kind == "int":
         n = parse_number(raw)
@@ -191,11 +191,12 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.key))
         derived, col_checks = _column_rules(table, col)
         checks += col_checks
-        lookup = (
-            frame.select(pl.col(col.key).unique().alias("_in"))
-            .with_columns(clean(pl.col("_in"), normalise=col.key not in FREE_TEXT).alias(col.key))
-            .with_columns(**derived)
+        lookup = frame.select(pl.col(col.key).unique().alias("_in")).with_columns(
+            clean(pl.col("_in"), normalise=col.key not in FREE_TEXT).alias(col.key)
         )
+        if col.kind in ("date", "datetime"):
+            lookup = with_datetime(lookup, col.key, f"t_{col.key}", f"t_{col.key}_has_time")
+        lookup = lookup.with_columns(**derived)
         frame = (
             frame.rename({col.key: "_in"})
             .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
@@ -254,7 +255,9 @@ def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     for c, cond, r in refs:
         code = code.when(cond).then(pl.lit(c))
         reason = reason.when(cond).then(r)
-    return frame.with_columns(code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason"))
+    return frame.with_columns(
+        code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
+    )
 
 
 def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
