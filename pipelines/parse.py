@@ -169,18 +169,18 @@ def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str
     so a column of well-formed dates costs one pass.
     """
     value = pl.col(column)
-    fast = pl.coalesce(
-        [value.str.strptime(pl.Datetime("us"), f, strict=False) for f, _ in FAST_FORMATS]
+    tries = [f"_fast{i}" for i in range(len(FAST_FORMATS))]
+    frame = frame.with_columns(
+        value.str.strptime(pl.Datetime("us"), f, strict=False).alias(name)
+        for (f, _), name in zip(FAST_FORMATS, tries, strict=True)
     )
-    fast_time = pl.coalesce(
-        [
-            pl.when(value.str.strptime(pl.Datetime("us"), f, strict=False).is_not_null()).then(
-                pl.lit(t)
-            )
-            for f, t in FAST_FORMATS
-        ]
+    has_time = pl.coalesce(
+        pl.when(pl.col(name).is_not_null()).then(pl.lit(timed))
+        for (_, timed), name in zip(FAST_FORMATS, tries, strict=True)
     )
-    frame = frame.with_columns(fast.alias(ts_name), fast_time.fill_null(False).alias(time_name))
+    frame = frame.with_columns(
+        pl.coalesce(tries).alias(ts_name), has_time.fill_null(False).alias(time_name)
+    ).drop(tries)
     rest = frame.filter(pl.col(ts_name).is_null() & value.is_not_null()).select(column)
     if rest.height == 0:
         return frame
