@@ -15,5 +15,6 @@ import streamlit as st
 from dashboard import ui
 
 st.set_page_config(page_title=ui.APP_TITLE, page_icon=":material/bar_chart:", layout="wide")
-ui.style()
-st.navigation(ui.navigation_pages()).run()
+page = st.navigation(ui.navigation_pages())
+ui.style()  # after st.navigation: its one-time rerun must come back to this page
+ui.run(page)

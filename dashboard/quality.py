@@ -1,36 +1,23 @@
-"""The import's side of the dashboard: what the last build loaded, rejected and could not
-decide (read from the warehouse), and the ledger folder the page 数据导入与质量 stores
-uploads in and rebuilds from.
+"""What the last build loaded, skipped, rejected and could not decide, read from the
+warehouse (``manifest``, ``source_files``, ``rejects`` and the tables' provenance) for the
+page 数据导入与质量.
 
-Readers take a ``Warehouse`` and return plain dicts (called through ``ui.load``). The
-folder functions are the only writers: they store and delete ledger files, record a
-person's decision on a conflict (``pipelines.decisions``) and rebuild the warehouse with
-``pipelines.build.build``, which writes a new file and swaps it in atomically, so other
-sessions keep reading the old one until the new one is in place. Nothing imports
-streamlit.
+Every function takes a ``Warehouse`` (called through ``ui.load``) and returns plain dicts;
+``rejects_workbook`` turns rejected rows into the clerks' xlsx. Nothing here writes; the
+ledger folder and the build are ``dashboard.ledgers``'. Nothing imports streamlit.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from dashboard import xlsx
 from dashboard.warehouse import Warehouse
-from pipelines import read, settings
-from pipelines.build import BuildError, build
+from pipelines import settings
 from pipelines.contract import HEADER_INDEX, TABLE_SPECS, normalize_header
-from pipelines.decisions import record_decision
-
-# The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
-LEDGERS_ENV = "WENMING_LEDGERS"
 
 STATUS_LABELS = {
     "loaded": "已导入",
@@ -79,13 +66,6 @@ REASON_LABELS = {
 REJECT_FILE, REJECT_SHEET, REJECT_ROW, REJECT_REASON = "所在文件", "工作表", "行号", "退回原因"
 NOTE_DUPLICATE_OF = "与“{file}”内容完全相同"
 NOTE_HEADERS = "找到的表头：{headers}"
-MSG_NOT_A_LEDGER = "“{name}”不是台账文件：只接受 {suffixes} 文件。"
-MSG_NOT_A_FOLDER = "找不到文件夹“{path}”。"
-MSG_INSIDE_LEDGERS = "“{path}”已在台账文件夹内，无需再导入。"
-MSG_NOT_STORED = "台账文件夹中没有“{name}”。"
-MSG_BUSY = "另一次构建正在进行，请稍候再试。"
-# When a file of the same name but other content is stored, the new one is renamed.
-RENAMED = "{stem}（{n}）{suffix}"
 
 # Warehouse columns whose name differs from the contract key.
 _STORED_AS = {"group": "person_group"}
@@ -128,9 +108,6 @@ FROM rejects
 WHERE table_name = COALESCE(CAST($table AS VARCHAR), table_name)
   AND reason_code = COALESCE(CAST($reason_code AS VARCHAR), reason_code)
 ORDER BY table_name, file, sheet NULLS FIRST, "row" """
-
-
-# --------------------------------------------------------------------------- readers
 
 
 def latest_manifest(wh: Warehouse) -> dict[str, Any]:
@@ -296,133 +273,3 @@ def _written(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "；".join(map(str, value))
     return str(value)
-
-
-# --------------------------------------------------------------------------- ledger folder
-
-
-def ledger_dir() -> Path:
-    """Where stored ledger files live: ``WENMING_LEDGERS``, else ``settings.LEDGER_DIR``."""
-    env = os.environ.get(LEDGERS_ENV)
-    return Path(env) if env else settings.LEDGER_DIR
-
-
-def stored_files(folder: Path) -> list[dict[str, Any]]:
-    """The ledger files under ``folder`` in build order: ``{name, size, modified_at}``
-    (``name`` relative to the folder, as the manifest names it)."""
-    if not folder.is_dir():
-        return []
-    return [
-        {
-            "name": source.rel,
-            "size": source.path.stat().st_size,
-            "modified_at": dt.datetime.fromtimestamp(source.path.stat().st_mtime).replace(
-                microsecond=0
-            ),
-        }
-        for source in read.find_sources([folder])
-    ]
-
-
-def store_file(folder: Path, name: str, data: bytes) -> dict[str, str]:
-    """Store one uploaded ledger file under ``folder`` (``name`` may hold subfolders).
-
-    Returns ``{name, status}``: ``saved``; ``unchanged`` when a file of that name holds
-    the same bytes already; ``renamed`` when it holds other bytes (the new file is kept
-    beside it as ``名称（2）.csv``: nothing stored is overwritten). Raises ValueError for
-    a name that is not a ledger file. The file appears whole or not at all.
-    """
-    relative = Path(*[part for part in Path(name).parts if part not in ("", ".", "..", "/")])
-    if relative.suffix.lower() not in settings.LEDGER_SUFFIXES or relative.name.startswith("~$"):
-        raise ValueError(
-            MSG_NOT_A_LEDGER.format(name=name, suffixes="、".join(settings.LEDGER_SUFFIXES))
-        )
-    target = folder / relative
-    n = 2
-    while target.exists():
-        if target.read_bytes() == data:
-            return {"name": target.relative_to(folder).as_posix(), "status": "unchanged"}
-        target = target.with_name(RENAMED.format(stem=relative.stem, n=n, suffix=relative.suffix))
-        n += 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
-    status = "saved" if target == folder / relative else "renamed"
-    return {"name": target.relative_to(folder).as_posix(), "status": status}
-
-
-def import_folder(folder: Path, source: Path) -> list[dict[str, str]]:
-    """Store every ledger file below ``source`` under ``folder/<source's name>/``, keeping
-    their relative paths; one ``store_file`` result per file."""
-    source = source.expanduser()
-    if not source.is_dir():
-        raise ValueError(MSG_NOT_A_FOLDER.format(path=source))
-    if source.resolve().is_relative_to(folder.resolve()):
-        raise ValueError(MSG_INSIDE_LEDGERS.format(path=source))
-    return [
-        store_file(folder, f"{source.resolve().name}/{found.rel}", found.path.read_bytes())
-        for found in read.find_sources([source])
-    ]
-
-
-def withdraw_file(folder: Path, name: str) -> None:
-    """Delete a stored ledger file (``name`` relative to ``folder``) and the folders it
-    leaves empty; its rows leave the warehouse at the next build."""
-    root = folder.resolve()
-    path = (folder / name).resolve()
-    if not path.is_relative_to(root) or path == root or not path.is_file():
-        raise ValueError(MSG_NOT_STORED.format(name=name))
-    path.unlink()
-    parent = path.parent
-    while parent != root and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
-
-
-def rebuild(folder: Path, db: Path, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """Rebuild the warehouse ``db`` from every file stored under ``folder``; returns the
-    manifest. One build at a time per warehouse (BuildError ``MSG_BUSY`` otherwise); on
-    any failure the old warehouse stays in place."""
-    with _build_lock(db):
-        return build([folder], db, as_of=as_of)
-
-
-@contextlib.contextmanager
-def _build_lock(db: Path) -> Iterator[None]:
-    # flock conflicts between two open() calls even in one process, so it serialises
-    # the sessions (threads) of one server as well as two servers
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(db.with_name(db.name + ".build.lock"), "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(MSG_BUSY) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def adopt(db: Path, conflict: dict[str, Any]) -> None:
-    """Record that the conflict's new version is the right one; every later build keeps
-    it (``pipelines.decisions``)."""
-    sheet = f"“{conflict['sheet']}”表" if conflict["sheet"] else ""
-    record_decision(
-        db,
-        conflict["table"],
-        conflict["row_key"],
-        conflict["content_hash"],
-        note=f"{conflict['file']} {sheet}第{conflict['row']}行",
-    )
-
-
-def template_bytes() -> bytes:
-    """The import template workbook: ``settings.TEMPLATE_PATH``, or written afresh into a
-    temporary folder when that file is missing."""
-    if settings.TEMPLATE_PATH.is_file():
-        return settings.TEMPLATE_PATH.read_bytes()
-    from pipelines.template import write_template
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return write_template(Path(tmp) / settings.TEMPLATE_PATH.name).read_bytes()

@@ -1,19 +1,22 @@
 """The thin Streamlit layer every page shares: pages, scope bar, cached figures, tiles,
 tables and charts with their downloads, the freshness line and the guards.
 
-A page reads top to bottom::
+A page (one file under ``views/``, listed in ``PAGES``) reads top to bottom::
 
-    scope = ui.scope_bar()                       # period + unit, kept across pages and in the URL
-    ui.title("总览")                             # title + 数据截至… line
-    figures = ui.load(metrics.summary, scope)    # cached per warehouse build
-    ui.guard(figures["activities"], ui.MSG_EMPTY_SCOPE)
-    ui.tiles([ui.tile(...), ...])
-    ui.chart(fig, key="trend", file_name="月度趋势")
+    scope = ui.scope_bar()                      # period + unit, kept across pages and in the URL
+    ui.title("总览")                            # title + 数据截至… / 最近导入… line
+    now = ui.load(metrics.summary, scope)       # any metrics function, cached per build
+    ui.guard(now["activities"], ui.MSG_EMPTY_SCOPE)          # st.info + st.stop
+    before = ui.load(metrics.summary, ui.same_period_last_year(scope))
+    ui.tiles(ui.compare(TILE_SPECS, now, before), key="overview")
+    ui.chart(charts.monthly_trend(...), key="trend", file_name="各月服务人次")
     ui.table(rows, [ui.Column("name", "阵地"), ...], key="ranking", file_name="排名")
+    ui.alert("…：3 项", items, "satisfaction", key="alert_low")   # box + st.page_link
 
 Figures are cached with ``st.cache_data`` keyed on the warehouse file's stamp (inode,
-mtime, size): after a rebuild the next rerun of every session computes new figures, no
-restart needed. Nothing here writes the warehouse.
+mtime, size), never on a connection or a frame: after a rebuild the next rerun of every
+session computes new figures, no restart needed. A failing query shows a Chinese message
+(``MSG_QUERY_FAILED``), never a traceback. Nothing here writes the warehouse.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit import config as streamlit_config
 
 from dashboard import charts, xlsx
 from dashboard.metrics import Scope, UnknownUnit
@@ -113,6 +117,17 @@ def navigation_pages() -> dict[str, list[st.Page]]:
     }
 
 
+_PAGE, _SWITCHED = "_ui_page", "_ui_switched_page"
+
+
+def run(page: st.Page) -> None:
+    """Run the page ``st.navigation`` picked, noting whether the user has just switched
+    to it (the scope bar needs to know)."""
+    st.session_state[_SWITCHED] = st.session_state.get(_PAGE) not in (None, page.url_path)
+    st.session_state[_PAGE] = page.url_path
+    page.run()
+
+
 def page_link(url_path: str, label: str | None = None, *, help: str | None = None) -> None:
     """A link to one of ``PAGES`` by its URL path (the scope bar keeps the scope)."""
     spec = PAGE[url_path]
@@ -145,6 +160,9 @@ _CLIENT_OPTIONS = {
 
 def style() -> None:
     """Set the app-wide client options and CSS (called by app.py on every run)."""
+    # scope_bar assigns its widgets' values in code on a page switch, on purpose; without
+    # this, Streamlit logs a stack trace saying so. Not a client option: set directly.
+    streamlit_config.set_option("global.disableWidgetStateDuplicationWarning", True)
     changed = False
     for name, value in _CLIENT_OPTIONS.items():
         if st.get_option(name) != value:
@@ -325,8 +343,9 @@ def as_of() -> date:
 def scope_bar(*, require_data: bool = True) -> Scope | None:
     """Render the one scope bar and return the scope it selects.
 
-    Period preset and unit live in the URL (``?period=quarter&unit=SA``) and in the
-    session, so every page opens on the same scope. With no warehouse (or an empty one)
+    Period preset and unit live in the URL (``?period=本季度&unit=峡窝镇新时代文明实践所``:
+    a bound widget writes its option's label) and in the session, so every page opens on
+    the same scope and a link can be shared. With no warehouse (or an empty one)
     it shows how to import data and stops the page, or returns None when
     ``require_data`` is False (the import page).
     """
@@ -344,11 +363,14 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
     options = ["", *(unit_id for unit_id, _depth in unit_order(units))]
 
     # Streamlit 1.67 drops a bound value that came from the URL (a deep link) when the
-    # user switches pages: the new page's widget finds no parameter and falls back to its
-    # default. Assigning the value in code first makes it win over the missing parameter.
-    for key in SCOPE_KEYS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    # user switches pages with st.page_link: the new page's widget finds no parameter and
+    # falls back to its default. Assigning the value in code first makes it win over the
+    # missing parameter. Only on a page switch: on other reruns the assignment would keep
+    # a callback's new value (drill_down) out of the URL.
+    if st.session_state.get(_SWITCHED):
+        for key in SCOPE_KEYS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
     with st.container(horizontal=True, vertical_alignment="bottom", key="scope_bar"):
         preset = st.segmented_control(
             LABEL_PERIOD,
@@ -412,6 +434,8 @@ def title(text: str) -> None:
 
 def freshness() -> None:
     """数据截至 (the build's as-of) and when the last files were imported."""
+    if not warehouse().path.is_file():
+        return
     info = build_info()
     if info["as_of"] is None:
         return
@@ -445,6 +469,9 @@ class Tile:
     unchanged: bool = False
 
 
+NOT_COMPARED = object()  # tile(): the figure has no 同比 (an inventory, say)
+
+
 def _fraction(value: Any) -> Decimal:
     return Decimal(str(value))
 
@@ -454,24 +481,26 @@ def tile(
     value: Any,
     fmt: Callable[[Any], str],
     *,
-    previous: Any = None,
+    previous: Any = NOT_COMPARED,
     rate: bool = False,
     unknown_reason: str | None = None,
     help: str | None = None,
 ) -> Tile:
     """A tile for ``value`` written by ``fmt``, with its change against ``previous``.
 
-    A count changes by a percentage of ``previous`` (none when it was 0); a rate
-    (``rate=True``) by percentage points. An unknown value (None) shows "—" and says why
-    on hover; it never shows as 0.
+    A count changes by a percentage of ``previous`` (none when it was 0 or None: the
+    hover says there is nothing to compare with); a rate (``rate=True``) by percentage
+    points. Without ``previous`` the tile is not compared. An unknown value (None) shows
+    "—" and says why on hover; it never shows as 0.
     """
     if value is None:
-        return Tile(label, UNKNOWN, None, unknown_reason or help)
-    delta = None
-    notes = [help] if help else []
-    if previous is None or (not rate and previous == 0):
+        return Tile(label, UNKNOWN, None, _notes(unknown_reason, help))
+    delta = change = None
+    notes = [help]
+    if previous is NOT_COMPARED:
+        pass
+    elif previous is None or (not rate and previous == 0):
         notes.append(HELP_NO_PREVIOUS)
-        change = None
     elif rate:
         change = _fraction(value) - _fraction(previous)
         points = format_percent(change).rstrip("%")
@@ -481,7 +510,11 @@ def tile(
         delta = ("+" if change > 0 else "") + format_percent(change)
     if change == 0:
         delta = DELTA_SAME
-    return Tile(label, fmt(value), delta, "\n\n".join(notes) or None, unchanged=change == 0)
+    return Tile(label, fmt(value), delta, _notes(*notes), unchanged=change == 0)
+
+
+def _notes(*notes: str | None) -> str | None:
+    return "\n\n".join(note for note in notes if note) or None
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,10 @@ ui.title("总览")
 now, reasons = figures(scope)
 ui.guard(now["activities"], ui.MSG_EMPTY_SCOPE)
 before, _ = figures(ui.same_period_last_year(scope))
+if not before["activities"]:
+    # no activity on record a year ago (often: last year's ledgers were never imported),
+    # so a 0% effective coverage then is no base for a change
+    before["effective_coverage"] = None
 ui.tiles(ui.compare(TILES, now, before, reasons), key="overview")
 
 figure = st.segmented_control(

@@ -9,6 +9,7 @@ from dashboard.metrics import Scope
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from pipelines import settings
 
+CHART_BARS = 20
 HELP_RATE = "有实践站（已挂牌）服务的村（社区）占辖区全部村（社区）的比例。"
 HELP_EFFECTIVE = (
     "服务它的实践站在统计期间开展活动不少于 {n} 场（每月 {k} 场）的村（社区）所占比例。"
@@ -68,7 +69,12 @@ by_id = {u["unit_id"]: u for u in units}
 stations = [u for u in units if u["level"] == "站"]
 ui.guard(stations or cover["rate"] is not None, NO_STATIONS)
 
-before = ui.load(metrics.coverage, ui.same_period_last_year(scope))
+last_year = ui.same_period_last_year(scope)
+before = dict(ui.load(metrics.coverage, last_year))
+if not ui.load(metrics.activity_figures, last_year)["activities"]:
+    # no activity on record a year ago (often: last year's ledgers were never imported),
+    # so a 0% effective coverage then is no base for a change
+    before["effective_rate"] = None
 config = settings.config()
 # k × the months the period touches up to the as-of date, as metrics.coverage counts it
 # (which leaves it None where coverage itself is unknown)
@@ -137,28 +143,37 @@ ui.tiles(
 )
 
 st.subheader("各实践所覆盖情况", anchor=False)
+labels = ui.unit_labels(by_id)  # two towns of a city may share a name
 institutes = [
     {
-        "name": u["name"],
+        "name": labels[u["unit_id"]],
         **ui.load(metrics.coverage, Scope(scope.date_from, scope.date_to, u["unit_id"])),
     }
     for u in units
     if u["level"] == "所"
 ]
 if institutes:
-    known = [row for row in institutes if row["effective_rate"] is not None]
+    # the lowest first: which towns lag is the question; at most CHART_BARS bars
+    known = sorted(
+        (row for row in institutes if row["effective_rate"] is not None),
+        key=lambda row: row["effective_rate"],
+    )
     if len(known) > 1:
+        title = (
+            "各所有效覆盖率" if len(known) <= CHART_BARS else f"有效覆盖率最低的{CHART_BARS}个所"
+        )
         ui.chart(
             charts.bar_by(
-                known,
+                known[:CHART_BARS],
                 "name",
                 "effective_rate",
-                "各所有效覆盖率",
+                title,
                 value_label="有效覆盖率",
                 value_format=format_percent,
+                sort=False,
             ),
             key="coverage_institutes_chart",
-            file_name="各所有效覆盖率",
+            file_name=title,
         )
     ui.table(institutes, INSTITUTE_COLUMNS, key="coverage_institutes", file_name="各所覆盖情况")
 else:

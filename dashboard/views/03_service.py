@@ -14,12 +14,16 @@ HELP_PERSON_TIMES = (
 )
 HELP_SIGNED_IN = "有参与者编号的群众签到记录，一条记一人次。"
 HELP_SHARE = "服务人次中由逐人签到记录支撑的比例；其余来自记录人数的汇总行或台账填报的参与人次。"
-HELP_REPORTED_ONLY = "没有任何群众参与记录、只按台账填报参与人次计入的部分。"
 SOURCES_TITLE = "服务人次从哪里来"
 SOURCE_LABELS = {
     "signed_in": "逐人签到",
-    "headcount_lines": "记录人数（汇总行）",
+    "headcount_lines": "人数汇总",
     "reported_only": "仅台账填报",
+}
+# figure key → (label, writer) for the trend
+TREND = {
+    "person_times": ("服务人次", format_count),
+    "activities": ("活动场次", format_count),
 }
 BOTH_LINE = (
     "既有参与记录又填了参与人次的 {n} 场活动：台账填报 {reported} 人次，"
@@ -47,7 +51,6 @@ TILES = [
         unknown="统计期间服务人次为 0，无法计算比例。",
         help=HELP_SHARE,
     ),
-    ui.TileSpec("reported_only", "仅台账填报人次", format_count, help=HELP_REPORTED_ONLY),
 ]
 UNIT_COLUMNS = [
     ui.Column("name", "阵地"),
@@ -55,7 +58,7 @@ UNIT_COLUMNS = [
     ui.Column("activities", "活动场次", format_count, "#,##0"),
     ui.Column("person_times", "服务人次", format_count, "#,##0"),
     ui.Column("signed_in", "签到人次", format_count, "#,##0"),
-    ui.Column("headcount_lines", "记录人数人次", format_count, "#,##0"),
+    ui.Column("headcount_lines", "人数汇总人次", format_count, "#,##0"),
     ui.Column("reported_only", "仅台账填报人次", format_count, "#,##0"),
     ui.Column("signed_in_share", "签到支撑比例", format_percent, "0.0%"),
     ui.Column("activities_both", "可对照场次", format_count, "#,##0"),
@@ -80,6 +83,11 @@ def figures(scope: metrics.Scope) -> dict:
     }
 
 
+def by_reach(row: dict) -> tuple:
+    """Most 服务人次 first, as the charts beside the tables draw them."""
+    return (-row["person_times"], -row["activities"])
+
+
 scope = ui.scope_bar()
 ui.title("服务人次")
 
@@ -89,27 +97,38 @@ before = figures(ui.same_period_last_year(scope))
 ui.tiles(ui.compare(TILES, now, before), key="service")
 
 months = ui.load(metrics.by_month, scope)
-left, right = st.columns(2, gap="medium")
-with left:
-    ui.chart(
-        charts.monthly_trend(months, "person_times", "各月服务人次", value_label="服务人次"),
-        key="service_trend_person_times",
-        file_name="各月服务人次",
-    )
-with right:
-    ui.chart(
-        charts.monthly_trend(months, "activities", "各月活动场次", value_label="活动场次"),
-        key="service_trend_activities",
-        file_name="各月活动场次",
-    )
+figure = st.segmented_control(
+    "指标",
+    list(TREND),
+    format_func=lambda key: TREND[key][0],
+    default="person_times",
+    required=True,
+    key="service_trend_figure",
+    persist_state="session",
+)
+label, fmt = TREND[figure]
+ui.chart(
+    charts.monthly_trend(months, figure, f"各月{label}", value_label=label, value_format=fmt),
+    key="service_trend",
+    file_name=f"各月{label}",
+)
 
 st.subheader(SOURCES_TITLE, anchor=False)
-sources = [{"source": label, "value": now[key]} for key, label in SOURCE_LABELS.items()]
+sources = [
+    {"source": name, "share": now[key] / now["person_times"] if now["person_times"] else None}
+    for key, name in SOURCE_LABELS.items()
+]
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
-        charts.category_pie_or_bar(
-            sources, "source", "value", "服务人次的来源构成", value_label="服务人次"
+        charts.bar_by(
+            sources,
+            "source",
+            "share",
+            "服务人次的来源构成",
+            value_label="占服务人次",
+            value_format=format_percent,
+            sort=False,
         ),
         key="service_sources_chart",
         file_name="服务人次来源构成",
@@ -160,7 +179,7 @@ ui.table(
 )
 
 st.subheader("分服务类别", anchor=False)
-categories = ui.load(metrics.by_category, scope)
+categories = sorted(ui.load(metrics.by_category, scope), key=by_reach)
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
@@ -179,10 +198,13 @@ with right:
     )
 
 st.subheader("分服务对象", anchor=False)
-groups = [
-    {**row, "target_group": row["target_group"] or NOT_FILLED}
-    for row in ui.load(metrics.by_target_group, scope)
-]
+groups = sorted(
+    (
+        {**row, "target_group": row["target_group"] or NOT_FILLED}
+        for row in ui.load(metrics.by_target_group, scope)
+    ),
+    key=by_reach,
+)
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(

@@ -8,7 +8,6 @@ from dashboard.metrics import pages_extra
 from dashboard.numbers import (
     format_count,
     format_hours,
-    format_month,
     format_percent,
     format_score,
     inventory_number,
@@ -54,13 +53,6 @@ ACTIVITY_COLUMNS = [
     ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
     ui.Column("activity_id", "活动编码"),
 ]
-MONTH_COLUMNS = [
-    ui.Column("month", "月份", format_month),
-    ui.Column("activities", "活动场次", format_count, "#,##0"),
-    ui.Column("person_times", "服务人次", format_count, "#,##0"),
-    ui.Column("ratings", "评价数", format_count, "#,##0"),
-    ui.Column("mean_score", "满意度均分", format_score, "0.00"),
-]
 
 
 def hours(value: float) -> str:
@@ -79,7 +71,7 @@ help_adjusted = HELP_ADJUSTED.format(w=metrics.PRIOR_WEIGHT)
 ui.tiles(
     [
         ui.tile("品牌项目", len(brands), inventory_number, help="所选范围内阵地登记的品牌项目数。"),
-        ui.tile("期内开展活动的品牌", len(active), inventory_number),
+        ui.tile("活跃品牌", len(active), inventory_number, help="统计期间开展过活动的品牌项目数。"),
         ui.tile("品牌活动场次", sum(row["activities"] for row in brands), format_count),
         ui.tile("品牌服务人次", sum(row["person_times"] for row in brands), format_count),
         ui.tile("品牌评价数", sum(row["ratings"] for row in brands), format_count),
@@ -95,7 +87,7 @@ ui.chart(
 st.subheader("全部品牌项目", anchor=False)
 st.caption("修正分：" + help_adjusted)
 ui.table(
-    brands,
+    sorted(brands, key=lambda row: (-row["person_times"], -row["activities"], row["brand_id"])),
     BRAND_COLUMNS,
     key="brands_table",
     file_name=f"品牌项目_{ui.unit_name(scope.unit_id)}",
@@ -173,23 +165,16 @@ ui.tiles(
 if not brand["activities"]:
     st.info(NO_BRAND_ACTIVITIES, icon=":material/info:")
 else:
-    brand_series = ui.load(pages_extra.brand_months, scope, brand_ids=(brand_id,))
-    left, right = st.columns(2, gap="medium")
-    with left:
-        ui.chart(
-            charts.monthly_trend(
-                brand_series, "person_times", f"{brand['name']}各月服务人次", value_label="服务人次"
-            ),
-            key="brands_detail_trend",
-            file_name=f"{brand['name']}各月服务人次",
-        )
-    with right:
-        ui.table(
-            brand_series,
-            MONTH_COLUMNS,
-            key="brands_detail_months",
-            file_name=f"{brand['name']}分月",
-        )
+    ui.chart(
+        charts.monthly_trend(
+            ui.load(pages_extra.brand_months, scope, brand_ids=(brand_id,)),
+            "person_times",
+            f"{brand['name']}各月服务人次",
+            value_label="服务人次",
+        ),
+        key="brands_detail_trend",
+        file_name=f"{brand['name']}各月服务人次",
+    )
     st.markdown(f"**{brand['name']}的活动**")
     ui.table(
         ui.load(pages_extra.brand_activities, scope, brand_id=brand_id),

@@ -20,6 +20,9 @@ HELP_LIST = (
     "避免一两条差评就上榜。修正分低于 {threshold} 分的活动和品牌项目、均分明显下滑的品牌项目、"
     "连续 {idle} 天以上未开展活动的实践站列入。"
 )
+HELP_LOW_ACTIVITIES = "修正分低于 {threshold} 分的活动。"
+HELP_LOW_BRANDS = "修正分低于 {threshold} 分、或期内均分明显下滑的品牌项目。"
+HELP_IDLE = "连续 {idle} 天以上未开展活动的实践站（含其实践点的活动）。"
 ALL_GOOD = "所选范围内没有需要调整的活动、品牌项目或实践站。"
 NO_COMMENTS = "该项没有 {max_score} 分及以下并写了意见的评价。"
 RECTIFY_LABEL = "下载整改清单（Excel）"
@@ -40,16 +43,17 @@ TILES = [
 LOW_COLUMNS = [
     ui.Column("kind_label", "类型"),
     ui.Column("name", "名称"),
+    ui.Column("start_on", "活动日期", lambda v: format_date(v) if v else ""),
     ui.Column("unit_name", "所属阵地"),
     ui.Column("ratings", "评价数", format_count, "#,##0"),
     ui.Column("mean_score", "均分", format_score, "0.00"),
     ui.Column("adjusted_score", "修正分", format_score, "0.00"),
     ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
-    ui.Column("reason", "原因"),
     ui.Column("complaints_text", "主要意见", lambda v: v or ""),
+    ui.Column("reason", "原因"),
 ]
 COMMENT_COLUMNS = [
-    ui.Column("score", "评分"),
+    ui.Column("score", "评分", lambda v: f"{v}分"),
     ui.Column("comment", "评价内容"),
     ui.Column("title", "活动"),
     ui.Column("start_on", "活动日期"),
@@ -59,6 +63,7 @@ RECTIFY_COLUMNS = [
     ui.Column("n", "序号"),
     ui.Column("kind_label", "类型"),
     ui.Column("name", "名称"),
+    ui.Column("start_on", "活动日期"),
     ui.Column("unit_name", "所属阵地"),
     ui.Column("reason", "存在问题"),
     ui.Column("complaints_text", "群众主要意见"),
@@ -74,7 +79,9 @@ def complaints_text(complaints: list[dict]) -> str:
 
 
 def item_label(row: dict) -> str:
-    return f"{KIND_LABELS[row['kind']]}：{row['name']}（{row['unit_name']}）"
+    """``活动：星光课堂·插花（2025年7月15日，新安路街道新时代文明实践所）``"""
+    where = [format_date(row["start_on"])] if row.get("start_on") else []
+    return f"{KIND_LABELS[row['kind']]}：{row['name']}（{'，'.join([*where, row['unit_name']])}）"
 
 
 scope = ui.scope_bar()
@@ -93,12 +100,29 @@ items = [
     for row in ui.load(lowsat.low_satisfaction, scope)
 ]
 counts = {kind: sum(row["kind"] == kind for row in items) for kind in KIND_LABELS}
+config = settings.config()
+threshold = format_score(config.low_score_threshold)
 ui.tiles(
     [
         *ui.compare(TILES, now, before),
-        ui.tile("需调整的活动", counts[lowsat.KIND_ACTIVITY], format_count),
-        ui.tile("需调整的品牌项目", counts[lowsat.KIND_BRAND], format_count),
-        ui.tile("长期未开展活动的实践站", counts[lowsat.KIND_STATION], format_count),
+        ui.tile(
+            "待调整活动",
+            counts[lowsat.KIND_ACTIVITY],
+            format_count,
+            help=HELP_LOW_ACTIVITIES.format(threshold=threshold),
+        ),
+        ui.tile(
+            "待调整品牌",
+            counts[lowsat.KIND_BRAND],
+            format_count,
+            help=HELP_LOW_BRANDS.format(threshold=threshold),
+        ),
+        ui.tile(
+            "闲置实践站",
+            counts[lowsat.KIND_STATION],
+            format_count,
+            help=HELP_IDLE.format(idle=config.idle_days),
+        ),
     ],
     key="satisfaction",
 )
@@ -128,10 +152,7 @@ with right:
     )
 
 st.subheader("需要调整的项目", anchor=False)
-config = settings.config()
-st.caption(
-    HELP_LIST.format(threshold=format_score(config.low_score_threshold), idle=config.idle_days)
-)
+st.caption(HELP_LIST.format(threshold=threshold, idle=config.idle_days))
 if not items:
     st.success(ALL_GOOD, icon=":material/check_circle:")
     st.stop()

@@ -14,9 +14,7 @@ HELP_FUNNEL = (
     "每个环节计到达该环节的点单（按各环节时间，未填时间的按状态）；"
     "送单即办结（有完成时间且未取消）；评单为办结后对应活动收到群众评价的点单。"
 )
-OPEN_CAPTION = (
-    "截至 {as_of}，点单已满 {days} 天仍未办结（未完成也未取消）的点单，不限统计期间，按等待时间从长到短。"
-)
+OPEN_CAPTION = "截至 {as_of}，点单已满 {days} 天仍未办结（未完成也未取消）的点单，不限统计期间，按等待时间从长到短。"
 ALL_CLOSED = "没有超过 {days} 天未办结的点单。"
 STAGE_KEYS = ("ordered", "dispatched", "accepted", "completed", "rated")
 
@@ -75,7 +73,7 @@ ui.tiles(
             help="已办结的点单占点单总数（不含已取消）的比例。",
         ),
         ui.tile(
-            "响应时长（中位数）",
+            "响应时长",
             orders["median_accept_hours"],
             hours,
             unknown_reason=NO_ACCEPTED,
@@ -97,7 +95,10 @@ left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
         charts.funnel(
-            [(stage, funnel[key]) for stage, key in zip(texts.ORDER_STAGES, STAGE_KEYS, strict=True)],
+            [
+                (stage, funnel[key])
+                for stage, key in zip(texts.ORDER_STAGES, STAGE_KEYS, strict=True)
+            ],
             "点单服务各环节",
         ),
         key="orders_funnel",
