@@ -7,8 +7,26 @@ import sys
 
 import pandas as pd
 
-CATEGORIES = {"理论宣讲", "教育服务", "文化服务", "科技科普", "健身体育", "卫生健康", "便民服务", "关爱帮扶", "法治宣传", "移风易俗"}
-FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y年%m月%d日")
+CATEGORIES = {
+    "理论宣讲",
+    "教育服务",
+    "文化服务",
+    "科技科普",
+    "健身体育",
+    "卫生健康",
+    "便民服务",
+    "关爱帮扶",
+    "法治宣传",
+    "移风易俗",
+}
+FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日",
+)
 
 
 def parse_date(text: str):
@@ -23,7 +41,14 @@ def parse_date(text: str):
 def main(paths: list[str]) -> None:
     good, bad = [], 0
     for path in paths:
-        frame = pd.read_csv(path, dtype=str, header=None, keep_default_na=False, on_bad_lines="skip", engine="python" if path.endswith("_x") else "c")
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            on_bad_lines="skip",
+            engine="python" if path.endswith("_x") else "c",
+        )
         seen = set()
         for _, row in frame.iterrows():
             values = [str(v).strip() for v in row.tolist()]

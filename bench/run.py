@@ -40,7 +40,12 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
     # wait4 is gone after communicate(); RUSAGE_CHILDREN keeps the max over children so far,
     # so every measured command runs in its own short-lived wrapper process (see _rss_wrapper).
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 3), "rc": proc.returncode, "stdout": out.decode(), "stderr": err.decode()[-2000:]}
+    return {
+        "seconds": round(seconds, 3),
+        "rc": proc.returncode,
+        "stdout": out.decode(),
+        "stderr": err.decode()[-2000:],
+    }
 
 
 def timed_rss(cmd: list[str], env: dict | None = None) -> dict:
@@ -50,10 +55,17 @@ def timed_rss(cmd: list[str], env: dict | None = None) -> dict:
         "if pid==0:\n os.execvp(sys.argv[1],sys.argv[1:])\n"
         "_,st,ru=os.wait4(pid,0);print(json.dumps({'s':time.perf_counter()-t,'rss_mb':ru.ru_maxrss/1024,'rc':os.waitstatus_to_exitcode(st)}),file=sys.stderr)"
     )
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env, cwd=ROOT
+    )
     last = proc.stderr.decode().strip().splitlines()[-1]
     info = json.loads(last)
-    return {"seconds": round(info["s"], 3), "peak_rss_mb": round(info["rss_mb"], 1), "rc": info["rc"], "stdout": proc.stdout.decode()}
+    return {
+        "seconds": round(info["s"], 3),
+        "peak_rss_mb": round(info["rss_mb"], 1),
+        "rc": info["rc"],
+        "stdout": proc.stdout.decode(),
+    }
 
 
 def ensure_ledgers(scale: str) -> tuple[Path, float | None]:
@@ -69,10 +81,27 @@ def ensure_ledgers(scale: str) -> tuple[Path, float | None]:
 
 def build(ledgers: list[Path], db: Path) -> dict:
     db.unlink(missing_ok=True)
-    r = timed_rss([str(BIN / "wenming"), "build", *map(str, ledgers), "--db", str(db), "--as-of", AS_OF, "--json"])
+    r = timed_rss(
+        [
+            str(BIN / "wenming"),
+            "build",
+            *map(str, ledgers),
+            "--db",
+            str(db),
+            "--as-of",
+            AS_OF,
+            "--json",
+        ]
+    )
     manifest = json.loads(r["stdout"]) if r["rc"] == 0 else {}
     rows = sum(t["rows"] for t in manifest.get("tables", {}).values())
-    return {"seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"], "rc": r["rc"], "input_rows": rows, "tables": manifest.get("tables")}
+    return {
+        "seconds": r["seconds"],
+        "peak_rss_mb": r["peak_rss_mb"],
+        "rc": r["rc"],
+        "input_rows": rows,
+        "tables": manifest.get("tables"),
+    }
 
 
 # ---------------------------------------------------------------- floor: DuckDB's bare read_csv
@@ -126,7 +155,13 @@ def floor(files: list[Path]) -> dict:
     r = timed_rss([sys.executable, "-c", code, str(db), *map(str, files)])
     size = sum(f.stat().st_size for f in files)
     db.unlink(missing_ok=True)
-    return {"seconds": round(float(r["stdout"].strip() or "nan"), 3), "process_seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"], "csv_mb": round(size / 1e6, 1), "files": len(files)}
+    return {
+        "seconds": round(float(r["stdout"].strip() or "nan"), 3),
+        "process_seconds": r["seconds"],
+        "peak_rss_mb": r["peak_rss_mb"],
+        "csv_mb": round(size / 1e6, 1),
+        "files": len(files),
+    }
 
 
 # ---------------------------------------------------------------- naive baseline
@@ -148,14 +183,26 @@ def report_times(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     picks = {}
     for level in ("省", "市", "中心", "所"):
-        row = con.sql("SELECT unit_id FROM units WHERE level = ? ORDER BY unit_id LIMIT 1", params=[level]).fetchone()
-        if row:
-            picks[level] = row[0]
+        rows = con.sql(
+            "SELECT unit_id FROM units WHERE level = ? ORDER BY unit_id LIMIT 1", params=[level]
+        ).fetchall()
+        if rows:
+            picks[level] = rows[0][0]
     con.close()
     out = {}
     scopes = {"全部": None, **picks}
     for label, unit in scopes.items():
-        cmd = [str(BIN / "wenming"), "report", "--db", str(db), "--from", PERIOD[0], "--to", PERIOD[1], "--json"]
+        cmd = [
+            str(BIN / "wenming"),
+            "report",
+            "--db",
+            str(db),
+            "--from",
+            PERIOD[0],
+            "--to",
+            PERIOD[1],
+            "--json",
+        ]
         if unit:
             cmd += ["--unit", unit]
         runs = [timed(cmd)["seconds"] for _ in range(3)]
@@ -171,11 +218,15 @@ def report_times(db: Path) -> dict:
         "print(json.dumps(ts))"
     )
     for label, unit in scopes.items():
-        args = ["report", "--db", str(db), "--from", PERIOD[0], "--to", PERIOD[1], "--json"] + (["--unit", unit] if unit else [])
+        args = ["report", "--db", str(db), "--from", PERIOD[0], "--to", PERIOD[1], "--json"] + (
+            ["--unit", unit] if unit else []
+        )
         r = timed([sys.executable, "-c", code, *args])
         ts = json.loads(r["stdout"]) if r["rc"] == 0 else []
         out[label]["in_process_first_seconds"] = round(ts[0], 3) if ts else None
-        out[label]["in_process_warm_median_seconds"] = round(statistics.median(ts[1:]), 3) if len(ts) > 1 else None
+        out[label]["in_process_warm_median_seconds"] = (
+            round(statistics.median(ts[1:]), 3) if len(ts) > 1 else None
+        )
     return out
 
 
@@ -195,7 +246,9 @@ def incremental(ledgers: Path, db: Path) -> dict:
     """The same sources plus one more monthly ledger: rebuild time, and equality with a full build."""
     extra_dir = WORK / "incremental"
     extra_dir.mkdir(parents=True, exist_ok=True)
-    months = sorted(p for p in ledgers.rglob("*.csv") if "activit" in p.as_posix() or "活动" in p.name)
+    months = sorted(
+        p for p in ledgers.rglob("*.csv") if "activit" in p.as_posix() or "活动" in p.name
+    )
     if not months:
         return {"skipped": "no monthly activity ledger found"}
     source = months[0]
@@ -204,8 +257,25 @@ def incremental(ledgers: Path, db: Path) -> dict:
 
     text = source.read_text(encoding=detect_encoding(source))
     extra.write_text(text.replace("HD", "ZB"), encoding="utf-8")
-    r = timed_rss([str(BIN / "wenming"), "build", str(ledgers), str(extra), "--db", str(db), "--as-of", AS_OF, "--json"])
-    return {"seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"], "extra_file": extra.name, "note": "full rebuild; no per-file cache yet"}
+    r = timed_rss(
+        [
+            str(BIN / "wenming"),
+            "build",
+            str(ledgers),
+            str(extra),
+            "--db",
+            str(db),
+            "--as-of",
+            AS_OF,
+            "--json",
+        ]
+    )
+    return {
+        "seconds": r["seconds"],
+        "peak_rss_mb": r["peak_rss_mb"],
+        "extra_file": extra.name,
+        "note": "full rebuild; no per-file cache yet",
+    }
 
 
 def main() -> None:
@@ -215,7 +285,13 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    res: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__}}
+    res: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+        }
+    }
     ledgers, gen = ensure_ledgers(args.scale)
     res["generate_seconds"] = gen
     db = WORK / args.scale / "warehouse.duckdb"
@@ -233,7 +309,14 @@ def main() -> None:
     if args.scale in ("city", "province"):
         county, _ = ensure_ledgers("county")
         small = build([county], WORK / "county" / "warehouse.duckdb")
-        res["scaling"] = {"county_seconds": small["seconds"], "county_rows": small["input_rows"], f"{args.scale}_seconds": res["build"]["seconds"], f"{args.scale}_rows": res["build"]["input_rows"], "time_ratio": round(res["build"]["seconds"] / small["seconds"], 2), "row_ratio": round(res["build"]["input_rows"] / max(small["input_rows"], 1), 2)}
+        res["scaling"] = {
+            "county_seconds": small["seconds"],
+            "county_rows": small["input_rows"],
+            f"{args.scale}_seconds": res["build"]["seconds"],
+            f"{args.scale}_rows": res["build"]["input_rows"],
+            "time_ratio": round(res["build"]["seconds"] / small["seconds"], 2),
+            "row_ratio": round(res["build"]["input_rows"] / max(small["input_rows"], 1), 2),
+        }
     print("  report …", flush=True)
     res["report"] = report_times(db)
     if not args.skip_pages:

@@ -340,6 +340,15 @@ def as_of() -> date:
     return info["as_of"].date() if info["as_of"] else date.today()
 
 
+def period_anchor() -> date:
+    """The day the period presets count back from: the as-of date, unless its year holds
+    no activity; then the last activity date, so 本年 opens on the latest year with data."""
+    day, until = as_of(), build_info().get("data_until")
+    if until is not None and until.year < day.year:
+        return until
+    return day
+
+
 def scope_bar(*, require_data: bool = True) -> Scope | None:
     """Render the one scope bar and return the scope it selects.
 
@@ -358,7 +367,7 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         if not require_data:
             return None
         _stop_without_data(MSG_EMPTY_WAREHOUSE)
-    today = as_of()
+    today = period_anchor()
     labels = unit_labels(units)
     options = ["", *(unit_id for unit_id, _depth in unit_order(units))]
 
@@ -686,15 +695,7 @@ def chart(fig: Any, *, key: str, file_name: str, source: str = APP_TITLE) -> Non
 # --- Adapter: the build's stamps, which the metrics layer does not offer (yet) ---------------
 # Called through ``load``; the SQL belongs in dashboard.metrics or Warehouse.
 
-_BUILD_INFO = """
-SELECT m.as_of, m.built_at,
-       (SELECT COUNT(*) FROM source_files WHERE status = 'loaded') AS files
-FROM manifest AS m
-ORDER BY m.built_at DESC
-LIMIT 1"""
-
 
 def read_build_info(wh: Warehouse) -> dict[str, Any]:
-    """``{as_of, built_at, files}`` of the latest build; None values without a manifest."""
-    rows = wh.query(_BUILD_INFO)
-    return rows[0] if rows else {"as_of": None, "built_at": None, "files": 0}
+    """``{as_of, built_at, files, data_until}`` of the latest build (see Warehouse.build_info)."""
+    return wh.build_info()

@@ -81,6 +81,21 @@ class Warehouse:
             "as_of", lambda: self.query("SELECT MAX(as_of) AS as_of FROM manifest")[0]["as_of"]
         )
 
+    def build_info(self) -> dict[str, Any]:
+        """The latest build: ``{as_of, built_at, files, data_until}``.
+
+        ``data_until`` is the last activity date: the period presets count from it when
+        the as-of year holds no activity (a 2025 ledger built in 2026 opens on 2025).
+        """
+
+        def load() -> dict[str, Any]:
+            rows = self.query(_BUILD_INFO)
+            info = rows[0] if rows else {"as_of": None, "built_at": None, "files": 0}
+            info["data_until"] = self.query(_DATA_UNTIL)[0]["data_until"]
+            return info
+
+        return self._cached("build_info", load)
+
     def units(self) -> dict[str, dict[str, Any]]:
         """Every unit by id: ``{unit_id: {unit_id, name, level, parent_id, division_code}}``."""
 
@@ -169,3 +184,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+_BUILD_INFO = """
+SELECT m.as_of, m.built_at,
+       (SELECT COUNT(*) FROM source_files WHERE status = 'loaded') AS files
+FROM manifest AS m
+ORDER BY m.built_at DESC
+LIMIT 1"""
+
+_DATA_UNTIL = "SELECT MAX(start_on) AS data_until FROM activities"

@@ -443,3 +443,20 @@ def test_a_deep_linked_scope_is_kept_when_switching_pages(open_app):
 def test_a_tile_without_a_comparison_says_nothing_about_last_year():
     assert ui.tile("实践站", 4, str).help is None
     assert ui.tile("实践站", 4, str, previous=None).help == ui.HELP_NO_PREVIOUS
+
+
+def test_a_warehouse_built_after_its_last_year_opens_on_the_latest_year_with_data(
+    open_app, fixture_db, tmp_path
+):
+    # the same ledgers rebuilt a year later: as_of 2026-06-01, no 2026 activity at all
+    later = tmp_path / "later.duckdb"
+    later.write_bytes(fixture_db.read_bytes())
+    con = duckdb.connect(str(later))
+    con.execute("UPDATE manifest SET as_of = TIMESTAMP '2026-06-01 00:00:00'")
+    last = con.sql("SELECT MAX(start_on) FROM activities").fetchall()[0][0]
+    con.close()
+    at = open_app(db=later)
+    # 本年 counts back from the last activity date (2025), not from 2026
+    assert last.year == 2025
+    assert tiles(at)["活动场次"] == str(YEAR_ACTIVITIES)
+    assert f"{last.year}年1月1日" in texts(at)
