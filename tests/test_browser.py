@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path, log_name: str):
+def serve(db: Path, log_name: str, **env_extra: str):
     """``streamlit run`` on a free port with WENMING_DB=db; yields its base URL."""
     port = _free_port()
     command = [
@@ -59,7 +59,7 @@ def serve(db: Path, log_name: str):
         "--browser.gatherUsageStats=false",
         f"--server.port={port}",
     ]
-    env = {**os.environ, "WENMING_DB": str(db)}
+    env = {**os.environ, "WENMING_DB": str(db), **env_extra}
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -248,5 +248,54 @@ def test_the_overview_reads_on_a_phone(server, browser):
         assert all(box["x"] + box["width"] <= 390 for box in boxes)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(phone, "overview_390")
+    finally:
+        context.close()
+
+
+UNITS_CSV = """阵地编码,阵地名称,层级,上级编码
+ZX9,测试区新时代文明实践中心,中心,
+SA9,甲街道新时代文明实践所,所,ZX9
+ZA9,一村新时代文明实践站,站,SA9
+"""
+MARCH_CSV = """活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次
+U1,理论宣讲进村,ZA9,宣讲,2025-03-05 09:00,40
+U2,义诊,ZA9,义诊,2025-03-12,25
+"""
+APRIL_CSV = """活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次
+U3,四点半课堂,ZA9,课堂,2025-04-02 16:30,18
+U4,广场舞展演,SA9,文艺演出,2025/4/9,120
+U5,反诈宣传,ZA9,反诈,2025年4月20日,35
+"""
+
+
+def test_uploading_a_ledger_on_the_import_page_changes_the_figures(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    from dashboard import ledgers
+
+    folder, db = tmp_path / "ledgers", tmp_path / "warehouse.duckdb"
+    ledgers.store_file(folder, "阵地.csv", UNITS_CSV.encode())
+    ledgers.store_file(folder, "活动_2025-03.csv", MARCH_CSV.encode())
+    ledgers.rebuild(folder, db)
+    upload = tmp_path / "活动_2025-04.csv"
+    upload.write_text(APRIL_CSV, encoding="gb18030")  # as Excel saves a CSV on Chinese Windows
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        with serve(db, "server_upload.log", WENMING_LEDGERS=str(folder)) as base:
+            open_page(page, f"{base}/", "总览")
+            expect_tile(page, "活动场次", "2")  # U1, U2
+            expect_tile(page, "服务人次", "65")  # 40 + 25 reported
+            open_page(page, f"{base}/data", "数据导入与质量")
+            page.locator("input[type=file]").first.set_input_files(str(upload))
+            page.get_by_role("button", name="保存并重新构建").click()
+            page.get_by_text("活动_2025-04.csv").first.wait_for(timeout=60_000)
+            settle(page)
+            assert_clean(page)
+            screenshot(page, "data_after_upload")
+            open_page(page, f"{base}/", "总览")
+            expect_tile(page, "活动场次", "5")  # U1..U5
+            expect_tile(page, "服务人次", "238")  # 65 + 18 + 120 + 35
+            assert (folder / "活动_2025-04.csv").exists()
     finally:
         context.close()
