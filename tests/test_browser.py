@@ -269,7 +269,6 @@ U5,反诈宣传,ZA9,反诈,2025年4月20日,35
 
 
 def test_uploading_a_ledger_on_the_import_page_changes_the_figures(browser, tmp_path):
-    from playwright.sync_api import expect
 
     from dashboard import ledgers
 
