@@ -22,7 +22,7 @@ system-deps:
 
 $(DB): | install
 	$(BIN)/wenming demo --out data/demo --scale county
-	$(BIN)/wenming build data/demo --db $(DB)
+	$(BIN)/wenming build data/demo --db $(DB) --as-of 2025-12-31T23:59:59
 
 run: install $(DB)
 	$(BIN)/streamlit run dashboard/app.py --server.headless=true --browser.gatherUsageStats=false

@@ -138,7 +138,7 @@ def page_link(url_path: str, label: str | None = None, *, help: str | None = Non
 _CSS = """
 <style>
 [class*="st-key-tiles_"] { align-items: stretch; }
-[class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex: 1 1 10rem !important; }
+[class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex: 1 1 11.5rem !important; }
 [class*="st-key-tiles_"] [data-testid="stMetric"] { height: 100%; }
 [data-testid="stMetricValue"] { font-size: 1.75rem; }
 @media (max-width: 640px) {

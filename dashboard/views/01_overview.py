@@ -10,7 +10,11 @@ SILENT_DAYS = 30
 
 
 def hours(value: float) -> str:
-    return format_hours(value) + "小时"
+    # from 10,000 hours the tenths no longer matter on a tile and would not fit it
+    shown = (
+        format_count(int(value)) if value is not None and value >= 10_000 else format_hours(value)
+    )
+    return shown + "小时"
 
 
 TILES = [
