@@ -25,24 +25,33 @@ def content_columns(table: str) -> list[str]:
     return [f"t_{c.key}" for c in TABLE_SPECS[table].columns]
 
 
-def with_keys(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Adds ``_h1``/``_h2`` (content hashes) and ``_key`` (the row's identity)."""
+def _hashed(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     content = pl.struct(content_columns(table))
-    frame = frame.with_columns(
+    return frame.with_columns(
         content.hash(seed=11).alias("_h1"), content.hash(seed=29).alias("_h2")
     )
+
+
+def with_keys(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``_key`` (the row's identity); keyless rows also get ``_h1``/``_h2``
+    (content hashes), which their key is made of. Keyed rows are hashed later, and
+    only where their key repeats (see ``resolve``)."""
     spec = TABLE_SPECS[table]
-    if table in OPTIONAL_KEYS:
-        parts = [pl.col(f"t_{k}") for k in OPTIONAL_KEYS[table]]
-        keyed = parts[1].is_not_null()
-        occurrence = pl.int_range(pl.len()).over(["_file_idx", "_h1", "_h2"])
-        keyless = pl.concat_str(
-            [pl.lit("~"), pl.col("_h1"), pl.lit(":"), pl.col("_h2"), pl.lit("#"), occurrence]
-        )
-        key = pl.when(keyed).then(pl.concat_str(parts, separator="|")).otherwise(keyless)
-    else:
+    if table not in OPTIONAL_KEYS:
         key = pl.concat_str([pl.col(f"t_{k}").cast(pl.String) for k in spec.key], separator="|")
-    return frame.with_columns(key.alias("_key"))
+        return frame.with_columns(key.alias("_key"))
+    parts = [pl.col(f"t_{k}") for k in OPTIONAL_KEYS[table]]
+    keyed = frame.filter(parts[1].is_not_null()).with_columns(
+        pl.concat_str(parts, separator="|").alias("_key")
+    )
+    keyless = _hashed(table, frame.filter(parts[1].is_null()))
+    occurrence = pl.int_range(pl.len()).over(["_file_idx", "_h1", "_h2"])
+    keyless = keyless.with_columns(
+        pl.concat_str(
+            [pl.lit("~"), pl.col("_h1"), pl.lit(":"), pl.col("_h2"), pl.lit("#"), occurrence]
+        ).alias("_key")
+    )
+    return pl.concat([keyed, keyless], how="diagonal_relaxed").sort("_order")
 
 
 def stable_hash(record: dict) -> str:
@@ -69,6 +78,31 @@ def resolve(
     ``frame`` holds valid rows sorted in the contract's order, with ``_key``.
     ``decisions`` maps (table, key) to content hashes a person adopted, newest last.
     """
+    # most keys occur once: those rows are loaded as they are, unhashed
+    repeats = pl.len().over("_key") > 1
+    single = frame.filter(~repeats).with_columns(pl.lit("loaded").alias("_status"))
+    multi = frame.filter(repeats)
+    if multi.height == 0:
+        return single.with_columns(
+            pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")
+        )
+    if "_h1" in multi.columns:
+        multi = pl.concat(
+            [
+                multi.filter(pl.col("_h1").is_not_null()),
+                _hashed(table, multi.filter(pl.col("_h1").is_null()).drop("_h1", "_h2")),
+            ],
+            how="diagonal_relaxed",
+        ).sort("_order")
+    else:
+        multi = _hashed(table, multi)
+    resolved = _resolve_repeats(table, multi, decisions)
+    return pl.concat([single, resolved], how="diagonal_relaxed").sort("_order")
+
+
+def _resolve_repeats(
+    table: str, frame: pl.DataFrame, decisions: dict[tuple[str, str], list[str]]
+) -> pl.DataFrame:
     cols = content_columns(table)
     frame = frame.with_columns(
         (pl.struct("_h1", "_h2").n_unique().over("_key") > 1).alias("_contested"),
