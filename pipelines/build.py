@@ -14,9 +14,11 @@ import datetime as dt
 import fcntl
 import json
 import math
+import multiprocessing
 import os
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ from pipelines.settings import TABLES, config, decisions_path, salt_path
 from pipelines.validate import Context, check_refs, check_unit_parents
 
 BUCKET_ROWS = 2_000_000  # valid rows per bucket of a large table
+PARALLEL_WORKERS = 4
+PARALLEL_MIN_BYTES = 64 << 20  # below this, starting worker processes costs more than it saves
 DUCKDB_MEMORY = "3GB"
 
 
@@ -129,9 +133,11 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
     parts: dict[str, list[Part]] = {t: [] for t in TABLES}
     source_rows: list[dict] = []
     used: set[str] = set()
+    digests = [read.file_sha256(source.path) for source in files]
+    _stage_in_parallel(files, digests, cache, fp, salt, say)
     for file_idx, source in enumerate(files):
         say(f"读取 {source.rel}（{file_idx + 1}/{len(files)}）")
-        digest = read.file_sha256(source.path)
+        digest = digests[file_idx]
         modified = dt.datetime.fromtimestamp(source.path.stat().st_mtime).replace(microsecond=0)
         if digest in seen:
             entries.append(
@@ -184,6 +190,31 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                 entry["headers"] = next((s["headers"] for s in sheet_entries if s["headers"]), [])
         entries.append(entry)
     return entries, parts, source_rows, used
+
+
+def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> None:
+    """Stage the files the cache lacks, one process per core, when there is enough to do.
+
+    Each worker writes its file's cache entry; the build then reads them in order.
+    Workers are spawned, not forked: Polars' thread pool does not survive a fork.
+    """
+    todo = {}
+    for source, digest in zip(files, digests, strict=True):
+        if digest not in todo and not stage.is_staged(digest, cache, fp):
+            todo[digest] = source.path
+    size = sum(p.stat().st_size for p in todo.values())
+    workers = min(os.cpu_count() or 1, PARALLEL_WORKERS)
+    if workers < 2 or len(todo) < 2 or size < PARALLEL_MIN_BYTES:
+        return
+    say(f"并行读取 {len(todo)} 个文件 …")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        jobs = [
+            pool.submit(stage.stage_file, path, digest, cache, fp, salt)
+            for digest, path in todo.items()
+        ]
+        for job in jobs:
+            job.result()
 
 
 def _prune_cache(cache: Path, used: set[str]) -> None:

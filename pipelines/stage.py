@@ -61,6 +61,10 @@ class StagedFile:
     error: str | None = None
 
 
+def is_staged(digest: str, cache: Path, fp: str) -> bool:
+    return (cache / f"{digest}-{fp}.json").exists()
+
+
 def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> StagedFile:
     """The staged result of one file: from the cache, or read and staged now."""
     index = cache / f"{digest}-{fp}.json"
