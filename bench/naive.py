@@ -7,18 +7,8 @@ import sys
 
 import pandas as pd
 
-CATEGORIES = {
-    "理论宣讲",
-    "教育服务",
-    "文化服务",
-    "科技科普",
-    "健身体育",
-    "卫生健康",
-    "便民服务",
-    "关爱帮扶",
-    "法治宣传",
-    "移风易俗",
-}
+from pipelines.contract import CATEGORIES
+
 FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -38,31 +37,10 @@ HELP_TO = "统计期间结束日期，YYYY-MM-DD（含当天）"
 HELP_UNIT = "阵地编码：统计该阵地及其下属阵地；不填则统计全部"
 HELP_JSON = "输出 JSON（字段见 docs/schemas/report.schema.json）"
 
-# Inventory words of the briefing, per level (seed 002: 中心1个、实践所12个、实践站67个)
-LEVEL_WORDS = {
-    "省": "省级中心",
-    "市": "市级中心",
-    "中心": "中心",
-    "所": "实践所",
-    "站": "实践站",
-    "点": "实践点",
-    "基地": "实践基地",
-}
-# Who "各…" are, below a scope unit of each level
-AREA_MEMBERS = {
-    "省": "各级新时代文明实践阵地",
-    "市": "各级新时代文明实践阵地",
-    "中心": "各新时代文明实践所站",
-    "所": "各新时代文明实践站",
-}
-ALL_MEMBERS = "各新时代文明实践阵地"
 # The text report lists at most this many rows per section; the JSON lists all.
 TEXT_ROWS = 30
 MORE_ROWS = "  ……另有{n}项，完整列表见 --json 输出"
 FLAG_KINDS = {"activity": "活动", "brand": "品牌", "station": "站点"}
-# "上街区" → 全区, "峡窝镇" → 全镇, "济源路街道" → 全街道 (longest first)
-ADMIN_SUFFIXES = ("街道", "区", "县", "市", "旗", "州", "盟", "省", "镇", "乡")
-_NAME_SUFFIX = re.compile(r"新时代文明实践(中心|所|站|点|基地)$")
 
 BY_UNIT_KEYS = (
     "unit_id",

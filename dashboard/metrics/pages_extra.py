@@ -24,31 +24,6 @@ def _with(*ctes: str) -> str:
 
 # --------------------------------------------------------------------------- SQL
 
-# One row per direct child of $anchor_id (or per top unit when it is NULL), plus the
-# anchor itself (is_self) when it holds facts of its own; ``{facts}`` names the CTE whose
-# rows carry a unit_id. Shaped as BY_UNIT's breakdown, for any fact with a unit.
-_BREAKDOWN_UNITS = """
-breakdown_units AS (
-    SELECT u.unit_id, u.name, u.level, FALSE AS is_self
-    FROM units AS u
-    WHERE u.parent_id = CAST($anchor_id AS VARCHAR)
-       OR (CAST($anchor_id AS VARCHAR) IS NULL AND u.parent_id IS NULL)
-    UNION ALL
-    SELECT u.unit_id, u.name, u.level, TRUE AS is_self
-    FROM units AS u
-    WHERE u.unit_id = CAST($anchor_id AS VARCHAR)
-      AND u.unit_id IN (SELECT unit_id FROM {facts})
-),
-membership AS (
-    SELECT f.{fact_id} AS fact_id, t.ancestor_id AS row_id
-    FROM {facts} AS f
-    JOIN unit_tree AS t ON t.unit_id = f.unit_id
-    JOIN breakdown_units AS b ON b.unit_id = t.ancestor_id AND NOT b.is_self
-    UNION ALL
-    SELECT f.{fact_id} AS fact_id, f.unit_id AS row_id
-    FROM {facts} AS f
-    WHERE f.unit_id = CAST($anchor_id AS VARCHAR)
-)"""
 
 # 服务人次 by where it comes from, per direct child of the scope unit (+ 本级): the
 # columns of PERSON_TIMES_SOURCES, and for the activities with both 群众 records and a
@@ -59,7 +34,7 @@ SOURCES_BY_UNIT = (
         q.SCOPE_UNITS,
         q.SCOPE_ACTIVITIES,
         q.ACTIVITY_FACTS,
-        _BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id"),
+        q.BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id"),
     )
     + """
 SELECT b.unit_id, b.name, b.level, b.is_self,
@@ -198,7 +173,7 @@ ORDERS_BY_UNIT = (
     _with(
         q.SCOPE_UNITS,
         SCOPE_ORDERS,
-        _BREAKDOWN_UNITS.format(facts="scope_orders", fact_id="order_id"),
+        q.BREAKDOWN_UNITS.format(facts="scope_orders", fact_id="order_id"),
     )
     + f"""
 SELECT b.unit_id, b.name, b.level, b.is_self,

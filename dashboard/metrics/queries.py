@@ -277,9 +277,10 @@ FROM scope_orders"""
 
 # One row per direct child of $anchor_id (or per top unit when it is NULL), zero-activity
 # children included, plus the anchor itself (is_self) when it holds activities of its own.
-BY_UNIT = (
-    _BASE
-    + """,
+# One row per direct child of $anchor_id (or per top unit when it is NULL), plus the
+# anchor itself (is_self) when it holds facts of its own; ``{facts}`` names the CTE whose
+# rows carry a unit_id. Shaped as BY_UNIT's breakdown, for any fact with a unit.
+BREAKDOWN_UNITS = """
 breakdown_units AS (
     SELECT u.unit_id, u.name, u.level, FALSE AS is_self
     FROM units AS u
@@ -289,22 +290,29 @@ breakdown_units AS (
     SELECT u.unit_id, u.name, u.level, TRUE AS is_self
     FROM units AS u
     WHERE u.unit_id = CAST($anchor_id AS VARCHAR)
-      AND u.unit_id IN (SELECT unit_id FROM activity_facts)
+      AND u.unit_id IN (SELECT unit_id FROM {facts})
 ),
 membership AS (
-    SELECT f.activity_id, t.ancestor_id AS row_id
-    FROM activity_facts AS f
+    SELECT f.{fact_id} AS fact_id, t.ancestor_id AS row_id
+    FROM {facts} AS f
     JOIN unit_tree AS t ON t.unit_id = f.unit_id
     JOIN breakdown_units AS b ON b.unit_id = t.ancestor_id AND NOT b.is_self
     UNION ALL
-    SELECT f.activity_id, f.unit_id AS row_id
-    FROM activity_facts AS f
+    SELECT f.{fact_id} AS fact_id, f.unit_id AS row_id
+    FROM {facts} AS f
     WHERE f.unit_id = CAST($anchor_id AS VARCHAR)
-),
+)"""
+
+BY_UNIT = (
+    _BASE
+    + """,
+"""
+    + BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id")
+    + """,
 persons AS (
     SELECT m.row_id, COUNT(DISTINCT att.person_id) AS unique_persons
     FROM attendance AS att
-    JOIN membership AS m ON m.activity_id = att.activity_id
+    JOIN membership AS m ON m.fact_id = att.activity_id
     WHERE att.role = '群众'
     GROUP BY m.row_id
 ),
@@ -313,7 +321,7 @@ measures AS (
     + MEASURES
     + """
     FROM membership AS m
-    JOIN activity_facts AS f ON f.activity_id = m.activity_id
+    JOIN activity_facts AS f ON f.activity_id = m.fact_id
     LEFT JOIN rated AS r ON r.activity_id = f.activity_id
     GROUP BY m.row_id
 )
