@@ -5,7 +5,7 @@ ledger."""
 import streamlit as st
 
 from dashboard import charts, metrics, ui
-from dashboard.metrics import pages_extra
+from dashboard.metrics import details
 from dashboard.numbers import format_count, format_month, format_percent
 
 NOT_FILLED = "未填写"
@@ -133,7 +133,7 @@ with left:
         key="service_sources_chart",
         file_name="服务人次来源构成",
     )
-units = ui.load(pages_extra.sources_by_unit, scope)
+units = ui.load(details.sources_by_unit, scope)
 with right:
     ui.chart(
         charts.bar_by(

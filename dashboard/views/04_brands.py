@@ -4,7 +4,7 @@ brand in detail with its activities."""
 import streamlit as st
 
 from dashboard import charts, metrics, ui
-from dashboard.metrics import pages_extra
+from dashboard.metrics import details
 from dashboard.numbers import (
     format_count,
     format_hours,
@@ -117,7 +117,7 @@ figure = st.segmented_control(
 label, fmt = TREND[figure]
 ui.chart(
     charts.monthly_trend(
-        ui.load(pages_extra.brand_months, scope, brand_ids=tuple(picked)),
+        ui.load(details.brand_months, scope, brand_ids=tuple(picked)),
         figure,
         f"品牌项目各月{label}",
         series_key="name",
@@ -167,7 +167,7 @@ if not brand["activities"]:
 else:
     ui.chart(
         charts.monthly_trend(
-            ui.load(pages_extra.brand_months, scope, brand_ids=(brand_id,)),
+            ui.load(details.brand_months, scope, brand_ids=(brand_id,)),
             "person_times",
             f"{brand['name']}各月服务人次",
             value_label="服务人次",
@@ -177,7 +177,7 @@ else:
     )
     st.markdown(f"**{brand['name']}的活动**")
     ui.table(
-        ui.load(pages_extra.brand_activities, scope, brand_id=brand_id),
+        ui.load(details.brand_activities, scope, brand_id=brand_id),
         ACTIVITY_COLUMNS,
         key="brands_detail_activities",
         file_name=f"{brand['name']}活动明细",

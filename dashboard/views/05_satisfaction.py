@@ -5,7 +5,7 @@ about each item, and the 整改清单 to hand to the units."""
 import streamlit as st
 
 from dashboard import charts, lowsat, metrics, ui
-from dashboard.metrics import pages_extra
+from dashboard.metrics import details
 from dashboard.numbers import format_count, format_date, format_percent, format_score
 from pipelines import settings
 
@@ -131,7 +131,7 @@ left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
         charts.satisfaction_distribution(
-            ui.load(pages_extra.score_distribution, scope), "群众评价的分数分布"
+            ui.load(details.score_distribution, scope), "群众评价的分数分布"
         ),
         key="satisfaction_distribution",
         file_name="群众评价分数分布",
@@ -185,7 +185,7 @@ if rated_items:
     )
     item = by_pick[picked]
     comments = ui.load(
-        pages_extra.complaint_comments,
+        details.complaint_comments,
         scope,
         kind=item["kind"],
         ids=(item["id"],),

@@ -4,7 +4,7 @@ each unit's orders are answered and done, and the orders still open after a week
 import streamlit as st
 
 from dashboard import charts, metrics, texts, ui
-from dashboard.metrics import pages_extra
+from dashboard.metrics import details
 from dashboard.numbers import format_count, format_date, format_hours, format_percent
 
 OPEN_DAYS = 7
@@ -51,8 +51,8 @@ ui.title("点单服务")
 orders = ui.load(metrics.order_figures, scope)
 ui.guard(orders["orders"], NO_ORDERS)
 before = ui.load(metrics.order_figures, ui.same_period_last_year(scope))
-funnel = ui.load(pages_extra.order_funnel, scope)
-late = ui.load(pages_extra.open_orders, scope, days=OPEN_DAYS)
+funnel = ui.load(details.order_funnel, scope)
+late = ui.load(details.open_orders, scope, days=OPEN_DAYS)
 
 ui.tiles(
     [
@@ -90,7 +90,7 @@ ui.tiles(
     key="orders",
 )
 
-by_unit = ui.load(pages_extra.orders_by_unit, scope)
+by_unit = ui.load(details.orders_by_unit, scope)
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(

@@ -1,10 +1,10 @@
-"""Figures the pages 服务人次, 品牌项目, 群众满意度 and 点单服务 need beyond the core families.
+"""Detail figures behind the pages 服务人次, 品牌项目, 群众满意度 and 点单服务: sources of
+服务人次 by unit, brand months and activities, complaints, score distribution, the order
+funnel and open orders.
 
 Same style as ``figures``/``queries``: plain SQL with ``$name`` parameters built from the
 shared CTEs of ``dashboard.metrics.queries``, a ``Warehouse`` and a ``Scope`` in, plain
 dicts out; an unknown figure is None, never 0, and nothing is rounded here.
-
-To be merged into the metrics layer (SQL into ``queries``, functions into ``figures``).
 """
 
 from __future__ import annotations
