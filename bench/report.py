@@ -1,0 +1,82 @@
+"""Writes docs/performance.png from bench/results.json: each measure against its target.
+
+``python -m bench.report`` (run by hand after ``make bench``); the figures themselves
+are quoted in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from dashboard import charts
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+OUT = ROOT / "docs" / "performance.png"
+
+
+def measures(results: dict) -> list[tuple[str, float, float]]:
+    """(label, measured, target) as ratios of measured to target: ≤ 1 meets it."""
+    p = results.get("province", {})
+    rows = []
+    if p.get("build_over_floor"):
+        rows.append(("构建 ÷ DuckDB 裸加载（目标 ≤3）", p["build_over_floor"], 3))
+    if p.get("build"):
+        rows.append(("构建峰值内存 GB（目标 ≤6）", p["build"]["peak_rss_mb"] / 1024, 6))
+    if p.get("incremental"):
+        rows.append(("增量构建 秒（目标 ≤10）", p["incremental"]["plus_one_file_seconds"], 10))
+    if p.get("report", {}).get("全部"):
+        rows.append(
+            ("全省报告 秒（目标 ≤1）", p["report"]["全部"]["in_process_warm_median_seconds"], 1)
+        )
+    pages = p.get("pages") or {}
+    if pages and "error" not in pages:
+        rows.append(
+            (
+                "页面温启动 p95 最大 秒（目标 ≤0.3）",
+                max(v["warm_p95_seconds"] for v in pages.values()),
+                0.3,
+            )
+        )
+        rows.append(
+            ("页面冷启动 最大 秒（目标 ≤2）", max(v["cold_seconds"] for v in pages.values()), 2)
+        )
+    scaling = p.get("scaling") or results.get("city", {}).get("scaling")
+    if scaling:
+        rows.append(("10倍数据的耗时倍数（目标 ≤11）", scaling["time_ratio"], 11))
+    return rows
+
+
+def main() -> None:
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    rows = measures(results)
+    labels = [r[0] for r in rows]
+    ratio = [r[1] / r[2] for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=ratio,
+            y=labels,
+            orientation="h",
+            marker_color=["#1f4e79" if v <= 1 else "#b03a2e" for v in ratio],
+            text=[f"{r[1]:.2f}" for r in rows],
+            textposition="outside",
+        )
+    )
+    fig.add_vline(x=1, line_dash="dash", line_color="#555")
+    fig.update_layout(
+        title="省级规模基准：实测 ÷ 目标（≤1 为达标）",
+        font_family=charts.FONT_FAMILY,
+        xaxis_title="实测 ÷ 目标",
+        margin={"l": 260, "r": 60, "t": 60, "b": 50},
+        height=80 + 45 * len(rows),
+        plot_bgcolor="white",
+    )
+    OUT.write_bytes(charts.to_png(fig, width_cm=18))
+    print(OUT)
+
+
+if __name__ == "__main__":
+    main()
