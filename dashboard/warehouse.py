@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ ALIAS = "wh"
 
 Stamp = tuple[int, int, int]
 T = TypeVar("T")
+MEMO_SIZE = 64  # figure results kept per Warehouse (see Warehouse.memo)
 
 MSG_MISSING = "找不到数据仓库文件：{path}。请先用 wenming build 导入台账，或用 --db 指定文件。"
 MSG_UNREADABLE = "无法打开数据仓库文件：{path}（{error}）。"
@@ -61,6 +63,8 @@ class Warehouse:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._con_stamp: Stamp | None = None
         self._cache: dict[str, Any] = {}
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo_stamp: Stamp | None = None
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
@@ -143,6 +147,25 @@ class Warehouse:
                 self._con_stamp = stamp
                 self._cache = {}
             return self._con
+
+    def memo(self, key: Hashable, load: Callable[[], T]) -> T:
+        """``load()``'s result, kept for this build while it is among the last
+        ``MEMO_SIZE`` asked for: a report and its briefing text read each figure once."""
+        stamp = self.stamp
+        with self._lock:
+            if self._memo_stamp != stamp:
+                self._memo.clear()
+                self._memo_stamp = stamp
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = load()
+        with self._lock:
+            if self._memo_stamp == stamp:
+                self._memo[key] = value
+                while len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return value
 
     def _cached(self, key: str, load: Callable[[], T]) -> T:
         stamp = self.stamp

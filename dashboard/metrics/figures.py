@@ -8,6 +8,8 @@ writing a number is ``dashboard.numbers``' job.
 
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import date
 from typing import Any
 
@@ -41,6 +43,18 @@ TARGET_METRICS = {
 _LEVEL_TARGETS = {"satisfaction_rate"}
 
 
+def _memoized(fn):
+    """A figure read once per build and scope, even when a report, its briefing text and
+    a page all ask for it; callers get their own copy to change as they like."""
+
+    @functools.wraps(fn)
+    def figure(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
+        key = (fn.__name__, scope, args, tuple(sorted(kwargs.items())))
+        return copy.deepcopy(wh.memo(key, lambda: fn(wh, scope, *args, **kwargs)))
+
+    return figure
+
+
 def _one(wh: Warehouse, sql: str, scope: Scope, **extra: Any) -> dict[str, Any]:
     return wh.query(sql, {**scope.params(), **extra})[0]
 
@@ -58,6 +72,7 @@ def _share(part: float | int | None, whole: float | int | None) -> float | None:
 # --------------------------------------------------------------------------- headline
 
 
+@_memoized
 def activity_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """场次, 服务人次, 志愿服务时长, 志愿者人次.
 
@@ -68,12 +83,14 @@ def activity_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     return _one(wh, q.ACTIVITY_FIGURES, scope)
 
 
+@_memoized
 def person_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """服务人数 and 志愿者人数: ``{unique_persons: int, volunteer_persons: int}``."""
     resolve(wh, scope)
     return _one(wh, q.PERSON_FIGURES, scope)
 
 
+@_memoized
 def rating_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """评价数, 满意度均分, 满意率.
 
@@ -84,6 +101,7 @@ def rating_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     return _one(wh, q.RATING_FIGURES, scope)
 
 
+@_memoized
 def summary(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """The headline figures: ``activity_figures``, ``person_figures`` and ``rating_figures``
     merged into one dict (9 keys)."""
@@ -94,6 +112,7 @@ def summary(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     }
 
 
+@_memoized
 def person_times_sources(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """服务人次 by where it comes from, and how much of it sign-ins back.
 
@@ -109,6 +128,7 @@ def person_times_sources(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     return row
 
 
+@_memoized
 def units_by_level(wh: Warehouse, scope: Scope) -> dict[str, int]:
     """阵地数 by level, whatever their dates: ``{"中心": 1, "所": 2, …}``, levels present
     only, in the order 省 市 中心 所 站 点 基地."""
@@ -117,6 +137,7 @@ def units_by_level(wh: Warehouse, scope: Scope) -> dict[str, int]:
     return {level: counts[level] for level in LEVELS if level in counts}
 
 
+@_memoized
 def coverage(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """覆盖率 and 有效覆盖率, exactly as the data contract defines them.
 
@@ -173,6 +194,7 @@ def _unknown_coverage(reason: str | None) -> dict[str, Any]:
     return {**dict.fromkeys(keys), "unknown_reason": reason}
 
 
+@_memoized
 def order_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """点单数, 办结率, 响应时长.
 
@@ -201,6 +223,7 @@ def unit_activities(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return _rows(wh, q.UNIT_ACTIVITIES, scope)
 
 
+@_memoized
 def by_unit(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Figures per direct child of the scope unit, plus ``本级``: rows add up to the total.
 
@@ -225,6 +248,7 @@ def by_unit(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return rows
 
 
+@_memoized
 def rating_prior(wh: Warehouse, scope: Scope) -> float:
     """The prior mean of the adjusted score: the scope's mean score, never below the
     low-score threshold (the threshold itself when the scope has no ratings)."""
@@ -233,6 +257,7 @@ def rating_prior(wh: Warehouse, scope: Scope) -> float:
     return threshold if mean is None else max(mean, threshold)
 
 
+@_memoized
 def by_brand(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
     """Figures per brand project owned by a unit in scope (zero-activity brands included).
 
@@ -256,6 +281,7 @@ def _breakdown(wh: Warehouse, sql: str, scope: Scope) -> list[dict[str, Any]]:
     return rows
 
 
+@_memoized
 def by_category(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Figures per 服务类别 with activities: ``{category, activities, person_times,
     volunteer_hours, volunteer_times, ratings, mean_score, satisfaction_rate}``, by
@@ -263,12 +289,14 @@ def by_category(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return _breakdown(wh, q.BY_CATEGORY, scope)
 
 
+@_memoized
 def by_target_group(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Figures per 服务对象 (``target_group``, None when not filled in), shaped as
     ``by_category``."""
     return _breakdown(wh, q.BY_TARGET_GROUP, scope)
 
 
+@_memoized
 def by_month(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """The monthly series: one row per calendar month the period touches up to the
     as-of date, months without activity included (zeros, None means).
