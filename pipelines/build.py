@@ -38,6 +38,15 @@ PARALLEL_MIN_BYTES = 64 << 20  # below this, starting worker processes costs mor
 DUCKDB_MEMORY = "3GB"
 
 
+STATUS_ZH = {
+    "loaded": "已读入",
+    "duplicate_file": "重复文件，已跳过",
+    "unrecognised": "无法识别表格类型",
+    "unreadable": "无法读取",
+    "empty": "空表",
+}
+
+
 class BuildError(Exception):
     """Nothing could be built; the message is one line of Chinese for the user."""
 
@@ -115,7 +124,9 @@ def build(
         salt = pii.load_salt(salt_path(db), config().salt)
         entries, parts, source_rows, used = _stage_all(files, db, salt, say)
         if not any(parts.values()):
-            found = "；".join(f"{e['file']}（{e['status']}）" for e in entries)
+            found = "；".join(
+                f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
+            )
             raise BuildError("没有可识别的台账表：" + found)
         manifest = _load(db, parts, entries, source_rows, as_of, load_decisions(db), say)
         _prune_cache(cache_dir(db), used)
@@ -180,6 +191,9 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             if s.status == "loaded":
                 parts[s.table].append(Part(file_idx, sheet_idx, source.rel, s.sheet, s))
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
+        for sheet_entry in sheet_entries:
+            if sheet_entry["status"] == "unrecognised":
+                sheet_entry["hint"] = read.header_hint(sheet_entry["headers"])
         entry: dict = {"file": source.rel, "status": "loaded" if loaded else "unrecognised"}
         if source.path.suffix.lower() == ".csv":
             s = sheet_entries[0]
@@ -188,6 +202,10 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             entry.update({"sheets": sheet_entries, "rows": sum(s["rows"] for s in sheet_entries)})
             if not loaded:
                 entry["headers"] = next((s["headers"] for s in sheet_entries if s["headers"]), [])
+        if not loaded:
+            entry["hint"] = read.header_hint(entry["headers"])
+        elif source.path.suffix.lower() == ".csv":
+            entry.pop("hint", None)
         entries.append(entry)
     return entries, parts, source_rows, used
 
@@ -369,6 +387,8 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
     )
     buckets = max(1, math.ceil(valid_rows / BUCKET_ROWS)) if table in stage.BUCKETED else 1
     remembered = []
+    id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
+    rejected_ids = [_locally_rejected_ids(parts)] if id_column else []
     for bucket in range(buckets):
         if buckets > 1:
             say(f"校验 {TABLE_SPECS[table].zh}（{bucket + 1}/{buckets}）…")
@@ -377,11 +397,13 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
             pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")
         )
         if table == "units":
-            frame = check_unit_parents(frame)
+            frame = check_unit_parents(frame, rejected_ids[0])
         frame = check_refs(table, frame, ctx)
         invalid = frame.filter(pl.col("_code").is_not_null())
         if invalid.height:
             result.rejects.append(_late_rejects(table, invalid, parts, with_kept=False))
+            if id_column:
+                rejected_ids.append(invalid[id_column])
         valid = dedup.with_keys(table, frame.filter(pl.col("_code").is_null()))
         resolved = dedup.resolve(table, valid, decisions)
         loaded = resolved.filter(pl.col("_status") == "loaded")
@@ -392,8 +414,19 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
             result.rejects.append(_late_rejects(table, conflicts, parts, with_kept=True))
         _insert(con, table, loaded)
         remembered.append(_keys(table, loaded))
-    _remember(table, pl.concat(remembered, how="vertical_relaxed"), ctx)
+    keys = pl.concat(remembered, how="vertical_relaxed")
+    _remember(table, keys, ctx)
+    if id_column:
+        loaded_ids = keys.get_column(keys.columns[0])
+        ids = pl.concat(rejected_ids).drop_nulls().unique()
+        ctx.rejected[table] = ids.filter(~ids.is_in(loaded_ids.implode()))
     return result
+
+
+def _locally_rejected_ids(parts: list[Part]) -> pl.Series:
+    """Codes of rows rejected by row-local rules (a reference to them says so)."""
+    ids = [pl.read_parquet(p.staged.rejects, columns=["key_id"])["key_id"] for p in parts]
+    return pl.concat([pl.Series([], dtype=pl.String), *ids]).cast(pl.String)
 
 
 def _keys(table: str, loaded: pl.DataFrame) -> pl.DataFrame:
@@ -498,12 +531,7 @@ _STAGE: dict[str, dict[str, str]] = {
 
 _DERIVED: dict[str, str] = {
     "activities": "start_on := CAST(start_at AS DATE)",
-    "units": "is_model := coalesce(is_model, false)",
     "divisions": "is_village := NOT ends_with(code, '000')",
-    "orders": (
-        "status := coalesce(status, CASE WHEN completed_at IS NOT NULL THEN '已完成' "
-        "WHEN accepted_at IS NOT NULL THEN '已接单' WHEN dispatched_at IS NOT NULL THEN '已派单' ELSE '待派单' END)"
-    ),
 }
 
 

@@ -88,19 +88,21 @@ def summary(manifest: dict, db) -> str:
             lines.append(
                 f"  {TABLE_SPECS[table].zh}：读入 {t['rows']} 行，入库 {t['loaded']}，重复 {t['duplicates']}，退回 {t['rejected']}"
             )
-    status_zh = {
-        "duplicate_file": "重复文件，已跳过",
-        "unrecognised": "无法识别表格类型",
-        "unreadable": "无法读取",
-    }
     for f in manifest["files"]:
-        if f["status"] in status_zh:
-            extra = (
-                f"（表头：{'、'.join(f.get('headers') or [])}）"
-                if f["status"] == "unrecognised"
-                else ""
+        if f["status"] == "duplicate_file":
+            lines.append(f"  ! {f['file']}：与 {f['duplicate_of']} 内容相同，已跳过")
+        elif f["status"] == "unreadable":
+            lines.append(f"  ! {f['file']}：无法读取。{f['error']}")
+        elif f["status"] == "unrecognised":
+            lines.append(
+                f"  ! {f['file']}：无法识别表格类型。{f['hint']}（表头：{'、'.join(f['headers'])}）"
             )
-            lines.append(f"  ! {f['file']}：{status_zh[f['status']]}{extra}")
+        for sheet in f.get("sheets", []) if f["status"] == "loaded" else []:
+            if sheet["status"] == "unrecognised":
+                lines.append(
+                    f"  ! {f['file']}“{sheet['sheet']}”表：未读入，无法识别表格类型。"
+                    f"{sheet['hint']}（表头：{'、'.join(sheet['headers'])}）"
+                )
     if manifest["rejects"]:
         lines.append(
             f"共退回 {len(manifest['rejects'])} 行，原因见“数据导入与质量”页或 --json 输出。"

@@ -35,9 +35,14 @@ def run(args: argparse.Namespace) -> int:
         record_decision(
             db, c["table"], c["key"], c["content_hash"], note=f"{c['file']} 第{c['row']}行"
         )
-        print(
-            f"已记录：{c['table']} {c['key']} 采用 {c['file']} 第{c['row']}行 的新值，下次构建生效。"
-        )
+        if args.json:
+            adopted = {k: c[k] for k in ("table", "key", "content_hash", "file", "sheet", "row")}
+            json.dump({"adopted": adopted}, sys.stdout, ensure_ascii=False, default=str)
+            sys.stdout.write("\n")
+        else:
+            print(
+                f"已记录：{c['table']} {c['key']} 采用 {c['file']} 第{c['row']}行 的新值，下次构建生效。"
+            )
         return 0
     if args.json:
         json.dump(conflicts, sys.stdout, ensure_ascii=False, default=str)

@@ -195,7 +195,14 @@ TABLE_SPECS: dict[str, Table] = {
             C("end_at", "结束时间", (), "datetime", False, ("2025-03-05 16:30", "")),
             C("source", "来源", ("活动来源",), "enum", False, ("自主开展", "群众点单")),
             C("order_id", "点单编号", (), "id", False, ("", "DD2025000001")),
-            C("volunteer_count", "志愿者人数", (), "int", False, ("5", "3")),
+            C(
+                "volunteer_count",
+                "志愿者人数",
+                ("志愿服务人数", "志愿者人次"),
+                "int",
+                False,
+                ("5", "3"),
+            ),
             C(
                 "volunteer_hours",
                 "志愿服务时长（小时）",

@@ -15,11 +15,22 @@ SPACES = " \t\r\n\u3000\u00a0"
 SERIAL_MIN, SERIAL_MAX = 20000, 80000
 
 
+# full-width digits and Latin letters, which free text keeps as ASCII; its Chinese
+# punctuation (，。：) stays as written
+_FULL_WIDTH = [
+    chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+]
+_HALF_WIDTH = [chr(ord(c) - 0xFEE0) for c in _FULL_WIDTH]
+
+
 def clean(expr: pl.Expr, normalise: bool = True) -> pl.Expr:
-    """Trimmed text (full-width spaces too), NFKC when ``normalise``; empty -> null."""
+    """Trimmed text (full-width spaces too); codes, numbers and dates NFKC-normalised,
+    free text (``normalise=False``) with full-width digits and letters made ASCII."""
     e = expr.str.strip_chars(SPACES)
     if normalise:
         e = e.str.normalize("NFKC").str.strip_chars(SPACES)
+    else:
+        e = e.str.replace_many(_FULL_WIDTH, _HALF_WIDTH)
     return pl.when(e == "").then(None).otherwise(e)
 
 

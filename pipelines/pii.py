@@ -35,8 +35,20 @@ def load_salt(path: Path, configured: str | None = None) -> str:
     return salt
 
 
+def _canonical(expr: pl.Expr) -> pl.Expr:
+    """A phone number as typed in any common way (138 0013 8000, 138-0013-8000,
+    +86 13800138000) reduced to its 11 digits; other values unchanged."""
+    compact = expr.str.replace_all(r"[\s\-]", "").str.replace(r"^\+?86(1\d{10})$", "$1")
+    return (
+        pl.when(compact.str.contains(PHONE) | compact.str.contains(ID_CARD))
+        .then(compact)
+        .otherwise(expr)
+    )
+
+
 def looks_personal(expr: pl.Expr) -> pl.Expr:
-    return expr.str.contains(PHONE) | expr.str.contains(ID_CARD)
+    canonical = _canonical(expr)
+    return canonical.str.contains(PHONE) | canonical.str.contains(ID_CARD)
 
 
 def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
@@ -44,19 +56,31 @@ def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
     if column not in frame.columns:
         return frame
     personal = (
-        frame.filter(looks_personal(pl.col(column)).fill_null(False)).get_column(column).unique()
+        frame.filter(looks_personal(pl.col(column)).fill_null(False))
+        .select(pl.col(column).unique().alias("raw"))
+        .with_columns(_canonical(pl.col("raw")).alias("canonical"))
     )
-    if personal.len() == 0:
+    if personal.height == 0:
         return frame
+    # the same number however it was typed is the same person
     hashed = {
-        v: "h:" + hashlib.sha256((salt + v.upper()).encode()).hexdigest()[:24]
-        for v in personal.to_list()
+        raw: "h:" + hashlib.sha256((salt + canonical.upper()).encode()).hexdigest()[:24]
+        for raw, canonical in personal.iter_rows()
     }
     return frame.with_columns(pl.col(column).replace(hashed))
 
 
+_D = "[0-9０-９]"
+_ND = "[^0-9０-９]"
+
+
 def mask_text(expr: pl.Expr) -> pl.Expr:
-    """Phone numbers as 138****8000 and ID-card numbers as 410106********1234, anywhere in text."""
+    """Phone numbers as 138****8000 and ID-card numbers as 410106********1234, anywhere
+    in text, in half- or full-width digits, with or without separators in the phone."""
     return expr.str.replace_all(
-        r"(^|[^0-9])(\d{6})\d{8}(\d{3}[\dXx])([^0-9]|$)", "${1}${2}********${3}${4}"
-    ).str.replace_all(r"(^|[^0-9])(1\d{2})\d{4}(\d{4})([^0-9]|$)", "${1}${2}****${3}${4}")
+        rf"(^|{_ND})({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９XxＸｘ])({_ND}|$)",
+        "${1}${2}********${3}${4}",
+    ).str.replace_all(
+        rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)",
+        "${1}${2}****${3}${4}",
+    )

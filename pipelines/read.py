@@ -106,7 +106,43 @@ def _match_headers(cells: list[str]) -> tuple[str | None, dict[int, str], list[s
     top = [b for b in best if b[0] == best[0][0]]
     if len(top) > 1:
         return None, {}, [b[2] for b in top]
+    if _mostly_another_table(normalised, best[0][2], len(best[0][3])):
+        return None, {}, []
     return best[0][2], best[0][3], []
+
+
+def _table_matches(normalised: list[str]) -> dict[str, tuple[int, list[str]]]:
+    """Per table: how many of the headers it knows, and its required columns missing."""
+    out = {}
+    for name, spec in TABLE_SPECS.items():
+        keys = {HEADER_INDEX[name][h] for h in normalised if h in HEADER_INDEX[name]}
+        out[name] = (len(keys), [spec.column(k).zh for k in spec.required if k not in keys])
+    return out
+
+
+def _mostly_another_table(normalised: list[str], chosen: str, chosen_matches: int) -> bool:
+    """An activities ledger that lacks 服务类别 still fits attendance (which needs only
+    活动编码); taking it as attendance would reject every row for the wrong reason. A
+    header that names at least two more columns of a table it does not fit (missing at
+    most two required ones) is reported as unrecognised instead, with that hint."""
+    for name, (matched, missing) in _table_matches(normalised).items():
+        if name != chosen and missing and len(missing) <= 2 and matched >= chosen_matches + 2:
+            return True
+    return False
+
+
+def header_hint(headers: list[str]) -> str:
+    """What a clerk can do about a file whose table was not recognised."""
+    if not headers:
+        return "文件或工作表是空的"
+    if any(sep in h for h in headers for sep in (";", "\t", "|", "；")):
+        return "表头里有分号或制表符：文件可能不是逗号分隔的，请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”"
+    matches = _table_matches([normalize_header(h) for h in headers])
+    name, (matched, missing) = max(matches.items(), key=lambda kv: kv[1][0])
+    required = len(TABLE_SPECS[name].required)
+    if matched >= 2 and missing and len(missing) <= max(1, required // 2):
+        return f"表头最像“{TABLE_SPECS[name].zh}”表，但缺少必填列：{'、'.join(missing)}"
+    return "表头中没有可识别的列名，请使用导入模板的列名"
 
 
 def _score(cells: list[str]) -> int:
@@ -143,14 +179,17 @@ def locate_header(rows: list[list[str]]) -> HeaderFound | None:
             below = rows[i + 1]
             width = max(len(row), len(below))
             merged = []
+            group = ""  # a merged group header (志愿服务) spans the cells right of it
             for j in range(width):
                 upper = row[j] if j < len(row) else ""
                 lower = below[j] if j < len(below) else ""
-                merged.append(
-                    lower
-                    if lower.strip() and _score([lower])
-                    else (upper if upper.strip() else lower)
-                )
+                group = upper if upper.strip() else group
+                if lower.strip() and group and _score([group + lower]):
+                    merged.append(group + lower)  # 志愿服务 + 时长（小时）
+                elif lower.strip() and _score([lower]):
+                    merged.append(lower)
+                else:
+                    merged.append(upper if upper.strip() else lower)
             if _score(merged) > _score(single) and _score(merged) > _score(below):
                 table, mapping, tied = _match_headers(merged)
                 candidates.append(

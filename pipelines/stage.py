@@ -77,9 +77,7 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     try:
         sheets = read.read_source(path)
     except Exception as exc:  # a corrupt or foreign file must not stop the build
-        staged = StagedFile(
-            [], f"文件无法读取（可能已损坏或不是表格文件）：{type(exc).__name__}: {str(exc)[:200]}"
-        )
+        staged = StagedFile([], unreadable_reason(path, exc))
     else:
         staged = StagedFile(
             [_stage_sheet(s, cache / f"{digest}-{fp}-{i}", salt) for i, s in enumerate(sheets)]
@@ -94,6 +92,21 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     )
     tmp.replace(index)
     return staged
+
+
+def unreadable_reason(path: Path, exc: Exception) -> str:
+    """Why a file could not be read, in words a clerk can act on."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            "文件编码无法识别：支持 UTF-8 和 GBK/GB18030 的 CSV；"
+            "“Unicode 文本”等格式请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
+        )
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        return (
+            "不是有效的 Excel 文件（可能已损坏、未下载完整，或是网页导出的“伪 .xls”）："
+            "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+        )
+    return f"文件无法读取（可能已损坏或不是表格文件）：{type(exc).__name__}"
 
 
 def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
@@ -111,8 +124,10 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     keep = [c for c in prepared.columns if c.startswith("t_")]
     bucket = pl.col("t_activity_id").hash(seed=7) if table in BUCKETED else pl.lit(0, pl.UInt64)
     valid = prepared.filter(pl.col("_code").is_null()).select(*keep, "_row", bucket.alias("_bh"))
+    id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
     rejects = prepared.filter(pl.col("_code").is_not_null()).select(
         "_row",
+        (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
         pl.col("_code").alias("reason_code"),
         pii.mask_text(pl.col("_reason")).alias("reason"),
         pii.mask_text(pl.col("_raw")).alias("raw"),

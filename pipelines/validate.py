@@ -49,7 +49,8 @@ class Context:
     brand_ids: pl.Series | None = None
     order_ids: pl.Series | None = None
     activities: pl.DataFrame | None = None  # activity_id, start_at, start_has_time
-    extra: dict = field(default_factory=dict)
+    # codes whose every row was rejected: a reference to one is told so, not "missing"
+    rejected: dict[str, pl.Series] = field(default_factory=dict)
 
 
 def _enum_mapping(table: str, key: str) -> dict[str, str] | None:
@@ -230,8 +231,19 @@ def _unit_exists(ctx: Context, column: str, label: str) -> Check:
     return (
         "unknown_unit",
         raw.is_not_null() & ~raw.is_in(ids.implode()),
-        _fmt("unknown_unit", label, raw),
+        _missing_or_rejected(
+            ctx, "units", raw, _fmt("unknown_unit", label, raw), _fmt("unit_rejected", raw)
+        ),
     )
+
+
+def _missing_or_rejected(
+    ctx: Context, table: str, value: pl.Expr, missing: pl.Expr, rejected: pl.Expr
+) -> pl.Expr:
+    codes = ctx.rejected.get(table)
+    if codes is None or codes.len() == 0:
+        return missing
+    return pl.when(value.is_in(codes.implode())).then(rejected).otherwise(missing)
 
 
 def prepare_local(table: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -269,6 +281,16 @@ def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 def _units(frame: pl.DataFrame):
+    # the contract's defaults, applied before rows are compared: 示范站 否, and a 站's
+    # 服务村居 its own 区划代码
+    station = pl.col("t_level") == "站"
+    frame = frame.with_columns(
+        pl.col("t_is_model").fill_null(False),
+        pl.when(pl.col("t_serves").is_null() & station & pl.col("t_division_code").is_not_null())
+        .then(pl.concat_list(pl.col("t_division_code")))
+        .otherwise(pl.col("t_serves"))
+        .alias("t_serves"),
+    )
     level = pl.col("t_level")
     lng, lat = pl.col("t_lng"), pl.col("t_lat")
     one_missing = lng.is_null() != lat.is_null()
@@ -308,12 +330,16 @@ def _units(frame: pl.DataFrame):
     ]
 
 
-def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
+def check_unit_parents(
+    units: pl.DataFrame, rejected_elsewhere: pl.Series | None = None
+) -> pl.DataFrame:
     """Reject units whose parent is not a loaded unit of an allowed level, to a fixpoint.
 
     ``units`` is prepared (typed, with ``_code``); the first valid row per unit_id
     stands for that unit, as it is the one that will be kept.
     """
+    if rejected_elsewhere is None:
+        rejected_elsewhere = pl.Series([], dtype=pl.String)
     allowed = pl.DataFrame(
         [(child, parent) for child, parents in PARENT_LEVELS.items() for parent in parents],
         schema={"t_level": pl.String, "_parent_level": pl.String},
@@ -343,6 +369,9 @@ def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
             {k: "、".join(v) if v else "（无上级）" for k, v in PARENT_LEVELS.items()}, default=""
         )
         newly = pl.col("_code").is_null() & (unknown | wrong_level)
+        rejected_ids = pl.concat(
+            [units.filter(pl.col("_code").is_not_null())["t_unit_id"], rejected_elsewhere]
+        )
         # counted before _code is set: afterwards no row is "newly" rejected any more
         changed = checked.filter(newly).height
         checked = checked.with_columns(
@@ -352,7 +381,9 @@ def check_unit_parents(units: pl.DataFrame) -> pl.DataFrame:
             .then(pl.lit("bad_parent_level"))
             .otherwise(pl.col("_code"))
             .alias("_code"),
-            pl.when(newly & unknown)
+            pl.when(newly & unknown & pl.col("t_parent_id").is_in(rejected_ids.implode()))
+            .then(_fmt("parent_rejected", pl.col("t_parent_id")))
+            .when(newly & unknown)
             .then(_fmt("unknown_parent", pl.col("t_parent_id")))
             .when(newly)
             .then(
@@ -395,6 +426,17 @@ def _orders(frame: pl.DataFrame):
             )
             out_of_order = out_of_order | after.fill_null(False)
     reason = _fmt("times_out_of_order", *[pl.col(k) for k in names])
+    # an absent 状态 follows from the times (before rows are compared)
+    derived = (
+        pl.when(pl.col("t_completed_at").is_not_null())
+        .then(pl.lit("已完成"))
+        .when(pl.col("t_accepted_at").is_not_null())
+        .then(pl.lit("已接单"))
+        .when(pl.col("t_dispatched_at").is_not_null())
+        .then(pl.lit("已派单"))
+        .otherwise(pl.lit("待派单"))
+    )
+    frame = frame.with_columns(pl.col("t_status").fill_null(derived))
     return frame, [("times_out_of_order", out_of_order, reason)]
 
 
@@ -489,7 +531,9 @@ def _activity_exists(ctx: Context) -> Check:
     return (
         "unknown_activity",
         a.is_not_null() & ~a.is_in(ids.implode()),
-        _fmt("unknown_activity", a),
+        _missing_or_rejected(
+            ctx, "activities", a, _fmt("unknown_activity", a), _fmt("activity_rejected", a)
+        ),
     )
 
 
@@ -514,12 +558,26 @@ def _attendance(frame: pl.DataFrame):
             person.is_not_null() & (headcount != 1).fill_null(False),
             _fmt("headcount_with_person", pl.col("headcount")),
         ),
+        _scientific("t_person_id", "参与者编号"),
         (
             "person_id_is_name",
             person.str.contains(r"^[\p{Han}·]{2,5}$").fill_null(False),
             _fmt("person_id_is_name", person),
         ),
     ]
+
+
+def _scientific(column: str, label: str) -> Check:
+    value = pl.col(column)
+    return (
+        "id_scientific",
+        value.str.contains(r"^\d(\.\d+)?[eE]\+?\d+$").fill_null(False),
+        _fmt("id_scientific", label, value),
+    )
+
+
+def _ratings(frame: pl.DataFrame):
+    return frame, [_scientific("t_rater_id", "评价人编号")]
 
 
 def _attendance_refs(frame: pl.DataFrame, ctx: Context):
@@ -608,7 +666,7 @@ _LOCAL = {
     "orders": _orders,
     "activities": _activities,
     "attendance": _attendance,
-    "ratings": _nothing,
+    "ratings": _ratings,
     "targets": _targets,
 }
 _REFS = {

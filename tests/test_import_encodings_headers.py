@@ -432,6 +432,7 @@ def test_unrecognised_file_is_reported_with_its_headers_and_changes_nothing(tmp_
         "table": None,
         "rows": 0,
         "headers": ["序号", "姓名", "性别", "备注"],
+        "hint": "表头中没有可识别的列名，请使用导入模板的列名",
     }
     workbook = file_entry(after, "通讯录.xlsx")
     assert (workbook["status"], workbook["headers"]) == ("unrecognised", ["姓名", "单位"])

@@ -275,8 +275,6 @@ FROM scope_orders"""
 
 # --------------------------------------------------------------------------- breakdowns
 
-# One row per direct child of $anchor_id (or per top unit when it is NULL), zero-activity
-# children included, plus the anchor itself (is_self) when it holds activities of its own.
 # One row per direct child of $anchor_id (or per top unit when it is NULL), plus the
 # anchor itself (is_self) when it holds facts of its own; ``{facts}`` names the CTE whose
 # rows carry a unit_id. Shaped as BY_UNIT's breakdown, for any fact with a unit.
@@ -303,6 +301,7 @@ membership AS (
     WHERE f.unit_id = CAST($anchor_id AS VARCHAR)
 )"""
 
+# by_unit: every direct child, zero-activity children included (+ 本级 when it holds any)
 BY_UNIT = (
     _BASE
     + """,
