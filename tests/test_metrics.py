@@ -551,3 +551,24 @@ def test_every_query_binds_its_values(wh):
     # a query only names $parameters; none holds a literal date or unit id
     for name, sql in metrics.QUERIES.items():
         assert "2025" not in sql and "'ZX'" not in sql, name
+
+
+@pytest.mark.parametrize(
+    "date_from, date_to, unit_id",
+    [
+        (date(2025, 1, 1), date(2025, 3, 31), None),
+        (date(2025, 1, 1), date(2025, 12, 31), None),
+        (date(2025, 2, 1), date(2025, 2, 28), "ZX"),
+    ],
+)
+def test_coverage_of_every_town_at_once_equals_each_towns_own_coverage(
+    fixture_db, date_from, date_to, unit_id
+):
+    wh = Warehouse(fixture_db)
+    scope = Scope(date_from, date_to, unit_id)
+    by_town = metrics.coverage_by_town(wh, scope)
+    towns = [u for u in wh.units().values() if u["level"] == "所"]
+    assert towns and set(by_town) == {u["unit_id"] for u in towns}
+    for town in towns:
+        alone = metrics.coverage(wh, Scope(date_from, date_to, town["unit_id"]))
+        assert by_town[town["unit_id"]] == alone, town["unit_id"]

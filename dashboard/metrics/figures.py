@@ -165,6 +165,37 @@ def coverage(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     }
 
 
+@_memoized
+def coverage_by_town(wh: Warehouse, scope: Scope) -> dict[str, dict[str, Any]]:
+    """``coverage`` of every 所 in scope, keyed by unit_id, read in one query: each value
+    is what ``coverage`` returns for a scope of that 所 alone over the same period."""
+    effective_min = _effective_min(wh, scope)
+    found = {
+        row["unit_id"]: row
+        for row in _rows(wh, q.COVERAGE_BY_TOWN, scope, effective_min=effective_min)
+    }
+    scoped = {r["unit_id"] for r in _rows(wh, q.SCOPE_UNIT_IDS, scope)}
+    out = {}
+    for unit in wh.units().values():
+        if unit["level"] != "所" or unit["unit_id"] not in scoped:
+            continue
+        prefix, reason = jurisdiction_prefix(unit)
+        row = found.get(unit["unit_id"])
+        if prefix is None or not row:
+            out[unit["unit_id"]] = _unknown_coverage(reason or COVERAGE_NO_VILLAGES)
+            continue
+        out[unit["unit_id"]] = {
+            "villages": row["villages"],
+            "covered": row["covered"],
+            "rate": row["covered"] / row["villages"],
+            "effective": row["effective"],
+            "effective_rate": row["effective"] / row["villages"],
+            "effective_min": effective_min,
+            "unknown_reason": None,
+        }
+    return out
+
+
 def villages(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """The villages behind ``coverage``: one row per village of the jurisdiction.
 

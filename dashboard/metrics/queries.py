@@ -218,6 +218,67 @@ SELECT COUNT(*) AS villages,
 FROM village_status"""
 )
 
+# the units of the scope (the unit and everything below it; every unit without one)
+SCOPE_UNIT_IDS = _with(SCOPE_UNITS) + "SELECT unit_id FROM scope_units"
+
+# one row per 所 in scope with a town code: its coverage, counted as COVERAGE counts it
+# for a scope of that 所 alone (its villages, the 站 below it), all 所 in one pass
+COVERAGE_BY_TOWN = (
+    _with(SCOPE_UNITS)
+    + """,
+towns AS (
+    SELECT u.unit_id AS town_id, substr(u.division_code, 1, 9) AS prefix
+    FROM units AS u
+    JOIN scope_units AS s ON s.unit_id = u.unit_id
+    WHERE u.level = '所' AND u.division_code LIKE '%000'
+),
+jurisdiction AS (
+    SELECT t.town_id, d.code
+    FROM towns AS t
+    JOIN divisions AS d ON d.is_village AND substr(d.code, 1, 9) = t.prefix
+),
+stations AS (
+    SELECT t.ancestor_id AS town_id, u.unit_id, u.division_code, u.serves
+    FROM units AS u
+    JOIN unit_tree AS t ON t.unit_id = u.unit_id
+    JOIN towns AS tw ON tw.town_id = t.ancestor_id
+    WHERE u.level = '站' AND (u.opened_on IS NULL OR u.opened_on <= $date_to)
+),
+served_villages AS (
+    SELECT town_id, unit_id, UNNEST(serves) AS code
+    FROM stations
+    WHERE array_length(serves) > 0
+    UNION ALL
+    SELECT town_id, unit_id, division_code AS code
+    FROM stations
+    WHERE (serves IS NULL OR array_length(serves) = 0) AND division_code IS NOT NULL
+),
+station_activities AS (
+    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
+    FROM activities AS a
+    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    JOIN (SELECT DISTINCT unit_id FROM stations) AS st ON st.unit_id = t.ancestor_id
+    WHERE a.start_on BETWEEN $date_from AND $date_to
+    GROUP BY t.ancestor_id
+),
+village_status AS (
+    SELECT j.town_id, j.code,
+           COUNT(sv.unit_id) > 0 AS is_covered,
+           MAX(CASE WHEN sv.unit_id IS NOT NULL
+                     AND COALESCE(sa.activities, 0) >= $effective_min
+                    THEN 1 ELSE 0 END) = 1 AS is_effective
+    FROM jurisdiction AS j
+    LEFT JOIN served_villages AS sv ON sv.town_id = j.town_id AND sv.code = j.code
+    LEFT JOIN station_activities AS sa ON sa.unit_id = sv.unit_id
+    GROUP BY j.town_id, j.code
+)
+SELECT town_id AS unit_id, COUNT(*) AS villages,
+       COALESCE(SUM(CASE WHEN is_covered THEN 1 ELSE 0 END), 0) AS covered,
+       COALESCE(SUM(CASE WHEN is_effective THEN 1 ELSE 0 END), 0) AS effective
+FROM village_status
+GROUP BY town_id"""
+)
+
 # one row per village of the jurisdiction, with its town and the stations serving it
 VILLAGES = (
     _with(SCOPE_UNITS, VILLAGE_STATUS)
@@ -549,6 +610,8 @@ QUERIES: dict[str, str] = {
     "person_times_sources": PERSON_TIMES_SOURCES,
     "units_by_level": UNITS_BY_LEVEL,
     "coverage": COVERAGE,
+    "coverage_by_town": COVERAGE_BY_TOWN,
+    "scope_unit_ids": SCOPE_UNIT_IDS,
     "villages": VILLAGES,
     "unit_activities": UNIT_ACTIVITIES,
     "order_figures": ORDER_FIGURES,

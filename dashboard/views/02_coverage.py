@@ -5,7 +5,6 @@ are; and the tree 中心 → 所 → 站 → 点."""
 import streamlit as st
 
 from dashboard import charts, metrics, ui
-from dashboard.metrics import Scope
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from pipelines import settings
 
@@ -144,13 +143,11 @@ ui.tiles(
 
 st.subheader("各实践所覆盖情况", anchor=False)
 labels = ui.unit_labels(by_id)  # two towns of a city may share a name
+by_town = ui.load(metrics.coverage_by_town, scope)
 institutes = [
-    {
-        "name": labels[u["unit_id"]],
-        **ui.load(metrics.coverage, Scope(scope.date_from, scope.date_to, u["unit_id"])),
-    }
+    {"name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
     for u in units
-    if u["level"] == "所"
+    if u["level"] == "所" and u["unit_id"] in by_town
 ]
 if institutes:
     # the lowest first: which towns lag is the question; at most CHART_BARS bars
