@@ -74,7 +74,7 @@ def main() -> None:
         title="省级规模基准：实测 ÷ 目标（≤1 为达标）",
         font_family=charts.FONT_FAMILY,
         xaxis_title="实测 ÷ 目标",
-        margin={"l": 280, "r": 90, "t": 60, "b": 50},
+        margin={"l": 280, "r": 130, "t": 60, "b": 50},
         height=80 + 45 * len(rows),
         plot_bgcolor="white",
     )
