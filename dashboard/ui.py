@@ -565,6 +565,21 @@ def compare(
     ]
 
 
+def figure_switch(
+    figures: Mapping[str, tuple[str, Any]], *, key: str, default: str = "person_times"
+) -> str:
+    """Which figure a trend shows: ``figures`` maps a key to (Chinese label, formatter)."""
+    return st.segmented_control(
+        "指标",
+        list(figures),
+        format_func=lambda name: figures[name][0],
+        default=default,
+        required=True,
+        key=key,
+        persist_state="session",
+    )
+
+
 def tiles(items: Iterable[Tile], *, key: str) -> None:
     """The tiles side by side, wrapping (two to a row on a phone)."""
     with st.container(horizontal=True, key=f"tiles_{key}", gap="small"):

@@ -118,15 +118,7 @@ if not before["activities"]:
     before["effective_coverage"] = None
 ui.tiles(ui.compare(TILES, now, before, reasons), key="overview")
 
-figure = st.segmented_control(
-    "指标",
-    list(TREND),
-    format_func=lambda key: TREND[key][0],
-    default="person_times",
-    required=True,
-    key="overview_figure",
-    persist_state="session",
-)
+figure = ui.figure_switch(TREND, key="overview_figure")
 label, fmt = TREND[figure]
 children = ui.load(metrics.by_unit, scope)
 left, right = st.columns(2, gap="medium")

@@ -97,15 +97,7 @@ before = figures(ui.same_period_last_year(scope))
 ui.tiles(ui.compare(TILES, now, before), key="service")
 
 months = ui.load(metrics.by_month, scope)
-figure = st.segmented_control(
-    "指标",
-    list(TREND),
-    format_func=lambda key: TREND[key][0],
-    default="person_times",
-    required=True,
-    key="service_trend_figure",
-    persist_state="session",
-)
+figure = ui.figure_switch(TREND, key="service_trend_figure")
 label, fmt = TREND[figure]
 ui.chart(
     charts.monthly_trend(months, figure, f"各月{label}", value_label=label, value_format=fmt),

@@ -105,15 +105,7 @@ picked = st.multiselect(
     key="brands_trend_pick",
 )
 st.caption(TREND_CAPTION.format(n=TREND_TOP))
-figure = st.segmented_control(
-    "指标",
-    list(TREND),
-    format_func=lambda key: TREND[key][0],
-    default="person_times",
-    required=True,
-    key="brands_trend_figure",
-    persist_state="session",
-)
+figure = ui.figure_switch(TREND, key="brands_trend_figure")
 label, fmt = TREND[figure]
 ui.chart(
     charts.monthly_trend(
