@@ -11,17 +11,14 @@ streamlit.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pipelines import read, settings
-from pipelines.build import BuildError, build
+from pipelines.build import build
 from pipelines.decisions import record_decision
 
 # The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
@@ -31,7 +28,6 @@ MSG_NOT_A_LEDGER = "“{name}”不是台账文件：只接受 {suffixes} 文件
 MSG_NOT_A_FOLDER = "找不到文件夹“{path}”。"
 MSG_INSIDE_LEDGERS = "“{path}”已在台账文件夹内，无需再导入。"
 MSG_NOT_STORED = "台账文件夹中没有“{name}”。"
-MSG_BUSY = "另一次构建正在进行，请稍候再试。"
 # When a file of the same name but other content is stored, the new one is renamed.
 RENAMED = "{stem}（{n}）{suffix}"
 
@@ -117,26 +113,9 @@ def withdraw_file(folder: Path, name: str) -> None:
 
 def rebuild(folder: Path, db: Path, as_of: dt.datetime | None = None) -> dict[str, Any]:
     """Rebuild the warehouse ``db`` from every file stored under ``folder``; returns the
-    manifest. One build at a time per warehouse (BuildError ``MSG_BUSY`` otherwise); on
-    any failure the old warehouse stays in place."""
-    with _build_lock(db):
-        return build([folder], db, as_of=as_of)
-
-
-@contextlib.contextmanager
-def _build_lock(db: Path) -> Iterator[None]:
-    # flock conflicts between two open() calls even in one process, so it serialises
-    # the sessions (threads) of one server as well as two servers
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(db.with_name(db.name + ".build.lock"), "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(MSG_BUSY) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    manifest. One build at a time per warehouse: BuildError at once when another session
+    is building; on any failure the old warehouse stays in place."""
+    return build([folder], db, as_of=as_of, wait=False)
 
 
 def adopt(db: Path, conflict: dict[str, Any]) -> None:

@@ -47,6 +47,9 @@ STATUS_ZH = {
 }
 
 
+MSG_BUSY = "另一次构建正在进行，请稍候再试。"
+
+
 class BuildError(Exception):
     """Nothing could be built; the message is one line of Chinese for the user."""
 
@@ -90,11 +93,17 @@ def cache_dir(db: Path) -> Path:
 
 
 @contextmanager
-def _build_lock(db: Path):
-    """One build at a time per warehouse (two uploads in the app must not race)."""
+def build_lock(db: Path, wait: bool = True):
+    """One build at a time per warehouse, across processes and the threads of one app
+    (flock conflicts between two open() calls even in one process). ``wait=False``
+    raises BuildError at once instead of queueing behind the running build."""
+    db.parent.mkdir(parents=True, exist_ok=True)
     lock = db.with_name(f".{db.name}.lock")
     with lock.open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(MSG_BUSY) from None
         try:
             yield
         finally:
@@ -106,8 +115,10 @@ def build(
     db: Path,
     as_of: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    wait: bool = True,
 ) -> dict:
-    """Build the warehouse at ``db`` from ``sources``; returns the manifest."""
+    """Build the warehouse at ``db`` from ``sources``; returns the manifest. Waits for a
+    build already running on ``db``, or with ``wait=False`` raises BuildError."""
     as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _msg: None)
     db = Path(db)
@@ -120,7 +131,7 @@ def build(
         raise BuildError(
             "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
         )
-    with _build_lock(db):
+    with build_lock(db, wait):
         salt = pii.load_salt(salt_path(db), config().salt)
         entries, parts, source_rows, used = _stage_all(files, db, salt, say)
         if not any(parts.values()):

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import ledgers, quality
 from dashboard.warehouse import Warehouse
-from pipelines.build import BuildError
+from pipelines.build import BuildError, build_lock
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 LEDGERS = Path(__file__).parent / "fixtures" / "ledgers" / "base"
@@ -649,7 +649,7 @@ def test_a_withdrawn_file_leaves_the_warehouse_at_the_next_build(built):
 def test_a_rebuild_waits_for_no_other_build_and_keeps_the_old_warehouse(built):
     folder, db = built
     before = db.read_bytes()
-    with ledgers._build_lock(db), pytest.raises(BuildError, match="另一次构建正在进行"):
+    with build_lock(db), pytest.raises(BuildError, match="另一次构建正在进行"):
         ledgers.rebuild(folder, db)
     for path in list(folder.iterdir()):
         ledgers.withdraw_file(folder, path.name)
