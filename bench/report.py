@@ -26,6 +26,10 @@ def measures(results: dict) -> list[tuple[str, float, float]]:
         rows.append(("构建 ÷ DuckDB 裸加载（目标 ≤3）", p["build_over_floor"], 3))
     if p.get("build"):
         rows.append(("构建峰值内存 GB（目标 ≤6）", p["build"]["peak_rss_mb"] / 1024, 6))
+    if p.get("app_sessions", {}).get("server_peak_rss_mb"):
+        rows.append(
+            ("20个会话时看板内存 GB（目标 ≤4）", p["app_sessions"]["server_peak_rss_mb"] / 1024, 4)
+        )
     if p.get("incremental"):
         rows.append(("增量构建 秒（目标 ≤10）", p["incremental"]["plus_one_file_seconds"], 10))
     if p.get("report", {}).get("全部"):

@@ -320,6 +320,10 @@ def main() -> None:
     if not args.skip_pages:
         print("  pages …", flush=True)
         res["pages"] = page_times(db)
+    if not args.skip_pages and shutil.which("chromium"):
+        print("  20 sessions …", flush=True)
+        r = timed([sys.executable, "-m", "bench.sessions", str(db), "20"])
+        res["app_sessions"] = json.loads(r["stdout"]) if r["rc"] == 0 else {"error": r["stderr"]}
     res["incremental"] = incremental(ledgers, db)
     results[args.scale] = res
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
