@@ -297,18 +297,19 @@ def read_workbook(path: Path) -> list[Sheet]:
     return sheets
 
 
+def _unrecognised(name: str | None, rows: list[list[str]], header: HeaderFound | None) -> Sheet:
+    """A sheet no table fits, reported with the header cells found (or its first row)."""
+    found = header.names if header else next(r for r in rows if any(c.strip() for c in r))
+    tied = header.tied if header else []
+    return Sheet(name, "unrecognised", [c for c in found if c.strip()], ambiguous=tied)
+
+
 def _sheet_from_grid(grid: list[list[str]], name: str | None, first_row_number: int) -> Sheet:
     if not any(any(c.strip() for c in row) for row in grid):
         return Sheet(name, "empty", [])
     header = locate_header(grid)
     if header is None or header.table is None:
-        found = header.names if header else next(r for r in grid if any(c.strip() for c in r))
-        return Sheet(
-            name,
-            "unrecognised",
-            [c for c in found if c.strip()],
-            ambiguous=header.tied if header else [],
-        )
+        return _unrecognised(name, grid, header)
     frame = drop_blank_and_total_rows(_frame_from_grid(grid, header, first_row_number))
     return Sheet(
         name,
@@ -371,13 +372,7 @@ def read_csv(path: Path) -> Sheet:
             return Sheet(None, "empty", [])
         header = locate_header(head)
         if header is None or header.table is None:
-            found = header.names if header else next(r for r in head if any(c.strip() for c in r))
-            return Sheet(
-                None,
-                "unrecognised",
-                [c for c in found if c.strip()],
-                ambiguous=header.tied if header else [],
-            )
+            return _unrecognised(None, head, header)
         frame = _read_csv_body(utf8_path, header)
         return Sheet(
             None,

@@ -152,7 +152,12 @@ def coverage(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         return _unknown_coverage(reason)
     effective_min = _effective_min(wh, scope)
     row = _one(wh, q.COVERAGE, scope, prefix=prefix, effective_min=effective_min)
-    if row["villages"] == 0:
+    return _coverage_of(row, effective_min)
+
+
+def _coverage_of(row: dict[str, Any] | None, effective_min: int) -> dict[str, Any]:
+    """Rates from a row of village counts; unknown when there is no village."""
+    if not row or row["villages"] == 0:
         return _unknown_coverage(COVERAGE_NO_VILLAGES)
     return {
         "villages": row["villages"],
@@ -180,19 +185,11 @@ def coverage_by_town(wh: Warehouse, scope: Scope) -> dict[str, dict[str, Any]]:
         if unit["level"] != "所" or unit["unit_id"] not in scoped:
             continue
         prefix, reason = jurisdiction_prefix(unit)
-        row = found.get(unit["unit_id"])
-        if prefix is None or not row:
-            out[unit["unit_id"]] = _unknown_coverage(reason or COVERAGE_NO_VILLAGES)
-            continue
-        out[unit["unit_id"]] = {
-            "villages": row["villages"],
-            "covered": row["covered"],
-            "rate": row["covered"] / row["villages"],
-            "effective": row["effective"],
-            "effective_rate": row["effective"] / row["villages"],
-            "effective_min": effective_min,
-            "unknown_reason": None,
-        }
+        out[unit["unit_id"]] = (
+            _unknown_coverage(reason)
+            if prefix is None
+            else _coverage_of(found.get(unit["unit_id"]), effective_min)
+        )
     return out
 
 
