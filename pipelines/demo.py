@@ -31,6 +31,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipelines.settings import TABLES
+
 SCALES = ("county", "city", "province")
 MARKER = ".wenming-demo.json"  # lists the files of the last run, so a rerun can tidy up
 XLSX_MAX_ROWS = 1_048_576
@@ -1173,19 +1175,7 @@ class _Writer:
         self.root = root
         self.year = year
         self.files: list[str] = []
-        self.rows: dict[str, int] = {
-            t: 0
-            for t in (
-                "units",
-                "divisions",
-                "brands",
-                "orders",
-                "activities",
-                "attendance",
-                "ratings",
-                "targets",
-            )
-        }
+        self.rows: dict[str, int] = {t: 0 for t in TABLES}
         self.bad_rows: list[dict[str, object]] = []
         self.duplicates: list[dict[str, object]] = []
 
