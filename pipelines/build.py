@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import dedup, pii, read, stage
+from pipelines import append, dedup, pii, read, stage
 from pipelines.contract import TABLE_SPECS
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
@@ -139,7 +139,18 @@ def build(
                 f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
             )
             raise BuildError("没有可识别的台账表：" + found)
-        manifest = _load(db, parts, entries, source_rows, as_of, load_decisions(db), say)
+        decisions = load_decisions(db)
+        state = append.build_state(stage.fingerprint(salt), decisions)
+        try:
+            the_plan = append.plan(db, parts, source_rows, as_of, state)
+        except append.Fallback as why:
+            say(f"全量构建（{why}）…")
+            manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
+        else:
+            say("增量构建：沿用上次的数据仓库，只校验新增文件 …")
+            manifest = append.append(
+                db, the_plan, entries, source_rows, as_of, decisions, state, say
+            )
         _prune_cache(cache_dir(db), used)
     return manifest
 
@@ -566,7 +577,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, loaded: pl.DataFrame) ->
     con.unregister("stage")
 
 
-def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
+def _load(db, parts, entries, source_rows, as_of, decisions, state, say) -> dict:
     for stale in db.parent.glob(f".{db.name}.building-*"):
         stale.unlink(missing_ok=True)
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
@@ -582,19 +593,8 @@ def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
                 results[table] = _process_table(table, parts[table], ctx, decisions, con, say)
             say("写入数据仓库 …")
             rejects = [r for res in results.values() for r in res.rejects]
-            reject_frame = pl.concat(rejects, how="vertical_relaxed") if rejects else None
+            reject_frame = sorted_rejects(rejects)
             if reject_frame is not None:
-                # the contract's order: table, then file, sheet and row
-                order = {t: i for i, t in enumerate(TABLES)}
-                reject_frame = (
-                    reject_frame.with_columns(
-                        pl.col("table_name")
-                        .replace_strict(order, return_dtype=pl.Int64)
-                        .alias("_t")
-                    )
-                    .sort(["_t", "_file_idx", "_sheet_idx", "row"])
-                    .drop("_t", "_file_idx", "_sheet_idx")
-                )
                 con.register("reject_frame", reject_frame)
                 con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
             manifest = _manifest(as_of, entries, results, reject_frame)
@@ -608,20 +608,8 @@ def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
                     WHERE u.parent_id IS NOT NULL
                 ) SELECT unit_id, ancestor_id, depth FROM t"""
             )
-            sources = pl.DataFrame(
-                source_rows,
-                schema={
-                    "file": pl.String,
-                    "sheet": pl.String,
-                    "status": pl.String,
-                    "table_name": pl.String,
-                    "rows": pl.Int64,
-                    "sha256": pl.String,
-                    "modified_at": pl.Datetime("us"),
-                },
-            )
-            con.register("sources", sources)
-            con.execute("INSERT INTO source_files BY NAME SELECT * FROM sources")
+            insert_sources(con, source_rows)
+            write_build_state(con, state)
             con.execute(
                 "INSERT INTO manifest VALUES (?, ?, ?, ?)",
                 [
@@ -639,6 +627,43 @@ def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+def sorted_rejects(rejects: list[pl.DataFrame]) -> pl.DataFrame | None:
+    """Rejects in the contract's order: table, then file, sheet and row."""
+    if not rejects:
+        return None
+    order = {t: i for i, t in enumerate(TABLES)}
+    return (
+        pl.concat(rejects, how="vertical_relaxed")
+        .with_columns(pl.col("table_name").replace_strict(order, return_dtype=pl.Int64).alias("_t"))
+        .sort(["_t", "_file_idx", "_sheet_idx", "row"])
+        .drop("_t", "_file_idx", "_sheet_idx")
+    )
+
+
+def insert_sources(con: duckdb.DuckDBPyConnection, source_rows: list[dict]) -> None:
+    sources = pl.DataFrame(
+        source_rows,
+        schema={
+            "file": pl.String,
+            "sheet": pl.String,
+            "status": pl.String,
+            "table_name": pl.String,
+            "rows": pl.Int64,
+            "sha256": pl.String,
+            "modified_at": pl.Datetime("us"),
+        },
+    )
+    con.register("sources", sources)
+    con.execute("INSERT INTO source_files BY NAME SELECT * FROM sources")
+    con.unregister("sources")
+
+
+def write_build_state(con: duckdb.DuckDBPyConnection, state: dict[str, str]) -> None:
+    """What the next build compares to decide whether it may append (see ``append``)."""
+    con.execute("DELETE FROM build_state")
+    con.executemany("INSERT INTO build_state VALUES (?, ?)", sorted(state.items()))
 
 
 def _manifest(

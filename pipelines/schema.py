@@ -137,6 +137,12 @@ CREATE TABLE source_files (
     sha256 VARCHAR,
     modified_at TIMESTAMP
 )""",
+    # one row per setting of the build that an incremental build must find unchanged
+    "build_state": """
+CREATE TABLE build_state (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+)""",
     # one row: the build's manifest as JSON, and its stamps
     "manifest": """
 CREATE TABLE manifest (
