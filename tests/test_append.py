@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.build import build, cache_dir, decisions_path
+from pipelines.build import build, decisions_path
 from pipelines.build_cli import parse_as_of
 from pipelines.demo import write_demo
 from pipelines.schema import DDL
