@@ -2,7 +2,7 @@
 
 A monthly ledger added to a province's sources would otherwise re-check all of its
 tens of millions of rows. When the new sources are the last build's files plus new
-ones that sort after them, and nothing in the new files can change how an old row was
+ones, and nothing in the new files can change how an old row was
 judged, the result of a full rebuild is the old warehouse plus the new files' rows,
 judged against it; this module builds exactly that from a copy of the old file.
 
@@ -12,7 +12,9 @@ says why and the build falls back to it.
 - the staging code, settings and salt (``stage.fingerprint``) and the decisions are
   those of the last build, and the as-of moment did not move back (nor forward past a
   start the last build rejected as being after it);
-- the last build's files are, unchanged and in the same order, the first files now;
+- the last build's files are all still there, unchanged (new files may sort anywhere:
+  with no key shared between old and new rows, the path order of the contract decides
+  nothing between them);
 - the new files hold only orders, activities, sign-ins, ratings and targets (new
   units, divisions or brands reshape references and the unit tree);
 - no new row's key is an old loaded key (so no duplicate or conflict crosses the old
@@ -103,14 +105,11 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
         key=repr,
     )
     old_files = {r[0] for r in old_rows}
-    last_old = max(old_files, default="")
     now = sorted(
         (tuple(r[c] for c in columns) for r in source_rows if r["file"] in old_files), key=repr
     )
-    if now != old_rows:
+    if now != old_rows:  # also when a new copy of an old file sorts before it
         raise Fallback("files of the last build changed or were withdrawn")
-    if any(r["file"] <= last_old for r in source_rows if r["file"] not in old_files):
-        raise Fallback("a new file sorts before a file of the last build")
 
     new_parts = {t: [p for p in ps if p.file not in old_files] for t, ps in parts.items()}
     beyond = sorted(t for t, ps in new_parts.items() if ps and t not in APPENDABLE)

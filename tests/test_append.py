@@ -143,8 +143,18 @@ def test_the_same_sources_again_are_appended_with_nothing_to_add(ledgers, wareho
     assert _dump(warehouse) == before
 
 
-def test_a_new_file_sorting_before_the_old_ones_rebuilds_in_full(ledgers, warehouse, tmp_path):
+def test_a_new_file_sorting_before_the_old_ones_is_appended_too(ledgers, warehouse, tmp_path):
     extra = _monthly_ledger(ledgers, tmp_path / "extra", name="000_早报.csv")
+    _manifest, said = _build([extra, ledgers], warehouse)
+    assert _mode(said) == APPENDED
+    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
+
+
+def test_a_copy_of_an_old_file_sorting_before_it_rebuilds_in_full(ledgers, warehouse, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    first = sorted((ledgers / "activities").glob("*.csv"))[0]
+    shutil.copy(first, extra / ("0_" + first.name))  # the copy sorts first: it is kept
     _manifest, said = _build([extra, ledgers], warehouse)
     assert _mode(said) == FULL
     _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
