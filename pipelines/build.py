@@ -34,6 +34,7 @@ from pipelines.validate import Context, check_refs, check_unit_parents
 
 BUCKET_ROWS = 2_000_000  # valid rows per bucket of a large table
 PARALLEL_WORKERS = 4
+DIGESTS = "digests.json"  # in the cache: each file's stamp and SHA-256
 PARALLEL_MIN_BYTES = 64 << 20  # below this, starting worker processes costs more than it saves
 DUCKDB_MEMORY = "3GB"
 
@@ -166,7 +167,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
     parts: dict[str, list[Part]] = {t: [] for t in TABLES}
     source_rows: list[dict] = []
     used: set[str] = set()
-    digests = [read.file_sha256(source.path) for source in files]
+    digests = _digests(files, cache)
     _stage_in_parallel(files, digests, cache, fp, salt, say)
     for file_idx, source in enumerate(files):
         say(f"读取 {source.rel}（{file_idx + 1}/{len(files)}）")
@@ -257,11 +258,37 @@ def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> 
             job.result()
 
 
+def _digests(files: list[read.SourceFile], cache: Path) -> list[str]:
+    """Each file's SHA-256; a file whose size, inode and change times are those of the
+    last build is not read again (a province's 2.7 GB take seconds to hash)."""
+    memo_path = cache / DIGESTS
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    fresh, out = {}, []
+    for source in files:
+        st = source.path.stat()
+        key = str(source.path.resolve())
+        stamp = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        known = memo.get(key)
+        digest = known[-1] if known and known[:-1] == stamp else read.file_sha256(source.path)
+        fresh[key] = [*stamp, digest]
+        out.append(digest)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = memo_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(fresh, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(memo_path)
+    return out
+
+
 def _prune_cache(cache: Path, used: set[str]) -> None:
     """Drop staged results of files this build no longer has (withdrawn or changed)."""
     if not cache.exists():
         return
     for path in cache.iterdir():
+        if path.name == DIGESTS:
+            continue
         if "-".join(path.name.split("-")[:2]).split(".")[0] not in used:
             path.unlink(missing_ok=True)
 

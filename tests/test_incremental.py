@@ -88,3 +88,44 @@ def test_a_withdrawn_file_leaves_the_cache_and_the_warehouse(ledgers, tmp_path, 
     files = {r[0] for r in con.sql("SELECT DISTINCT source_file FROM ratings").fetchall()}
     con.close()
     assert ratings.relative_to(copy).as_posix() not in files
+
+
+def test_unchanged_files_are_not_hashed_again_and_changed_ones_are(ledgers, tmp_path, monkeypatch):
+    monkeypatch.setenv("WENMING_SALT", "incremental-test")
+    copy = tmp_path / "ledgers"
+    shutil.copytree(ledgers, copy)
+    db = tmp_path / "wh.duckdb"
+    build([copy], db, as_of=AS_OF)
+
+    import pipelines.read as read
+
+    hashed = []
+    real = read.file_sha256
+    monkeypatch.setattr(read, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    build([copy], db, as_of=AS_OF)
+    assert hashed == []
+
+    # the same size, other content: one title's first two characters swapped
+    target = sorted((copy / "activities").glob("*.csv"))[0]
+    con = duckdb.connect(str(db), read_only=True)
+    rel = target.relative_to(copy).as_posix()
+    title, row = con.sql(
+        "SELECT title, source_row FROM activities WHERE source_file = $f "
+        "AND substr(title, 1, 1) <> substr(title, 2, 1) ORDER BY source_row LIMIT 1",
+        params={"f": rel},
+    ).fetchall()[0]
+    con.close()
+    swapped = title[1] + title[0] + title[2:]
+    encoding = read.detect_encoding(target)
+    data = target.read_bytes()
+    target.write_bytes(data.replace(title.encode(encoding), swapped.encode(encoding), 1))
+    assert target.stat().st_size == len(data)
+    build([copy], db, as_of=AS_OF)
+    assert hashed == [target.name]
+    con = duckdb.connect(str(db), read_only=True)
+    now = con.sql(
+        "SELECT title FROM activities WHERE source_file = $f AND source_row = $r",
+        params={"f": rel, "r": row},
+    ).fetchall()
+    con.close()
+    assert now == [(swapped,)]
