@@ -126,12 +126,13 @@ def query(db: Path, sql: str, params: Sequence[object] = ()) -> list[tuple]:
 
 def all_tables(db: Path) -> dict[str, list[tuple]]:
     """Every table of the warehouse, every column, rows sorted (the manifest table's
-    build stamps ``built_at``/``build_id`` excluded: they differ on every build)."""
+    build stamps ``built_at``/``build_id`` and ``build_state`` excluded: they differ on
+    every build, and with each warehouse's salt)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         out = {}
-        for name in sorted(names):
+        for name in sorted(set(names) - {"build_state"}):
             columns = "* EXCLUDE (built_at, build_id)" if name == "manifest" else "*"
             rows = con.execute(f'SELECT {columns} FROM "{name}"').fetchall()
             out[name] = sorted(rows, key=repr)
