@@ -65,6 +65,7 @@ def timed_rss(cmd: list[str], env: dict | None = None) -> dict:
         "peak_rss_mb": round(info["rss_mb"], 1),
         "rc": info["rc"],
         "stdout": proc.stdout.decode(),
+        "stderr": proc.stderr.decode(),
     }
 
 
@@ -100,10 +101,12 @@ def build(ledgers: list[Path], db: Path, cold: bool = True) -> dict:
     )
     manifest = json.loads(r["stdout"]) if r["rc"] == 0 else {}
     rows = sum(t["rows"] for t in manifest.get("tables", {}).values())
+    modes = [line for line in r["stderr"].splitlines() if line.startswith(("增量", "全量"))]
     return {
         "seconds": r["seconds"],
         "peak_rss_mb": r["peak_rss_mb"],
         "rc": r["rc"],
+        "mode": modes[-1] if modes else None,
         "input_rows": rows,
         "tables": manifest.get("tables"),
     }
@@ -269,7 +272,9 @@ def incremental(ledgers: Path, db: Path) -> dict:
     plus = build([ledgers, extra], db, cold=False)
     return {
         "same_sources_seconds": same["seconds"],
+        "same_sources_mode": same["mode"],
         "plus_one_file_seconds": plus["seconds"],
+        "plus_one_file_mode": plus["mode"],
         "peak_rss_mb": max(same["peak_rss_mb"], plus["peak_rss_mb"]),
         "extra_file": extra.name,
         "extra_rows": plus["input_rows"] - same["input_rows"],

@@ -60,7 +60,8 @@ class Plan:
 
 
 class Fallback(Exception):
-    """The append path does not apply; the message says why (for the build's log)."""
+    """The append path does not apply; the message says why, in Chinese (empty for a
+    first build)."""
 
 
 def build_state(fingerprint: str, decisions: dict) -> dict[str, str]:
@@ -72,15 +73,15 @@ def build_state(fingerprint: str, decisions: dict) -> dict[str, str]:
 def plan(db: Path, parts: dict, source_rows: list[dict], as_of: dt.datetime, state: dict) -> Plan:
     """The append to make on ``db``, or Fallback with the reason a full rebuild is needed."""
     if not db.exists():
-        raise Fallback("no warehouse yet")
+        raise Fallback("")  # the first build: nothing to append to
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
-        raise Fallback(f"last warehouse unreadable: {exc}") from None
+        raise Fallback(f"上次的数据仓库无法读取：{type(exc).__name__}") from None
     try:
         return _plan(con, parts, source_rows, as_of, state)
-    except duckdb.CatalogException as exc:  # a warehouse of an older version
-        raise Fallback(f"last warehouse lacks {exc}") from None
+    except duckdb.CatalogException:  # a warehouse of an older version
+        raise Fallback("上次的数据仓库由旧版本生成") from None
     finally:
         con.close()
 
@@ -88,16 +89,16 @@ def plan(db: Path, parts: dict, source_rows: list[dict], as_of: dt.datetime, sta
 def _plan(con, parts, source_rows, as_of, state) -> Plan:
     old_state = dict(con.sql("SELECT key, value FROM build_state").fetchall())
     if old_state != state:
-        raise Fallback("staging code, settings or decisions changed")
+        raise Fallback("程序版本、设置或冲突裁决有变化")
     (old_as_of, manifest_json), *_ = con.sql(
         "SELECT as_of, manifest_json FROM manifest ORDER BY built_at DESC LIMIT 1"
     ).fetchall()
     if as_of < old_as_of:
-        raise Fallback("as-of moved back")
+        raise Fallback("数据截至时间早于上次")
     if as_of > old_as_of and _count(
         con, "SELECT COUNT(*) FROM rejects WHERE reason_code = 'start_after_as_of'"
     ):
-        raise Fallback("as-of moved past a start the last build rejected")
+        raise Fallback("数据截至时间推后，上次因晚于截至时间而退回的活动需重新校验")
 
     columns = ("file", "sheet", "status", "table_name", "rows", "sha256")
     old_rows = sorted(
@@ -109,12 +110,12 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
         (tuple(r[c] for c in columns) for r in source_rows if r["file"] in old_files), key=repr
     )
     if now != old_rows:  # also when a new copy of an old file sorts before it
-        raise Fallback("files of the last build changed or were withdrawn")
+        raise Fallback("上次的文件有改动、撤回，或被排在其前的相同文件取代")
 
     new_parts = {t: [p for p in ps if p.file not in old_files] for t, ps in parts.items()}
     beyond = sorted(t for t, ps in new_parts.items() if ps and t not in APPENDABLE)
     if beyond:
-        raise Fallback(f"new files hold {', '.join(beyond)}")
+        raise Fallback("新文件含" + "、".join(TABLE_SPECS[t].zh for t in beyond) + "表")
     _check_keys_are_new(con, new_parts)
     _check_old_rejects_stay(con, parts, old_files, new_parts)
     rejected = {t: _old_rejected_ids(con, t, parts, old_files) for t in ("units", "activities")}
@@ -145,7 +146,7 @@ def _check_keys_are_new(con, new_parts: dict) -> None:
         try:
             on = " AND ".join(f"o.{k} = n.t_{k}" for k in keys)
             if _count(con, f"SELECT COUNT(*) FROM {table} AS o JOIN new_keys AS n ON {on}"):
-                raise Fallback(f"a new {table} row repeats an old key")
+                raise Fallback(f"新文件中有{TABLE_SPECS[table].zh}记录与已入库记录编码相同")
         finally:
             con.unregister("new_keys")
     for table in ("attendance", "ratings"):
@@ -159,7 +160,7 @@ def _check_keys_are_new(con, new_parts: dict) -> None:
                 "SELECT COUNT(*) FROM activities AS a "
                 "JOIN new_ids AS n ON a.activity_id = n.t_activity_id",
             ):
-                raise Fallback(f"new {table} rows belong to an old activity")
+                raise Fallback(f"新文件中有已入库活动的{TABLE_SPECS[table].zh}记录")
         finally:
             con.unregister("new_ids")
 
@@ -192,7 +193,7 @@ def _check_old_rejects_stay(con, parts: dict, old_files: set[str], new_parts: di
                     named.update(found[column].drop_nulls().to_list())
         brought = set(_staged(new_parts[table], [column])[column].drop_nulls().to_list())
         if named & brought:
-            raise Fallback(f"a new {table} row was missing for an old rejected row")
+            raise Fallback(f"新文件补报了上次退回行所缺的{TABLE_SPECS[table].zh}记录")
 
 
 # ---------------------------------------------------------------- the append itself

@@ -49,6 +49,9 @@ STATUS_ZH = {
 
 
 MSG_BUSY = "另一次构建正在进行，请稍候再试。"
+MSG_FIRST = "全量构建 …"
+MSG_FULL = "全量构建（{}）…"
+MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
 
 
 class BuildError(Exception):
@@ -145,10 +148,10 @@ def build(
         try:
             the_plan = append.plan(db, parts, source_rows, as_of, state)
         except append.Fallback as why:
-            say(f"全量构建（{why}）…")
+            say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
             manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
         else:
-            say("增量构建：沿用上次的数据仓库，只校验新增文件 …")
+            say(MSG_APPEND)
             manifest = append.append(
                 db, the_plan, entries, source_rows, as_of, decisions, state, say
             )

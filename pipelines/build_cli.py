@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 
-from pipelines.build import BuildError, build
+from pipelines.build import MSG_APPEND, MSG_FULL, BuildError, build
 from pipelines.contract import TABLE_SPECS
 from pipelines.settings import db_path
 
@@ -35,6 +35,10 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
     return value.replace(tzinfo=None)
 
 
+# the build's progress lines that say how it built (pipelines.build)
+MODES = (MSG_APPEND, MSG_FULL.split("{")[0])
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         as_of = parse_as_of(args.as_of)
@@ -44,15 +48,23 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    progress = (
+    shown = (
         (lambda msg: print(f"\r\033[K{msg}", end="", file=sys.stderr, flush=True))
         if sys.stderr.isatty()
         else None
     )
+    modes: list[str] = []
+
+    def progress(msg: str) -> None:
+        if msg.startswith(MODES):
+            modes.append(msg)
+        if shown:
+            shown(msg)
+
     try:
         manifest = build(args.sources, db_path(args.db), as_of=as_of, progress=progress)
     except BuildError as exc:
-        if progress:
+        if shown:
             print(file=sys.stderr)
         print(f"错误：{_one_line(exc)}", file=sys.stderr)
         return 1
@@ -65,8 +77,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if progress:
+    if shown:
         print(file=sys.stderr)
+    if modes:  # whether the last warehouse was appended to, or rebuilt and why (not said
+        # of a first build)
+        print(modes[-1].rstrip(" …"), file=sys.stderr)
     if args.json:
         json.dump(manifest, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")

@@ -284,3 +284,13 @@ def test_unwritable_target_directory_fails_with_one_chinese_line(tmp_path):
     _assert_one_chinese_line(result.returncode, result.stdout, result.stderr)
     assert "目标目录不可写" in result.stderr
     assert list(target.iterdir()) == []
+
+
+def test_a_rebuild_says_whether_it_appended_or_why_it_rebuilt_in_full(tmp_path):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    assert run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")[2] == ""
+    code, _out, err = run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")
+    assert (code, err) == (0, "增量构建：沿用上次的数据仓库，只校验新增文件\n")
+    code, _out, err = run_cli("build", src, "--db", db, "--as-of", "2025-01-01", "--json")
+    assert (code, err) == (0, "全量构建（数据截至时间早于上次）\n")
