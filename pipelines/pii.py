@@ -35,30 +35,22 @@ def load_salt(path: Path, configured: str | None = None) -> str:
     return salt
 
 
-def _canonical(expr: pl.Expr) -> pl.Expr:
+def _compact(expr: pl.Expr) -> pl.Expr:
     """A phone number as typed in any common way (138 0013 8000, 138-0013-8000,
-    +86 13800138000) reduced to its 11 digits; other values unchanged."""
-    compact = expr.str.replace_all(r"[\s\-]", "").str.replace(r"^\+?86(1\d{10})$", "$1")
-    return (
-        pl.when(compact.str.contains(PHONE) | compact.str.contains(ID_CARD))
-        .then(compact)
-        .otherwise(expr)
-    )
-
-
-def looks_personal(expr: pl.Expr) -> pl.Expr:
-    canonical = _canonical(expr)
-    return canonical.str.contains(PHONE) | canonical.str.contains(ID_CARD)
+    +86 13800138000) reduced to its 11 digits; an ID-card number as is."""
+    return expr.str.replace_all(r"[\s\-]", "").str.replace(r"^\+?86(1\d{10})$", "$1")
 
 
 def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
     """``column`` with phone/ID-like values replaced by ``h:`` + salted SHA-256 (24 hex)."""
     if column not in frame.columns:
         return frame
+    # ids repeat across rows (one person signs in many times): test each value once
+    compact = pl.col("canonical")
     personal = (
-        frame.filter(looks_personal(pl.col(column)).fill_null(False))
-        .select(pl.col(column).unique().alias("raw"))
-        .with_columns(_canonical(pl.col("raw")).alias("canonical"))
+        frame.select(pl.col(column).unique().alias("raw"))
+        .with_columns(_compact(pl.col("raw")).alias("canonical"))
+        .filter((compact.str.contains(PHONE) | compact.str.contains(ID_CARD)).fill_null(False))
     )
     if personal.height == 0:
         return frame
