@@ -419,11 +419,7 @@ def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
     body = body.with_columns(
         [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
     )
-    raw = pl.struct(
-        [pl.col(n).alias(label) for n, label in zip(names, _dedupe(labels), strict=True)]
-    ).struct.json_encode()
-    # null members are dropped from the raw JSON so a blank row is "{}"
-    raw = raw.str.replace_all(r'"[^"]*":null,?', "").str.replace(r",}$", "}")
+    raw = _raw_json([(pl.col(n), label) for n, label in zip(names, _dedupe(labels), strict=True)])
     frame = body.select(
         *[pl.col(f"c{j}").alias(key) for j, key in header.mapping.items()],
         pl.col("_row"),
@@ -431,6 +427,31 @@ def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
         pl.coalesce([pl.col(n) for n in names]).alias("_first"),
     )
     return drop_blank_and_total_rows(frame)
+
+
+# what JSON escapes in a string, and how (as json.dumps and Polars' json_encode do)
+_JSON_SPECIAL = ["\\", '"'] + [chr(c) for c in range(0x20)]
+_JSON_ESCAPED = [json.dumps(c)[1:-1] for c in _JSON_SPECIAL]
+
+
+def _raw_json(cells: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """Each row's non-null cells as a JSON object of label -> text, in column order
+    (a blank row is "{}"); the text json.dumps(..., ensure_ascii=False) would write.
+
+    Built by concatenation: one pass, where a struct's json_encode writes the nulls
+    that then had to be cut out again by regex (three times the work).
+    """
+    members = [
+        pl.concat_str(
+            pl.lit(json.dumps(label, ensure_ascii=False) + ':"'),
+            value.str.replace_many(_JSON_SPECIAL, _JSON_ESCAPED),
+            pl.lit('"'),
+        )
+        for value, label in cells
+    ]
+    return pl.concat_str(
+        pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")
+    )
 
 
 def _dedupe(labels: list[str]) -> list[str]:
