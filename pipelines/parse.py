@@ -31,7 +31,8 @@ def clean(expr: pl.Expr, normalise: bool = True) -> pl.Expr:
         e = e.str.normalize("NFKC").str.strip_chars(SPACES)
     else:
         e = e.str.replace_many(_FULL_WIDTH, _HALF_WIDTH)
-    return pl.when(e == "").then(None).otherwise(e)
+    # replace, not when/then: a when/then evaluates ``e`` once per use
+    return e.replace("", None)
 
 
 def _pad(e: pl.Expr, width: int, default: str) -> pl.Expr:
@@ -188,11 +189,47 @@ FAST_FORMATS = (
 )
 
 
+# other forms ledgers use often, read by the exact parser only where a pattern admits
+# nothing else: there the regex way gives the same value (ASCII digits, one space)
+GUARDED_FORMATS = (
+    (
+        r"^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 [0-9]{1,2}时[0-9]{1,2}分$",
+        "%Y年%m月%d日 %H时%M分",
+        True,
+    ),
+    (r"^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日$", "%Y年%m月%d日", False),
+    (r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}$", "%Y.%m.%d %H:%M", True),
+    (r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}$", "%Y.%m.%d", False),
+    (r"^[0-9]{8} [0-9]{1,2}:[0-9]{1,2}$", "%Y%m%d %H:%M", True),
+    (r"^[0-9]{8}$", "%Y%m%d", False),
+)
+
+
+def _guarded(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
+    """``frame`` plus the timestamp (null where no guarded form reads it) and has-time flag."""
+    value = pl.col(column)
+    parsed = [
+        pl.when(value.str.contains(guard)).then(
+            value.str.strptime(pl.Datetime("us"), f, strict=False)
+        )
+        for guard, f, _ in GUARDED_FORMATS
+    ]
+    frame = frame.with_columns(p.alias(f"_guard{i}") for i, p in enumerate(parsed))
+    tries = [f"_guard{i}" for i in range(len(GUARDED_FORMATS))]
+    has_time = pl.coalesce(
+        pl.when(pl.col(name).is_not_null()).then(pl.lit(timed))
+        for (_, _, timed), name in zip(GUARDED_FORMATS, tries, strict=True)
+    )
+    return frame.with_columns(
+        pl.coalesce(tries).alias(ts_name), has_time.fill_null(False).alias(time_name)
+    ).drop(tries)
+
+
 def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
     """``frame`` plus the parsed timestamp and has-time flag of its text ``column``.
 
-    Exact formats first (fast); only values none of them reads take the regex path,
-    so a column of well-formed dates costs one pass.
+    Exact formats first (fast), then the guarded ones; only values none of them reads
+    take the regex path, so a column of well-formed dates costs one pass.
     """
     value = pl.col(column)
     tries = [f"_fast{i}" for i in range(len(FAST_FORMATS))]
@@ -211,7 +248,11 @@ def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str
     rest = frame.filter(pl.col(ts_name).is_null() & value.is_not_null()).select(column).unique()
     if rest.height == 0:
         return frame
-    rest = parse_datetime(rest, column, "_slow_ts", "_slow_time")
+    rest = _guarded(rest, column, "_slow_ts", "_slow_time")
+    slow = rest.filter(pl.col("_slow_ts").is_null()).drop("_slow_ts", "_slow_time")
+    if slow.height:
+        slow = parse_datetime(slow, column, "_slow_ts", "_slow_time")
+        rest = pl.concat([rest.filter(pl.col("_slow_ts").is_not_null()), slow])
     return (
         frame.join(rest, on=column, how="left")
         .with_columns(
