@@ -349,8 +349,17 @@ def detect_encoding(path: Path) -> str:
             return "gb18030"
 
 
+def _check_utf8(path: Path) -> None:
+    """Raise UnicodeDecodeError unless the file is UTF-8 (with or without a BOM)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            decoder.decode(chunk)
+    decoder.decode(b"", final=True)
+
+
 def _transcode(path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a GB18030 (or BOM) file, streamed in chunks; the caller deletes it."""
+    """A UTF-8 copy of a GB18030 file, streamed in chunks; the caller deletes it."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="wenming-")
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
@@ -363,9 +372,15 @@ def _transcode(path: Path, encoding: str) -> Path:
 def read_csv(path: Path) -> Sheet:
     """A CSV ledger in any of the contract's encodings."""
     encoding = detect_encoding(path)
-    utf8_path = path if encoding == "utf-8" else _transcode(path, encoding)
+    if encoding == "utf-8-sig":
+        # no UTF-8 copy for a BOM: it sits on the first line, which is the header or
+        # above it, so Polars skips it with that line; the bytes after it must be UTF-8
+        _check_utf8(path)
+    utf8_path = path if encoding.startswith("utf-8") else _transcode(path, encoding)
     try:
-        with utf8_path.open(encoding="utf-8", newline="") as fh:
+        with utf8_path.open(
+            encoding=encoding if encoding == "utf-8-sig" else "utf-8", newline=""
+        ) as fh:
             head = list(_take(csv.reader(fh), HEADER_SCAN_ROWS + 2))
         head = [[c for c in row] for row in head]
         if not any(any(c.strip() for c in row) for row in head):
