@@ -76,3 +76,20 @@ def mask_text(expr: pl.Expr) -> pl.Expr:
         rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)",
         "${1}${2}****${3}${4}",
     )
+
+
+def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``mask_text`` applied to every (text) column.
+
+    Cells repeat, so each distinct value is masked once and only the values that
+    change are replaced."""
+    changes = []
+    for column in frame.columns:
+        values = (
+            frame.select(pl.col(column).unique().drop_nulls().alias("text"))
+            .with_columns(mask_text(pl.col("text")).alias("masked"))
+            .filter(pl.col("text") != pl.col("masked"))
+        )
+        if values.height:
+            changes.append(pl.col(column).replace(values["text"], values["masked"]))
+    return frame.with_columns(changes) if changes else frame

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from pipelines.contract import (
 )
 from pipelines.settings import LEDGER_SUFFIXES
 
+RawMask = Callable[[pl.DataFrame], pl.DataFrame]
 HEADER_SCAN_ROWS = 30
 _CHUNK = 1 << 22
 _SPACES = " \t\r\n\u3000\u00a0"
@@ -54,6 +56,7 @@ class Sheet:
     frame: pl.DataFrame | None = None  # contract keys as strings + _row + _raw
     is_volunteer_file: bool = False
     ambiguous: list[str] = field(default_factory=list)
+    raw_masked: bool = False  # _raw already passed through read_source's mask
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -369,8 +372,8 @@ def _transcode(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def read_csv(path: Path) -> Sheet:
-    """A CSV ledger in any of the contract's encodings."""
+def read_csv(path: Path, mask: RawMask | None = None) -> Sheet:
+    """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``)."""
     encoding = detect_encoding(path)
     if encoding == "utf-8-sig":
         # no UTF-8 copy for a BOM: it sits on the first line, which is the header or
@@ -388,7 +391,7 @@ def read_csv(path: Path) -> Sheet:
         header = locate_header(head)
         if header is None or header.table is None:
             return _unrecognised(None, head, header)
-        frame = _read_csv_body(utf8_path, header)
+        frame = _read_csv_body(utf8_path, header, mask)
         return Sheet(
             None,
             "loaded",
@@ -396,6 +399,7 @@ def read_csv(path: Path) -> Sheet:
             header.table,
             frame,
             _is_volunteer(header),
+            raw_masked=mask is not None,
         )
     finally:
         if utf8_path != path:
@@ -409,7 +413,7 @@ def _take(iterator, n: int):
         yield item
 
 
-def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
+def _read_csv_body(path: Path, header: HeaderFound, mask: RawMask | None) -> pl.DataFrame:
     width = len(header.names)
     names = [f"c{j}" for j in range(width)]
     body = pl.read_csv(
@@ -434,11 +438,10 @@ def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
     body = body.with_columns(
         [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
     )
-    raw = _raw_json([(pl.col(n), label) for n, label in zip(names, _dedupe(labels), strict=True)])
     frame = body.select(
         *[pl.col(f"c{j}").alias(key) for j, key in header.mapping.items()],
         pl.col("_row"),
-        raw.alias("_raw"),
+        _raw_json(body.select(names), _dedupe(labels), mask).alias("_raw"),
         pl.coalesce([pl.col(n) for n in names]).alias("_first"),
     )
     return drop_blank_and_total_rows(frame)
@@ -449,24 +452,31 @@ _JSON_SPECIAL = ["\\", '"'] + [chr(c) for c in range(0x20)]
 _JSON_ESCAPED = [json.dumps(c)[1:-1] for c in _JSON_SPECIAL]
 
 
-def _raw_json(cells: list[tuple[pl.Expr, str]]) -> pl.Expr:
+def _raw_json(cells: pl.DataFrame, labels: list[str], mask: RawMask | None) -> pl.Series:
     """Each row's non-null cells as a JSON object of label -> text, in column order
-    (a blank row is "{}"); the text json.dumps(..., ensure_ascii=False) would write.
+    (a blank row is "{}"); the text json.dumps(..., ensure_ascii=False) would write,
+    passed through ``mask`` when given.
 
     Built by concatenation: one pass, where a struct's json_encode writes the nulls
-    that then had to be cut out again by regex (three times the work).
+    that then had to be cut out again by regex (three times the work). ``mask`` sees
+    the escaped texts of the cells and of the labels (each with its quotes), never a
+    whole row: the row's text is exactly those pieces joined by quotes, colons and
+    commas, which no phone or ID number spans, so masking the pieces gives the text
+    masking the row would, and a value repeated on many rows is masked once.
     """
+    values = cells.select(pl.all().str.replace_many(_JSON_SPECIAL, _JSON_ESCAPED))
+    keys = pl.DataFrame({"key": [json.dumps(label, ensure_ascii=False) for label in labels]})
+    if mask is not None:
+        values, keys = mask(values), mask(keys)
     members = [
-        pl.concat_str(
-            pl.lit(json.dumps(label, ensure_ascii=False) + ':"'),
-            value.str.replace_many(_JSON_SPECIAL, _JSON_ESCAPED),
-            pl.lit('"'),
-        )
-        for value, label in cells
+        pl.concat_str(pl.lit(key + ':"'), pl.col(name), pl.lit('"'))
+        for key, name in zip(keys["key"], values.columns, strict=True)
     ]
-    return pl.concat_str(
-        pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")
-    )
+    return values.select(
+        pl.concat_str(
+            pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")
+        )
+    ).to_series()
 
 
 def _dedupe(labels: list[str]) -> list[str]:
@@ -479,10 +489,15 @@ def _dedupe(labels: list[str]) -> list[str]:
     return out
 
 
-def read_source(path: Path) -> list[Sheet]:
-    """All sheets of one ledger file (a CSV is one sheet named None)."""
+def read_source(path: Path, mask: RawMask | None = None) -> list[Sheet]:
+    """All sheets of one ledger file (a CSV is one sheet named None).
+
+    ``mask`` (a frame of text columns in, the same frame with its texts masked out)
+    is applied to a CSV's raw rows as they are built, cell by cell; such a sheet says
+    ``raw_masked``. Workbook sheets leave ``_raw`` as read.
+    """
     if path.suffix.lower() == ".csv":
-        return [read_csv(path)]
+        return [read_csv(path, mask)]
     return read_workbook(path)
 
 
