@@ -278,9 +278,14 @@ def _frame_from_grid(
 
 def drop_blank_and_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows that are not data: every cell empty, or a first non-empty cell 合计/总计/小计."""
-    first = pl.col("_first").str.replace_all(r"[\s:：]", "")
-    total = first.is_in(list(TOTAL_WORDS)).fill_null(False)
-    return frame.filter(pl.col("_first").is_not_null() & ~total).drop("_first")
+    # the first cell repeats (an activity code on every sign-in): test each value once
+    totals = (
+        frame.select(pl.col("_first").unique().drop_nulls())
+        .filter(pl.col("_first").str.replace_all(r"[\s:：]", "").is_in(list(TOTAL_WORDS)))
+        .get_column("_first")
+    )
+    first = pl.col("_first")
+    return frame.filter(first.is_not_null() & ~first.is_in(totals.implode())).drop("_first")
 
 
 # ---------------------------------------------------------------- workbooks
