@@ -64,27 +64,32 @@ def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
 
 _D = "[0-9０-９]"
 _ND = "[^0-9０-９]"
+_ID_IN_TEXT = rf"(^|{_ND})({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９XxＸｘ])({_ND}|$)"
+_PHONE_IN_TEXT = rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)"
 
 
 def mask_text(expr: pl.Expr) -> pl.Expr:
     """Phone numbers as 138****8000 and ID-card numbers as 410106********1234, anywhere
     in text, in half- or full-width digits, with or without separators in the phone."""
-    return expr.str.replace_all(
-        rf"(^|{_ND})({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９XxＸｘ])({_ND}|$)",
-        "${1}${2}********${3}${4}",
-    ).str.replace_all(
-        rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)",
-        "${1}${2}****${3}${4}",
+    return expr.str.replace_all(_ID_IN_TEXT, "${1}${2}********${3}${4}").str.replace_all(
+        _PHONE_IN_TEXT, "${1}${2}****${3}${4}"
     )
 
 
 def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with ``mask_text`` applied to every (text) column.
 
-    Cells repeat, so each distinct value is masked once and only the values that
-    change are replaced."""
+    A column where neither pattern matches is left as it is (one scan, all columns
+    at once); in the others each distinct value is masked once and only the values
+    that change are replaced, as cells repeat."""
+    if frame.width == 0:
+        return frame
+    found = frame.select(
+        (pl.col(c).str.contains(_ID_IN_TEXT) | pl.col(c).str.contains(_PHONE_IN_TEXT)).any()
+        for c in frame.columns
+    )
     changes = []
-    for column in frame.columns:
+    for column in (c for c, hit in zip(frame.columns, found.row(0), strict=True) if hit):
         values = (
             frame.select(pl.col(column).unique().drop_nulls().alias("text"))
             .with_columns(mask_text(pl.col("text")).alias("masked"))
