@@ -31,21 +31,26 @@ def clean(expr: pl.Expr, normalise: bool = True) -> pl.Expr:
         e = e.str.normalize("NFKC").str.strip_chars(SPACES)
     else:
         e = e.str.replace_many(_FULL_WIDTH, _HALF_WIDTH)
-    return pl.when(e == "").then(None).otherwise(e)
+    # replace, not when/then: a when/then evaluates ``e`` once per use
+    return e.replace("", None)
 
 
 def _pad(e: pl.Expr, width: int, default: str) -> pl.Expr:
     return e.fill_null(default).str.zfill(width)
 
 
-def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(timestamp, has_time) from any listed date form, with an optional time.
+def parse_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
+    """``frame`` plus (timestamp, has_time) of its text ``column``, from any listed date
+    form with an optional time.
 
     Forms: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, Excel serials,
-    each with an optional 14:30, 14:30:00 or 14时30分.
+    each with an optional 14:30, 14:30:00 or 14时30分. The normalised text and each
+    pattern's groups are materialised as columns first: as one nested expression they
+    were re-evaluated for every branch and field that uses them (about 20× the work).
     """
     s = (
-        expr.str.replace_all("年|月", "-")
+        pl.col(column)
+        .str.replace_all("年|月", "-")
         .str.replace_all("日", " ")
         .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", "$1-$2-$3")
         .str.replace_all("时|点", ":")
@@ -56,12 +61,25 @@ def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         .str.replace_all("\\s+", " ")
         .str.strip_chars(" ")
     )
-    # fractional-second cells from spreadsheets: keep whole seconds
-    dashed = s.str.extract_groups(
-        r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2})(?:\.\d+)?)?)?$"
+    frame = frame.with_columns(s.alias("_dt_text"))
+    s = pl.col("_dt_text")
+    frame = frame.with_columns(
+        # fractional-second cells from spreadsheets: keep whole seconds
+        s.str.extract_groups(
+            r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2})(?:\.\d+)?)?)?$"
+        ).alias("_dt_dashed"),
+        s.str.extract_groups(
+            r"^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
+        ).alias("_dt_compact"),
+        # a serial may carry a text time too: Excel writes ="..."&A2&" 14:30" as "45721 14:30"
+        s.str.extract_groups(
+            r"^(?<n>\d{5}(?:\.\d+)?)(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
+        ).alias("_dt_serial"),
     )
-    compact = s.str.extract_groups(
-        r"^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
+    dashed, compact, serial_parts = (
+        pl.col("_dt_dashed"),
+        pl.col("_dt_compact"),
+        pl.col("_dt_serial"),
     )
 
     def build(g: pl.Expr) -> pl.Expr:
@@ -76,10 +94,6 @@ def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         )
         return text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
 
-    # a serial may carry a text time too: Excel writes ="..."&A2&" 14:30" as "45721 14:30"
-    serial_parts = s.str.extract_groups(
-        r"^(?<n>\d{5}(?:\.\d+)?)(?: (?<H>\d{1,2}):(?<M>\d{1,2})(?::(?<S>\d{1,2}))?)?$"
-    )
     serial = serial_parts.struct.field("n").cast(pl.Float64, strict=False)
     hour, minute, second = (
         serial_parts.struct.field(f).cast(pl.Int64, strict=False).fill_null(0)
@@ -112,7 +126,9 @@ def parse_datetime(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         .then(((serial % 1) != 0) | serial_time)
         .otherwise(False)
     )
-    return ts, has_time
+    return frame.with_columns(ts.alias(ts_name), has_time.alias(time_name)).drop(
+        "_dt_text", "_dt_dashed", "_dt_compact", "_dt_serial"
+    )
 
 
 def parse_number(expr: pl.Expr) -> pl.Expr:
@@ -173,11 +189,47 @@ FAST_FORMATS = (
 )
 
 
+# other forms ledgers use often, read by the exact parser only where a pattern admits
+# nothing else: there the regex way gives the same value (ASCII digits, one space)
+GUARDED_FORMATS = (
+    (
+        r"^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 [0-9]{1,2}时[0-9]{1,2}分$",
+        "%Y年%m月%d日 %H时%M分",
+        True,
+    ),
+    (r"^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日$", "%Y年%m月%d日", False),
+    (r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}$", "%Y.%m.%d %H:%M", True),
+    (r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}$", "%Y.%m.%d", False),
+    (r"^[0-9]{8} [0-9]{1,2}:[0-9]{1,2}$", "%Y%m%d %H:%M", True),
+    (r"^[0-9]{8}$", "%Y%m%d", False),
+)
+
+
+def _guarded(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
+    """``frame`` plus the timestamp (null where no guarded form reads it) and has-time flag."""
+    value = pl.col(column)
+    parsed = [
+        pl.when(value.str.contains(guard)).then(
+            value.str.strptime(pl.Datetime("us"), f, strict=False)
+        )
+        for guard, f, _ in GUARDED_FORMATS
+    ]
+    frame = frame.with_columns(p.alias(f"_guard{i}") for i, p in enumerate(parsed))
+    tries = [f"_guard{i}" for i in range(len(GUARDED_FORMATS))]
+    has_time = pl.coalesce(
+        pl.when(pl.col(name).is_not_null()).then(pl.lit(timed))
+        for (_, _, timed), name in zip(GUARDED_FORMATS, tries, strict=True)
+    )
+    return frame.with_columns(
+        pl.coalesce(tries).alias(ts_name), has_time.fill_null(False).alias(time_name)
+    ).drop(tries)
+
+
 def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str) -> pl.DataFrame:
     """``frame`` plus the parsed timestamp and has-time flag of its text ``column``.
 
-    Exact formats first (fast); only values none of them reads take the regex path,
-    so a column of well-formed dates costs one pass.
+    Exact formats first (fast), then the guarded ones; only values none of them reads
+    take the regex path, so a column of well-formed dates costs one pass.
     """
     value = pl.col(column)
     tries = [f"_fast{i}" for i in range(len(FAST_FORMATS))]
@@ -192,11 +244,15 @@ def with_datetime(frame: pl.DataFrame, column: str, ts_name: str, time_name: str
     frame = frame.with_columns(
         pl.coalesce(tries).alias(ts_name), has_time.fill_null(False).alias(time_name)
     ).drop(tries)
-    rest = frame.filter(pl.col(ts_name).is_null() & value.is_not_null()).select(column)
+    # unique: two cells that clean to the same text must not join twice
+    rest = frame.filter(pl.col(ts_name).is_null() & value.is_not_null()).select(column).unique()
     if rest.height == 0:
         return frame
-    ts, has_time = parse_datetime(value)
-    rest = rest.select(column, ts.alias("_slow_ts"), has_time.alias("_slow_time"))
+    rest = _guarded(rest, column, "_slow_ts", "_slow_time")
+    slow = rest.filter(pl.col("_slow_ts").is_null()).drop("_slow_ts", "_slow_time")
+    if slow.height:
+        slow = parse_datetime(slow, column, "_slow_ts", "_slow_time")
+        rest = pl.concat([rest.filter(pl.col("_slow_ts").is_not_null()), slow])
     return (
         frame.join(rest, on=column, how="left")
         .with_columns(

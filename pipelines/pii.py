@@ -35,30 +35,22 @@ def load_salt(path: Path, configured: str | None = None) -> str:
     return salt
 
 
-def _canonical(expr: pl.Expr) -> pl.Expr:
+def _compact(expr: pl.Expr) -> pl.Expr:
     """A phone number as typed in any common way (138 0013 8000, 138-0013-8000,
-    +86 13800138000) reduced to its 11 digits; other values unchanged."""
-    compact = expr.str.replace_all(r"[\s\-]", "").str.replace(r"^\+?86(1\d{10})$", "$1")
-    return (
-        pl.when(compact.str.contains(PHONE) | compact.str.contains(ID_CARD))
-        .then(compact)
-        .otherwise(expr)
-    )
-
-
-def looks_personal(expr: pl.Expr) -> pl.Expr:
-    canonical = _canonical(expr)
-    return canonical.str.contains(PHONE) | canonical.str.contains(ID_CARD)
+    +86 13800138000) reduced to its 11 digits; an ID-card number as is."""
+    return expr.str.replace_all(r"[\s\-]", "").str.replace(r"^\+?86(1\d{10})$", "$1")
 
 
 def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
     """``column`` with phone/ID-like values replaced by ``h:`` + salted SHA-256 (24 hex)."""
     if column not in frame.columns:
         return frame
+    # ids repeat across rows (one person signs in many times): test each value once
+    compact = pl.col("canonical")
     personal = (
-        frame.filter(looks_personal(pl.col(column)).fill_null(False))
-        .select(pl.col(column).unique().alias("raw"))
-        .with_columns(_canonical(pl.col("raw")).alias("canonical"))
+        frame.select(pl.col(column).unique().alias("raw"))
+        .with_columns(_compact(pl.col("raw")).alias("canonical"))
+        .filter((compact.str.contains(PHONE) | compact.str.contains(ID_CARD)).fill_null(False))
     )
     if personal.height == 0:
         return frame
@@ -72,15 +64,37 @@ def hash_ids(frame: pl.DataFrame, column: str, salt: str) -> pl.DataFrame:
 
 _D = "[0-9０-９]"
 _ND = "[^0-9０-９]"
+_ID_IN_TEXT = rf"(^|{_ND})({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９XxＸｘ])({_ND}|$)"
+_PHONE_IN_TEXT = rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)"
 
 
 def mask_text(expr: pl.Expr) -> pl.Expr:
     """Phone numbers as 138****8000 and ID-card numbers as 410106********1234, anywhere
     in text, in half- or full-width digits, with or without separators in the phone."""
-    return expr.str.replace_all(
-        rf"(^|{_ND})({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９XxＸｘ])({_ND}|$)",
-        "${1}${2}********${3}${4}",
-    ).str.replace_all(
-        rf"(^|{_ND})([1１]{_D}{{2}})[ \-]?{_D}{{4}}[ \-]?({_D}{{4}})({_ND}|$)",
-        "${1}${2}****${3}${4}",
+    return expr.str.replace_all(_ID_IN_TEXT, "${1}${2}********${3}${4}").str.replace_all(
+        _PHONE_IN_TEXT, "${1}${2}****${3}${4}"
     )
+
+
+def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``mask_text`` applied to every (text) column.
+
+    A column where neither pattern matches is left as it is (one scan, all columns
+    at once); in the others each distinct value is masked once and only the values
+    that change are replaced, as cells repeat."""
+    if frame.width == 0:
+        return frame
+    found = frame.select(
+        (pl.col(c).str.contains(_ID_IN_TEXT) | pl.col(c).str.contains(_PHONE_IN_TEXT)).any()
+        for c in frame.columns
+    )
+    changes = []
+    for column in (c for c, hit in zip(frame.columns, found.row(0), strict=True) if hit):
+        values = (
+            frame.select(pl.col(column).unique().drop_nulls().alias("text"))
+            .with_columns(mask_text(pl.col("text")).alias("masked"))
+            .filter(pl.col("text") != pl.col("masked"))
+        )
+        if values.height:
+            changes.append(pl.col(column).replace(values["text"], values["masked"]))
+    return frame.with_columns(changes) if changes else frame

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from pipelines.contract import (
 )
 from pipelines.settings import LEDGER_SUFFIXES
 
+RawMask = Callable[[pl.DataFrame], pl.DataFrame]
 HEADER_SCAN_ROWS = 30
 _CHUNK = 1 << 22
 _SPACES = " \t\r\n\u3000\u00a0"
@@ -54,6 +56,7 @@ class Sheet:
     frame: pl.DataFrame | None = None  # contract keys as strings + _row + _raw
     is_volunteer_file: bool = False
     ambiguous: list[str] = field(default_factory=list)
+    raw_masked: bool = False  # _raw already passed through read_source's mask
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -275,9 +278,14 @@ def _frame_from_grid(
 
 def drop_blank_and_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows that are not data: every cell empty, or a first non-empty cell 合计/总计/小计."""
-    first = pl.col("_first").str.replace_all(r"[\s:：]", "")
-    total = first.is_in(list(TOTAL_WORDS)).fill_null(False)
-    return frame.filter(pl.col("_first").is_not_null() & ~total).drop("_first")
+    # the first cell repeats (an activity code on every sign-in): test each value once
+    totals = (
+        frame.select(pl.col("_first").unique().drop_nulls())
+        .filter(pl.col("_first").str.replace_all(r"[\s:：]", "").is_in(list(TOTAL_WORDS)))
+        .get_column("_first")
+    )
+    first = pl.col("_first")
+    return frame.filter(first.is_not_null() & ~first.is_in(totals.implode())).drop("_first")
 
 
 # ---------------------------------------------------------------- workbooks
@@ -349,8 +357,17 @@ def detect_encoding(path: Path) -> str:
             return "gb18030"
 
 
+def _check_utf8(path: Path) -> None:
+    """Raise UnicodeDecodeError unless the file is UTF-8 (with or without a BOM)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            decoder.decode(chunk)
+    decoder.decode(b"", final=True)
+
+
 def _transcode(path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a GB18030 (or BOM) file, streamed in chunks; the caller deletes it."""
+    """A UTF-8 copy of a GB18030 file, streamed in chunks; the caller deletes it."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="wenming-")
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
@@ -360,12 +377,18 @@ def _transcode(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def read_csv(path: Path) -> Sheet:
-    """A CSV ledger in any of the contract's encodings."""
+def read_csv(path: Path, mask: RawMask | None = None) -> Sheet:
+    """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``)."""
     encoding = detect_encoding(path)
-    utf8_path = path if encoding == "utf-8" else _transcode(path, encoding)
+    if encoding == "utf-8-sig":
+        # no UTF-8 copy for a BOM: it sits on the first line, which is the header or
+        # above it, so Polars skips it with that line; the bytes after it must be UTF-8
+        _check_utf8(path)
+    utf8_path = path if encoding.startswith("utf-8") else _transcode(path, encoding)
     try:
-        with utf8_path.open(encoding="utf-8", newline="") as fh:
+        with utf8_path.open(
+            encoding=encoding if encoding == "utf-8-sig" else "utf-8", newline=""
+        ) as fh:
             head = list(_take(csv.reader(fh), HEADER_SCAN_ROWS + 2))
         head = [[c for c in row] for row in head]
         if not any(any(c.strip() for c in row) for row in head):
@@ -373,7 +396,7 @@ def read_csv(path: Path) -> Sheet:
         header = locate_header(head)
         if header is None or header.table is None:
             return _unrecognised(None, head, header)
-        frame = _read_csv_body(utf8_path, header)
+        frame = _read_csv_body(utf8_path, header, mask)
         return Sheet(
             None,
             "loaded",
@@ -381,6 +404,7 @@ def read_csv(path: Path) -> Sheet:
             header.table,
             frame,
             _is_volunteer(header),
+            raw_masked=mask is not None,
         )
     finally:
         if utf8_path != path:
@@ -394,7 +418,7 @@ def _take(iterator, n: int):
         yield item
 
 
-def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
+def _read_csv_body(path: Path, header: HeaderFound, mask: RawMask | None) -> pl.DataFrame:
     width = len(header.names)
     names = [f"c{j}" for j in range(width)]
     body = pl.read_csv(
@@ -419,18 +443,45 @@ def _read_csv_body(path: Path, header: HeaderFound) -> pl.DataFrame:
     body = body.with_columns(
         [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
     )
-    raw = pl.struct(
-        [pl.col(n).alias(label) for n, label in zip(names, _dedupe(labels), strict=True)]
-    ).struct.json_encode()
-    # null members are dropped from the raw JSON so a blank row is "{}"
-    raw = raw.str.replace_all(r'"[^"]*":null,?', "").str.replace(r",}$", "}")
     frame = body.select(
         *[pl.col(f"c{j}").alias(key) for j, key in header.mapping.items()],
         pl.col("_row"),
-        raw.alias("_raw"),
+        _raw_json(body.select(names), _dedupe(labels), mask).alias("_raw"),
         pl.coalesce([pl.col(n) for n in names]).alias("_first"),
     )
     return drop_blank_and_total_rows(frame)
+
+
+# what JSON escapes in a string, and how (as json.dumps and Polars' json_encode do)
+_JSON_SPECIAL = ["\\", '"'] + [chr(c) for c in range(0x20)]
+_JSON_ESCAPED = [json.dumps(c)[1:-1] for c in _JSON_SPECIAL]
+
+
+def _raw_json(cells: pl.DataFrame, labels: list[str], mask: RawMask | None) -> pl.Series:
+    """Each row's non-null cells as a JSON object of label -> text, in column order
+    (a blank row is "{}"); the text json.dumps(..., ensure_ascii=False) would write,
+    passed through ``mask`` when given.
+
+    Built by concatenation: one pass, where a struct's json_encode writes the nulls
+    that then had to be cut out again by regex (three times the work). ``mask`` sees
+    the escaped texts of the cells and of the labels (each with its quotes), never a
+    whole row: the row's text is exactly those pieces joined by quotes, colons and
+    commas, which no phone or ID number spans, so masking the pieces gives the text
+    masking the row would, and a value repeated on many rows is masked once.
+    """
+    values = cells.select(pl.all().str.replace_many(_JSON_SPECIAL, _JSON_ESCAPED))
+    keys = pl.DataFrame({"key": [json.dumps(label, ensure_ascii=False) for label in labels]})
+    if mask is not None:
+        values, keys = mask(values), mask(keys)
+    members = [
+        pl.concat_str(pl.lit(key + ':"'), pl.col(name), pl.lit('"'))
+        for key, name in zip(keys["key"], values.columns, strict=True)
+    ]
+    return values.select(
+        pl.concat_str(
+            pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")
+        )
+    ).to_series()
 
 
 def _dedupe(labels: list[str]) -> list[str]:
@@ -443,10 +494,15 @@ def _dedupe(labels: list[str]) -> list[str]:
     return out
 
 
-def read_source(path: Path) -> list[Sheet]:
-    """All sheets of one ledger file (a CSV is one sheet named None)."""
+def read_source(path: Path, mask: RawMask | None = None) -> list[Sheet]:
+    """All sheets of one ledger file (a CSV is one sheet named None).
+
+    ``mask`` (a frame of text columns in, the same frame with its texts masked out)
+    is applied to a CSV's raw rows as they are built, cell by cell; such a sheet says
+    ``raw_masked``. Workbook sheets leave ``_raw`` as read.
+    """
     if path.suffix.lower() == ".csv":
-        return [read_csv(path)]
+        return [read_csv(path, mask)]
     return read_workbook(path)
 
 

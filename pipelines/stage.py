@@ -75,7 +75,7 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
             return staged
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        sheets = read.read_source(path)
+        sheets = read.read_source(path, mask=pii.mask_frame)
     except Exception as exc:  # a corrupt or foreign file must not stop the build
         staged = StagedFile([], unreadable_reason(path, exc))
     else:
@@ -125,14 +125,15 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     bucket = pl.col("t_activity_id").hash(seed=7) if table in BUCKETED else pl.lit(0, pl.UInt64)
     valid = prepared.filter(pl.col("_code").is_null()).select(*keep, "_row", bucket.alias("_bh"))
     id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
+    raw_text = pl.col("_raw") if sheet.raw_masked else pii.mask_text(pl.col("_raw"))
     rejects = prepared.filter(pl.col("_code").is_not_null()).select(
         "_row",
         (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
         pl.col("_code").alias("reason_code"),
         pii.mask_text(pl.col("_reason")).alias("reason"),
-        pii.mask_text(pl.col("_raw")).alias("raw"),
+        raw_text.alias("raw"),
     )
-    raw = frame.select("_row", pii.mask_text(pl.col("_raw")).alias("raw"))
+    raw = frame.select("_row", raw_text.alias("raw"))
     for part, data in (("valid", valid), ("rejects", rejects), ("raw", raw)):
         path = stem.with_name(f"{stem.name}.{part}.parquet")
         data.write_parquet(path, compression="lz4")

@@ -195,6 +195,17 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
         lookup = frame.select(pl.col(col.key).unique().alias("_in")).with_columns(
             clean(pl.col("_in"), normalise=col.key not in FREE_TEXT).alias(col.key)
         )
+        if (
+            col.kind in ("text", "id")
+            and list(derived) == [f"t_{col.key}"]
+            and _is_untouched(lookup, col.key)
+        ):
+            # a code or text column already clean (the usual case): its value is its typed
+            # value, so the join would only copy it; same columns, same order
+            frame = frame.select(
+                pl.exclude(col.key), pl.col(col.key), pl.col(col.key).alias(f"t_{col.key}")
+            )
+            continue
         if col.kind in ("date", "datetime"):
             lookup = with_datetime(lookup, col.key, f"t_{col.key}", f"t_{col.key}_has_time")
         lookup = lookup.with_columns(**derived)
@@ -204,6 +215,11 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
             .drop("_in")
         )
     return frame, checks
+
+
+def _is_untouched(lookup: pl.DataFrame, key: str) -> bool:
+    """Whether cleaning left every distinct value of the column as it was."""
+    return lookup.select(pl.col("_in").eq_missing(pl.col(key)).all()).item()
 
 
 def _first_failure(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:

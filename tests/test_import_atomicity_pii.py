@@ -128,6 +128,39 @@ def test_rejected_rows_show_personal_numbers_masked(personal):
     )
 
 
+# (cell text, as a reject shows it)
+MASKED_CELLS = [
+    ("138 0013 8000", "138****8000"),
+    ("139-0013-9000", "139****9000"),
+    ("１３８００１３８０００", "１３８****８０００"),
+    ("电话:13800138000。", "电话:138****8000。"),
+    ("身份证41010619900101123X号", "身份证410106********123X号"),
+    ('引号"13800138000"', '引号"138****8000"'),
+    ("P20250305", "P20250305"),
+]
+
+
+def test_numbers_anywhere_in_a_rejected_row_and_its_header_are_masked(tmp_path):
+    src = copy_base(tmp_path / "src", "units", "activities")
+    labels = [f"备注{n}" for n in range(len(MASKED_CELLS))]
+    write_csv(
+        src / "签到.csv",
+        [
+            ["活动编码", "参与者编号", "人数", *labels, "联系电话13800138000"],
+            ["HD01", "P1", "3", *(text for text, _ in MASKED_CELLS), "x"],  # headcount_with_person
+        ],
+    )
+    manifest = build(src, db=tmp_path / "w.duckdb")
+    [reject] = rejects(manifest, "attendance")
+    assert reject["raw"] == {
+        "活动编码": "HD01",
+        "参与者编号": "P1",
+        "人数": "3",
+        **{label: shown for label, (_, shown) in zip(labels, MASKED_CELLS, strict=True)},
+        "联系电话138****8000": "x",
+    }
+
+
 def test_same_salt_gives_the_same_hash_and_another_salt_another(tmp_path, monkeypatch):
     src = _personal_ledgers(tmp_path / "src")
     hashes = {}

@@ -122,6 +122,23 @@ def test_every_date_case_is_accounted_for(dated):
     assert counts(manifest, "activities") == (good + bad, good, 0, bad)
 
 
+def test_two_spellings_of_one_date_keep_one_row_each(tmp_path):
+    # both clean to 2025年3月5日 (NFKC), a form only the slow date parser reads
+    src = copy_base(tmp_path / "src", "units")
+    write_csv(
+        src / "活动.csv",
+        [ACTIVITY_HEADER, ["W1", "宣讲", "Z01", "宣讲", "２０２５年３月５日"]]
+        + [["W2", "宣讲", "Z01", "宣讲", "2025年3月5日"]],
+    )
+    db = tmp_path / "w.duckdb"
+    manifest = build(src, db=db)
+    assert counts(manifest, "activities") == (2, 2, 0, 0)
+    assert query(db, "SELECT activity_id, start_at FROM activities ORDER BY 1") == [
+        ("W1", MARCH_5),
+        ("W2", MARCH_5),
+    ]
+
+
 # ---------------------------------------------------------------- scores
 
 SCORE_CASES = [
