@@ -35,7 +35,7 @@ from streamlit import config as streamlit_config
 
 from dashboard import charts, xlsx
 from dashboard.metrics import Scope, UnknownUnit
-from dashboard.numbers import UNKNOWN, format_count, format_date, format_percent
+from dashboard.numbers import UNKNOWN, format_date, format_percent
 from dashboard.unittree import UnitTree
 from dashboard.warehouse import Warehouse, WarehouseError, WarehouseMissing
 from pipelines import settings
