@@ -415,6 +415,30 @@ def satisfaction_distribution(
     return fig
 
 
+MAP_POINTS = 3000  # circles a map draws at most: more makes every page run slow to send
+MAP_LEVELS = ("所", "中心", "市")  # the coarser levels a large scope is drawn at
+
+
+def map_points(
+    rows: Rows, limit: int = MAP_POINTS, levels: Iterable[str] = MAP_LEVELS
+) -> tuple[str | None, list[Mapping[str, Any]]]:
+    """Return (level, rows) for ``unit_map`` to draw at most ``limit`` circles.
+
+    Every row (level None) when at most ``limit`` have coordinates; else only the rows of
+    the first of ``levels`` that has at most ``limit`` rows (each row's value should
+    count the units below it); else the first ``limit`` of the last level's rows.
+    """
+    rows = _as_rows(rows)
+    if sum(row.get("lng") is not None and row.get("lat") is not None for row in rows) <= limit:
+        return None, rows
+    level, on_level = None, rows
+    for level in levels:
+        on_level = [row for row in rows if row.get("level") == level]
+        if len(on_level) <= limit:
+            break
+    return level, on_level[:limit]
+
+
 def unit_map(
     rows: Rows,
     title: str,

@@ -743,15 +743,16 @@ def table(
     file_name: str,
     height: int | str = "auto",
     on_select: Callable[[], None] | None = None,
-    page_rows: int = PAGE_ROWS,
+    page_rows: int | None = None,
 ) -> None:
     """The rows as a scrolling table, written the Chinese way, with an xlsx download.
 
-    More than ``page_rows`` rows are shown a page at a time, with a note saying so; the
+    More than ``page_rows`` (``PAGE_ROWS``) rows are shown a page at a time, with a note saying so; the
     download always has every row. ``rows`` may be a list or a cached derivation's
     ``Rows`` (only the page shown is read). ``on_select`` makes rows selectable (one at
     a time, never paged); the callback reads ``st.session_state[key].selection.rows``.
     """
+    page_rows = page_rows or PAGE_ROWS
     if on_select is not None and not isinstance(rows, Rows):
         page_rows = max(page_rows, len(rows))  # a selection indexes the rows as given
     page_key = f"{key}_page"

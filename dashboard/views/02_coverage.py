@@ -17,8 +17,6 @@ HELP_EFFECTIVE = (
 HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
 MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
 NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
-MAP_POINTS = 3000  # at most this many circles: more makes every rerun slow to draw
-MAP_LEVELS = ("所", "中心", "市")  # coarser levels to draw a large scope at
 MAP_BY_LEVEL = (
     "所选范围有 {placed} 个阵地，地图按{level}汇总显示（{shown} 个，圆点大小为该{level}及其"
     "下属阵地的活动场次）；在上方选择一个{level}，可看到其下每个阵地。"
@@ -125,21 +123,14 @@ def institute_rows(scope: metrics.Scope) -> list[dict]:
 
 
 @ui.cached
-def map_points(scope: metrics.Scope) -> tuple[str | None, int, list[dict]]:
-    """The units to draw: every unit when at most MAP_POINTS have coordinates, else the
-    units of the deepest level that fits (each counts its units below). Returns (that
-    level or None, how many units the scope has, the points)."""
+def map_points(scope: metrics.Scope, *, limit: int) -> tuple[str | None, int, list[dict]]:
+    """(the level the map is drawn at, or None for every unit; how many units in scope
+    have coordinates; the points), at most ``limit`` of them."""
     units = unit_rows(scope)
-    placed = [u for u in units if u["lng"] is not None and u["lat"] is not None]
-    level = None
-    if len(placed) > MAP_POINTS:
-        for level in MAP_LEVELS:
-            on_level = [u for u in units if u["level"] == level]
-            if len(on_level) <= MAP_POINTS:
-                units = on_level
-                break
+    level, points = charts.map_points(units, limit)
+    placed = sum(u["lng"] is not None and u["lat"] is not None for u in units)
     keep = ("name", "lng", "lat", "activities")
-    return level, len(placed), [{k: u[k] for k in keep} for u in units]
+    return level, placed, [{k: u[k] for k in keep} for u in points]
 
 
 @ui.cached
@@ -271,7 +262,7 @@ else:
 st.subheader("阵地分布", anchor=False)
 if not config.tile_url:
     st.caption(MAP_OFFLINE)
-level, placed, points = map_points(scope)
+level, placed, points = map_points(scope, limit=charts.MAP_POINTS)
 if level:
     st.caption(MAP_BY_LEVEL.format(placed=f"{placed:,}", level=level, shown=f"{len(points):,}"))
 ui.chart(
