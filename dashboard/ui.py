@@ -71,7 +71,16 @@ FRESHNESS = "数据截至 {as_of}　·　最近导入 {built_at}{files}"
 FRESHNESS_FILES = "（{n} 个文件）"
 SCOPE_LINE = "{date_from} 至 {date_to}　·　{unit}"
 UNIT_PATH_SEP = " › "
-HELP_UNIT = "列出上级、同级和下级阵地；选中一个阵地后，可再从它的下级中选择。可输入名称筛选。"
+HELP_UNIT = (
+    "列出所选阵地的上级、同级和下级；选中一个阵地后，可再从它的下级中选择。"
+    "也可在右边「查找阵地」输入名称或编码，再从这里选择找到的阵地。"
+)
+LABEL_SEARCH = "查找阵地"
+PLACEHOLDER_SEARCH = "输入名称或编码，回车"
+SEARCH_LIMIT = 50  # search results the picker lists at most
+SEARCH_FOUND = "名称或编码含「{text}」的阵地有 {n} 个，已列在「阵地范围」中"
+SEARCH_MORE = "（只列出前 {shown} 个，可输入更完整的名称）"
+SEARCH_NONE = "没有名称或编码含「{text}」的阵地。"
 DELTA_LABEL = "同比"
 DELTA_POINTS = "{sign}{points}个百分点"
 DELTA_SAME = "持平"
@@ -441,7 +450,13 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
     current = _picked_unit(tree)
-    options = ["", *tree.picker_options(current, PICKER_LIMIT)]
+    searchable = len(tree) > PICKER_LIMIT  # else the picker lists every unit: type to filter
+    query = st.session_state.get("unit_search", "").strip() if searchable else ""
+    if query:
+        found, matches = tree.search(query, SEARCH_LIMIT)
+        options = ["", *dict.fromkeys([*([current] if current else []), *matches])]
+    else:
+        options = ["", *tree.picker_options(current, PICKER_LIMIT)]
     with st.container(horizontal=True, vertical_alignment="bottom", key="scope_bar"):
         preset = st.segmented_control(
             LABEL_PERIOD,
@@ -473,8 +488,24 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
             key="unit",
             bind="query-params",
             persist_state="session",
-            help=HELP_UNIT if len(options) <= len(tree) else None,
+            help=HELP_UNIT if searchable else None,
+            on_change=_end_search,
             width=360,
+        )
+        if searchable:
+            st.text_input(
+                LABEL_SEARCH,
+                key="unit_search",
+                placeholder=PLACEHOLDER_SEARCH,
+                icon=":material/search:",
+                width=220,
+            )
+    if query:
+        st.caption(
+            SEARCH_NONE.format(text=query)
+            if not found
+            else SEARCH_FOUND.format(text=query, n=f"{found:,}")
+            + (SEARCH_MORE.format(shown=len(matches)) if found > len(matches) else "")
         )
     if preset == "custom" and (not custom or len(custom) != 2):
         guard(False, MSG_PICK_END)
@@ -490,6 +521,11 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         )
     )
     return scope
+
+
+def _end_search() -> None:
+    # a unit picked from the search's results: the picker goes back to the tree around it
+    st.session_state["unit_search"] = ""
 
 
 def _picked_unit(tree: UnitTree) -> str | None:

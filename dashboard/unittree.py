@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+PICKS_KEPT = 1024  # picker option lists a tree keeps (one per unit picked), then starts over
+
 
 def unit_order(units: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, int]]:
     """Every unit as (unit_id, depth), depth-first down the tree, children by unit_id."""
@@ -67,6 +69,11 @@ class UnitTree:
         }
         self.position = {unit_id: i for i, (unit_id, _) in enumerate(unit_order(units))}
         self._picks: dict[tuple[str | None, int], list[str]] = {}
+        # what search() looks in: label and code, in tree order
+        self._searched = sorted(
+            ((unit_id, f"{label}\n{unit_id}".casefold()) for unit_id, label in self.labels.items()),
+            key=lambda pair: self.position[pair[0]],
+        )
 
     def __len__(self) -> int:
         return len(self.units)
@@ -98,8 +105,19 @@ class UnitTree:
         """
         key = (unit_id, limit)
         if key not in self._picks:
+            if len(self._picks) >= PICKS_KEPT:
+                self._picks.clear()
             self._picks[key] = self._pick(unit_id, limit)
         return self._picks[key]
+
+    def search(self, text: str, limit: int) -> tuple[int, list[str]]:
+        """(how many units have ``text`` in their label or code, the first ``limit`` of
+        them in tree order)."""
+        text = text.strip().casefold()
+        if not text:
+            return 0, []
+        found = [unit_id for unit_id, searched in self._searched if text in searched]
+        return len(found), found[:limit]
 
     def _pick(self, unit_id: str | None, limit: int) -> list[str]:
         if len(self.units) <= limit:

@@ -29,6 +29,8 @@ IDS = {  # the picker's labels (the units' names) → the fixture's unit ids
     ZX: "ZX",
     "上街区红色教育实践基地": "JD",
     "济源路街道新时代文明实践所": "SA",
+    "东林子社区新时代文明实践站": "ZA1",
+    "西林子社区新时代文明实践站": "ZA2",
     SB: "SB",
     ZB1: "ZB1",
     "五云秀场新时代文明实践点": "DB1",
@@ -263,3 +265,47 @@ def test_a_map_keeps_every_unit_when_they_fit_else_draws_a_coarser_level():
     institute = {"level": "所", "lng": 113.1, "lat": 34.1}
     assert charts.map_points([station, institute], limit=2) == (None, [station, institute])
     assert charts.map_points([station, station, institute], limit=2) == ("所", [institute])
+
+
+# --- Searching the tree --------------------------------------------------------------------
+
+
+def test_search_lists_the_matching_units_and_a_pick_ends_the_search(open_app, small_picker):
+    at = open_app()
+    at.text_input(key="unit_search").input("营坡").run()
+    assert options(at) == ["", "ZB2"]
+    assert "名称或编码含「营坡」的阵地有 1 个" in captions(at)
+    at.selectbox(key="unit").set_value("ZB2").run()
+    assert at.text_input(key="unit_search").value == ""
+    assert options(at) == ["", "ZX", "SB", "ZB1", "ZB2"]  # up, and across: no children
+    assert tiles(at)["活动场次"] == "2"  # ZB2 in 2025: A07, A08
+
+
+def test_search_finds_a_unit_by_its_code(open_app, small_picker):
+    at = open_app()
+    at.text_input(key="unit_search").input("db1").run()
+    assert options(at) == ["", "DB1"]
+
+
+def test_search_lists_at_most_its_limit_and_says_so(open_app, small_picker, monkeypatch):
+    monkeypatch.setattr(ui, "SEARCH_LIMIT", 2)
+    at = open_app()
+    at.text_input(key="unit_search").input("新时代文明实践").run()
+    # every unit but the 基地 JD has it in its name; the first two in tree order
+    assert options(at) == ["", "ZX", "SA"]
+    assert "有 8 个" in captions(at) and "只列出前 2 个" in captions(at)
+
+
+def test_search_without_a_match_says_so_and_keeps_the_scope(open_app, small_picker):
+    at = open_app()
+    at.selectbox(key="unit").set_value("SB").run()
+    at.text_input(key="unit_search").input("没有这个").run()
+    assert options(at) == ["", "SB"]
+    assert "没有名称或编码含「没有这个」的阵地。" in captions(at)
+    assert tiles(at)["活动场次"] == "6"
+
+
+def test_a_small_tree_has_no_search_box(open_app):
+    at = open_app()
+    assert not at.text_input
+    assert options(at) == ["", "ZX", "JD", "SA", "ZA1", "ZA2", "SB", "ZB1", "DB1", "ZB2"]
