@@ -73,8 +73,10 @@ SCOPE_LINE = "{date_from} 至 {date_to}　·　{unit}"
 UNIT_PATH_SEP = " › "
 HELP_UNIT = (
     "列出所选阵地的上级、同级和下级；选中一个阵地后，可再从它的下级中选择。"
-    "也可在右边「查找阵地」输入名称或编码，再从这里选择找到的阵地。"
+    "也可点右边「查找」输入名称或编码，再从这里选择找到的阵地。"
 )
+LABEL_SEARCH_BUTTON = "查找"
+HELP_SEARCH = "按名称或编码查找阵地"
 LABEL_SEARCH = "查找阵地"
 PLACEHOLDER_SEARCH = "输入名称或编码，回车"
 SEARCH_LIMIT = 50  # search results the picker lists at most
@@ -493,13 +495,15 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
             width=360,
         )
         if searchable:
-            st.text_input(
-                LABEL_SEARCH,
-                key="unit_search",
-                placeholder=PLACEHOLDER_SEARCH,
-                icon=":material/search:",
-                width=220,
-            )
+            # a button, not a box: a box beside the picker would not fit the row at 1280 px
+            with st.popover(LABEL_SEARCH_BUTTON, icon=":material/search:", help=HELP_SEARCH):
+                st.text_input(
+                    LABEL_SEARCH,
+                    key="unit_search",
+                    placeholder=PLACEHOLDER_SEARCH,
+                    icon=":material/search:",
+                    width=300,
+                )
     if query:
         st.caption(
             SEARCH_NONE.format(text=query)
