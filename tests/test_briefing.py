@@ -490,11 +490,3 @@ def test_the_page_follows_the_scope_bar_to_a_town(briefing_page):
     at.selectbox(key="unit").set_value("SB").run()
     assert at.code[0].value.startswith("今年以来，全镇各新时代文明实践站累计开展活动")
     assert at.text_input(key="brief_office_SB").value == "峡窝镇新时代文明实践所"
-
-
-def test_the_chart_preview_is_drawn_only_when_opened(briefing_page):
-    at = briefing_page()
-    assert not at.get("plotly_chart")  # closed: no chart built or sent
-    at.session_state["brief_preview"] = True  # what opening the expander sets
-    at.run()
-    assert len(at.get("plotly_chart")) == 5  # 月度趋势 分单位 分类别 品牌排行 满意度

@@ -1,5 +1,6 @@
-"""The scope picker, paged tables and the bounded map, on the fixture county
-(tests/conftest.py) with the limits made small, as a province would meet them.
+"""What keeps a province's pages quick: the scope picker one level at a time and its
+search, paged tables, the map drawn by 所, the briefing's charts built on demand. Run on
+the fixture county (tests/conftest.py) with the limits made small, as a province meets them.
 
 Units of the fixture: ZX 中心 → SA 所 (ZA1, ZA2), SB 所 (ZB1 → 点 DB1, ZB2), JD 基地. 本年 is
 2025-01-01..2025-04-15.
@@ -21,6 +22,7 @@ from dashboard.unittree import UnitTree
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OVERVIEW, COVERAGE = "views/01_overview.py", "views/02_coverage.py"
+BRIEFING = "views/08_briefing.py"
 ZX = "上街区新时代文明实践中心"
 SB = "峡窝镇新时代文明实践所"
 ZB1 = "五云联合新时代文明实践站"
@@ -309,3 +311,14 @@ def test_a_small_tree_has_no_search_box(open_app):
     at = open_app()
     assert not at.text_input
     assert options(at) == ["", "ZX", "JD", "SA", "ZA1", "ZA2", "SB", "ZB1", "DB1", "ZB2"]
+
+
+# --- Charts built on demand -----------------------------------------------------------------
+
+
+def test_the_briefings_chart_preview_is_drawn_only_when_opened(open_app):
+    at = open_app(BRIEFING)
+    assert not at.get("plotly_chart")  # closed: no chart built or sent
+    at.session_state["brief_preview"] = True  # what opening the expander sets
+    at.run()
+    assert len(at.get("plotly_chart")) == 5  # 月度趋势 分单位 分类别 品牌排行 满意度
