@@ -48,6 +48,7 @@ DEFAULT_HEIGHT_CM = 10.0
 _SOURCE_LINE_PX = 28
 _PRINT_WIDTH_PX = 605  # 16 cm at 96 px to the inch
 _MAP_HEIGHT_PX = 480
+_CROWD = 50  # up to this many circles a map draws them at full size
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 Rows = Iterable[Mapping[str, Any]]
@@ -415,6 +416,30 @@ def satisfaction_distribution(
     return fig
 
 
+MAP_POINTS = 3000  # circles a map draws at most: more makes every page run slow to send
+MAP_LEVELS = ("所", "中心", "市")  # the coarser levels a large scope is drawn at
+
+
+def map_points(
+    rows: Rows, limit: int = MAP_POINTS, levels: Iterable[str] = MAP_LEVELS
+) -> tuple[str | None, list[Mapping[str, Any]]]:
+    """Return (level, rows) for ``unit_map`` to draw at most ``limit`` circles.
+
+    Every row (level None) when at most ``limit`` have coordinates; else only the rows of
+    the first of ``levels`` that has at most ``limit`` rows (each row's value should
+    count the units below it); else the first ``limit`` of the last level's rows.
+    """
+    rows = _as_rows(rows)
+    if sum(row.get("lng") is not None and row.get("lat") is not None for row in rows) <= limit:
+        return None, rows
+    level, on_level = None, rows
+    for level in levels:
+        on_level = [row for row in rows if row.get("level") == level]
+        if len(on_level) <= limit:
+            break
+    return level, on_level[:limit]
+
+
 def unit_map(
     rows: Rows,
     title: str,
@@ -433,7 +458,8 @@ def unit_map(
     Offline by default: ``white-bg`` draws no tiles. With ``tile_url`` (an XYZ raster
     template such as ``https://…/{z}/{x}/{y}.png``) the tiles are drawn under the
     circles. Rows without ``lng``/``lat`` are left out and counted under the map.
-    Names are shown on hover only: map text needs glyphs from the network.
+    Names are shown on hover only: map text needs glyphs from the network. Above 50
+    circles the largest shrinks (to 10 px at 500), so that crowded circles stay apart.
     """
     rows = _as_rows(rows)
     placed = [row for row in rows if row.get("lng") is not None and row.get("lat") is not None]
@@ -445,6 +471,9 @@ def unit_map(
         # an unknown value draws the smallest circle; its hover text says "—"
         values = [max(_num(row[value_key]) or 0.0, 0.0) for row in placed]
         largest = max(values) or 1.0
+        # many circles get smaller, or a province of them is one blot
+        size_max = min(size_max, max(10, size_max * math.sqrt(_CROWD / len(placed))))
+        size_min = min(6.0, size_max / 3)
         lngs = [float(row["lng"]) for row in placed]
         lats = [float(row["lat"]) for row in placed]
         trace = go.Scattermap(
@@ -452,7 +481,7 @@ def unit_map(
             lat=lats,
             mode="markers",
             marker={
-                "size": [6 + (size_max - 6) * math.sqrt(v / largest) for v in values],
+                "size": [size_min + (size_max - size_min) * math.sqrt(v / largest) for v in values],
                 "color": PRIMARY,
                 "opacity": 0.7,
             },

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -35,6 +36,7 @@ from streamlit import config as streamlit_config
 from dashboard import charts, xlsx
 from dashboard.metrics import Scope, UnknownUnit
 from dashboard.numbers import UNKNOWN, format_date, format_percent
+from dashboard.unittree import UnitTree
 from dashboard.warehouse import Warehouse, WarehouseError, WarehouseMissing
 from pipelines import settings
 
@@ -56,6 +58,7 @@ PERIOD_LABELS = {
 }
 DEFAULT_PERIOD = "year"
 SCOPE_KEYS = ("period", "dates", "unit")  # the scope bar's widgets: URL parameters too
+PICKER_LIMIT = 200  # the unit picker lists every unit up to this many, else one level at a time
 MSG_NO_WAREHOUSE = (
     "还没有数据：数据仓库尚未建立。请先在「数据导入与质量」页导入台账文件，或运行 `wenming build`。"
 )
@@ -67,11 +70,27 @@ MSG_DETAILS = "技术信息（供管理员排查）"
 FRESHNESS = "数据截至 {as_of}　·　最近导入 {built_at}{files}"
 FRESHNESS_FILES = "（{n} 个文件）"
 SCOPE_LINE = "{date_from} 至 {date_to}　·　{unit}"
+UNIT_PATH_SEP = " › "
+HELP_UNIT = (
+    "列出所选阵地的上级、同级和下级；选中一个阵地后，可再从它的下级中选择。"
+    "也可点右边「查找」输入名称或编码，再从这里选择找到的阵地。"
+)
+LABEL_SEARCH_BUTTON = "查找"
+HELP_SEARCH = "按名称或编码查找阵地"
+LABEL_SEARCH = "查找阵地"
+PLACEHOLDER_SEARCH = "输入名称或编码，回车"
+SEARCH_LIMIT = 50  # search results the picker lists at most
+SEARCH_FOUND = "名称或编码含「{text}」的阵地有 {n} 个，已列在「阵地范围」中"
+SEARCH_MORE = "（只列出前 {shown} 个，可输入更完整的名称）"
+SEARCH_NONE = "没有名称或编码含「{text}」的阵地。"
 DELTA_LABEL = "同比"
 DELTA_POINTS = "{sign}{points}个百分点"
 DELTA_SAME = "持平"
 HELP_NO_PREVIOUS = "去年同期没有可比数据，不计算同比。"
 DOWNLOAD_XLSX = "下载表格（Excel）"
+PAGE_ROWS = 500  # a table shows this many rows at a time; its download has every row
+LABEL_PAGE = "页码（共 {pages} 页）"
+TABLE_PAGED = "共 {total} 行，每页显示 {rows} 行；完整数据请点「{file}」。"
 DOWNLOAD_PNG = "下载图片（PNG）"
 GO_TO_IMPORT = "前往数据导入"
 MORE_ITEMS = "另有 {n} 项"
@@ -218,17 +237,24 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
     """
     wh = warehouse()
     key = None if scope is None else (scope.date_from, scope.date_to, scope.unit_id)
-    try:
+    with _query_errors(_target(fn)):
         return _call(str(wh.path), wh.stamp, _target(fn), key, tuple(sorted(kwargs.items())))
+    raise AssertionError("unreachable")  # _query_errors stops the page
+
+
+@contextmanager
+def _query_errors(what: str) -> Iterator[None]:
+    """Turn a failing read into a Chinese message that stops the page."""
+    try:
+        yield
     except WarehouseMissing:
         _stop_without_data(MSG_NO_WAREHOUSE)
     except (UnknownUnit, WarehouseError) as exc:
         st.warning(str(exc))
         st.stop()
     except Exception as exc:  # a failing query must not show a traceback
-        log.exception("query %s failed", _target(fn))
+        log.exception("query %s failed", what)
         _failed(exc)
-    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def _failed(exc: BaseException) -> None:
@@ -242,6 +268,93 @@ def _stop_without_data(message: str) -> None:
     st.info(message, icon=":material/inbox:")
     page_link("data", GO_TO_IMPORT)
     st.stop()
+
+
+# --- A page's own derivations, cached per build and scope ---------------------------------
+
+_DERIVED: dict[str, Callable[..., Any]] = {}
+_ScopeKey = tuple[date, date, str | None]
+
+
+def _scope_key(scope: Scope) -> _ScopeKey:
+    return (scope.date_from, scope.date_to, scope.unit_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _derive(
+    path: str,
+    stamp: tuple[int, int, int],
+    name: str,
+    scope: _ScopeKey,
+    kwargs: tuple[tuple[str, Any], ...],
+) -> Any:
+    # ``path`` and ``stamp`` are part of the key only: ``fn`` reads through ``load``.
+    return _DERIVED[name](Scope(*scope), **dict(kwargs))
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _derive_window(
+    path: str,
+    stamp: tuple[int, int, int],
+    name: str,
+    scope: _ScopeKey,
+    kwargs: tuple[tuple[str, Any], ...],
+    start: int,
+    stop: int,
+) -> tuple[int, list[Any]]:
+    # The whole list is computed again for another page rather than kept: at province
+    # scale it is tens of thousands of rows, and a cached copy is unpickled on every read.
+    rows = _DERIVED[name](Scope(*scope), **dict(kwargs))
+    return len(rows), list(rows[start:stop])
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a cached derivation for one scope, read a page at a time
+    (``Cached.rows``); ``table`` takes them like a list."""
+
+    name: str
+    scope: _ScopeKey
+    kwargs: tuple[tuple[str, Any], ...]
+
+    def window(self, start: int, stop: int) -> tuple[int, list[Any]]:
+        """(how many rows there are, rows ``start:stop``), cached per build."""
+        wh = warehouse()
+        return _derive_window(
+            str(wh.path), wh.stamp, self.name, self.scope, self.kwargs, start, stop
+        )
+
+    def all(self) -> list[Any]:
+        """Every row (for a download: computed when asked for, not cached)."""
+        return list(_DERIVED[self.name](Scope(*self.scope), **dict(self.kwargs)))
+
+
+class Cached:
+    """A page's derivation ``fn(scope, **kwargs)`` from ``load``ed figures, cached per
+    build and scope (see ``cached``)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.name = f"{fn.__code__.co_filename}:{fn.__qualname__}"
+        _DERIVED[self.name] = fn  # the latest run's function: it reads that run's globals
+
+    def __call__(self, scope: Scope, /, **kwargs: Any) -> Any:
+        wh = warehouse()
+        key = tuple(sorted(kwargs.items()))
+        return _derive(str(wh.path), wh.stamp, self.name, _scope_key(scope), key)
+
+    def rows(self, scope: Scope, /, **kwargs: Any) -> Rows:
+        """The derivation's rows, for ``table`` to read one page at a time."""
+        return Rows(self.name, _scope_key(scope), tuple(sorted(kwargs.items())))
+
+
+def cached(fn: Callable[..., Any]) -> Cached:
+    """Cache a page's own derivation ``fn(scope, **kwargs)`` per build and scope.
+
+    ``fn`` reads figures with ``load`` and returns plain data. Call the result for a small
+    value (it is unpickled on every rerun); pass ``.rows(scope)`` to ``table`` for a list
+    that may run to thousands of rows (only the page shown is kept and read).
+    """
+    return Cached(fn)
 
 
 # --- Guards ----------------------------------------------------------------------------------
@@ -294,46 +407,6 @@ def last_days(scope: Scope, days: int) -> Scope:
     return Scope(end - timedelta(days=days - 1), end, scope.unit_id)
 
 
-def unit_order(units: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, int]]:
-    """Every unit as (unit_id, depth), depth-first down the tree, children by unit_id."""
-    children: dict[str | None, list[str]] = {}
-    for unit_id, unit in units.items():
-        parent = unit["parent_id"] if unit["parent_id"] in units else None
-        children.setdefault(parent, []).append(unit_id)
-    ordered: list[tuple[str, int]] = []
-    stack = [(unit_id, 0) for unit_id in sorted(children.get(None, []), reverse=True)]
-    while stack:
-        unit_id, depth = stack.pop()
-        ordered.append((unit_id, depth))
-        stack.extend(
-            (child, depth + 1) for child in sorted(children.get(unit_id, []), reverse=True)
-        )
-    return ordered
-
-
-def unit_labels(units: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Each unit's label in the picker: its name, with its code when the name is shared.
-
-    The label is what a bound selectbox writes in the URL (``?unit=峡窝镇…所``), so it
-    must be unique and stable.
-    """
-    names: dict[str, int] = {}
-    for unit in units.values():
-        names[unit["name"]] = names.get(unit["name"], 0) + 1
-    return {
-        unit_id: unit["name"] if names[unit["name"]] == 1 else f"{unit['name']}（{unit_id}）"
-        for unit_id, unit in units.items()
-    }
-
-
-def _units() -> dict[str, dict[str, Any]]:
-    return load(_all_units)
-
-
-def _all_units(wh: Warehouse) -> dict[str, dict[str, Any]]:
-    return wh.units()
-
-
 def as_of() -> date:
     """The build's as-of date (today only for a warehouse without a manifest)."""
     info = build_info()
@@ -362,14 +435,12 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         if not require_data:
             return None
         _stop_without_data(MSG_NO_WAREHOUSE)
-    units = _units()
-    if not units:
+    tree = unit_tree()
+    if not len(tree):
         if not require_data:
             return None
         _stop_without_data(MSG_EMPTY_WAREHOUSE)
     today = period_anchor()
-    labels = unit_labels(units)
-    options = ["", *(unit_id for unit_id, _depth in unit_order(units))]
 
     # Streamlit 1.67 drops a bound value that came from the URL (a deep link) when the
     # user switches pages with st.page_link: the new page's widget finds no parameter and
@@ -380,6 +451,14 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         for key in SCOPE_KEYS:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
+    current = _picked_unit(tree)
+    searchable = len(tree) > PICKER_LIMIT  # else the picker lists every unit: type to filter
+    query = st.session_state.get("unit_search", "").strip() if searchable else ""
+    if query:
+        found, matches = tree.search(query, SEARCH_LIMIT)
+        options = ["", *dict.fromkeys([*([current] if current else []), *matches])]
+    else:
+        options = ["", *tree.picker_options(current, PICKER_LIMIT)]
     with st.container(horizontal=True, vertical_alignment="bottom", key="scope_bar"):
         preset = st.segmented_control(
             LABEL_PERIOD,
@@ -407,11 +486,30 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         unit_id = st.selectbox(
             LABEL_UNIT,
             options,
-            format_func=lambda unit_id: labels.get(unit_id, ALL_UNITS),
+            format_func=lambda unit_id: tree.labels.get(unit_id, ALL_UNITS),
             key="unit",
             bind="query-params",
             persist_state="session",
+            help=HELP_UNIT if searchable else None,
+            on_change=_end_search,
             width=360,
+        )
+        if searchable:
+            # a button, not a box: a box beside the picker would not fit the row at 1280 px
+            with st.popover(LABEL_SEARCH_BUTTON, icon=":material/search:", help=HELP_SEARCH):
+                st.text_input(
+                    LABEL_SEARCH,
+                    key="unit_search",
+                    placeholder=PLACEHOLDER_SEARCH,
+                    icon=":material/search:",
+                    width=300,
+                )
+    if query:
+        st.caption(
+            SEARCH_NONE.format(text=query)
+            if not found
+            else SEARCH_FOUND.format(text=query, n=f"{found:,}")
+            + (SEARCH_MORE.format(shown=len(matches)) if found > len(matches) else "")
         )
     if preset == "custom" and (not custom or len(custom) != 2):
         guard(False, MSG_PICK_END)
@@ -421,15 +519,48 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         SCOPE_LINE.format(
             date_from=format_date(date_from),
             date_to=format_date(date_to),
-            unit=units[unit_id]["name"] if unit_id else ALL_UNITS,
+            unit=UNIT_PATH_SEP.join(tree.name(u) for u in tree.path(unit_id))
+            if unit_id
+            else ALL_UNITS,
         )
     )
     return scope
 
 
+def _end_search() -> None:
+    # a unit picked from the search's results: the picker goes back to the tree around it
+    st.session_state["unit_search"] = ""
+
+
+def _picked_unit(tree: UnitTree) -> str | None:
+    """The unit the picker shows on this run, read before the picker is drawn so that
+    its options can be the ones around it: the session's choice (a pick, a drill-down,
+    a page switch), else the URL's ``?unit=`` label (a deep link)."""
+    if "unit" in st.session_state:
+        unit_id = st.session_state["unit"]
+    else:
+        unit_id = tree.by_label.get(st.query_params.get("unit", ""))
+    return unit_id if unit_id in tree else None
+
+
 def unit_name(unit_id: str | None) -> str:
     """The unit's name, or 全部阵地 for the whole warehouse."""
-    return _units()[unit_id]["name"] if unit_id else ALL_UNITS
+    return unit_tree().name(unit_id) if unit_id else ALL_UNITS
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tree(path: str, stamp: tuple[int, int, int]) -> UnitTree:
+    # Shared, not copied: cache_data would unpickle 55 k units on every rerun.
+    return UnitTree(_open(path).units())
+
+
+def unit_tree() -> UnitTree:
+    """The warehouse's unit tree, built once per build and shared by every session
+    (read it, never change it)."""
+    wh = warehouse()
+    with _query_errors("units"):
+        return _tree(str(wh.path), wh.stamp)
+    raise AssertionError("unreachable")  # _query_errors stops the page
 
 
 # --- Title and freshness ------------------------------------------------------------------
@@ -645,34 +776,77 @@ def _shown(value: Any, column: Column) -> Any:
 
 
 def table(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Rows,
     columns: Sequence[Column],
     *,
     key: str,
     file_name: str,
     height: int | str = "auto",
     on_select: Callable[[], None] | None = None,
+    page_rows: int | None = None,
 ) -> None:
     """The rows as a scrolling table, written the Chinese way, with an xlsx download.
 
-    ``on_select`` makes rows selectable (one at a time); the callback reads
-    ``st.session_state[key].selection.rows``.
+    More than ``page_rows`` (``PAGE_ROWS``) rows are shown a page at a time, with a note saying so; the
+    download always has every row. ``rows`` may be a list or a cached derivation's
+    ``Rows`` (only the page shown is read). ``on_select`` makes rows selectable (one at
+    a time, never paged); the callback reads ``st.session_state[key].selection.rows``.
     """
-    data = {c.label: [_shown(row.get(c.key), c) for row in rows] for c in columns}
+    page_rows = page_rows or PAGE_ROWS
+    if on_select is not None and not isinstance(rows, Rows):
+        page_rows = max(page_rows, len(rows))  # a selection indexes the rows as given
+    page_key = f"{key}_page"
+    total, shown, pages = _page(rows, page_key, page_rows)
+    data = {c.label: [_shown(row.get(c.key), c) for row in shown] for c in columns}
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "single-row"}
+    if isinstance(height, int):
+        height = min(height, 35 * len(shown) + 38)
     st.dataframe(data, key=key, hide_index=True, height=height, width="stretch", **kwargs)
-    snapshot = [dict(row) for row in rows]
-    st.download_button(
-        DOWNLOAD_XLSX,
-        data=lambda: to_xlsx(snapshot, columns, sheet=file_name),
-        file_name=f"{file_name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    everything = rows.all if isinstance(rows, Rows) else lambda snapshot=list(rows): snapshot
+    with st.container(horizontal=True, vertical_alignment="bottom", key=f"{key}_foot"):
+        st.download_button(
+            DOWNLOAD_XLSX,
+            data=lambda: to_xlsx(everything(), columns, sheet=file_name),
+            file_name=f"{file_name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        if pages > 1:
+            st.number_input(
+                LABEL_PAGE.format(pages=pages),
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key=page_key,
+                width=160,
+            )
+            st.caption(TABLE_PAGED.format(total=f"{total:,}", rows=page_rows, file=DOWNLOAD_XLSX))
+
+
+def _page(
+    rows: Sequence[Mapping[str, Any]] | Rows, page_key: str, page_rows: int
+) -> tuple[int, Sequence[Mapping[str, Any]], int]:
+    """(how many rows in all, the rows of the page picked under the table, the pages)."""
+    page = st.session_state.get(page_key, 1)
+    while True:
+        start, stop = (page - 1) * page_rows, page * page_rows
+        if isinstance(rows, Rows):
+            total, shown = rows.window(start, stop)
+        else:
+            total, shown = len(rows), rows[start:stop]
+        pages = max(1, -(-total // page_rows))
+        if page <= pages:
+            break
+        page = 1  # the scope changed under a later page: back to the first
+    if pages == 1:
+        st.session_state.pop(page_key, None)
+    else:
+        st.session_state[page_key] = page
+    return total, shown, pages
 
 
 def to_xlsx(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, sheet: str) -> bytes:

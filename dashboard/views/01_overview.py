@@ -106,6 +106,13 @@ def drill_down(key: str, rows: list[dict]) -> None:
         st.session_state["unit"] = rows[picked[0]]["unit_id"]
 
 
+@ui.cached
+def silent_stations(scope: metrics.Scope) -> list[str]:
+    """The names of the scope's stations with no activity in the period."""
+    units = ui.load(metrics.unit_activities, scope)
+    return [u["name"] for u in units if u["level"] == "站" and u["activities"] == 0]
+
+
 scope = ui.scope_bar()
 ui.title("总览")
 
@@ -157,8 +164,7 @@ ui.table(
 st.subheader("需要关注", anchor=False)
 low = ui.load(lowsat.low_activities, scope) + ui.load(lowsat.low_brands, scope)
 idle = ui.load(lowsat.idle_stations, scope)
-recent = ui.load(metrics.unit_activities, ui.last_days(scope, SILENT_DAYS))
-silent = [u for u in recent if u["level"] == "站" and u["activities"] == 0]
+silent = silent_stations(ui.last_days(scope, SILENT_DAYS))
 ui.alert(
     f"满意度偏低的活动和品牌项目：{len(low)} 项",
     [f"{row['name']}：{row['reason']}" for row in low],
@@ -173,7 +179,7 @@ ui.alert(
 )
 ui.alert(
     f"近 {SILENT_DAYS} 天没有上报活动的实践站：{len(silent)} 个",
-    [row["name"] for row in silent],
+    silent,
     "data",
     key="overview_alert_silent",
 )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import charts, metrics, ui
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
+from dashboard.unittree import unit_order
 from pipelines import settings
 
 CHART_BARS = 20
@@ -16,6 +17,10 @@ HELP_EFFECTIVE = (
 HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
 MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
 NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
+MAP_BY_LEVEL = (
+    "所选范围有 {placed} 个阵地，地图按{level}汇总显示（{shown} 个，圆点大小为该{level}及其"
+    "下属阵地的活动场次）；在上方选择一个{level}，可看到其下每个阵地。"
+)
 STATUS_NONE = "未覆盖"
 STATUS_PAPER = "仅挂牌"
 STATUS_EFFECTIVE = "有效覆盖"
@@ -59,14 +64,101 @@ def station_status(station: dict, effective_min: int | None, date_to) -> str | N
     return STATUS_PAPER
 
 
+@ui.cached
+def unit_rows(scope: metrics.Scope) -> list[dict]:
+    """One row per unit in scope, with its activities of the period (含下属阵地)."""
+    return ui.load(metrics.unit_activities, scope)
+
+
+@ui.cached
+def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
+    """One row per village of the scope, with its status and the stations serving it."""
+    by_id = {u["unit_id"]: u for u in ui.load(metrics.unit_activities, scope)}
+    return [
+        {
+            **village,
+            "status": STATUS_EFFECTIVE
+            if village["is_effective"]
+            else STATUS_PAPER
+            if village["is_covered"]
+            else STATUS_NONE,
+            "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
+            "stations": [
+                f"{by_id[s]['name']}（{format_count(by_id[s]['activities'])}场）"
+                for s in village["stations"]
+            ],
+        }
+        for village in ui.load(metrics.villages, scope)
+    ]
+
+
+@ui.cached
+def lacking_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
+    """The villages without effective coverage."""
+    return [v for v in village_rows(scope, need=need) if v["status"] != STATUS_EFFECTIVE]
+
+
+@ui.cached
+def counts(scope: metrics.Scope, *, need: int) -> dict:
+    """How many stations, uncovered and paper-only villages the scope has."""
+    villages = village_rows(scope, need=need)
+    return {
+        "stations": sum(u["level"] == "站" for u in unit_rows(scope)),
+        "uncovered": sum(v["status"] == STATUS_NONE for v in villages),
+        "paper": sum(v["status"] == STATUS_PAPER for v in villages),
+    }
+
+
+@ui.cached
+def institute_rows(scope: metrics.Scope) -> list[dict]:
+    """One row per 所 in scope with its coverage, named uniquely (two towns of a city
+    may share a name)."""
+    labels = ui.unit_tree().labels
+    by_town = ui.load(metrics.coverage_by_town, scope)
+    return [
+        {"name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
+        for u in unit_rows(scope)
+        if u["level"] == "所" and u["unit_id"] in by_town
+    ]
+
+
+@ui.cached
+def map_points(scope: metrics.Scope, *, limit: int) -> tuple[str | None, int, list[dict]]:
+    """(the level the map is drawn at, or None for every unit; how many units in scope
+    have coordinates; the points), at most ``limit`` of them."""
+    units = unit_rows(scope)
+    level, points = charts.map_points(units, limit)
+    placed = sum(u["lng"] is not None and u["lat"] is not None for u in units)
+    keep = ("name", "lng", "lat", "activities")
+    return level, placed, [{k: u[k] for k in keep} for u in points]
+
+
+@ui.cached
+def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
+    """The units in scope in tree order, indented by depth, with each 站's status."""
+    by_id = {u["unit_id"]: u for u in unit_rows(scope)}
+    return [
+        {
+            **by_id[unit_id],
+            "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
+            "status": station_status(by_id[unit_id], need, scope.date_to),
+        }
+        for unit_id, depth in unit_order(by_id)
+    ]
+
+
 scope = ui.scope_bar()
 ui.title("阵地覆盖")
 
 cover = ui.load(metrics.coverage, scope)
-units = ui.load(metrics.unit_activities, scope)
-by_id = {u["unit_id"]: u for u in units}
-stations = [u for u in units if u["level"] == "站"]
-ui.guard(stations or cover["rate"] is not None, NO_STATIONS)
+config = settings.config()
+# k × the months the period touches up to the as-of date, as metrics.coverage counts it
+# (which leaves it None where coverage itself is unknown)
+need = cover["effective_min"] or config.effective_k * max(
+    1, metrics.months_touched(scope.date_from, min(scope.date_to, ui.as_of()))
+)
+count = counts(scope, need=need)
+ui.guard(count["stations"] or cover["rate"] is not None, NO_STATIONS)
 
 last_year = ui.same_period_last_year(scope)
 before = dict(ui.load(metrics.coverage, last_year))
@@ -74,38 +166,15 @@ if not ui.load(metrics.activity_figures, last_year)["activities"]:
     # no activity on record a year ago (often: last year's ledgers were never imported),
     # so a 0% effective coverage then is no base for a change
     before["effective_rate"] = None
-config = settings.config()
-# k × the months the period touches up to the as-of date, as metrics.coverage counts it
-# (which leaves it None where coverage itself is unknown)
-need = cover["effective_min"] or config.effective_k * max(
-    1, metrics.months_touched(scope.date_from, min(scope.date_to, ui.as_of()))
-)
-villages = [
-    {
-        **village,
-        "status": STATUS_EFFECTIVE
-        if village["is_effective"]
-        else STATUS_PAPER
-        if village["is_covered"]
-        else STATUS_NONE,
-        "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
-        "stations": [
-            f"{by_id[s]['name']}（{format_count(by_id[s]['activities'])}场）"
-            for s in village["stations"]
-        ],
-    }
-    for village in ui.load(metrics.villages, scope)
-]
-lacking = [v for v in villages if v["status"] != STATUS_EFFECTIVE]
 
-counts = {
+tile_counts = {
     "villages": cover["villages"],
-    "uncovered": sum(v["status"] == STATUS_NONE for v in villages),
-    "paper": sum(v["status"] == STATUS_PAPER for v in villages),
+    "uncovered": count["uncovered"],
+    "paper": count["paper"],
 }
 if cover["unknown_reason"]:
-    counts = dict.fromkeys(counts)  # unknown, not 0
-reasons = {key: cover["unknown_reason"] for key in ("rate", "effective_rate", *counts)}
+    tile_counts = dict.fromkeys(tile_counts)  # unknown, not 0
+reasons = {key: cover["unknown_reason"] for key in ("rate", "effective_rate", *tile_counts)}
 ui.tiles(
     [
         *ui.compare(
@@ -124,31 +193,31 @@ ui.tiles(
             reasons,
         ),
         ui.tile(
-            "村（社区）", counts["villages"], inventory_number, unknown_reason=reasons["villages"]
+            "村（社区）",
+            tile_counts["villages"],
+            inventory_number,
+            unknown_reason=reasons["villages"],
         ),
         ui.tile(
-            "未覆盖", counts["uncovered"], inventory_number, unknown_reason=reasons["uncovered"]
+            "未覆盖",
+            tile_counts["uncovered"],
+            inventory_number,
+            unknown_reason=reasons["uncovered"],
         ),
         ui.tile(
             "仅挂牌",
-            counts["paper"],
+            tile_counts["paper"],
             inventory_number,
             unknown_reason=reasons["paper"],
             help=HELP_PAPER,
         ),
-        ui.tile("实践站", len(stations), inventory_number),
+        ui.tile("实践站", count["stations"], inventory_number),
     ],
     key="coverage",
 )
 
 st.subheader("各实践所覆盖情况", anchor=False)
-labels = ui.unit_labels(by_id)  # two towns of a city may share a name
-by_town = ui.load(metrics.coverage_by_town, scope)
-institutes = [
-    {"name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
-    for u in units
-    if u["level"] == "所" and u["unit_id"] in by_town
-]
+institutes = institute_rows(scope)
 if institutes:
     # the lowest first: which towns lag is the question; at most CHART_BARS bars
     known = sorted(
@@ -179,19 +248,27 @@ else:
 st.subheader("未覆盖或仅挂牌的村（社区）", anchor=False)
 if cover["unknown_reason"]:
     st.info(cover["unknown_reason"], icon=":material/info:")
-elif lacking:
+elif count["uncovered"] or count["paper"]:
     st.caption(f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）。")
-    ui.table(lacking, VILLAGE_COLUMNS, key="coverage_villages", file_name="未有效覆盖的村（社区）")
+    ui.table(
+        lacking_rows.rows(scope, need=need),
+        VILLAGE_COLUMNS,
+        key="coverage_villages",
+        file_name="未有效覆盖的村（社区）",
+    )
 else:
     st.success("辖区内所有村（社区）都已有效覆盖。", icon=":material/check_circle:")
 
 st.subheader("阵地分布", anchor=False)
 if not config.tile_url:
     st.caption(MAP_OFFLINE)
+level, placed, points = map_points(scope, limit=charts.MAP_POINTS)
+if level:
+    st.caption(MAP_BY_LEVEL.format(placed=f"{placed:,}", level=level, shown=f"{len(points):,}"))
 ui.chart(
     charts.unit_map(
-        units,
-        "各阵地期内活动场次",
+        points,
+        f"各{level}期内活动场次（含下属阵地）" if level else "各阵地期内活动场次",
         tile_url=config.tile_url,
         value_key="activities",
         value_label="活动场次",
@@ -201,20 +278,11 @@ ui.chart(
 )
 
 st.subheader("阵地体系", anchor=False)
-order = ui.unit_order(by_id)
-tree = [
-    {
-        **by_id[unit_id],
-        "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
-        "status": station_status(by_id[unit_id], need, scope.date_to),
-    }
-    for unit_id, depth in order
-]
 ui.table(
-    tree,
+    tree_rows.rows(scope, need=need),
     TREE_COLUMNS,
     key="coverage_tree",
     file_name="阵地体系",
-    height=min(35 * len(tree) + 38, 720),
+    height=720,
 )
 st.caption(f"最近一次活动：截至 {format_date(scope.date_to)} 的最近一次活动（含下属阵地）。")

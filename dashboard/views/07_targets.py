@@ -71,9 +71,9 @@ ui.title("目标进度")
 
 year = scope.date_to.year
 # the scope unit's targets (the top units' without a unit) and its direct children's
-units = ui.load(metrics.unit_activities, scope)
-heads = {scope.unit_id} if scope.unit_id else {u["unit_id"] for u in units if not u["parent_id"]}
-children = [u["unit_id"] for u in units if u["parent_id"] in heads]
+tree = ui.unit_tree()
+heads = [scope.unit_id] if scope.unit_id else tree.children.get(None, [])
+children = [child for head in heads for child in tree.children.get(head, [])]
 found = ui.load(metrics.target_progress, scope)
 for child in children:
     found += ui.load(metrics.target_progress, Scope(scope.date_from, scope.date_to, child))

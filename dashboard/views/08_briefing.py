@@ -60,11 +60,23 @@ st.subheader(H_FACTS, anchor=False)
 st.caption(HELP_FACTS)
 ui.table(briefing.fact_rows(text), FACT_COLUMNS, key="facts", file_name=f"{name}简报数字")
 
-figures = briefing.chart_figures(kit)
-with st.expander(H_CHARTS):
-    for tab, (stem, fig) in zip(st.tabs(list(CHART_NAMES.values())), figures.items(), strict=True):
-        with tab:
-            st.plotly_chart(fig, key=f"preview_{stem}", theme=None, width="stretch")
+# The charts are built when the preview is opened or a file asks for them, not on every run.
+built: dict[str, dict] = {}
+
+
+def figures() -> dict:
+    if "figures" not in built:
+        built["figures"] = briefing.chart_figures(kit)
+    return built["figures"]
+
+
+preview = st.expander(H_CHARTS, key="brief_preview", on_change="rerun")
+if preview.open:
+    with preview:
+        tabs = st.tabs(list(CHART_NAMES.values()))
+        for tab, (stem, fig) in zip(tabs, figures().items(), strict=True):
+            with tab:
+                st.plotly_chart(fig, key=f"preview_{stem}", theme=None, width="stretch")
 
 st.subheader(H_FILES, anchor=False)
 st.caption(HELP_FILES)
@@ -79,14 +91,12 @@ with st.container(horizontal=True, vertical_alignment="bottom", key="docx_option
     )
     issued_on = st.date_input(LABEL_DATE, value=date.today(), key="brief_date", width=180)
 
+
 # The zip and the Word draft share one export of the charts (on_click="ignore": no rerun).
-exported: dict[str, dict[str, bytes]] = {}
-
-
 def chart_files() -> dict[str, bytes]:
-    if "files" not in exported:
-        exported["files"] = briefing.export_charts(figures)
-    return exported["files"]
+    if "files" not in built:
+        built["files"] = briefing.export_charts(figures())
+    return built["files"]
 
 
 def word_draft() -> bytes:
