@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import dedup, pii, read, stage
+from pipelines import dedup, pii, read, stage, summaries
 from pipelines.contract import TABLE_SPECS
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
@@ -608,6 +608,8 @@ def _load(db, parts, entries, source_rows, as_of, decisions, say) -> dict:
                     WHERE u.parent_id IS NOT NULL
                 ) SELECT unit_id, ancestor_id, depth FROM t"""
             )
+            say("汇总统计表 …")
+            summaries.build(con)
             sources = pl.DataFrame(
                 source_rows,
                 schema={
