@@ -32,9 +32,8 @@ def _with(*ctes: str) -> str:
 SOURCES_BY_UNIT = (
     _with(
         q.SCOPE_UNITS,
-        q.SCOPE_ACTIVITIES,
-        q.ACTIVITY_FACTS,
-        q.BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id"),
+        q.SCOPE_FACTS,
+        q.BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_id"),
     )
     + """
 SELECT b.unit_id, b.name, b.level, b.is_self,
@@ -52,20 +51,19 @@ SELECT b.unit_id, b.name, b.level, b.is_self,
                 THEN f.person_times END) AS recorded_where_both
 FROM breakdown_units AS b
 LEFT JOIN membership AS m ON m.row_id = b.unit_id
-LEFT JOIN activity_facts AS f ON f.activity_id = m.fact_id
+LEFT JOIN facts AS f ON f.activity_id = m.fact_id
 GROUP BY b.unit_id, b.name, b.level, b.is_self
 ORDER BY person_times DESC, b.unit_id"""
 )
 
 # One row per (brand of $ids, month with activities): the brand's figures that month.
 BRAND_MONTHS = (
-    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_ACTIVITIES, q.ACTIVITY_FACTS)
+    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_FACTS)
     + """
 SELECT f.brand_id, CAST(date_trunc('month', f.start_on) AS DATE) AS month,"""
     + q.MEASURES
     + """
-FROM activity_facts AS f
-LEFT JOIN rated AS r ON r.activity_id = f.activity_id
+FROM facts AS f
 WHERE f.brand_id IN (SELECT UNNEST(CAST($ids AS VARCHAR[])))
 GROUP BY f.brand_id, month
 ORDER BY f.brand_id, month"""
@@ -73,22 +71,21 @@ ORDER BY f.brand_id, month"""
 
 # One row per activity of brand $brand_id in the period (wherever held), newest first.
 BRAND_ACTIVITY_LIST = (
-    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_ACTIVITIES, q.ACTIVITY_FACTS)
+    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_FACTS)
     + """
 SELECT a.activity_id, a.title, a.unit_id, u.name AS unit_name, a.category, a.start_at,
        a.target_group, a.source, f.person_times, a.reported_person_times, f.signed_in,
        f.has_records, a.volunteer_hours,
-       COALESCE(r.ratings, 0) AS ratings,
-       CAST(r.score_sum AS DOUBLE) / r.ratings AS mean_score,
-       CAST(r.satisfied AS DOUBLE) / r.ratings AS satisfaction_rate,
+       f.ratings,
+       CAST(f.score_sum AS DOUBLE) / NULLIF(f.ratings, 0) AS mean_score,
+       CAST(f.satisfied AS DOUBLE) / NULLIF(f.ratings, 0) AS satisfaction_rate,
        """
-    + q.adjusted_score("r.ratings", "r.score_sum")
+    + q.adjusted_score("f.ratings", "f.score_sum")
     + """ AS adjusted_score
-FROM activity_facts AS f
-JOIN scope_activities AS a ON a.activity_id = f.activity_id
+FROM facts AS f
+JOIN activities AS a ON a.activity_id = f.activity_id
 JOIN units AS u ON u.unit_id = a.unit_id
-LEFT JOIN rated AS r ON r.activity_id = f.activity_id
-WHERE a.brand_id = $brand_id
+WHERE f.brand_id = $brand_id
 ORDER BY a.start_at DESC, a.activity_id"""
 )
 
@@ -116,13 +113,18 @@ ORDER BY key, r.score, a.start_on, a.activity_id, r.rated_at NULLS LAST, r.comme
 
 # Ratings in scope per score: one row per score present.
 SCORE_DISTRIBUTION = (
-    _with(q.SCOPE_UNITS, q.SCOPE_ACTIVITIES)
+    _with(q.SCOPE_UNITS, q.SCOPE_FACTS)
     + """
-SELECT r.score, COUNT(*) AS ratings
-FROM ratings AS r
-JOIN scope_activities AS a ON a.activity_id = r.activity_id
-GROUP BY r.score
-ORDER BY r.score"""
+SELECT score, ratings
+FROM (
+    SELECT 1 AS score, SUM(rated_1) AS ratings FROM facts
+    UNION ALL SELECT 2, SUM(rated_2) FROM facts
+    UNION ALL SELECT 3, SUM(rated_3) FROM facts
+    UNION ALL SELECT 4, SUM(rated_4) FROM facts
+    UNION ALL SELECT 5, SUM(rated_5) FROM facts
+) AS per_score
+WHERE ratings > 0
+ORDER BY score"""
 )
 
 # one row per order in scope: placed at a unit in scope, ordered in the period
