@@ -257,7 +257,9 @@ def extend(con: duckdb.DuckDBPyConnection, activity_ids: Iterable[str]) -> None:
     con.execute(_NEW_PERSONS)
     con.execute(_NEW_NUMBERS)
     con.execute("DELETE FROM sign_ins WHERE activity_no IN (SELECT activity_no FROM _numbers)")
-    con.execute("DELETE FROM activity_facts WHERE activity_id IN (SELECT activity_id FROM _changed)")
+    con.execute(
+        "DELETE FROM activity_facts WHERE activity_id IN (SELECT activity_id FROM _changed)"
+    )
     con.execute(
         _FACTS.format(
             activities="_changed_activities",
@@ -317,9 +319,7 @@ def _month_sets(con: duckdb.DuckDBPyConnection, sql: str) -> dict[Key, BitMap]:
         table.column("role").to_pylist(),
         strict=True,
     )
-    return {
-        key: to_bitmap(values[offsets[i] : offsets[i + 1]]) for i, key in enumerate(keys)
-    }
+    return {key: to_bitmap(values[offsets[i] : offsets[i + 1]]) for i, key in enumerate(keys)}
 
 
 def _roll_up(con: duckdb.DuckDBPyConnection, own: dict[Key, BitMap]) -> dict[Key, BitMap]:

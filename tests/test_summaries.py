@@ -104,9 +104,7 @@ FROM scope_activities AS a LEFT JOIN served AS s USING (activity_id)"""
 
 def _direct(db, sql: str, unit_id, date_from, date_to) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
-        rel = con.sql(
-            sql, params={"unit_id": unit_id, "date_from": date_from, "date_to": date_to}
-        )
+        rel = con.sql(sql, params={"unit_id": unit_id, "date_from": date_from, "date_to": date_to})
         row = [float(v) if isinstance(v, Decimal) else v for v in rel.fetchall()[0]]
         return dict(zip(rel.columns, row, strict=True))
 

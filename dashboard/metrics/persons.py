@@ -105,11 +105,15 @@ def _add_lists(
         _add(sets, key, to_bitmap(values[offsets[i] : offsets[i + 1]]))
 
 
-def _split(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+def _split(
+    date_from: date, date_to: date
+) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """The months wholly inside the period (first days of the first and last such month,
     or None) and the day ranges outside them."""
     first = date_from if date_from.day == 1 else _next_month(date_from)
-    after = _next_month(date_to) if (date_to + timedelta(days=1)).day == 1 else date_to.replace(day=1)
+    after = (
+        _next_month(date_to) if (date_to + timedelta(days=1)).day == 1 else date_to.replace(day=1)
+    )
     if first >= after:
         return None, [(date_from, date_to)]
     last = (after - timedelta(days=1)).replace(day=1)
