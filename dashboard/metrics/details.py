@@ -33,7 +33,7 @@ SOURCES_BY_UNIT = (
     _with(
         q.SCOPE_UNITS,
         q.SCOPE_FACTS,
-        q.BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_id"),
+        q.BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_no"),
     )
     + """
 SELECT b.unit_id, b.name, b.level, b.is_self,
@@ -51,7 +51,7 @@ SELECT b.unit_id, b.name, b.level, b.is_self,
                 THEN f.person_times END) AS recorded_where_both
 FROM breakdown_units AS b
 LEFT JOIN membership AS m ON m.row_id = b.unit_id
-LEFT JOIN facts AS f ON f.activity_id = m.fact_id
+LEFT JOIN facts AS f ON f.activity_no = m.fact_id
 GROUP BY b.unit_id, b.name, b.level, b.is_self
 ORDER BY person_times DESC, b.unit_id"""
 )

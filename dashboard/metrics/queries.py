@@ -377,14 +377,14 @@ BY_UNIT = (
     _BASE
     + """,
 """
-    + BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_id")
+    + BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_no")
     + """,
 measures AS (
     SELECT m.row_id,"""
     + MEASURES
     + """
     FROM membership AS m
-    JOIN facts AS f ON f.activity_id = m.fact_id
+    JOIN facts AS f ON f.activity_no = m.fact_id
     GROUP BY m.row_id
 )
 SELECT b.unit_id, b.name, b.level, b.is_self,
