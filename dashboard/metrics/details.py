@@ -155,8 +155,8 @@ ORDER_FUNNEL = (
 rated_orders AS (
     SELECT DISTINCT a.order_id
     FROM activities AS a
-    JOIN ratings AS r ON r.activity_id = a.activity_id
-    WHERE a.order_id IS NOT NULL
+    JOIN activity_facts AS f ON f.activity_id = a.activity_id
+    WHERE a.order_id IS NOT NULL AND f.ratings > 0
 )
 SELECT COUNT(*) AS ordered,
        COALESCE(SUM(CASE WHEN {_REACHED_DISPATCH} THEN 1 ELSE 0 END), 0) AS dispatched,

@@ -39,15 +39,16 @@ scope_activities AS (
 # >= 4) and rated_1..rated_5 (ratings per score).
 SCOPE_FACTS = """
 facts AS (
-    SELECT f.*
+    SELECT f.*, 1 AS activities
     FROM activity_facts AS f
     JOIN scope_units AS s ON s.unit_id = f.unit_id
     WHERE f.start_on BETWEEN $date_from AND $date_to
 )"""
 
-# The flow figures of a group of facts ``f``.
+# The flow figures of a group of facts ``f``: rows of facts (``activities`` is 1), or of
+# their sums per unit (UNIT_SUMS), which add up to the same.
 MEASURES = """
-    COUNT(f.activity_id) AS activities,
+    COALESCE(SUM(f.activities), 0) AS activities,
     COALESCE(SUM(f.person_times), 0) AS person_times,
     COALESCE(SUM(f.volunteer_hours), 0) AS volunteer_hours,
     COALESCE(SUM(f.volunteer_count), 0) AS volunteer_times,
@@ -196,11 +197,13 @@ served_villages AS (
     WHERE (serves IS NULL OR array_length(serves) = 0) AND division_code IS NOT NULL
 ),
 station_activities AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities
+    FROM (SELECT unit_id, COUNT(*) AS activities
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $date_to
+          GROUP BY unit_id) AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
     JOIN stations AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
     GROUP BY t.ancestor_id
 ),
 village_status AS (
@@ -263,11 +266,13 @@ served_villages AS (
     WHERE (serves IS NULL OR array_length(serves) = 0) AND division_code IS NOT NULL
 ),
 station_activities AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities
+    FROM (SELECT unit_id, COUNT(*) AS activities
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $date_to
+          GROUP BY unit_id) AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
     JOIN (SELECT DISTINCT unit_id FROM stations) AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
     GROUP BY t.ancestor_id
 ),
 village_status AS (
@@ -305,12 +310,16 @@ UNIT_ACTIVITIES = (
     + """,
 held AS (
     SELECT t.ancestor_id AS unit_id,
-           SUM(CASE WHEN a.start_on >= $date_from THEN 1 ELSE 0 END) AS activities,
-           MAX(a.start_on) AS last_activity_on
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+           SUM(o.activities) AS activities,
+           MAX(o.last_on) AS last_activity_on
+    FROM (SELECT unit_id,
+                 SUM(CASE WHEN start_on >= $date_from THEN 1 ELSE 0 END) AS activities,
+                 MAX(start_on) AS last_on
+          FROM activity_facts
+          WHERE start_on <= $date_to
+          GROUP BY unit_id) AS o
+    JOIN unit_tree AS t ON t.unit_id = o.unit_id
     JOIN scope_units AS s ON s.unit_id = t.ancestor_id
-    WHERE a.start_on <= $date_to
     GROUP BY t.ancestor_id
 )
 SELECT u.unit_id, u.name, u.level, u.parent_id, u.division_code, u.serves, u.opened_on,
@@ -373,18 +382,33 @@ membership AS (
 
 # by_unit: every direct child, zero-activity children included (+ 本级 when it holds any);
 # its unique_persons come from dashboard.metrics.persons (distinct persons do not add up)
+# the sums MEASURES reads, per unit holding activities in scope (summed up the tree
+# below: cheaper than walking the tree for each activity)
+UNIT_SUMS = """
+unit_sums AS (
+    SELECT unit_id,
+           SUM(activities) AS activities,
+           SUM(person_times) AS person_times,
+           SUM(volunteer_hours) AS volunteer_hours,
+           SUM(volunteer_count) AS volunteer_count,
+           SUM(ratings) AS ratings,
+           SUM(score_sum) AS score_sum,
+           SUM(satisfied) AS satisfied
+    FROM facts
+    GROUP BY unit_id
+)"""
+
 BY_UNIT = (
-    _BASE
-    + """,
-"""
-    + BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_no")
+    _with(SCOPE_UNITS, SCOPE_FACTS, UNIT_SUMS)
+    + ","
+    + BREAKDOWN_UNITS.format(facts="unit_sums", fact_id="unit_id")
     + """,
 measures AS (
     SELECT m.row_id,"""
     + MEASURES
     + """
     FROM membership AS m
-    JOIN facts AS f ON f.activity_no = m.fact_id
+    JOIN unit_sums AS f ON f.unit_id = m.fact_id
     GROUP BY m.row_id
 )
 SELECT b.unit_id, b.name, b.level, b.is_self,
@@ -412,7 +436,7 @@ scope_brands AS (
 # facts of the activities of the brands in scope, in the period, wherever held
 BRAND_FACTS = """
 facts AS (
-    SELECT f.*
+    SELECT f.*, 1 AS activities
     FROM activity_facts AS f
     JOIN scope_brands AS b ON b.brand_id = f.brand_id
     WHERE f.start_on BETWEEN $date_from AND $date_to
@@ -540,11 +564,13 @@ stations AS (
     WHERE u.level = '站' AND (u.opened_on IS NULL OR u.opened_on <= $period_end)
 ),
 last_held AS (
-    SELECT t.ancestor_id AS unit_id, MAX(a.start_on) AS last_on
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, MAX(o.last_on) AS last_on
+    FROM (SELECT unit_id, MAX(start_on) AS last_on
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $period_end
+          GROUP BY unit_id) AS o
+    JOIN unit_tree AS t ON t.unit_id = o.unit_id
     JOIN stations AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $period_end
     GROUP BY t.ancestor_id
 ),
 idle AS (
