@@ -33,25 +33,38 @@ SOURCES_BY_UNIT = (
     _with(
         q.SCOPE_UNITS,
         q.SCOPE_FACTS,
-        q.BREAKDOWN_UNITS.format(facts="facts", fact_id="activity_no"),
+        """
+unit_sources AS (
+    SELECT unit_id,
+           COUNT(*) AS activities,
+           SUM(person_times) AS person_times,
+           SUM(signed_in) AS signed_in,
+           SUM(CASE WHEN has_records THEN person_times - signed_in ELSE 0 END)
+               AS headcount_lines,
+           SUM(CASE WHEN has_records THEN 0 ELSE person_times END) AS reported_only,
+           SUM(CASE WHEN has_records AND reported_person_times IS NOT NULL
+                    THEN 1 ELSE 0 END) AS activities_both,
+           SUM(CASE WHEN has_records THEN reported_person_times END) AS reported_where_both,
+           SUM(CASE WHEN has_records AND reported_person_times IS NOT NULL
+                    THEN person_times END) AS recorded_where_both
+    FROM facts
+    GROUP BY unit_id
+)""",
+        q.BREAKDOWN_UNITS.format(facts="unit_sources", fact_id="unit_id"),
     )
     + """
 SELECT b.unit_id, b.name, b.level, b.is_self,
-       COUNT(f.activity_id) AS activities,
+       COALESCE(SUM(f.activities), 0) AS activities,
        COALESCE(SUM(f.person_times), 0) AS person_times,
        COALESCE(SUM(f.signed_in), 0) AS signed_in,
-       COALESCE(SUM(CASE WHEN f.has_records THEN f.person_times - f.signed_in ELSE 0 END), 0)
-           AS headcount_lines,
-       COALESCE(SUM(CASE WHEN f.has_records THEN 0 ELSE f.person_times END), 0)
-           AS reported_only,
-       COALESCE(SUM(CASE WHEN f.has_records AND f.reported_person_times IS NOT NULL
-                         THEN 1 ELSE 0 END), 0) AS activities_both,
-       SUM(CASE WHEN f.has_records THEN f.reported_person_times END) AS reported_where_both,
-       SUM(CASE WHEN f.has_records AND f.reported_person_times IS NOT NULL
-                THEN f.person_times END) AS recorded_where_both
+       COALESCE(SUM(f.headcount_lines), 0) AS headcount_lines,
+       COALESCE(SUM(f.reported_only), 0) AS reported_only,
+       COALESCE(SUM(f.activities_both), 0) AS activities_both,
+       SUM(f.reported_where_both) AS reported_where_both,
+       SUM(f.recorded_where_both) AS recorded_where_both
 FROM breakdown_units AS b
 LEFT JOIN membership AS m ON m.row_id = b.unit_id
-LEFT JOIN facts AS f ON f.activity_no = m.fact_id
+LEFT JOIN unit_sources AS f ON f.unit_id = m.fact_id
 GROUP BY b.unit_id, b.name, b.level, b.is_self
 ORDER BY person_times DESC, b.unit_id"""
 )
