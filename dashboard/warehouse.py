@@ -24,6 +24,9 @@ from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+
+from pipelines.schema import SUMMARY_TABLES
 
 ALIAS = "wh"
 
@@ -33,6 +36,10 @@ MEMO_SIZE = 64  # figure results kept per Warehouse (see Warehouse.memo)
 
 MSG_MISSING = "找不到数据仓库文件：{path}。请先用 wenming build 导入台账，或用 --db 指定文件。"
 MSG_UNREADABLE = "无法打开数据仓库文件：{path}（{error}）。"
+MSG_OUTDATED = (
+    "数据仓库由旧版本程序生成，缺少统计汇总表（{tables}），无法计算指标。"
+    "请重新构建数据仓库：运行 wenming build，或在「数据导入与质量」页重新导入台账。"
+)
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -47,6 +54,14 @@ class WarehouseMissing(WarehouseError, FileNotFoundError):
     def __init__(self, path: Path) -> None:
         super().__init__(MSG_MISSING.format(path=path))
         self.path = path
+
+
+class WarehouseOutdated(WarehouseError):
+    """The warehouse was built by a version without the summary tables: rebuild it."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(MSG_OUTDATED.format(tables="、".join(missing)))
+        self.missing = missing
 
 
 class Warehouse:
@@ -111,6 +126,22 @@ class Warehouse:
 
         return self._cached("units", load)
 
+    def require_summaries(self) -> None:
+        """Raise ``WarehouseOutdated`` when the file lacks a summary table
+        (``pipelines.summaries``): it was built by an earlier version."""
+
+        def load() -> list[str]:
+            rows = self.query(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = $db",
+                {"db": ALIAS},
+            )
+            present = {row["table_name"] for row in rows}
+            return [table for table in SUMMARY_TABLES if table not in present]
+
+        missing = self._cached("missing_summaries", load)
+        if missing:
+            raise WarehouseOutdated(missing)
+
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one SELECT; one dict per row, DECIMAL as float, NULL as None."""
         cur = self._cursor()
@@ -127,6 +158,14 @@ class Warehouse:
         cur = self._cursor()
         try:
             return cur.sql(sql, params=_used(sql, params)).pl()
+        finally:
+            cur.close()
+
+    def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+        """Run one SELECT into an Arrow table (lists stay flat buffers, no Python objects)."""
+        cur = self._cursor()
+        try:
+            return cur.sql(sql, params=_used(sql, params)).to_arrow_table()
         finally:
             cur.close()
 

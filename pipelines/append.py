@@ -12,9 +12,10 @@ says why and the build falls back to it.
 - the staging code, settings and salt (``stage.fingerprint``) and the decisions are
   those of the last build, and the as-of moment did not move back (nor forward past a
   start the last build rejected as being after it);
-- the last build's files are all still there, unchanged (new files may sort anywhere:
-  with no key shared between old and new rows, the path order of the contract decides
-  nothing between them);
+- the last build's files are all still there, unchanged, and new files of activities
+  and sign-ins sort after the old ones (the summaries number activities and persons in
+  file order); other new files may sort anywhere: with no key shared between old and
+  new rows, the contract's path order decides nothing between them;
 - the new files hold only orders, activities, sign-ins, ratings and targets (new
   units, divisions or brands reshape references and the unit tree);
 - no new row's key is an old loaded key (so no duplicate or conflict crosses the old
@@ -36,6 +37,7 @@ import duckdb
 import polars as pl
 
 from pipelines import build as full
+from pipelines import summaries
 from pipelines.contract import TABLE_SPECS
 from pipelines.settings import TABLES
 from pipelines.validate import Context
@@ -47,6 +49,9 @@ _REFERENCE_REASONS = {
     "activities": ("t_activity_id", ("unknown_activity", "activity_rejected")),
 }
 _KEYED = {"orders", "activities", "targets"}
+# tables whose rows the summaries number in file order (activity_no, person_no): new
+# files of these must sort after the old ones for the numbers to be a full build's
+NUMBERED = ("activities", "attendance")
 
 
 @dataclass
@@ -113,6 +118,12 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
         raise Fallback("上次的文件有改动、撤回，或被排在其前的相同文件取代")
 
     new_parts = {t: [p for p in ps if p.file not in old_files] for t, ps in parts.items()}
+    for table in NUMBERED:
+        old = [p for p in parts.get(table, []) if p.file in old_files]
+        new = new_parts.get(table)
+        if old and new and min(map(_position, new)) < max(map(_position, old)):
+            zh = TABLE_SPECS[table].zh
+            raise Fallback(f"新文件的{zh}排在上次的{zh}文件之前")
     beyond = sorted(t for t, ps in new_parts.items() if ps and t not in APPENDABLE)
     if beyond:
         raise Fallback("新文件含" + "、".join(TABLE_SPECS[t].zh for t in beyond) + "表")
@@ -120,6 +131,11 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
     _check_old_rejects_stay(con, parts, old_files, new_parts)
     rejected = {t: _old_rejected_ids(con, t, parts, old_files) for t in ("units", "activities")}
     return Plan(old_files, new_parts, json.loads(manifest_json), rejected)
+
+
+def _position(part) -> tuple:
+    """A part's place in (source_file, source_sheet NULLS FIRST) order."""
+    return (part.file, part.sheet is not None, part.sheet or "")
 
 
 def _quote(name: str) -> str:
@@ -252,7 +268,7 @@ def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say) -> 
         con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
         con.unregister("reject_frame")
     touched = pl.concat([pl.Series([], dtype=pl.String), *new_activities]).unique().sort()
-    _extend_summaries(con, touched.to_list())
+    summaries.extend(con, touched.to_list())
 
     manifest = _merged_manifest(the_plan.old_manifest, as_of, entries, results, reject_frame)
     con.execute("DELETE FROM source_files")
@@ -300,14 +316,6 @@ def _context(con, as_of: dt.datetime, old_rejected: dict[str, pl.Series]) -> Con
     ctx.order_ids = con.sql("SELECT order_id FROM orders").pl()["order_id"]
     ctx.rejected = dict(old_rejected)
     return ctx
-
-
-def _extend_summaries(con, activity_ids: list[str]) -> None:
-    try:
-        from pipelines import summaries
-    except ImportError:  # summaries arrive with the pre-aggregated tables
-        return
-    summaries.extend(con, activity_ids)
 
 
 def _old_keys(ctx: Context, table: str):

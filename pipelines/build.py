@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import append, dedup, pii, read, stage
+from pipelines import append, dedup, pii, read, stage, summaries
 from pipelines.contract import TABLE_SPECS
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
@@ -638,6 +638,8 @@ def _load(db, parts, entries, source_rows, as_of, decisions, state, say) -> dict
                     WHERE u.parent_id IS NOT NULL
                 ) SELECT unit_id, ancestor_id, depth FROM t"""
             )
+            say("汇总统计表 …")
+            summaries.build(con)
             insert_sources(con, source_rows)
             write_build_state(con, state)
             con.execute(

@@ -6,6 +6,9 @@ Every fact row carries its provenance (``source_file``, ``source_sheet``,
 
 from __future__ import annotations
 
+# Tables derived from the loaded ones by ``pipelines.summaries`` (the figures read them).
+SUMMARY_TABLES = ("persons", "activity_facts", "sign_ins", "person_months")
+
 PROVENANCE = """
     source_file VARCHAR NOT NULL,
     source_sheet VARCHAR,
@@ -109,6 +112,58 @@ CREATE TABLE unit_tree (
     unit_id VARCHAR NOT NULL,
     ancestor_id VARCHAR NOT NULL,
     depth INTEGER NOT NULL
+)""",
+    # ---- summaries (pipelines/summaries.py), derived from the tables above by every build
+    # one row per distinct attendance person_id, numbered 1, 2, … by first appearance in
+    # (source_file, source_sheet NULLS FIRST, source_row) order: stable when rows are added
+    "persons": """
+CREATE TABLE persons (
+    person_id VARCHAR NOT NULL,
+    person_no INTEGER NOT NULL
+)""",
+    # one row per activity: its own columns, its 群众 attendance and its ratings aggregated;
+    # activity_no numbers activities by (source_file, source_sheet NULLS FIRST, source_row)
+    "activity_facts": """
+CREATE TABLE activity_facts (
+    activity_no INTEGER NOT NULL,
+    activity_id VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    brand_id VARCHAR,
+    category VARCHAR NOT NULL,
+    target_group VARCHAR,
+    start_on DATE NOT NULL,
+    volunteer_count INTEGER,
+    volunteer_hours DECIMAL(14, 2),
+    reported_person_times INTEGER,
+    headcount BIGINT,
+    signed_in BIGINT NOT NULL,
+    has_records BOOLEAN NOT NULL,
+    person_times BIGINT NOT NULL,
+    ratings INTEGER NOT NULL,
+    score_sum INTEGER NOT NULL,
+    satisfied INTEGER NOT NULL,
+    rated_1 INTEGER NOT NULL,
+    rated_2 INTEGER NOT NULL,
+    rated_3 INTEGER NOT NULL,
+    rated_4 INTEGER NOT NULL,
+    rated_5 INTEGER NOT NULL
+)""",
+    # one row per attendance row with a person_id (a sign-in): its activity and person
+    "sign_ins": """
+CREATE TABLE sign_ins (
+    activity_no INTEGER NOT NULL,
+    role VARCHAR NOT NULL,
+    person_no INTEGER NOT NULL
+)""",
+    # one row per (unit of level 省/市/中心/所, calendar month, role) with a sign-in: the
+    # persons who signed in at the unit or below it that month, as a roaring bitmap
+    "person_months": """
+CREATE TABLE person_months (
+    unit_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    role VARCHAR NOT NULL,
+    persons INTEGER NOT NULL,
+    person_set BLOB NOT NULL
 )""",
     # one row per rejected input row (including conflicts)
     "rejects": """

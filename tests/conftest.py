@@ -2,8 +2,9 @@
 
 ``fixture_db`` (session-scoped) is the path of a warehouse built from the literal rows
 below with ``pipelines.schema.DDL``; ``unit_tree`` and ``manifest`` are filled here, not
-by the import pipeline. Keep the rows stable: tests of the metrics, the report CLI and
-the pages check numbers against them. ``build_warehouse(path, divisions=False)`` builds
+by the import pipeline, and the summary tables by ``pipelines.summaries.build``. Keep
+the rows stable: tests of the metrics, the report CLI and the pages check numbers
+against them. ``build_warehouse(path, divisions=False)`` builds
 the same county without a 区划 list (coverage unknown).
 
 as_of: 2025-04-15 12:00. "Q1" below means 2025-01-01..2025-03-31.
@@ -91,6 +92,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import summaries
 from pipelines.schema import DDL
 
 AS_OF = datetime(2025, 4, 15, 12, 0)
@@ -281,6 +283,7 @@ def build_warehouse(path: Path, *, divisions: bool = True) -> Path:
         _insert(con, "ratings", _with_source(ratings))
         _insert(con, "targets", _with_source(TARGETS))
         _insert(con, "unit_tree", _unit_tree())
+        summaries.build(con)  # as the build does once unit_tree is filled
         _insert(con, "manifest", [(AS_OF, AS_OF, "fixture", "{}")])
         con.execute("CHECKPOINT")
     finally:

@@ -143,8 +143,19 @@ def test_the_same_sources_again_are_appended_with_nothing_to_add(ledgers, wareho
     assert _dump(warehouse) == before
 
 
-def test_a_new_file_sorting_before_the_old_ones_is_appended_too(ledgers, warehouse, tmp_path):
+def test_new_activities_sorting_before_the_old_ones_rebuild_in_full(ledgers, warehouse, tmp_path):
     extra = _monthly_ledger(ledgers, tmp_path / "extra", name="000_早报.csv")
+    _manifest, said = _build([extra, ledgers], warehouse)
+    assert _mode(said) == FULL  # activities and persons are numbered in file order
+    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
+
+
+def test_new_targets_sorting_before_the_old_files_are_appended(ledgers, warehouse, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "000_目标.csv").write_text(
+        "年度,阵地编码,指标,目标值\n2026,S410106002,活动场次,120\n", encoding="utf-8"
+    )
     _manifest, said = _build([extra, ledgers], warehouse)
     assert _mode(said) == APPENDED
     _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)

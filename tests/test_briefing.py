@@ -38,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import briefing, metrics
 from dashboard.metrics import Scope
 from dashboard.warehouse import Warehouse
-from pipelines import cli
+from pipelines import cli, summaries
 
 FONT = "Noto Sans CJK SC"
 Q1 = Scope(date(2025, 1, 1), date(2025, 3, 31), "ZX")
@@ -131,6 +131,7 @@ def test_same_period_last_year_stops_where_this_years_data_stops(tmp_path):
             "FROM activities WHERE activity_id = 'A01'",
             [new_id, day, day],
         )
+    summaries.extend(con, ["Y1", "Y2"])
     con.close()
     # the year to date (as-of 2025-04-15) compares with 2024-01-01..2024-04-15: Y1 only
     b = briefing.gather(Warehouse(path), Scope(date(2025, 1, 1), date(2025, 12, 31), "ZX"))

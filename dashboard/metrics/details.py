@@ -32,40 +32,51 @@ def _with(*ctes: str) -> str:
 SOURCES_BY_UNIT = (
     _with(
         q.SCOPE_UNITS,
-        q.SCOPE_ACTIVITIES,
-        q.ACTIVITY_FACTS,
-        q.BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id"),
+        q.SCOPE_FACTS,
+        """
+unit_sources AS (
+    SELECT unit_id,
+           COUNT(*) AS activities,
+           SUM(person_times) AS person_times,
+           SUM(signed_in) AS signed_in,
+           SUM(CASE WHEN has_records THEN person_times - signed_in ELSE 0 END)
+               AS headcount_lines,
+           SUM(CASE WHEN has_records THEN 0 ELSE person_times END) AS reported_only,
+           SUM(CASE WHEN has_records AND reported_person_times IS NOT NULL
+                    THEN 1 ELSE 0 END) AS activities_both,
+           SUM(CASE WHEN has_records THEN reported_person_times END) AS reported_where_both,
+           SUM(CASE WHEN has_records AND reported_person_times IS NOT NULL
+                    THEN person_times END) AS recorded_where_both
+    FROM facts
+    GROUP BY unit_id
+)""",
+        q.BREAKDOWN_UNITS.format(facts="unit_sources", fact_id="unit_id"),
     )
     + """
 SELECT b.unit_id, b.name, b.level, b.is_self,
-       COUNT(f.activity_id) AS activities,
+       COALESCE(SUM(f.activities), 0) AS activities,
        COALESCE(SUM(f.person_times), 0) AS person_times,
        COALESCE(SUM(f.signed_in), 0) AS signed_in,
-       COALESCE(SUM(CASE WHEN f.has_records THEN f.person_times - f.signed_in ELSE 0 END), 0)
-           AS headcount_lines,
-       COALESCE(SUM(CASE WHEN f.has_records THEN 0 ELSE f.person_times END), 0)
-           AS reported_only,
-       COALESCE(SUM(CASE WHEN f.has_records AND f.reported_person_times IS NOT NULL
-                         THEN 1 ELSE 0 END), 0) AS activities_both,
-       SUM(CASE WHEN f.has_records THEN f.reported_person_times END) AS reported_where_both,
-       SUM(CASE WHEN f.has_records AND f.reported_person_times IS NOT NULL
-                THEN f.person_times END) AS recorded_where_both
+       COALESCE(SUM(f.headcount_lines), 0) AS headcount_lines,
+       COALESCE(SUM(f.reported_only), 0) AS reported_only,
+       COALESCE(SUM(f.activities_both), 0) AS activities_both,
+       SUM(f.reported_where_both) AS reported_where_both,
+       SUM(f.recorded_where_both) AS recorded_where_both
 FROM breakdown_units AS b
 LEFT JOIN membership AS m ON m.row_id = b.unit_id
-LEFT JOIN activity_facts AS f ON f.activity_id = m.fact_id
+LEFT JOIN unit_sources AS f ON f.unit_id = m.fact_id
 GROUP BY b.unit_id, b.name, b.level, b.is_self
 ORDER BY person_times DESC, b.unit_id"""
 )
 
 # One row per (brand of $ids, month with activities): the brand's figures that month.
 BRAND_MONTHS = (
-    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_ACTIVITIES, q.ACTIVITY_FACTS)
+    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_FACTS)
     + """
 SELECT f.brand_id, CAST(date_trunc('month', f.start_on) AS DATE) AS month,"""
     + q.MEASURES
     + """
-FROM activity_facts AS f
-LEFT JOIN rated AS r ON r.activity_id = f.activity_id
+FROM facts AS f
 WHERE f.brand_id IN (SELECT UNNEST(CAST($ids AS VARCHAR[])))
 GROUP BY f.brand_id, month
 ORDER BY f.brand_id, month"""
@@ -73,22 +84,21 @@ ORDER BY f.brand_id, month"""
 
 # One row per activity of brand $brand_id in the period (wherever held), newest first.
 BRAND_ACTIVITY_LIST = (
-    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_ACTIVITIES, q.ACTIVITY_FACTS)
+    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_FACTS)
     + """
 SELECT a.activity_id, a.title, a.unit_id, u.name AS unit_name, a.category, a.start_at,
        a.target_group, a.source, f.person_times, a.reported_person_times, f.signed_in,
        f.has_records, a.volunteer_hours,
-       COALESCE(r.ratings, 0) AS ratings,
-       CAST(r.score_sum AS DOUBLE) / r.ratings AS mean_score,
-       CAST(r.satisfied AS DOUBLE) / r.ratings AS satisfaction_rate,
+       f.ratings,
+       CAST(f.score_sum AS DOUBLE) / NULLIF(f.ratings, 0) AS mean_score,
+       CAST(f.satisfied AS DOUBLE) / NULLIF(f.ratings, 0) AS satisfaction_rate,
        """
-    + q.adjusted_score("r.ratings", "r.score_sum")
+    + q.adjusted_score("f.ratings", "f.score_sum")
     + """ AS adjusted_score
-FROM activity_facts AS f
-JOIN scope_activities AS a ON a.activity_id = f.activity_id
+FROM facts AS f
+JOIN activities AS a ON a.activity_id = f.activity_id
 JOIN units AS u ON u.unit_id = a.unit_id
-LEFT JOIN rated AS r ON r.activity_id = f.activity_id
-WHERE a.brand_id = $brand_id
+WHERE f.brand_id = $brand_id
 ORDER BY a.start_at DESC, a.activity_id"""
 )
 
@@ -116,13 +126,18 @@ ORDER BY key, r.score, a.start_on, a.activity_id, r.rated_at NULLS LAST, r.comme
 
 # Ratings in scope per score: one row per score present.
 SCORE_DISTRIBUTION = (
-    _with(q.SCOPE_UNITS, q.SCOPE_ACTIVITIES)
+    _with(q.SCOPE_UNITS, q.SCOPE_FACTS)
     + """
-SELECT r.score, COUNT(*) AS ratings
-FROM ratings AS r
-JOIN scope_activities AS a ON a.activity_id = r.activity_id
-GROUP BY r.score
-ORDER BY r.score"""
+SELECT score, ratings
+FROM (
+    SELECT 1 AS score, SUM(rated_1) AS ratings FROM facts
+    UNION ALL SELECT 2, SUM(rated_2) FROM facts
+    UNION ALL SELECT 3, SUM(rated_3) FROM facts
+    UNION ALL SELECT 4, SUM(rated_4) FROM facts
+    UNION ALL SELECT 5, SUM(rated_5) FROM facts
+) AS per_score
+WHERE ratings > 0
+ORDER BY score"""
 )
 
 # one row per order in scope: placed at a unit in scope, ordered in the period
@@ -153,8 +168,8 @@ ORDER_FUNNEL = (
 rated_orders AS (
     SELECT DISTINCT a.order_id
     FROM activities AS a
-    JOIN ratings AS r ON r.activity_id = a.activity_id
-    WHERE a.order_id IS NOT NULL
+    JOIN activity_facts AS f ON f.activity_id = a.activity_id
+    WHERE a.order_id IS NOT NULL AND f.ratings > 0
 )
 SELECT COUNT(*) AS ordered,
        COALESCE(SUM(CASE WHEN {_REACHED_DISPATCH} THEN 1 ELSE 0 END), 0) AS dispatched,

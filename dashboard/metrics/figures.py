@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from dashboard.metrics import queries as q
+from dashboard.metrics.persons import count_persons
 from dashboard.metrics.scope import (
     COVERAGE_NO_VILLAGES,
     LEVELS,
@@ -85,9 +86,15 @@ def activity_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 
 @_memoized
 def person_figures(wh: Warehouse, scope: Scope) -> dict[str, Any]:
-    """服务人数 and 志愿者人数: ``{unique_persons: int, volunteer_persons: int}``."""
-    resolve(wh, scope)
-    return _one(wh, q.PERSON_FIGURES, scope)
+    """服务人数 and 志愿者人数: ``{unique_persons: int, volunteer_persons: int}``.
+
+    Counted as ``q.PERSON_FIGURES`` defines them, from the monthly person sets where the
+    scope spans whole months (``dashboard.metrics.persons``).
+    """
+    unit = resolve(wh, scope)
+    roots = [unit["unit_id"]] if unit else [u["unit_id"] for u in top_units(wh)]
+    counted = count_persons(wh, scope.date_from, scope.date_to, {None: roots})
+    return counted[None]
 
 
 @_memoized
@@ -270,10 +277,26 @@ def by_unit(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
         tops = top_units(wh)
         anchor = tops[0]["unit_id"] if len(tops) == 1 else None
     rows = _rows(wh, q.BY_UNIT, scope, anchor_id=anchor)
+    persons = count_persons(
+        wh,
+        scope.date_from,
+        scope.date_to,
+        {row["unit_id"]: [row["unit_id"]] for row in rows if not row["is_self"]},
+        {SELF_LABEL: anchor} if any(row["is_self"] for row in rows) else None,
+    )
+    out = []
     for row in rows:
         if row["is_self"]:
             row["name"] = SELF_LABEL
-    return rows
+        counted = persons[SELF_LABEL if row["is_self"] else row["unit_id"]]
+        # unique_persons after person_times, as the rows have always listed it
+        keys = list(row)
+        at = keys.index("person_times") + 1
+        ordered = {k: row[k] for k in keys[:at]}
+        ordered["unique_persons"] = counted["unique_persons"]
+        ordered.update({k: row[k] for k in keys[at:]})
+        out.append(ordered)
+    return out
 
 
 @_memoized

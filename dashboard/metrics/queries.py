@@ -31,51 +31,31 @@ scope_activities AS (
     WHERE a.start_on BETWEEN $date_from AND $date_to
 )"""
 
-# served: one row per activity of scope_activities with 群众 attendance (志愿者 rows are
-#   not people served), attendance aggregated once per activity.
-# activity_facts: one row per activity of scope_activities with its 服务人次: the
-#   headcount of its 群众 attendance where it has any, else the ledger's
-#   reported_person_times, else 0.
-# rated: one row per rated activity of scope_activities.
-ACTIVITY_FACTS = """
-served AS (
-    SELECT att.activity_id,
-           SUM(att.headcount) AS headcount,
-           SUM(CASE WHEN att.person_id IS NOT NULL THEN att.headcount ELSE 0 END) AS signed_in
-    FROM attendance AS att
-    JOIN scope_activities AS a ON a.activity_id = att.activity_id
-    WHERE att.role = '群众'
-    GROUP BY att.activity_id
-),
-activity_facts AS (
-    SELECT a.activity_id, a.unit_id, a.brand_id, a.category, a.target_group, a.start_on,
-           a.volunteer_count, a.volunteer_hours, a.reported_person_times,
-           COALESCE(s.headcount, a.reported_person_times, 0) AS person_times,
-           COALESCE(s.signed_in, 0) AS signed_in,
-           s.activity_id IS NOT NULL AS has_records
-    FROM scope_activities AS a
-    LEFT JOIN served AS s ON s.activity_id = a.activity_id
-),
-rated AS (
-    SELECT r.activity_id,
-           COUNT(*) AS ratings,
-           SUM(r.score) AS score_sum,
-           SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END) AS satisfied
-    FROM ratings AS r
-    JOIN scope_activities AS a ON a.activity_id = r.activity_id
-    GROUP BY r.activity_id
+# facts: one row per activity in scope from the activity_facts summary (built with the
+# warehouse, pipelines/summaries.py): its own columns; its 服务人次 (person_times: the
+# headcount of its 群众 attendance where it has any, else the ledger's
+# reported_person_times, else 0; 志愿者 rows are not people served), signed_in (群众 rows
+# with a person_id), has_records (any 群众 row); its ratings, score_sum, satisfied (score
+# >= 4) and rated_1..rated_5 (ratings per score).
+SCOPE_FACTS = """
+facts AS (
+    SELECT f.*, 1 AS activities
+    FROM activity_facts AS f
+    JOIN scope_units AS s ON s.unit_id = f.unit_id
+    WHERE f.start_on BETWEEN $date_from AND $date_to
 )"""
 
-# The flow figures of a group of activity_facts ``f`` left-joined to rated ``r``.
+# The flow figures of a group of facts ``f``: rows of facts (``activities`` is 1), or of
+# their sums per unit (UNIT_SUMS), which add up to the same.
 MEASURES = """
-    COUNT(f.activity_id) AS activities,
+    COALESCE(SUM(f.activities), 0) AS activities,
     COALESCE(SUM(f.person_times), 0) AS person_times,
     COALESCE(SUM(f.volunteer_hours), 0) AS volunteer_hours,
     COALESCE(SUM(f.volunteer_count), 0) AS volunteer_times,
-    COALESCE(SUM(r.ratings), 0) AS ratings,
-    COALESCE(SUM(r.score_sum), 0) AS score_sum,
-    CAST(SUM(r.score_sum) AS DOUBLE) / NULLIF(SUM(r.ratings), 0) AS mean_score,
-    CAST(SUM(r.satisfied) AS DOUBLE) / NULLIF(SUM(r.ratings), 0) AS satisfaction_rate"""
+    COALESCE(SUM(f.ratings), 0) AS ratings,
+    COALESCE(SUM(f.score_sum), 0) AS score_sum,
+    CAST(SUM(f.score_sum) AS DOUBLE) / NULLIF(SUM(f.ratings), 0) AS mean_score,
+    CAST(SUM(f.satisfied) AS DOUBLE) / NULLIF(SUM(f.ratings), 0) AS satisfaction_rate"""
 
 
 def adjusted_score(ratings: str, score_sum: str) -> str:
@@ -95,7 +75,7 @@ def _with(*ctes: str) -> str:
     return "WITH " + ",".join(ctes) + "\n"
 
 
-_BASE = _with(SCOPE_UNITS, SCOPE_ACTIVITIES, ACTIVITY_FACTS)
+_BASE = _with(SCOPE_UNITS, SCOPE_FACTS)
 
 # --------------------------------------------------------------------------- headline figures
 
@@ -107,28 +87,58 @@ SELECT COUNT(*) AS activities,
        COALESCE(SUM(person_times), 0) AS person_times,
        COALESCE(SUM(volunteer_hours), 0) AS volunteer_hours,
        COALESCE(SUM(volunteer_count), 0) AS volunteer_times
-FROM activity_facts"""
+FROM facts"""
 )
 
-# 服务人数, 志愿者人数: distinct person_id among 群众 / 志愿者 attendance in scope; one row
+# 服务人数, 志愿者人数: distinct persons (person_no numbers person_id one to one) among the
+# 群众 / 志愿者 sign-ins of the activities in scope; one row. dashboard.metrics.persons
+# computes the same from person_months where a scope spans whole months.
 PERSON_FIGURES = (
-    _with(SCOPE_UNITS, SCOPE_ACTIVITIES)
+    _BASE
     + """
-SELECT COUNT(DISTINCT CASE WHEN att.role = '群众' THEN att.person_id END) AS unique_persons,
-       COUNT(DISTINCT CASE WHEN att.role = '志愿者' THEN att.person_id END) AS volunteer_persons
-FROM attendance AS att
-JOIN scope_activities AS a ON a.activity_id = att.activity_id"""
+SELECT COUNT(DISTINCT CASE WHEN s.role = '群众' THEN s.person_no END) AS unique_persons,
+       COUNT(DISTINCT CASE WHEN s.role = '志愿者' THEN s.person_no END) AS volunteer_persons
+FROM sign_ins AS s
+JOIN facts AS f ON f.activity_no = s.activity_no"""
 )
+
+# The persons of whole months: one row per (unit of $unit_ids, role) and month in
+# [$month_from, $month_to] with sign-ins at the unit or below it (a roaring bitmap of
+# person_no; units of level 省/市/中心/所 only)
+PERSON_MONTH_SETS = """
+SELECT m.unit_id, m.role, m.person_set
+FROM person_months AS m
+WHERE m.unit_id IN (SELECT UNNEST(CAST($unit_ids AS VARCHAR[])))
+  AND m.month BETWEEN $month_from AND $month_to"""
+
+# The persons of some days: one row per (unit of $unit_ids, role) with sign-ins at the unit
+# or below it on [$day_from, $day_to], their person_no as a list
+PERSON_DAY_LISTS = """
+SELECT t.ancestor_id AS unit_id, s.role, LIST(s.person_no) AS person_nos
+FROM sign_ins AS s
+JOIN activity_facts AS f ON f.activity_no = s.activity_no
+JOIN unit_tree AS t ON t.unit_id = f.unit_id
+WHERE t.ancestor_id IN (SELECT UNNEST(CAST($unit_ids AS VARCHAR[])))
+  AND f.start_on BETWEEN $day_from AND $day_to
+GROUP BY t.ancestor_id, s.role"""
+
+# The persons of the activities held by $unit_id itself (not below it) in the period: one
+# row per role, their person_no as a list
+PERSON_OWN_LISTS = """
+SELECT f.unit_id, s.role, LIST(s.person_no) AS person_nos
+FROM sign_ins AS s
+JOIN activity_facts AS f ON f.activity_no = s.activity_no
+WHERE f.unit_id = $unit_id AND f.start_on BETWEEN $date_from AND $date_to
+GROUP BY f.unit_id, s.role"""
 
 # 评价数, 满意度均分, 满意率 (share of scores >= 4): one row
 RATING_FIGURES = (
-    _with(SCOPE_UNITS, SCOPE_ACTIVITIES)
+    _BASE
     + """
-SELECT COUNT(*) AS ratings,
-       AVG(CAST(r.score AS DOUBLE)) AS mean_score,
-       AVG(CASE WHEN r.score >= 4 THEN 1.0 ELSE 0.0 END) AS satisfaction_rate
-FROM ratings AS r
-JOIN scope_activities AS a ON a.activity_id = r.activity_id"""
+SELECT COALESCE(SUM(ratings), 0) AS ratings,
+       CAST(SUM(score_sum) AS DOUBLE) / NULLIF(SUM(ratings), 0) AS mean_score,
+       CAST(SUM(satisfied) AS DOUBLE) / NULLIF(SUM(ratings), 0) AS satisfaction_rate
+FROM facts"""
 )
 
 # 服务人次 by where it comes from: sign-ins, headcount lines, the ledger's headcount; one row
@@ -147,7 +157,7 @@ SELECT COALESCE(SUM(person_times), 0) AS person_times,
                          THEN 1 ELSE 0 END), 0) AS activities_reported_only,
        COALESCE(SUM(CASE WHEN NOT has_records AND reported_person_times IS NULL
                          THEN 1 ELSE 0 END), 0) AS activities_uncounted
-FROM activity_facts"""
+FROM facts"""
 )
 
 # 阵地数 by level, whatever their dates: one row per level present
@@ -187,11 +197,13 @@ served_villages AS (
     WHERE (serves IS NULL OR array_length(serves) = 0) AND division_code IS NOT NULL
 ),
 station_activities AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities
+    FROM (SELECT unit_id, COUNT(*) AS activities
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $date_to
+          GROUP BY unit_id) AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
     JOIN stations AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
     GROUP BY t.ancestor_id
 ),
 village_status AS (
@@ -254,11 +266,13 @@ served_villages AS (
     WHERE (serves IS NULL OR array_length(serves) = 0) AND division_code IS NOT NULL
 ),
 station_activities AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities
+    FROM (SELECT unit_id, COUNT(*) AS activities
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $date_to
+          GROUP BY unit_id) AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
     JOIN (SELECT DISTINCT unit_id FROM stations) AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
     GROUP BY t.ancestor_id
 ),
 village_status AS (
@@ -296,12 +310,16 @@ UNIT_ACTIVITIES = (
     + """,
 held AS (
     SELECT t.ancestor_id AS unit_id,
-           SUM(CASE WHEN a.start_on >= $date_from THEN 1 ELSE 0 END) AS activities,
-           MAX(a.start_on) AS last_activity_on
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+           SUM(o.activities) AS activities,
+           MAX(o.last_on) AS last_activity_on
+    FROM (SELECT unit_id,
+                 SUM(CASE WHEN start_on >= $date_from THEN 1 ELSE 0 END) AS activities,
+                 MAX(start_on) AS last_on
+          FROM activity_facts
+          WHERE start_on <= $date_to
+          GROUP BY unit_id) AS o
+    JOIN unit_tree AS t ON t.unit_id = o.unit_id
     JOIN scope_units AS s ON s.unit_id = t.ancestor_id
-    WHERE a.start_on <= $date_to
     GROUP BY t.ancestor_id
 )
 SELECT u.unit_id, u.name, u.level, u.parent_id, u.division_code, u.serves, u.opened_on,
@@ -362,33 +380,40 @@ membership AS (
     WHERE f.unit_id = CAST($anchor_id AS VARCHAR)
 )"""
 
-# by_unit: every direct child, zero-activity children included (+ 本级 when it holds any)
+# by_unit: every direct child, zero-activity children included (+ 本级 when it holds any);
+# its unique_persons come from dashboard.metrics.persons (distinct persons do not add up)
+# the sums MEASURES reads, per unit holding activities in scope (summed up the tree
+# below: cheaper than walking the tree for each activity)
+UNIT_SUMS = """
+unit_sums AS (
+    SELECT unit_id,
+           SUM(activities) AS activities,
+           SUM(person_times) AS person_times,
+           SUM(volunteer_hours) AS volunteer_hours,
+           SUM(volunteer_count) AS volunteer_count,
+           SUM(ratings) AS ratings,
+           SUM(score_sum) AS score_sum,
+           SUM(satisfied) AS satisfied
+    FROM facts
+    GROUP BY unit_id
+)"""
+
 BY_UNIT = (
-    _BASE
+    _with(SCOPE_UNITS, SCOPE_FACTS, UNIT_SUMS)
+    + ","
+    + BREAKDOWN_UNITS.format(facts="unit_sums", fact_id="unit_id")
     + """,
-"""
-    + BREAKDOWN_UNITS.format(facts="activity_facts", fact_id="activity_id")
-    + """,
-persons AS (
-    SELECT m.row_id, COUNT(DISTINCT att.person_id) AS unique_persons
-    FROM attendance AS att
-    JOIN membership AS m ON m.fact_id = att.activity_id
-    WHERE att.role = '群众'
-    GROUP BY m.row_id
-),
 measures AS (
     SELECT m.row_id,"""
     + MEASURES
     + """
     FROM membership AS m
-    JOIN activity_facts AS f ON f.activity_id = m.fact_id
-    LEFT JOIN rated AS r ON r.activity_id = f.activity_id
+    JOIN unit_sums AS f ON f.unit_id = m.fact_id
     GROUP BY m.row_id
 )
 SELECT b.unit_id, b.name, b.level, b.is_self,
        COALESCE(ms.activities, 0) AS activities,
        COALESCE(ms.person_times, 0) AS person_times,
-       COALESCE(p.unique_persons, 0) AS unique_persons,
        COALESCE(ms.volunteer_hours, 0) AS volunteer_hours,
        COALESCE(ms.volunteer_times, 0) AS volunteer_times,
        COALESCE(ms.ratings, 0) AS ratings,
@@ -396,7 +421,6 @@ SELECT b.unit_id, b.name, b.level, b.is_self,
        ms.satisfaction_rate
 FROM breakdown_units AS b
 LEFT JOIN measures AS ms ON ms.row_id = b.unit_id
-LEFT JOIN persons AS p ON p.row_id = b.unit_id
 ORDER BY activities DESC, b.unit_id"""
 )
 
@@ -409,23 +433,23 @@ scope_brands AS (
     JOIN scope_units AS s ON s.unit_id = b.unit_id
 )"""
 
-BRAND_ACTIVITIES = """
-scope_activities AS (
-    SELECT a.*
-    FROM activities AS a
-    JOIN scope_brands AS b ON b.brand_id = a.brand_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
+# facts of the activities of the brands in scope, in the period, wherever held
+BRAND_FACTS = """
+facts AS (
+    SELECT f.*, 1 AS activities
+    FROM activity_facts AS f
+    JOIN scope_brands AS b ON b.brand_id = f.brand_id
+    WHERE f.start_on BETWEEN $date_from AND $date_to
 )"""
 
 BY_BRAND = (
-    _with(SCOPE_UNITS, SCOPE_BRANDS, BRAND_ACTIVITIES, ACTIVITY_FACTS)
+    _with(SCOPE_UNITS, SCOPE_BRANDS, BRAND_FACTS)
     + """,
 measures AS (
     SELECT f.brand_id,"""
     + MEASURES
     + """
-    FROM activity_facts AS f
-    LEFT JOIN rated AS r ON r.activity_id = f.activity_id
+    FROM facts AS f
     GROUP BY f.brand_id
 )
 SELECT b.brand_id, b.name, b.unit_id, u.name AS unit_name, b.category,
@@ -452,8 +476,7 @@ def _breakdown(key_sql: str, key: str) -> str:
 SELECT {key_sql} AS {key},"""
         + MEASURES
         + f"""
-FROM activity_facts AS f
-LEFT JOIN rated AS r ON r.activity_id = f.activity_id
+FROM facts AS f
 GROUP BY {key_sql}
 ORDER BY activities DESC, {key} NULLS LAST"""
     )
@@ -478,24 +501,27 @@ ORDER BY t.unit_id, t.metric"""
 
 # one row per rated activity in scope whose adjusted score is below $threshold
 LOW_ACTIVITIES = (
-    _with(SCOPE_UNITS, SCOPE_ACTIVITIES, ACTIVITY_FACTS)
-    + """
-SELECT * FROM (
-    SELECT a.activity_id AS id, a.title AS name, a.unit_id, u.name AS unit_name,
-           a.brand_id, b.name AS brand_name, a.start_on,
-           r.ratings,
-           CAST(r.score_sum AS DOUBLE) / r.ratings AS mean_score,
-           CAST(r.satisfied AS DOUBLE) / r.ratings AS satisfaction_rate,
+    _BASE
+    + """,
+scored AS (
+    SELECT f.activity_id, f.unit_id, f.brand_id, f.start_on, f.ratings,
+           CAST(f.score_sum AS DOUBLE) / f.ratings AS mean_score,
+           CAST(f.satisfied AS DOUBLE) / f.ratings AS satisfaction_rate,
            """
-    + adjusted_score("r.ratings", "r.score_sum")
+    + adjusted_score("f.ratings", "f.score_sum")
     + """ AS adjusted_score
-    FROM rated AS r
-    JOIN scope_activities AS a ON a.activity_id = r.activity_id
-    JOIN units AS u ON u.unit_id = a.unit_id
-    LEFT JOIN brands AS b ON b.brand_id = a.brand_id
-) AS scored
-WHERE adjusted_score < $threshold
-ORDER BY adjusted_score, id"""
+    FROM facts AS f
+    WHERE f.ratings > 0
+)
+SELECT s.activity_id AS id, a.title AS name, s.unit_id, u.name AS unit_name,
+       s.brand_id, b.name AS brand_name, s.start_on,
+       s.ratings, s.mean_score, s.satisfaction_rate, s.adjusted_score
+FROM scored AS s
+JOIN activities AS a ON a.activity_id = s.activity_id
+JOIN units AS u ON u.unit_id = s.unit_id
+LEFT JOIN brands AS b ON b.brand_id = s.brand_id
+WHERE s.adjusted_score < $threshold
+ORDER BY s.adjusted_score, id"""
 )
 
 # one row per brand in scope whose mean fell by >= $min_drop from the first half of
@@ -505,16 +531,15 @@ FALLING_BRANDS = (
     _with(SCOPE_UNITS, SCOPE_BRANDS)
     + """,
 halves AS (
-    SELECT a.brand_id,
-           SUM(CASE WHEN a.start_on <= $mid THEN 1 ELSE 0 END) AS first_ratings,
-           SUM(CASE WHEN a.start_on <= $mid THEN r.score ELSE 0 END) AS first_sum,
-           SUM(CASE WHEN a.start_on > $mid THEN 1 ELSE 0 END) AS second_ratings,
-           SUM(CASE WHEN a.start_on > $mid THEN r.score ELSE 0 END) AS second_sum
-    FROM ratings AS r
-    JOIN activities AS a ON a.activity_id = r.activity_id
-    JOIN scope_brands AS b ON b.brand_id = a.brand_id
-    WHERE a.start_on BETWEEN $date_from AND $period_end
-    GROUP BY a.brand_id
+    SELECT f.brand_id,
+           SUM(CASE WHEN f.start_on <= $mid THEN f.ratings ELSE 0 END) AS first_ratings,
+           SUM(CASE WHEN f.start_on <= $mid THEN f.score_sum ELSE 0 END) AS first_sum,
+           SUM(CASE WHEN f.start_on > $mid THEN f.ratings ELSE 0 END) AS second_ratings,
+           SUM(CASE WHEN f.start_on > $mid THEN f.score_sum ELSE 0 END) AS second_sum
+    FROM activity_facts AS f
+    JOIN scope_brands AS b ON b.brand_id = f.brand_id
+    WHERE f.start_on BETWEEN $date_from AND $period_end
+    GROUP BY f.brand_id
 )
 SELECT h.brand_id, h.first_ratings, h.second_ratings,
        CAST(h.first_sum AS DOUBLE) / h.first_ratings AS first_mean,
@@ -539,11 +564,13 @@ stations AS (
     WHERE u.level = '站' AND (u.opened_on IS NULL OR u.opened_on <= $period_end)
 ),
 last_held AS (
-    SELECT t.ancestor_id AS unit_id, MAX(a.start_on) AS last_on
-    FROM activities AS a
-    JOIN unit_tree AS t ON t.unit_id = a.unit_id
+    SELECT t.ancestor_id AS unit_id, MAX(o.last_on) AS last_on
+    FROM (SELECT unit_id, MAX(start_on) AS last_on
+          FROM activity_facts
+          WHERE start_on BETWEEN $date_from AND $period_end
+          GROUP BY unit_id) AS o
+    JOIN unit_tree AS t ON t.unit_id = o.unit_id
     JOIN stations AS st ON st.unit_id = t.ancestor_id
-    WHERE a.start_on BETWEEN $date_from AND $period_end
     GROUP BY t.ancestor_id
 ),
 idle AS (
@@ -606,6 +633,9 @@ BRAND_COMPLAINTS = (
 QUERIES: dict[str, str] = {
     "activity_figures": ACTIVITY_FIGURES,
     "person_figures": PERSON_FIGURES,
+    "person_month_sets": PERSON_MONTH_SETS,
+    "person_day_lists": PERSON_DAY_LISTS,
+    "person_own_lists": PERSON_OWN_LISTS,
     "rating_figures": RATING_FIGURES,
     "person_times_sources": PERSON_TIMES_SOURCES,
     "units_by_level": UNITS_BY_LEVEL,

@@ -64,8 +64,10 @@ class Scope:
 def resolve(wh: Warehouse, scope: Scope) -> dict[str, Any] | None:
     """The scope's unit row (unit_id, name, level, parent_id, division_code), or None.
 
-    Raises ``UnknownUnit`` when the warehouse has no such unit.
+    Raises ``UnknownUnit`` when the warehouse has no such unit, ``WarehouseOutdated``
+    when it lacks the summary tables every figure reads (built by an earlier version).
     """
+    wh.require_summaries()
     if scope.unit_id is None:
         return None
     unit = wh.units().get(scope.unit_id)
