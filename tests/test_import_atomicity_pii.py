@@ -9,8 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 from import_helpers import AS_OF, build, copy_base, query, rejects, run_cli, write_csv
+
+from pipelines import pii
 
 PHONE = "13800138000"
 ID_CARD = "410106199001011234"
@@ -276,3 +279,23 @@ def test_build_killed_mid_way_leaves_the_old_warehouse_readable(tmp_path):
     (src / "签到.csv").unlink()
     build(src, db=db)
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("13800138000,13900139000", "138****8000,139****9000"),
+        ("13800138000、13900139000、13700137000", "138****8000、139****9000、137****7000"),
+        (
+            "410106199001011234,13800138000",
+            "410106********1234,138****8000",
+        ),
+        (
+            "410106199001011234/41010619900101123X",
+            "410106********1234/410106********123X",
+        ),
+    ],
+)
+def test_numbers_one_separator_apart_are_all_masked(text, masked):
+    frame = pl.DataFrame({"text": [text]})
+    assert frame.select(pii.mask_text(pl.col("text")))["text"].to_list() == [masked]
