@@ -253,9 +253,11 @@ def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> 
     say(f"并行读取 {len(todo)} 个文件 …")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # the largest first, so the last files to finish are small ones
+        largest_first = sorted(todo.items(), key=lambda item: -item[1].stat().st_size)
         jobs = [
             pool.submit(stage.stage_file, path, digest, cache, fp, salt)
-            for digest, path in todo.items()
+            for digest, path in largest_first
         ]
         for job in jobs:
             job.result()
