@@ -278,6 +278,21 @@ def test_extend_with_no_activities_changes_nothing(wide_db, tmp_path):
         assert {table: _table(con, table) for table in SUMMARY_TABLES} == before
 
 
+def test_sign_ins_find_their_persons_by_id_when_two_hashes_collide(wide_db, tmp_path, monkeypatch):
+    db = tmp_path / "collide.duckdb"
+    shutil.copy(wide_db, db)
+    with duckdb.connect(str(db)) as con:
+        expected = {table: _table(con, table) for table in SUMMARY_TABLES}
+        # every person the same hash: sign-ins must be matched on the ids themselves
+        monkeypatch.setattr(
+            summaries,
+            "_PERSON_HASHES",
+            summaries._PERSON_HASHES.replace("hash(person_id) AS person_hash", "0 AS person_hash"),
+        )
+        summaries.build(con)
+        assert {table: _table(con, table) for table in SUMMARY_TABLES} == expected
+
+
 def test_person_numbers_follow_first_appearance_in_file_order(wide_db):
     with duckdb.connect(str(wide_db), read_only=True) as con:
         numbers = dict(con.sql("SELECT person_id, person_no FROM persons").fetchall())
