@@ -52,6 +52,8 @@ GROUP BY t.unit_id"""
 # File and sheet names as enums: their codes order rows as (source_file, source_sheet
 # NULLS FIRST, source_row) do, on integers (a join on the names costs more than the rest)
 _NAME_ENUMS = """
+DROP TYPE IF EXISTS _file_names;
+DROP TYPE IF EXISTS _sheet_names;
 CREATE TYPE _file_names AS ENUM (SELECT DISTINCT source_file FROM attendance ORDER BY 1);
 CREATE TYPE _sheet_names AS ENUM (
     SELECT DISTINCT source_sheet FROM attendance WHERE source_sheet IS NOT NULL ORDER BY 1
@@ -242,7 +244,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
 def extend(con: duckdb.DuckDBPyConnection, activity_ids: Iterable[str]) -> None:
     """Bring every summary table up to date after rows of ``activity_ids`` (new
     activities, or new attendance and ratings rows of existing ones) were appended to
-    the loaded tables: afterwards each table holds exactly what ``build`` would make."""
+    the loaded tables: afterwards each table holds exactly what ``build`` would make.
+
+    The summary tables must exist (a warehouse built before them needs ``build``);
+    ``unit_tree`` must already hold any unit the appended activities name.
+    """
     ids = sorted(set(activity_ids))
     if not ids:
         return

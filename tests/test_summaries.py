@@ -146,16 +146,22 @@ def wide_db(fixture_db, tmp_path_factory):
     return db
 
 
+@pytest.fixture(scope="module")
+def wide(wide_db):
+    """The widened county's warehouse, opened once for the module."""
+    return Warehouse(wide_db)
+
+
 # ----------------------------------------------------------------- figures
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
 @pytest.mark.parametrize(("date_from", "date_to"), PERIODS)
 def test_person_figures_equal_distinct_person_ids_of_the_attendance(
-    wide_db, unit_id, date_from, date_to
+    wide_db, wide, unit_id, date_from, date_to
 ):
     expected = _direct(wide_db, DIRECT_PERSONS, unit_id, date_from, date_to)
-    wh = Warehouse(wide_db)
+    wh = wide
     assert metrics.person_figures(wh, Scope(date_from, date_to, unit_id)) == expected
     # the SQL definition itself, read straight from sign_ins, agrees as well
     rows = wh.query(metrics.QUERIES["person_figures"], Scope(date_from, date_to, unit_id).params())
@@ -164,9 +170,11 @@ def test_person_figures_equal_distinct_person_ids_of_the_attendance(
 
 @pytest.mark.parametrize("unit_id", UNITS)
 @pytest.mark.parametrize(("date_from", "date_to"), PERIODS)
-def test_flow_and_rating_figures_equal_the_loaded_tables(wide_db, unit_id, date_from, date_to):
+def test_flow_and_rating_figures_equal_the_loaded_tables(
+    wide_db, wide, unit_id, date_from, date_to
+):
     expected = _direct(wide_db, DIRECT_FLOWS, unit_id, date_from, date_to)
-    wh = Warehouse(wide_db)
+    wh = wide
     scope = Scope(date_from, date_to, unit_id)
     got = {
         **metrics.activity_figures(wh, scope),
@@ -178,8 +186,8 @@ def test_flow_and_rating_figures_equal_the_loaded_tables(wide_db, unit_id, date_
 
 @pytest.mark.parametrize("unit_id", [None, "ZX", "SA", "SB", "ZB1"])
 @pytest.mark.parametrize(("date_from", "date_to"), PERIODS)
-def test_by_unit_persons_equal_a_direct_count_per_row(wide_db, unit_id, date_from, date_to):
-    wh = Warehouse(wide_db)
+def test_by_unit_persons_equal_a_direct_count_per_row(wide_db, wide, unit_id, date_from, date_to):
+    wh = wide
     rows = metrics.by_unit(wh, Scope(date_from, date_to, unit_id))
     anchor = unit_id or "ZX"
     for row in rows:
@@ -268,6 +276,21 @@ def test_extend_with_no_activities_changes_nothing(wide_db, tmp_path):
         summaries.extend(con, [])
         summaries.extend(con, ["A01", "A20"])  # nothing appended: rebuilt as it was
         assert {table: _table(con, table) for table in SUMMARY_TABLES} == before
+
+
+def test_sign_ins_find_their_persons_by_id_when_two_hashes_collide(wide_db, tmp_path, monkeypatch):
+    db = tmp_path / "collide.duckdb"
+    shutil.copy(wide_db, db)
+    with duckdb.connect(str(db)) as con:
+        expected = {table: _table(con, table) for table in SUMMARY_TABLES}
+        # every person the same hash: sign-ins must be matched on the ids themselves
+        monkeypatch.setattr(
+            summaries,
+            "_PERSON_HASHES",
+            summaries._PERSON_HASHES.replace("hash(person_id) AS person_hash", "0 AS person_hash"),
+        )
+        summaries.build(con)
+        assert {table: _table(con, table) for table in SUMMARY_TABLES} == expected
 
 
 def test_person_numbers_follow_first_appearance_in_file_order(wide_db):

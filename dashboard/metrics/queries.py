@@ -2,8 +2,9 @@
 
 Each query is plain SQL with ``$name`` parameters bound at run time; no value is ever
 written into the text. The shared common table expressions (the scope, the activities
-in it, their 服务人次) are written once below and prefixed to the queries that need them,
-so a figure's definition lives in exactly one string. ``QUERIES`` holds each complete
+in it with their 服务人次 and ratings, read from the ``activity_facts`` summary that
+``pipelines.summaries`` builds with the warehouse) are written once below and prefixed
+to the queries that need them, so a figure's definition lives in exactly one string. ``QUERIES`` holds each complete
 query by name, ready for ``sqlglot.transpile(sql, read="duckdb", write="spark")``.
 
 Parameters every scoped query reads: ``$unit_id`` (None for the whole warehouse),
@@ -20,15 +21,6 @@ scope_units AS (
     SELECT t.unit_id
     FROM unit_tree AS t
     WHERE t.ancestor_id = COALESCE(CAST($unit_id AS VARCHAR), t.unit_id)
-)"""
-
-# one row per activity in scope: held by a unit in scope, starting in the period
-SCOPE_ACTIVITIES = """
-scope_activities AS (
-    SELECT a.*
-    FROM activities AS a
-    JOIN scope_units AS s ON s.unit_id = a.unit_id
-    WHERE a.start_on BETWEEN $date_from AND $date_to
 )"""
 
 # facts: one row per activity in scope from the activity_facts summary (built with the
