@@ -27,6 +27,8 @@ ALL_GOOD = "所选范围内没有需要调整的活动、品牌项目或实践�
 NO_COMMENTS = "该项没有 {max_score} 分及以下并写了意见的评价。"
 RECTIFY_LABEL = "下载整改清单（Excel）"
 RECTIFY_HELP = "每个需调整的项目一行，含问题和群众意见，留有整改措施、责任人、完成时限三列待填。"
+PICKS = 200  # items the comment picker lists, worst first
+MORE_PICKS = "只列出最需要调整的前 {shown} 项（共 {n} 项）。"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TILES = [
     ui.TileSpec("ratings", "评价数", format_count, help="统计期间开展的活动收到的群众评单数。"),
@@ -84,6 +86,51 @@ def item_label(row: dict) -> str:
     return f"{KIND_LABELS[row['kind']]}：{row['name']}（{'，'.join([*where, row['unit_name']])}）"
 
 
+def rectify_rows(items: list[dict]) -> list[dict]:
+    """整改清单: the items numbered, with empty columns for the units to fill."""
+    return [
+        {**row, "n": n, "measures": None, "owner": None, "deadline": None}
+        for n, row in enumerate(items, start=1)
+    ]
+
+
+@ui.cached
+def low_items(scope: metrics.Scope) -> list[dict]:
+    """What to adjust, worst first, with the words the table shows."""
+    return [
+        {
+            **row,
+            "kind_label": KIND_LABELS[row["kind"]],
+            "complaints_text": complaints_text(row["complaints"]),
+        }
+        for row in ui.load(lowsat.low_satisfaction, scope)
+    ]
+
+
+@ui.cached
+def low_counts(scope: metrics.Scope) -> dict[str, int]:
+    """How many items of each kind there are to adjust."""
+    items = low_items(scope)
+    return {kind: sum(row["kind"] == kind for row in items) for kind in KIND_LABELS}
+
+
+@ui.cached
+def comment_picks(scope: metrics.Scope) -> tuple[dict[str, dict], int]:
+    """The first PICKS rated items (stations have no ratings) by ``kind:id``, with the
+    picker's label, and how many rated items there are."""
+    rated = [row for row in low_items(scope) if row["kind"] != lowsat.KIND_STATION]
+    picks = {
+        f"{row['kind']}:{row['id']}": {
+            "kind": row["kind"],
+            "id": row["id"],
+            "name": row["name"],
+            "label": item_label(row),
+        }
+        for row in rated[:PICKS]
+    }
+    return picks, len(rated)
+
+
 scope = ui.scope_bar()
 ui.title("群众满意度")
 
@@ -91,15 +138,7 @@ now = ui.load(metrics.rating_figures, scope)
 activities = ui.load(metrics.activity_figures, scope)
 ui.guard(activities["activities"], ui.MSG_EMPTY_SCOPE)
 before = ui.load(metrics.rating_figures, ui.same_period_last_year(scope))
-items = [
-    {
-        **row,
-        "kind_label": KIND_LABELS[row["kind"]],
-        "complaints_text": complaints_text(row["complaints"]),
-    }
-    for row in ui.load(lowsat.low_satisfaction, scope)
-]
-counts = {kind: sum(row["kind"] == kind for row in items) for kind in KIND_LABELS}
+counts = low_counts(scope)
 config = settings.config()
 threshold = format_score(config.low_score_threshold)
 ui.tiles(
@@ -153,17 +192,15 @@ with right:
 
 st.subheader("需要调整的项目", anchor=False)
 st.caption(HELP_LIST.format(threshold=threshold, idle=config.idle_days))
-if not items:
+if not sum(counts.values()):
     st.success(ALL_GOOD, icon=":material/check_circle:")
     st.stop()
-ui.table(items, LOW_COLUMNS, key="satisfaction_low", file_name="需调整的项目")
-rectify = [
-    {**row, "n": n, "measures": None, "owner": None, "deadline": None}
-    for n, row in enumerate(items, start=1)
-]
+ui.table(low_items.rows(scope), LOW_COLUMNS, key="satisfaction_low", file_name="需调整的项目")
 st.download_button(
     RECTIFY_LABEL,
-    data=lambda: ui.to_xlsx(rectify, RECTIFY_COLUMNS, sheet="整改清单"),
+    data=lambda: ui.to_xlsx(
+        rectify_rows(low_items.rows(scope).all()), RECTIFY_COLUMNS, sheet="整改清单"
+    ),
     file_name=f"整改清单_{ui.unit_name(scope.unit_id)}_{format_date(scope.date_to)}.xlsx",
     mime=XLSX_MIME,
     key="satisfaction_rectify",
@@ -174,16 +211,17 @@ st.download_button(
 )
 
 st.subheader("群众意见", anchor=False)
-rated_items = [row for row in items if row["kind"] != lowsat.KIND_STATION]
-if rated_items:
-    by_pick = {f"{row['kind']}:{row['id']}": row for row in rated_items}
+picks, rated = comment_picks(scope)
+if picks:
     picked = st.selectbox(
         "查看哪一项的群众意见",
-        list(by_pick),
-        format_func=lambda pick: item_label(by_pick[pick]),
+        list(picks),
+        format_func=lambda pick: picks[pick]["label"],
         key="satisfaction_comments_pick",
     )
-    item = by_pick[picked]
+    if rated > len(picks):
+        st.caption(MORE_PICKS.format(shown=len(picks), n=rated))
+    item = picks[picked]
     comments = ui.load(
         details.complaint_comments,
         scope,
