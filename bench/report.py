@@ -71,6 +71,7 @@ def main() -> None:
             marker_color=["#1f4e79" if v <= 1 else "#b03a2e" for v in ratio],
             text=[f"{r[1]:.2f}" for r in rows],
             textposition="outside",
+            cliponaxis=False,
         )
     )
     fig.add_vline(x=1, line_dash="dash", line_color="#555")
@@ -78,6 +79,7 @@ def main() -> None:
         title="省级规模基准：实测 ÷ 目标（≤1 为达标）",
         font_family=charts.FONT_FAMILY,
         xaxis_title="实测 ÷ 目标",
+        xaxis_range=[0, max(ratio) * 1.15],
         margin={"l": 280, "r": 130, "t": 60, "b": 50},
         height=80 + 45 * len(rows),
         plot_bgcolor="white",
