@@ -195,23 +195,23 @@ ui.tiles(
         ui.tile(
             "村（社区）",
             tile_counts["villages"],
-            inventory_number,
+            format_count,
             unknown_reason=reasons["villages"],
         ),
         ui.tile(
             "未覆盖",
             tile_counts["uncovered"],
-            inventory_number,
+            format_count,
             unknown_reason=reasons["uncovered"],
         ),
         ui.tile(
             "仅挂牌",
             tile_counts["paper"],
-            inventory_number,
+            format_count,
             unknown_reason=reasons["paper"],
             help=HELP_PAPER,
         ),
-        ui.tile("实践站", count["stations"], inventory_number),
+        ui.tile("实践站", count["stations"], format_count),
     ],
     key="coverage",
 )
