@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,23 +223,10 @@ def append(
     say,
 ) -> dict:
     """A copy of the last warehouse plus the new files' rows, put in place atomically."""
-    for stale in db.parent.glob(f".{db.name}.building-*"):
-        stale.unlink(missing_ok=True)
-    tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
-    try:
-        shutil.copyfile(db, tmp)
-        con = duckdb.connect(str(tmp), config={"memory_limit": full.DUCKDB_MEMORY})
-        try:
-            manifest = _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say)
-            full.write_build_state(con, state)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, db)
-        return manifest
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    with full.new_warehouse(db, copy_of=db) as con:
+        manifest = _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say)
+        full.write_build_state(con, state)
+    return manifest
 
 
 def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say) -> dict:
@@ -273,16 +257,7 @@ def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say) -> 
     manifest = _merged_manifest(the_plan.old_manifest, as_of, entries, results, reject_frame)
     con.execute("DELETE FROM source_files")
     full.insert_sources(con, source_rows)
-    con.execute("DELETE FROM manifest")
-    con.execute(
-        "INSERT INTO manifest VALUES (?, ?, ?, ?)",
-        [
-            as_of,
-            dt.datetime.now().replace(microsecond=0),
-            uuid.uuid4().hex,
-            json.dumps(manifest, ensure_ascii=False),
-        ],
-    )
+    full.write_manifest(con, as_of, manifest)
     return manifest
 
 

@@ -16,6 +16,7 @@ import json
 import math
 import multiprocessing
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -609,58 +610,75 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, loaded: pl.DataFrame) ->
     con.unregister("stage")
 
 
-def _load(db, parts, entries, source_rows, as_of, decisions, state, say) -> dict:
+@contextmanager
+def new_warehouse(db: Path, copy_of: Path | None = None):
+    """A connection to a new file beside ``db`` (empty, or a copy of ``copy_of``), put in
+    place of ``db`` with ``os.replace`` when the block ends; on any error the new file is
+    removed and ``db`` stays byte for byte as it was."""
     for stale in db.parent.glob(f".{db.name}.building-*"):
         stale.unlink(missing_ok=True)
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
     try:
+        if copy_of is not None:
+            shutil.copyfile(copy_of, tmp)
         con = duckdb.connect(str(tmp), config={"memory_limit": DUCKDB_MEMORY})
         try:
-            for ddl in DDL.values():
-                con.execute(ddl)
-            ctx = Context(as_of=as_of)
-            results = {}
-            for table in TABLES:
-                say(f"校验 {TABLE_SPECS[table].zh} …")
-                results[table] = _process_table(table, parts[table], ctx, decisions, con, say)
-            say("写入数据仓库 …")
-            rejects = [r for res in results.values() for r in res.rejects]
-            reject_frame = sorted_rejects(rejects)
-            if reject_frame is not None:
-                con.register("reject_frame", reject_frame)
-                con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
-            manifest = _manifest(as_of, entries, results, reject_frame)
-            con.execute(
-                """INSERT INTO unit_tree
-                WITH RECURSIVE t(unit_id, ancestor_id, depth) AS (
-                    SELECT unit_id, unit_id, 0 FROM units
-                    UNION ALL
-                    SELECT t.unit_id, u.parent_id, t.depth + 1
-                    FROM t JOIN units u ON u.unit_id = t.ancestor_id
-                    WHERE u.parent_id IS NOT NULL
-                ) SELECT unit_id, ancestor_id, depth FROM t"""
-            )
-            say("汇总统计表 …")
-            summaries.build(con)
-            insert_sources(con, source_rows)
-            write_build_state(con, state)
-            con.execute(
-                "INSERT INTO manifest VALUES (?, ?, ?, ?)",
-                [
-                    as_of,
-                    dt.datetime.now().replace(microsecond=0),
-                    uuid.uuid4().hex,
-                    json.dumps(manifest, ensure_ascii=False),
-                ],
-            )
+            yield con
             con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp, db)
-        return manifest
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+def write_manifest(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, manifest: dict) -> None:
+    """The build's one manifest row: as-of, build stamps and the manifest as JSON."""
+    con.execute("DELETE FROM manifest")
+    con.execute(
+        "INSERT INTO manifest VALUES (?, ?, ?, ?)",
+        [
+            as_of,
+            dt.datetime.now().replace(microsecond=0),
+            uuid.uuid4().hex,
+            json.dumps(manifest, ensure_ascii=False),
+        ],
+    )
+
+
+def _load(db, parts, entries, source_rows, as_of, decisions, state, say) -> dict:
+    with new_warehouse(db) as con:
+        for ddl in DDL.values():
+            con.execute(ddl)
+        ctx = Context(as_of=as_of)
+        results = {}
+        for table in TABLES:
+            say(f"校验 {TABLE_SPECS[table].zh} …")
+            results[table] = _process_table(table, parts[table], ctx, decisions, con, say)
+        say("写入数据仓库 …")
+        rejects = [r for res in results.values() for r in res.rejects]
+        reject_frame = sorted_rejects(rejects)
+        if reject_frame is not None:
+            con.register("reject_frame", reject_frame)
+            con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
+        manifest = _manifest(as_of, entries, results, reject_frame)
+        con.execute(
+            """INSERT INTO unit_tree
+            WITH RECURSIVE t(unit_id, ancestor_id, depth) AS (
+                SELECT unit_id, unit_id, 0 FROM units
+                UNION ALL
+                SELECT t.unit_id, u.parent_id, t.depth + 1
+                FROM t JOIN units u ON u.unit_id = t.ancestor_id
+                WHERE u.parent_id IS NOT NULL
+            ) SELECT unit_id, ancestor_id, depth FROM t"""
+        )
+        say("汇总统计表 …")
+        summaries.build(con)
+        insert_sources(con, source_rows)
+        write_build_state(con, state)
+        write_manifest(con, as_of, manifest)
+    return manifest
 
 
 def sorted_rejects(rejects: list[pl.DataFrame]) -> pl.DataFrame | None:
