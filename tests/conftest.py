@@ -91,6 +91,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pipelines import summaries
 from pipelines.schema import DDL
@@ -302,3 +303,17 @@ def fixture_db_without_divisions(tmp_path_factory: pytest.TempPathFactory) -> Pa
     """The fixture county with no 区划 list imported."""
     path = tmp_path_factory.mktemp("warehouse") / "no_divisions.duckdb"
     return build_warehouse(path, divisions=False)
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The deferred download callables registered while a page runs, by file name."""
+    found: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data, mimetype, coordinates, file_name=None, **kw):
+        found[file_name] = data
+        return original(self, data, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return found

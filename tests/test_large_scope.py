@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import python_calamine
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts, ui
@@ -55,20 +54,6 @@ def open_app(fixture_db, monkeypatch):
         return at
 
     return run
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The deferred download callables registered while a page runs, by file name."""
-    found: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data, mimetype, coordinates, file_name=None, **kw):
-        found[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return found
 
 
 def tiles(at: AppTest) -> dict[str, str]:
