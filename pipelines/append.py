@@ -55,7 +55,6 @@ NUMBERED = ("activities", "attendance")
 class Plan:
     """What an append adds to the last warehouse."""
 
-    old_files: set[str]  # source files of the last build
     new_parts: dict[str, list]  # table -> build.Part of the new files
     old_manifest: dict
     old_rejected: dict[str, pl.Series]  # units/activities codes whose every row was rejected
@@ -127,7 +126,7 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
     _check_keys_are_new(con, new_parts)
     _check_old_rejects_stay(con, parts, old_files, new_parts)
     rejected = {t: _old_rejected_ids(con, t, parts, old_files) for t in ("units", "activities")}
-    return Plan(old_files, new_parts, json.loads(manifest_json), rejected)
+    return Plan(new_parts, json.loads(manifest_json), rejected)
 
 
 def _position(part) -> tuple:
@@ -238,10 +237,9 @@ def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say) -> 
         if not new:
             continue
         say(f"增量校验 {TABLE_SPECS[table].zh} …")
-        old_rejected = ctx.rejected.get(table)
-        old_keys = _old_keys(ctx, table)
+        old_orders, old_rejected = ctx.order_ids, ctx.rejected.get(table)
         results[table] = full._process_table(table, new, ctx, decisions, con, say)
-        _merge_keys(ctx, table, old_keys, old_rejected)
+        _merge_keys(ctx, table, old_orders, old_rejected)
         if table == "activities" and ctx.activities is not None:
             new_activities.append(ctx.activities["activity_id"])
 
@@ -293,14 +291,11 @@ def _context(con, as_of: dt.datetime, old_rejected: dict[str, pl.Series]) -> Con
     return ctx
 
 
-def _old_keys(ctx: Context, table: str):
-    return {"orders": ctx.order_ids}.get(table)
-
-
-def _merge_keys(ctx: Context, table: str, old_keys, old_rejected) -> None:
-    """After the new rows of ``table``: its keys are the old ones plus the new ones."""
+def _merge_keys(ctx: Context, table: str, old_orders, old_rejected) -> None:
+    """After the new rows of ``table`` (which left only their own keys in ``ctx``): the
+    keys are the old ones plus the new ones."""
     if table == "orders":
-        ctx.order_ids = pl.concat([old_keys, ctx.order_ids]).unique()
+        ctx.order_ids = pl.concat([old_orders, ctx.order_ids]).unique()
     if table == "activities":
         new_rejected = ctx.rejected.get(table, pl.Series([], dtype=pl.String))
         both = pl.concat([old_rejected, new_rejected]).unique()
