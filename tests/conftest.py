@@ -92,6 +92,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 from pipelines import summaries
 from pipelines.schema import DDL
@@ -317,3 +318,23 @@ def downloads(monkeypatch):
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     return found
+
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def open_app(fixture_db, monkeypatch):
+    """Run the app on the fixture warehouse: ``open_app(page, **query_params)``."""
+
+    def run(page: str | None = None, db: Path = fixture_db, **query: str) -> AppTest:
+        monkeypatch.setenv("WENMING_DB", str(db))
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params.update(query)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    return run

@@ -13,7 +13,6 @@ import re
 import zipfile
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -24,7 +23,6 @@ from dashboard.metrics import Scope
 from pipelines import summaries
 from pipelines.schema import DDL
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OVERVIEW, COVERAGE = "views/01_overview.py", "views/02_coverage.py"
 SB = "峡窝镇新时代文明实践所"  # the 所 of ZB1 (with 点 DB1) and ZB2
 
@@ -44,23 +42,6 @@ def percent(part: int, whole: int) -> str:
 
 def points(part: int, whole: int) -> str:
     return f"+{part * 1000 // whole / 10:.1f}个百分点"
-
-
-@pytest.fixture
-def open_app(fixture_db, monkeypatch):
-    """Run the app on the fixture warehouse: ``open_app(page, **query_params)``."""
-
-    def run(page: str | None = None, db: Path = fixture_db, **query: str) -> AppTest:
-        monkeypatch.setenv("WENMING_DB", str(db))
-        at = AppTest.from_file(APP, default_timeout=30)
-        at.query_params.update(query)
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
-    return run
 
 
 def tiles(at: AppTest) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 import python_calamine
@@ -19,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts, ui
 from dashboard.unittree import UnitTree
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OVERVIEW, COVERAGE = "views/01_overview.py", "views/02_coverage.py"
 BRIEFING = "views/08_briefing.py"
 ZX = "上街区新时代文明实践中心"
@@ -37,23 +35,6 @@ IDS = {  # the picker's labels (the units' names) → the fixture's unit ids
     "五云秀场新时代文明实践点": "DB1",
     "营坡顶村新时代文明实践站": "ZB2",
 }
-
-
-@pytest.fixture
-def open_app(fixture_db, monkeypatch):
-    """Run the app on the fixture warehouse: ``open_app(page, **query_params)``."""
-
-    def run(page: str | None = None, **query: str) -> AppTest:
-        monkeypatch.setenv("WENMING_DB", str(fixture_db))
-        at = AppTest.from_file(APP, default_timeout=30)
-        at.query_params.update(query)
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
-    return run
 
 
 def tiles(at: AppTest) -> dict[str, str]:
