@@ -88,6 +88,24 @@ def by_reach(row: dict) -> tuple:
     return (-row["person_times"], -row["activities"])
 
 
+def breakdown(rows: list[dict], column: str, label: str, chart, key: str) -> None:
+    """A chart of 服务人次 by ``column`` beside the table of every figure."""
+    left, right = st.columns(2, gap="medium")
+    with left:
+        ui.chart(
+            chart(rows, column, "person_times", f"各{label}服务人次", value_label="服务人次"),
+            key=f"{key}_chart",
+            file_name=f"各{label}服务人次",
+        )
+    with right:
+        ui.table(
+            rows,
+            [ui.Column(column, label), *BREAKDOWN_COLUMNS],
+            key=key,
+            file_name=f"分{label}",
+        )
+
+
 scope = ui.scope_bar()
 ui.title("服务人次")
 
@@ -170,24 +188,10 @@ ui.table(
     file_name=f"分阵地服务人次_{ui.unit_name(scope.unit_id)}",
 )
 
+
 st.subheader("分服务类别", anchor=False)
 categories = sorted(ui.load(metrics.by_category, scope), key=by_reach)
-left, right = st.columns(2, gap="medium")
-with left:
-    ui.chart(
-        charts.category_pie_or_bar(
-            categories, "category", "person_times", "各服务类别服务人次", value_label="服务人次"
-        ),
-        key="service_categories_chart",
-        file_name="各服务类别服务人次",
-    )
-with right:
-    ui.table(
-        categories,
-        [ui.Column("category", "服务类别"), *BREAKDOWN_COLUMNS],
-        key="service_categories",
-        file_name="分服务类别",
-    )
+breakdown(categories, "category", "服务类别", charts.category_pie_or_bar, "service_categories")
 
 st.subheader("分服务对象", anchor=False)
 groups = sorted(
@@ -197,22 +201,7 @@ groups = sorted(
     ),
     key=by_reach,
 )
-left, right = st.columns(2, gap="medium")
-with left:
-    ui.chart(
-        charts.bar_by(
-            groups, "target_group", "person_times", "各服务对象服务人次", value_label="服务人次"
-        ),
-        key="service_groups_chart",
-        file_name="各服务对象服务人次",
-    )
-with right:
-    ui.table(
-        groups,
-        [ui.Column("target_group", "服务对象"), *BREAKDOWN_COLUMNS],
-        key="service_groups",
-        file_name="分服务对象",
-    )
+breakdown(groups, "target_group", "服务对象", charts.bar_by, "service_groups")
 
 st.subheader("分月份", anchor=False)
 ui.table(months, MONTH_COLUMNS, key="service_months", file_name="分月份服务人次")
