@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -351,10 +352,9 @@ def test_the_report_command_says_to_rebuild_an_old_warehouse(old_db, capsys):
 def test_the_overview_page_says_to_rebuild_an_old_warehouse(old_db, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_app import APP
-
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     monkeypatch.setenv("WENMING_DB", str(old_db))
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(str(app), default_timeout=30)
     at.run()
     assert not at.exception
     assert any("请重新构建数据仓库" in w.value for w in at.warning)
