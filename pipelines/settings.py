@@ -61,6 +61,24 @@ class Config:
     low_score_threshold: float = 3.5
     idle_days: int = 60
     tile_url: str | None = None
+    # limits on a workbook, checked before it is read (pipelines.preflight)
+    max_zip_entries: int = 10_000
+    max_unzipped_mb: int = 1024
+    max_zip_ratio: int = 200
+    max_sheet_cells: int = 20_000_000
+    max_shared_strings_mb: int = 256
+    max_read_memory_mb: int = 4096
+
+
+# the [limits] table of wenming.toml
+LIMITS = (
+    "max_zip_entries",
+    "max_unzipped_mb",
+    "max_zip_ratio",
+    "max_sheet_cells",
+    "max_shared_strings_mb",
+    "max_read_memory_mb",
+)
 
 
 @lru_cache(maxsize=4)
@@ -75,6 +93,11 @@ def _load_config(path: str | None) -> Config:
         low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
+        **{
+            name: int(raw.get("limits", {})[name])
+            for name in LIMITS
+            if name in raw.get("limits", {})
+        },
     )
 
 
