@@ -11,15 +11,18 @@ beside the target, which finally replaces it with ``os.replace``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import math
 import multiprocessing
 import os
 import shutil
+import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,20 @@ MSG_BUSY = "另一次构建正在进行，请稍候再试。"
 MSG_FIRST = "全量构建 …"
 MSG_FULL = "全量构建（{}）…"
 MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
+MSG_DISK_FULL = "磁盘空间不足，请清理磁盘后重新构建；原数据仓库保持不变"
+MSG_FILE_SIZE_LIMIT = (
+    "写入的文件超过了系统允许的大小（ulimit -f），请管理员放宽限制后重新构建；原数据仓库保持不变"
+)
+MSG_NO_WRITE = "没有写入“{name}”的权限，请检查数据目录的权限后重新构建；原数据仓库保持不变"
+MSG_OUT_OF_MEMORY = (
+    "内存不足，构建未完成：请关闭其他占用内存的程序，或把台账分批导入后重新构建；原数据仓库保持不变"
+)
+MSG_WORKER_DIED = (
+    "读取台账的子进程意外退出（可能是内存不足），构建未完成：请重新构建；"
+    "如仍出错，请把“{log}”发给维护人员。原数据仓库保持不变"
+)
+MSG_INTERNAL = "构建中途出错，原数据仓库保持不变：请重新构建；如仍出错，请把“{log}”发给维护人员"
+MSG_DIR_NOT_WRITABLE = "目标目录不可写：{name}，请检查权限后重新构建"
 
 
 class BuildError(Exception):
@@ -130,34 +147,70 @@ def build(
     if not db.parent.exists():
         db.parent.mkdir(parents=True, exist_ok=True)
     if not os.access(db.parent, os.W_OK):
-        raise BuildError(f"目标目录不可写：{db.parent}")
+        raise BuildError(MSG_DIR_NOT_WRITABLE.format(name=db.parent.name))
     files = read.find_sources(sources)
     if not files:
         raise BuildError(
             "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
         )
     with build_lock(db, wait):
-        salt = pii.load_salt(salt_path(db), config().salt)
-        entries, parts, source_rows, used = _stage_all(files, db, salt, say)
-        if not any(parts.values()):
-            found = "；".join(
-                f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
-            )
-            raise BuildError("没有可识别的台账表：" + found)
-        decisions = load_decisions(db)
-        state = append.build_state(stage.fingerprint(salt), decisions)
+        _sweep_scratch(cache_dir(db))  # what a killed build left
         try:
-            the_plan = append.plan(db, parts, source_rows, as_of, state)
-        except append.Fallback as why:
-            say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
-            manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
-        else:
-            say(MSG_APPEND)
-            manifest = append.append(
-                db, the_plan, entries, source_rows, as_of, decisions, state, say
-            )
-        _prune_cache(cache_dir(db), used)
+            return _build_locked(files, db, as_of, say)
+        except BuildError:
+            raise
+        except Exception as exc:  # the old warehouse is in place; say why in Chinese
+            raise BuildError(failure_message(exc, db)) from exc
+        finally:
+            _sweep_scratch(cache_dir(db))
+
+
+def _build_locked(files: list[read.SourceFile], db: Path, as_of: dt.datetime, say) -> dict:
+    salt = pii.load_salt(salt_path(db), config().salt)
+    entries, parts, source_rows, used = _stage_all(files, db, salt, say)
+    if not any(parts.values()):
+        found = "；".join(
+            f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
+        )
+        raise BuildError("没有可识别的台账表：" + found)
+    decisions = load_decisions(db)
+    state = append.build_state(stage.fingerprint(salt), decisions)
+    try:
+        the_plan = append.plan(db, parts, source_rows, as_of, state)
+    except append.Fallback as why:
+        say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
+        manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
+    else:
+        say(MSG_APPEND)
+        manifest = append.append(db, the_plan, entries, source_rows, as_of, decisions, state, say)
+    _prune_cache(cache_dir(db), used)
     return manifest
+
+
+def failure_message(exc: BaseException, db: Path) -> str:
+    """What a user is told when a build fails for a reason that is not a file's: a full
+    disk, missing rights, memory; anything else points to a log beside the warehouse
+    that holds the traceback (English, for whoever maintains the server)."""
+    if stage.is_disk_full(exc):
+        return MSG_DISK_FULL
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return MSG_FILE_SIZE_LIMIT
+    if isinstance(exc, PermissionError):
+        return MSG_NO_WRITE.format(name=Path(exc.filename or db).name)
+    if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):
+        return MSG_OUT_OF_MEMORY
+    log_path = db.with_name(f".{db.name}.error.log")
+    try:
+        log_path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError:
+        pass
+    template = MSG_WORKER_DIED if isinstance(exc, BrokenProcessPool) else MSG_INTERNAL
+    return template.format(log=log_path.name)
+
+
+def _sweep_scratch(cache: Path) -> None:
+    """Remove temporary copies of raw ledgers a killed or failed build left behind."""
+    shutil.rmtree(stage.scratch_dir(cache), ignore_errors=True)
 
 
 # ---------------------------------------------------------------- staging
@@ -210,6 +263,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                     "status": s.status,
                     "rows": s.rows,
                     "headers": s.headers,
+                    **({"error": s.error} if s.error else {}),
                 }
             )
             source_rows.append(
@@ -218,6 +272,20 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             if s.status == "loaded":
                 parts[s.table].append(Part(file_idx, sheet_idx, source.rel, s.sheet, s))
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
+        refused = [s["error"] for s in sheet_entries if s["status"] == "unreadable"]
+        if (
+            refused
+            and not loaded
+            and all(
+                s["status"] == "unreadable" or (s["status"] == "empty" and not s["headers"])
+                for s in sheet_entries
+            )
+        ):
+            # nothing of the workbook could be read: the file is unreadable, and why
+            entries.append(
+                {"file": source.rel, "status": "unreadable", "rows": 0, "error": "；".join(refused)}
+            )
+            continue
         for sheet_entry in sheet_entries:
             if sheet_entry["status"] == "unrecognised":
                 sheet_entry["hint"] = read.header_hint(sheet_entry["headers"])
@@ -293,7 +361,7 @@ def _prune_cache(cache: Path, used: set[str]) -> None:
     if not cache.exists():
         return
     for path in cache.iterdir():
-        if path.name == DIGESTS:
+        if path.name == DIGESTS or path.is_dir():
             continue
         if "-".join(path.name.split("-")[:2]).split(".")[0] not in used:
             path.unlink(missing_ok=True)

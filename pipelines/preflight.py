@@ -63,8 +63,7 @@ MSG_RATIO = (
     "可能是压缩炸弹：请用 Excel/WPS 打开后另存为 .xlsx 再报送"
 )
 MSG_PART_BROKEN = (
-    "文件中的“{part}”已损坏（解压后的内容与记录的不符）："
-    "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+    "文件中的“{part}”已损坏（解压后的内容与记录的不符）：请用 Excel/WPS 打开后另存为 .xlsx 再报送"
 )
 MSG_SHEET_AREA = (
     "工作表“{sheet}”的使用范围达到 A1:{corner}（{cells:,} 个单元格），"
@@ -272,9 +271,7 @@ def _check_shared_strings(archive: zipfile.ZipFile, limits: Config) -> dict[int,
         return {}
     size = archive.getinfo(part).file_size
     if size > limits.max_shared_strings_mb * _MB:
-        raise Refused(
-            MSG_STRINGS_TOO_BIG.format(mb=_mb(size), limit=limits.max_shared_strings_mb)
-        )
+        raise Refused(MSG_STRINGS_TOO_BIG.format(mb=_mb(size), limit=limits.max_shared_strings_mb))
     long_strings: dict[int, int] = {}
     index, pending, read = 0, 0, 0
     for chunk in _chunks(archive, part):

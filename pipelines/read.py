@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 import polars as pl
 import python_calamine
 
+from pipelines import preflight
 from pipelines.contract import (
     HEADER_INDEX,
     TABLE_SPECS,
@@ -29,12 +31,27 @@ from pipelines.contract import (
     VOLUNTEER_HEADER,
     normalize_header,
 )
-from pipelines.settings import LEDGER_SUFFIXES
+from pipelines.reasons import REASONS
+from pipelines.settings import LEDGER_SUFFIXES, config
 
 RawMask = Callable[[pl.DataFrame], pl.DataFrame]
 HEADER_SCAN_ROWS = 30
 _CHUNK = 1 << 22
 _SPACES = " \t\r\n\u3000\u00a0"
+# Excel's limit on one cell; a longer cell cannot come from Excel/WPS: the row is rejected
+EXCEL_CELL_CHARS = 32_767
+# how much of an over-long cell a rejected row's raw text keeps
+LONG_CELL_SHOWN = 200
+MSG_LONG_CELL_CUT = "…（共 {:,} 个字符，已截断）"
+MSG_LONG_CELL_CUT_PL = "{}…（共 {} 个字符，已截断）"
+# text read to find a CSV's header (the first lines), whatever the length of its lines
+HEAD_CHARS = 1 << 20
+# the bytes of a line that is valid UTF-8 (the rule for a line mixed into a GBK file)
+_UTF8_LINE = re.compile(
+    rb"(?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+    rb"|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})*"
+)
 
 
 @dataclass
@@ -57,6 +74,7 @@ class Sheet:
     is_volunteer_file: bool = False
     ambiguous: list[str] = field(default_factory=list)
     raw_masked: bool = False  # _raw already passed through read_source's mask
+    error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -247,12 +265,23 @@ def _frame_from_grid(
     raws: list[str] = []
     firsts: list[str | None] = []
     names = [n.strip() or f"第{j + 1}列" for j, n in enumerate(header.names)]
+    defects: list[str | None] = []
+    defect_reasons: list[str | None] = []
     for offset, row in enumerate(data_rows):
         cells = [(row[j] if j < len(row) else "") for j in range(max(width, len(row)))]
         row_numbers.append(first_row_number + header.row + 1 + offset)
+        defect, reason = None, None
+        if cells and max(map(len, cells)) > EXCEL_CELL_CHARS:
+            j = next(j for j, c in enumerate(cells) if len(c) > EXCEL_CELL_CHARS)
+            label = names[j] if j < width else f"第{j + 1}列"
+            defect = "cell_too_long"
+            reason = REASONS[defect].format(label, f"{len(cells[j]):,}")
+            cells = [_cut_long(c) for c in cells]
+        defects.append(defect)
+        defect_reasons.append(reason)
         for j, key in header.mapping.items():
             v = cells[j]
-            columns[key].append(v if v != "" else None)
+            columns[key].append(v if v != "" and defect is None else None)
         firsts.append(next((c for c in cells if c != ""), None))
         raws.append(
             json.dumps(
@@ -270,10 +299,27 @@ def _frame_from_grid(
         "_row": pl.Int64,
         "_raw": pl.String,
         "_first": pl.String,
+        "_defect": pl.String,
+        "_defect_reason": pl.String,
     }
     return pl.DataFrame(
-        {**columns, "_row": row_numbers, "_raw": raws, "_first": firsts}, schema=schema
+        {
+            **columns,
+            "_row": row_numbers,
+            "_raw": raws,
+            "_first": firsts,
+            "_defect": defects,
+            "_defect_reason": defect_reasons,
+        },
+        schema=schema,
     )
+
+
+def _cut_long(text: str) -> str:
+    """An over-long cell as a rejected row shows it: its start and its length."""
+    if len(text) <= EXCEL_CELL_CHARS:
+        return text
+    return text[:LONG_CELL_SHOWN] + MSG_LONG_CELL_CUT.format(len(text))
 
 
 def drop_blank_and_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -292,17 +338,29 @@ def drop_blank_and_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_workbook(path: Path) -> list[Sheet]:
-    """Every sheet of a workbook, in workbook order."""
+    """Every sheet of a workbook, in workbook order. A sheet beyond the limits of
+    ``pipelines.preflight`` comes back "unreadable" with the reason; a whole file
+    beyond them raises ``preflight.Refused``."""
+    limits = config()
+    if path.suffix.lower() == ".xls":
+        return [
+            _sheet_from_grid(_text_grid(values), name, first_row_number=1)
+            for name, values in preflight.read_xls_grids(path, limits)
+        ]
+    refused = preflight.check_xlsx(path, limits).refused_sheets
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     sheets: list[Sheet] = []
     for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        grid = [
-            [cell_text(c).strip(_SPACES) for c in row]
-            for row in sheet.to_python(skip_empty_area=False)
-        ]
-        sheets.append(_sheet_from_grid(grid, name, first_row_number=1))
+        if name in refused:
+            sheets.append(Sheet(name, "unreadable", [], error=refused[name]))
+            continue
+        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets.append(_sheet_from_grid(_text_grid(values), name, first_row_number=1))
     return sheets
+
+
+def _text_grid(values: list[list[object]]) -> list[list[str]]:
+    return [[cell_text(c).strip(_SPACES) for c in row] for row in values]
 
 
 def _unrecognised(name: str | None, rows: list[list[str]], header: HeaderFound | None) -> Sheet:
@@ -366,37 +424,86 @@ def _check_utf8(path: Path) -> None:
     decoder.decode(b"", final=True)
 
 
-def _transcode(path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a GB18030 file, streamed in chunks; the caller deletes it."""
-    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="wenming-")
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
-        while chunk := src.read(_CHUNK):
-            dst.write(decoder.decode(chunk).encode("utf-8"))
-        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return Path(tmp)
+@dataclass
+class Transcoded:
+    """A UTF-8 copy of a GB18030 file and the rows of its lines that were UTF-8 already."""
+
+    path: Path
+    mixed_rows: list[int]
 
 
-def read_csv(path: Path, mask: RawMask | None = None) -> Sheet:
-    """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``)."""
+def _transcode(path: Path, encoding: str, scratch: Path) -> Transcoded:
+    """A UTF-8 copy of a GB18030 file in ``scratch``, streamed in chunks; the caller
+    deletes it (it holds the raw ledger). On failure nothing is left behind.
+
+    A line whose bytes are valid UTF-8 with multibyte characters, in a file that is
+    not UTF-8 overall, is a UTF-8 line pasted in: decoded as GB18030 it would be
+    mojibake. It is copied as UTF-8 and its row returned, to be rejected.
+    """
+    scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="transcode-", dir=scratch)
+    mixed: list[int] = []
+    lines_before = 0
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            carry = b""
+            while True:
+                block = src.read(_CHUNK)
+                data = carry + block
+                cut = data.rfind(b"\n") + 1 if block else len(data)
+                carry, piece = data[cut:], data[:cut]
+                if piece:
+                    dst.write(_decode_lines(piece, encoding, lines_before, mixed).encode())
+                    lines_before += piece.count(b"\n")
+                if not block:
+                    break
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Transcoded(Path(tmp), mixed)
+
+
+def _decode_lines(piece: bytes, encoding: str, lines_before: int, mixed: list[int]) -> str:
+    """Whole lines decoded; lines that are UTF-8 (see ``_transcode``) appended to ``mixed``
+    as 1-based row numbers."""
+    lines = piece.split(b"\n")
+    utf8 = [i for i, line in enumerate(lines) if not line.isascii() and _UTF8_LINE.fullmatch(line)]
+    if not utf8:
+        return piece.decode(encoding)
+    mixed.extend(lines_before + i + 1 for i in utf8)
+    chosen = set(utf8)
+    return "\n".join(
+        line.decode("utf-8" if i in chosen else encoding) for i, line in enumerate(lines)
+    )
+
+
+def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = None) -> Sheet:
+    """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``).
+
+    A GB18030 file is read from a UTF-8 copy written to ``scratch`` (a private folder
+    beside the warehouse; the system temp folder when not given) and removed after.
+    """
     encoding = detect_encoding(path)
     if encoding == "utf-8-sig":
         # no UTF-8 copy for a BOM: it sits on the first line, which is the header or
         # above it, so Polars skips it with that line; the bytes after it must be UTF-8
         _check_utf8(path)
-    utf8_path = path if encoding.startswith("utf-8") else _transcode(path, encoding)
+    mixed_rows: list[int] = []
+    utf8_path = path
+    if not encoding.startswith("utf-8"):
+        copy = _transcode(path, encoding, scratch or Path(tempfile.gettempdir()))
+        utf8_path, mixed_rows = copy.path, copy.mixed_rows
     try:
         with utf8_path.open(
             encoding=encoding if encoding == "utf-8-sig" else "utf-8", newline=""
         ) as fh:
-            head = list(_take(csv.reader(fh), HEADER_SCAN_ROWS + 2))
-        head = [[c for c in row] for row in head]
+            head = _head_rows(fh)
         if not any(any(c.strip() for c in row) for row in head):
             return Sheet(None, "empty", [])
         header = locate_header(head)
         if header is None or header.table is None:
             return _unrecognised(None, head, header)
-        frame = _read_csv_body(utf8_path, header, mask)
+        frame = _read_csv_body(utf8_path, header, mask, mixed_rows)
         return Sheet(
             None,
             "loaded",
@@ -411,45 +518,141 @@ def read_csv(path: Path, mask: RawMask | None = None) -> Sheet:
             utf8_path.unlink(missing_ok=True)
 
 
-def _take(iterator, n: int):
-    for i, item in enumerate(iterator):
-        if i >= n:
-            break
-        yield item
+def _head_rows(fh) -> list[list[str]]:
+    """The first records of a CSV, where the header is, read from a bounded prefix: a
+    data line of 200 MB below the header is the body's business, not the header's."""
+    text = fh.read(HEAD_CHARS)
+    complete = len(text) < HEAD_CHARS
+    if not complete:
+        text = text[: text.rfind("\n") + 1]  # the cut line is not read as a record
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= HEADER_SCAN_ROWS + 2:
+                break
+    except csv.Error:  # a field beyond the csv module's limit: a data row, not a header
+        pass
+    return rows
 
 
-def _read_csv_body(path: Path, header: HeaderFound, mask: RawMask | None) -> pl.DataFrame:
+def _read_csv_body(
+    path: Path, header: HeaderFound, mask: RawMask | None, mixed_rows: list[int]
+) -> pl.DataFrame:
     width = len(header.names)
+    try:
+        body = _polars_body(path, header, width)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        # a row wider than the header: read row by row, so its extra cells are kept
+        body = _python_body(path, header, width)
+    names = body.columns
+    # Excel shows the header at record header.row (0-based) as row header.row + 1.
+    body = body.with_row_index("_idx").with_columns(
+        (pl.col("_idx").cast(pl.Int64) + header.row + 2).alias("_row")
+    )
+    labels = [n.strip() or f"第{j + 1}列" for j, n in enumerate(header.names)]
+    labels += [f"第{j + 1}列" for j in range(width, len(names))]
+    trimmed = [pl.col(n).str.strip_chars(_SPACES) for n in names]
+    body = body.with_columns([t.alias(n) for t, n in zip(trimmed, names, strict=True)])
+    body = body.with_columns(
+        [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
+    )
+    body = _with_defects(body, names, labels, width, mixed_rows)
+    defective = pl.col("_defect").is_not_null()
+    frame = body.select(
+        *[
+            pl.when(defective).then(None).otherwise(pl.col(f"c{j}")).alias(key)
+            for j, key in header.mapping.items()
+        ],
+        pl.col("_row"),
+        _raw_json(body.select(names), _dedupe(labels), mask).alias("_raw"),
+        pl.coalesce([pl.col(n) for n in names]).alias("_first"),
+        "_defect",
+        "_defect_reason",
+    )
+    return drop_blank_and_total_rows(frame)
+
+
+def _polars_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
+    """The rows below the header, c0..c{width-1}; raises when a row is wider."""
     names = [f"c{j}" for j in range(width)]
-    body = pl.read_csv(
+    return pl.read_csv(
         path,
         has_header=False,
         skip_rows=header.row + 1,
         infer_schema=False,
-        truncate_ragged_lines=True,
+        truncate_ragged_lines=False,
         new_columns=names,
         schema={n: pl.String for n in names},
         raise_if_empty=False,
         # a first data line shorter than the header must not make the file unreadable
         missing_columns="insert",
     )
-    # Excel shows the header at record header.row (0-based) as row header.row + 1.
-    body = body.with_row_index("_idx").with_columns(
-        (pl.col("_idx").cast(pl.Int64) + header.row + 2).alias("_row")
+
+
+def _python_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
+    """The rows below the header as the csv module splits them, as wide as the widest."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit((1 << 31) - 1)  # an over-long cell is rejected later, not here
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))[header.row + 1 :]
+    finally:
+        csv.field_size_limit(limit)
+    widest = max([width, *map(len, rows)])
+    columns = {f"c{j}": [r[j] if j < len(r) else None for r in rows] for j in range(widest)}
+    return pl.DataFrame(columns, schema={n: pl.String for n in columns})
+
+
+def _with_defects(
+    body: pl.DataFrame, names: list[str], labels: list[str], width: int, mixed_rows: list[int]
+) -> pl.DataFrame:
+    """``_defect``/``_defect_reason`` of rows the file itself spoilt (see ``REASONS``):
+    an over-long cell (its text cut for the raw row), non-empty cells beyond the header,
+    a line in another encoding."""
+    long_at = [pl.col(n).str.len_chars() > EXCEL_CELL_CHARS for n in names]
+    first_long = pl.coalesce([pl.when(c).then(pl.lit(j)) for j, c in enumerate(long_at)])
+    long_length = pl.coalesce(
+        [pl.when(c).then(pl.col(n).str.len_chars()) for c, n in zip(long_at, names, strict=True)]
     )
-    labels = [n.strip() or f"第{j + 1}列" for j, n in enumerate(header.names)]
-    trimmed = [pl.col(n).str.strip_chars(_SPACES) for n in names]
-    body = body.with_columns([t.alias(n) for t, n in zip(trimmed, names, strict=True)])
-    body = body.with_columns(
-        [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
+    extras = names[width:]
+    code = pl.when(pl.any_horizontal(long_at)).then(pl.lit("cell_too_long"))
+    reason = pl.when(pl.any_horizontal(long_at)).then(
+        pl.format(
+            REASONS["cell_too_long"],
+            first_long.replace_strict(dict(enumerate(labels)), return_dtype=pl.String),
+            long_length,
+        )
     )
-    frame = body.select(
-        *[pl.col(f"c{j}").alias(key) for j, key in header.mapping.items()],
-        pl.col("_row"),
-        _raw_json(body.select(names), _dedupe(labels), mask).alias("_raw"),
-        pl.coalesce([pl.col(n) for n in names]).alias("_first"),
-    )
-    return drop_blank_and_total_rows(frame)
+    if extras:
+        filled = [pl.col(n).is_not_null() for n in extras]
+        first_extra = pl.coalesce(
+            [pl.when(c).then(pl.lit(width + j + 1)) for j, c in enumerate(filled)]
+        )
+        code = code.when(pl.any_horizontal(filled)).then(pl.lit("extra_cells"))
+        reason = reason.when(pl.any_horizontal(filled)).then(
+            pl.format(REASONS["extra_cells"], pl.sum_horizontal(filled), first_extra)
+        )
+    in_other_encoding = pl.col("_row").is_in(pl.Series(mixed_rows, dtype=pl.Int64).implode())
+    code = code.when(in_other_encoding).then(pl.lit("mixed_encoding"))
+    reason = reason.when(in_other_encoding).then(pl.lit(REASONS["mixed_encoding"]))
+    cut = [
+        pl.when(c)
+        .then(
+            pl.format(
+                MSG_LONG_CELL_CUT_PL,
+                pl.col(n).str.slice(0, LONG_CELL_SHOWN),
+                pl.col(n).str.len_chars(),
+            )
+        )
+        .otherwise(pl.col(n))
+        .alias(n)
+        for c, n in zip(long_at, names, strict=True)
+    ]
+    return body.with_columns(
+        code.otherwise(None).alias("_defect"), reason.otherwise(None).alias("_defect_reason")
+    ).with_columns(cut)
 
 
 # what JSON escapes in a string, and how (as json.dumps and Polars' json_encode do)
@@ -494,7 +697,9 @@ def _dedupe(labels: list[str]) -> list[str]:
     return out
 
 
-def read_source(path: Path, mask: RawMask | None = None) -> list[Sheet]:
+def read_source(
+    path: Path, mask: RawMask | None = None, scratch: Path | None = None
+) -> list[Sheet]:
     """All sheets of one ledger file (a CSV is one sheet named None).
 
     ``mask`` (a frame of text columns in, the same frame with its texts masked out)
@@ -502,7 +707,7 @@ def read_source(path: Path, mask: RawMask | None = None) -> list[Sheet]:
     ``raw_masked``. Workbook sheets leave ``_raw`` as read.
     """
     if path.suffix.lower() == ".csv":
-        return [read_csv(path, mask)]
+        return [read_csv(path, mask, scratch)]
     return read_workbook(path)
 
 

@@ -9,20 +9,48 @@ Raw rows are kept with phone and ID numbers masked, for reject reports only.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from pipelines import pii, read
+from pipelines import pii, preflight, read
 from pipelines.contract import TABLE_SPECS
-from pipelines.settings import config
+from pipelines.settings import LIMITS, config
 from pipelines.validate import prepare_local
 
 # the modules whose code decides what a file's staged result is
-_CODE = ("read.py", "parse.py", "validate.py", "contract.py", "reasons.py", "pii.py", "stage.py")
+_CODE = (
+    "read.py",
+    "preflight.py",
+    "parse.py",
+    "validate.py",
+    "contract.py",
+    "reasons.py",
+    "pii.py",
+    "stage.py",
+)
+# in the cache folder: where a GB18030 CSV's UTF-8 copy lives while it is read
+SCRATCH = "transcode"
+
+MSG_BAD_ENCODING = (
+    "文件编码无法识别：支持 UTF-8 和 GBK/GB18030 的 CSV；"
+    "“Unicode 文本”等格式请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
+)
+MSG_BAD_WORKBOOK = (
+    "不是有效的 Excel 文件（可能已损坏、未下载完整，或是网页导出的“伪 .xls”）："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+)
+MSG_BAD_CSV = (
+    "文件无法按 CSV 读取（可能已损坏，或是改了扩展名的其他文件）："
+    "请用 Excel/WPS 打开确认内容后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再报送"
+)
+MSG_NO_PERMISSION = "没有读取这个文件的权限：请检查文件权限（或关闭正在占用它的程序）后重新构建"
+MSG_VANISHED = "文件在读取过程中被移走或删除：请确认文件仍在原处后重新构建"
+MSG_TOO_BIG_TO_READ = "文件太大，读取时内存不足：请把数据分成几个文件报送"
 # tables whose rows are processed in buckets of activity_id, so memory stays bounded
 BUCKETED = {"activities", "attendance", "ratings"}
 
@@ -33,9 +61,12 @@ def fingerprint(salt: str) -> str:
     here = Path(__file__).parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
-    digest.update(
-        json.dumps(config().category_aliases, sort_keys=True, ensure_ascii=False).encode()
-    )
+    settings = config()
+    shaping = {
+        "categories": settings.category_aliases,
+        "limits": {name: getattr(settings, name) for name in LIMITS},
+    }
+    digest.update(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode())
     digest.update(hashlib.sha256(salt.encode()).digest())
     return digest.hexdigest()[:16]
 
@@ -53,12 +84,18 @@ class StagedSheet:
     rejects: str | None = None  # _row, reason_code, reason, raw (masked)
     raw: str | None = None  # _row, raw (masked) of every row, for later rejects
     ambiguous: list[str] = field(default_factory=list)
+    error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
 
 
 @dataclass
 class StagedFile:
     sheets: list[StagedSheet]
     error: str | None = None
+
+
+def scratch_dir(cache: Path) -> Path:
+    """The private folder for temporary copies of raw ledgers (swept by every build)."""
+    return cache / SCRATCH
 
 
 def is_staged(digest: str, cache: Path, fp: str) -> bool:
@@ -75,8 +112,10 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
             return staged
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        sheets = read.read_source(path, mask=pii.mask_frame)
+        sheets = read.read_source(path, mask=pii.mask_frame, scratch=scratch_dir(cache))
     except Exception as exc:  # a corrupt or foreign file must not stop the build
+        if is_disk_full(exc):
+            raise  # not the file's fault: the build fails and says so
         staged = StagedFile([], unreadable_reason(path, exc))
     else:
         staged = StagedFile(
@@ -85,7 +124,7 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     tmp = index.with_suffix(".tmp")
     tmp.write_text(
         json.dumps(
-            {"sheets": [s.__dict__ for s in staged.sheets], "error": staged.error},
+            {"sheets": [asdict(s) for s in staged.sheets], "error": staged.error},
             ensure_ascii=False,
         ),
         encoding="utf-8",
@@ -94,31 +133,56 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     return staged
 
 
-def unreadable_reason(path: Path, exc: Exception) -> str:
-    """Why a file could not be read, in words a clerk can act on."""
+def unreadable_reason(path: Path, exc: BaseException) -> str:
+    """Why a file could not be read, in words a clerk can act on (never the exception's
+    own text: that is English, and may quote the file's bytes)."""
+    if isinstance(exc, preflight.Refused):
+        return str(exc)
     if isinstance(exc, UnicodeDecodeError):
-        return (
-            "文件编码无法识别：支持 UTF-8 和 GBK/GB18030 的 CSV；"
-            "“Unicode 文本”等格式请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
-        )
+        return MSG_BAD_ENCODING
+    if isinstance(exc, MemoryError):
+        return MSG_TOO_BIG_TO_READ
+    if isinstance(exc, PermissionError):
+        return MSG_NO_PERMISSION
+    if isinstance(exc, FileNotFoundError):
+        return MSG_VANISHED
     if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
-        return (
-            "不是有效的 Excel 文件（可能已损坏、未下载完整，或是网页导出的“伪 .xls”）："
-            "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
-        )
-    return f"文件无法读取（可能已损坏或不是表格文件）：{type(exc).__name__}"
+        return MSG_BAD_WORKBOOK
+    return MSG_BAD_CSV
+
+
+# how a full disk (or quota) shows in an error's text when it comes from Rust or C++
+_DISK_FULL_TEXTS = ("no space left on device", "os error 28", "disk quota exceeded", "os error 122")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error (or one it was raised from) is a full disk or quota."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(text in str(exc).lower() for text in _DISK_FULL_TEXTS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     out = StagedSheet(
-        sheet.sheet, sheet.status, sheet.table, sheet.headers, ambiguous=sheet.ambiguous
+        sheet.sheet,
+        sheet.status,
+        sheet.table,
+        sheet.headers,
+        ambiguous=sheet.ambiguous,
+        error=sheet.error,
     )
     if sheet.status != "loaded":
         return out
     table = sheet.table
     frame = sheet.frame.with_columns(pl.lit(sheet.is_volunteer_file).alias("_vol"))
     out.rows = frame.height
-    prepared = prepare_local(table, frame)
+    prepared = _with_read_defects(prepare_local(table, frame.drop(_DEFECTS, strict=False)), frame)
     for column in ("t_person_id", "t_rater_id"):
         prepared = pii.hash_ids(prepared, column, salt)
     keep = [c for c in prepared.columns if c.startswith("t_")]
@@ -139,6 +203,29 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
         data.write_parquet(path, compression="lz4")
         setattr(out, part, str(path))
     return out
+
+
+_DEFECTS = ("_defect", "_defect_reason")
+
+
+def _with_read_defects(prepared: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """A row the file itself spoilt (``read``'s ``_defect``: an over-long cell, cells
+    beyond the header, another encoding) is rejected for that, whatever its values."""
+    if "_defect" not in frame.columns or frame.get_column("_defect").null_count() == frame.height:
+        return prepared
+    defects = frame.select("_row", *_DEFECTS).filter(pl.col("_defect").is_not_null())
+    spoilt = pl.col("_defect").is_not_null()
+    return (
+        prepared.join(defects, on="_row", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(spoilt).then(pl.col("_defect")).otherwise(pl.col("_code")).alias("_code"),
+            pl.when(spoilt)
+            .then(pl.col("_defect_reason"))
+            .otherwise(pl.col("_reason"))
+            .alias("_reason"),
+        )
+        .drop(_DEFECTS)
+    )
 
 
 def content_columns(table: str) -> list[str]:
