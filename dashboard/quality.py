@@ -61,6 +61,9 @@ REASON_LABELS = {
     "bad_year": "年度有误",
     "conflict": "编码相同内容不同（待决定）",
     "superseded": "已按人工决定改用新值",
+    "cell_too_long": "单元格超长",
+    "extra_cells": "比表头多出单元格",
+    "mixed_encoding": "混有其他编码",
 }
 # Columns of the rejects workbook before the row's own cells.
 REJECT_FILE, REJECT_SHEET, REJECT_ROW, REJECT_REASON = "所在文件", "工作表", "行号", "退回原因"

@@ -406,6 +406,9 @@ def read_xls_grids(path: Path, limits: Config) -> list[tuple[str, list[list[obje
 
 def _child_main(path: str, memory_mb: int) -> int:
     limit = memory_mb * _MB
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # a parent already capped: stay within its cap
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         import python_calamine
