@@ -11,7 +11,6 @@ beside the target, which finally replaces it with ``os.replace``.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import fcntl
 import json
 import math
@@ -191,10 +190,9 @@ def failure_message(exc: BaseException, db: Path) -> str:
     """What a user is told when a build fails for a reason that is not a file's: a full
     disk, missing rights, memory; anything else points to a log beside the warehouse
     that holds the traceback (English, for whoever maintains the server)."""
-    if stage.is_disk_full(exc):
-        return MSG_DISK_FULL
-    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-        return MSG_FILE_SIZE_LIMIT
+    space = stage.out_of_space(exc)
+    if space:
+        return MSG_DISK_FULL if space == "disk" else MSG_FILE_SIZE_LIMIT
     if isinstance(exc, PermissionError):
         return MSG_NO_WRITE.format(name=Path(exc.filename or db).name)
     if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):

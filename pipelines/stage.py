@@ -114,7 +114,7 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     try:
         sheets = read.read_source(path, mask=pii.mask_frame, scratch=scratch_dir(cache))
     except Exception as exc:  # a corrupt or foreign file must not stop the build
-        if is_disk_full(exc):
+        if out_of_space(exc):
             raise  # not the file's fault: the build fails and says so
         staged = StagedFile([], unreadable_reason(path, exc))
     else:
@@ -151,21 +151,30 @@ def unreadable_reason(path: Path, exc: BaseException) -> str:
     return MSG_BAD_CSV
 
 
-# how a full disk (or quota) shows in an error's text when it comes from Rust or C++
-_DISK_FULL_TEXTS = ("no space left on device", "os error 28", "disk quota exceeded", "os error 122")
+# how a full disk or quota, and a file-size limit (``ulimit -f``), show in an error's
+# text when they come from Rust (Polars) or C++ (DuckDB) rather than as an OSError
+_OUT_OF_SPACE = {
+    "disk": ("no space left on device", "os error 28", "disk quota exceeded", "os error 122"),
+    "file_size": ("file too large", "os error 27"),
+}
+_OUT_OF_SPACE_ERRNO = {errno.ENOSPC: "disk", errno.EDQUOT: "disk", errno.EFBIG: "file_size"}
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether an error (or one it was raised from) is a full disk or quota."""
+def out_of_space(exc: BaseException | None) -> str | None:
+    """ "disk" when an error (or one it was raised from) is a full disk or quota,
+    "file_size" when a file hit the size limit, else None: either is the server's
+    trouble, not the ledger's."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if any(text in str(exc).lower() for text in _DISK_FULL_TEXTS):
-            return True
+        if isinstance(exc, OSError) and exc.errno in _OUT_OF_SPACE_ERRNO:
+            return _OUT_OF_SPACE_ERRNO[exc.errno]
+        text = str(exc).lower()
+        for kind, texts in _OUT_OF_SPACE.items():
+            if any(t in text for t in texts):
+                return kind
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None
 
 
 def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from import_helpers import AS_OF, build, copy_base, query, rejects, run_cli, write_csv
@@ -206,6 +207,10 @@ FAILURES = [
 ]
 
 
+# where a build keeps copies of GBK ledgers while it reads them (swept by every build)
+_SCRATCH = ".w.duckdb.cache/transcode"
+
+
 def _leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if ".building" in p.name)
 
@@ -234,6 +239,86 @@ def test_failed_build_leaves_the_previous_warehouse_byte_identical(
     assert query(db, "SELECT count(*) FROM attendance") == [(0,)]
 
 
+DISK_FULL = "错误：磁盘空间不足，请清理磁盘后重新构建；原数据仓库保持不变\n"
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _polars_no_space(*args, **kwargs):
+    raise pl.exceptions.ComputeError("parquet: I/O error: No space left on device (os error 28)")
+
+
+def _duckdb_no_space(*args, **kwargs):
+    raise duckdb.IOException('Could not write file "w.duckdb": No space left on device')
+
+
+# where a full disk can strike: copying a GBK ledger, caching a staged file, filling the
+# new warehouse, writing its manifest
+DISK_FULL_AT = [
+    pytest.param("pipelines.read._decode_lines", _no_space, id="transcoding"),
+    pytest.param("polars.DataFrame.write_parquet", _polars_no_space, id="staging"),
+    pytest.param("pipelines.build._insert", _no_space, id="loading"),
+    pytest.param("pipelines.build.write_manifest", _duckdb_no_space, id="writing-manifest"),
+]
+
+
+@pytest.mark.parametrize("target, failure", DISK_FULL_AT)
+def test_disk_full_leaves_the_previous_warehouse_and_says_so_in_chinese(
+    tmp_path, monkeypatch, target, failure
+):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    before = db.read_bytes()
+    (src / "签到.csv").write_bytes("活动编码,人数\r\nHD01,30\r\n".encode("gbk"))
+    monkeypatch.setattr(target, failure)
+
+    code, out, err = run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")
+    monkeypatch.undo()
+
+    assert (code, out, err) == (1, "", DISK_FULL)
+    assert db.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+    assert not (tmp_path / _SCRATCH).exists()
+
+
+_SIZE_CAPPED_BUILD = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the cap fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+from pipelines.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_real_write_failure_leaves_the_previous_warehouse_and_says_so_in_chinese(tmp_path):
+    src = copy_base(tmp_path / "src")
+    db = tmp_path / "w.duckdb"
+    build(src, db=db)
+    before = db.read_bytes()
+    write_csv(src / "签到.csv", [["活动编码", "人数"], ["HD01", "30"]])
+
+    # files may grow to 300 KB: the staged parts fit, the new warehouse does not
+    child = subprocess.run(
+        [sys.executable, "-c", _SIZE_CAPPED_BUILD, "build", str(src), "--db", str(db)]
+        + ["--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+
+    assert child.returncode == 1
+    assert child.stderr == (
+        "错误：写入的文件超过了系统允许的大小（ulimit -f），请管理员放宽限制后重新构建；"
+        "原数据仓库保持不变\n"
+    )
+    assert db.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+
+
 def test_build_with_nothing_readable_leaves_the_previous_warehouse_byte_identical(tmp_path):
     src = copy_base(tmp_path / "src")
     db = tmp_path / "w.duckdb"
@@ -249,39 +334,81 @@ def test_build_with_nothing_readable_leaves_the_previous_warehouse_byte_identica
     assert db.read_bytes() == before
 
 
-def test_build_killed_mid_way_leaves_the_old_warehouse_readable(tmp_path):
+# A build run in a child that parks at a progress message (or, for "mid-transcode",
+# once the first chunk of a GBK ledger is copied) until it is killed: the kill lands
+# at that point, with no sleep and no race.
+_PARKED_BUILD = """
+import datetime as dt, sys
+from pathlib import Path
+from pipelines import build, read
+src, db, stop_at = sys.argv[1:4]
+
+def park(message):
+    print(message, flush=True)
+    sys.stdin.readline()  # killed here
+
+if stop_at == "mid-transcode":
+    decode = read._decode_lines
+    def parked(*args):
+        text = decode(*args)
+        park(stop_at)
+        return text
+    read._decode_lines = parked
+
+def progress(message):
+    if message.startswith(stop_at):
+        park(message)
+
+build.build([src], Path(db), as_of=dt.datetime(2025, 12, 31, 23, 59, 59), progress=progress)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "stop_at, left_behind",
+    [
+        pytest.param("mid-transcode", _SCRATCH, id="mid-transcode"),  # a raw copy exists
+        # the new warehouse is half filled
+        pytest.param("校验 参与记录", ".w.duckdb.building-", id="validating-sign-ins"),
+        pytest.param("写入数据仓库", ".w.duckdb.building-", id="writing-rejects"),
+        pytest.param("汇总统计表", ".w.duckdb.building-", id="building-summaries"),
+    ],
+)
+def test_build_killed_at_any_point_leaves_the_old_warehouse_byte_identical(
+    tmp_path, stop_at, left_behind
+):
     src = copy_base(tmp_path / "src")
     db = tmp_path / "w.duckdb"
     build(src, db=db)
     before = db.read_bytes()
-    # enough sign-ins that writing the new warehouse takes a moment
-    lines = ["活动编码,参与者编号,签到时间"] + [
-        f"HD01,P{n:07d},2025-03-05 14:{n % 60:02d}" for n in range(150_000)
-    ]
-    (src / "签到.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    script = "import sys; from pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
+    lines = ["活动编码,参与者编号,人群类别"] + [f"HD01,P{n:06d},老年人" for n in range(50_000)]
+    (src / "签到.csv").write_bytes("\r\n".join(lines).encode("gbk"))
     child = subprocess.Popen(
-        [sys.executable, "-c", script, "build", str(src), "--db", str(db), "--as-of", AS_OF],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", _PARKED_BUILD, str(src), str(db), stop_at],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    deadline = time.monotonic() + 60
-    while child.poll() is None and not _leftovers(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.002)
-    time.sleep(0.05)  # into the write
-    child.send_signal(signal.SIGKILL)
+    said = [child.stdout.readline().strip()]  # blocks until the child parks (or ends)
+    parked_with = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    child.kill()
     child.wait(timeout=30)
+    child.stdout.close()
+    child.stdin.close()
 
-    assert child.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    assert said[0].startswith(stop_at), said
+    assert child.returncode == -signal.SIGKILL
+    assert any(name.startswith(left_behind) for name in parked_with), parked_with
     assert db.read_bytes() == before
-    assert query(db, "SELECT count(*) FROM activities") == [(2,)]
     assert query(db, "SELECT count(*) FROM attendance") == [(0,)]
 
-    # the next build clears the half-written file away
+    # the next build clears away what the killed one left
     (src / "签到.csv").unlink()
     build(src, db=db)
     assert _leftovers(tmp_path) == []
+    assert not (tmp_path / _SCRATCH).exists()
 
 
 @pytest.mark.parametrize(
