@@ -112,8 +112,10 @@ def summary(manifest: dict, db) -> str:
             lines.append(
                 f"  ! {f['file']}：无法识别表格类型。{f['hint']}（表头：{'、'.join(f['headers'])}）"
             )
-        for sheet in f.get("sheets", []) if f["status"] == "loaded" else []:
-            if sheet["status"] == "unrecognised":
+        for sheet in f.get("sheets", []):
+            if sheet["status"] == "unreadable":  # refused before reading (too big, bombed)
+                lines.append(f"  ! {f['file']}“{sheet['sheet']}”表：未读入。{sheet['error']}")
+            elif sheet["status"] == "unrecognised" and f["status"] == "loaded":
                 lines.append(
                     f"  ! {f['file']}“{sheet['sheet']}”表：未读入，无法识别表格类型。"
                     f"{sheet['hint']}（表头：{'、'.join(sheet['headers'])}）"

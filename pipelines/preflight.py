@@ -31,7 +31,6 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
@@ -313,27 +312,17 @@ def _check_sheet(
         read += len(chunk)
         if read > info.file_size:  # more than the directory declared: a lie
             return MSG_PART_BROKEN.format(part=name)
-        if not slow.on:
-            refs = _FAST_CELL.findall(chunk)
+        extent = None if slow.on else _usual_extent(chunk, max_row, max_col)
+        if extent is None:
             # cells without a reference (placed one after another), with another
-            # attribute first, or with a prefix: scan this and later chunks tag by tag
-            # (one count covers the usual chunk; <cols>, <cfRule> take the exact one)
-            slow.on = (
-                chunk.count(b"<c") != len(refs)
-                and _cell_tags(chunk) != len(refs)
-                or ((b":c " in chunk or b":c>" in chunk) and _PREFIXED_CELL.search(chunk))
-            )
-        if slow.on:
+            # attribute first, in lower case or with a prefix: read tag by tag from here
+            slow.on = True
             rows, cols = slow.scan(chunk)
             max_row, max_col = max(max_row, rows), max(max_col, cols)
-        elif refs:
-            # C-level passes over the references, no Python per cell (10x faster)
-            letters = set(map(bytes.rstrip, refs, repeat(_DIGITS)))
-            numbers = set(map(bytes.lstrip, refs, repeat(_LETTERS)))
-            max_col = max(max_col, max(map(_column_number, letters)))
-            max_row = max(max_row, max(map(int, numbers)))
-            slow.col = _column_number(refs[-1].rstrip(_DIGITS))
-            slow.row = int(refs[-1].lstrip(_LETTERS))
+        else:
+            max_row, max_col, last = extent
+            if last != (0, 0):
+                slow.row, slow.col = last
         if max_row * max_col > limits.max_sheet_cells:
             return _area_message(name, max_row, max_col, limits)
         if long_strings:
@@ -347,6 +336,31 @@ def _check_sheet(
 
 def _cell_tags(chunk: bytes) -> int:
     return chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/")
+
+
+def _usual_extent(
+    chunk: bytes, max_row: int, max_col: int
+) -> tuple[int, int, tuple[int, int]] | None:
+    """(rows, columns) so far and the last cell's (row, column), from a chunk where every
+    cell is spelt as Excel writes it (``<c r="B12"``); None when some cell is not (the
+    slow scanner reads it). One regex pass and C-level passes over the joined
+    references: no Python object per cell beyond the reference itself. (Narrower
+    passes, such as a search for rows beyond the last ``<row>``, cost more: each regex
+    pass over the XML costs about as much as this one.)"""
+    refs = _FAST_CELL.findall(chunk)
+    if chunk.count(b"<c") != len(refs) and _cell_tags(chunk) != len(refs):
+        return None
+    if (b":c " in chunk or b":c>" in chunk) and _PREFIXED_CELL.search(chunk):
+        return None
+    if not refs:
+        return max_row, max_col, (0, 0)
+    joined = b" ".join(refs)
+    letters = set(joined.translate(None, _DIGITS).split())
+    numbers = set(joined.translate(None, _LETTERS).split())
+    max_col = max(max_col, max(map(_column_number, letters)))
+    max_row = max(max_row, max(map(int, numbers)))
+    last = refs[-1]
+    return max_row, max_col, (int(last.lstrip(_LETTERS)), _column_number(last.rstrip(_DIGITS)))
 
 
 def _area_message(name: str, rows: int, cols: int, limits: Config) -> str:
