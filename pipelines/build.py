@@ -156,9 +156,10 @@ def build(
         _sweep_scratch(cache_dir(db))  # what a killed build left
         try:
             return _build_locked(files, db, as_of, say)
-        except BuildError:
+        except (BuildError, KeyboardInterrupt, SystemExit):
             raise
-        except Exception as exc:  # the old warehouse is in place; say why in Chinese
+        except BaseException as exc:  # the old warehouse is in place; say why in Chinese
+            # (BaseException: a Rust panic in a reader arrives as pyo3's PanicException)
             raise BuildError(failure_message(exc, db)) from exc
         finally:
             _sweep_scratch(cache_dir(db))

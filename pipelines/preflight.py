@@ -81,8 +81,8 @@ MSG_SHEET_TEXT = (
     "单元格文字不能超过 Excel 的 32,767 字上限，请删除超长的单元格后另存"
 )
 MSG_XLS_MEMORY = (
-    "读取这个 .xls 文件需要超过 {limit:,} MB 内存（文件可能已损坏或含有异常大的内容）："
-    "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+    "读取这个 .xls 文件时超出了 {limit:,} MB 的内存上限，或读取程序异常退出"
+    "（文件可能已损坏或含有异常大的内容）：请用 Excel/WPS 打开后另存为 .xlsx 再报送"
 )
 MSG_XLS_BROKEN = (
     "不是有效的 Excel 文件（可能已损坏、未下载完整，或是网页导出的“伪 .xls”）："
@@ -435,7 +435,7 @@ def _child_main(path: str, memory_mb: int) -> int:
         out = pickle.dumps(grids, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
         return 4
-    except Exception:  # a broken file: the parent says so in Chinese
+    except BaseException:  # a broken file (a Rust panic is not an Exception): see parent
         return 3
     with io.BufferedWriter(io.FileIO(sys.stdout.fileno(), "wb", closefd=False)) as out_fh:
         out_fh.write(out)

@@ -113,7 +113,11 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
     cache.mkdir(parents=True, exist_ok=True)
     try:
         sheets = read.read_source(path, mask=pii.mask_frame, scratch=scratch_dir(cache))
-    except Exception as exc:  # a corrupt or foreign file must not stop the build
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a corrupt or foreign file must not stop the build
+        # (BaseException: calamine's Rust panics arrive as pyo3's PanicException, which
+        # is not an Exception)
         if out_of_space(exc):
             raise  # not the file's fault: the build fails and says so
         staged = StagedFile([], unreadable_reason(path, exc))

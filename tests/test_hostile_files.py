@@ -127,7 +127,7 @@ def workbooks(tmp_path_factory):
     src = copy_base(tmp_path_factory.mktemp("workbooks") / "src")
     good_workbook(src / "00-好-签到.xlsx", rows=40)
     source = good_workbook(src.parent / "source.xlsx", rows=6)
-    names = truncated(source, src, 70, seed=1) + bit_flipped(source, src, 70, seed=2)
+    names = truncated(source, src, 85, seed=1) + bit_flipped(source, src, 85, seed=2)
     made = bombs(src)
     names += list(made) + far_cells(src) + renamed(src)
     wide = ["活动编码", "人数"] + [f"备注{j}" for j in range(9_998)]
@@ -149,7 +149,7 @@ def xls_files(tmp_path_factory):
     src = copy_base(tmp_path_factory.mktemp("xls") / "src")
     good_xls(src / "00-好-签到.xls", rows=25)
     source = good_xls(src.parent / "source.xls", rows=5)
-    names = truncated(source, src, 30, seed=3) + bit_flipped(source, src, 30, seed=4)
+    names = truncated(source, src, 15, seed=3) + bit_flipped(source, src, 15, seed=4)
     (src / "空.xls").write_bytes(b"")
     names.append("空.xls")
     db = src.parent / "w.duckdb"
@@ -226,6 +226,18 @@ def test_good_files_beside_hostile_ones_load_every_row(corpus, rows, request):
     assert good["status"] == "loaded"
     assert loaded_from(db, good["file"]) == rows
     assert manifest["tables"]["activities"]["loaded"] == 2  # the base ledgers, whole
+
+
+def test_a_broken_xls_is_called_broken_not_too_big(xls_files):
+    # a truncated .xls makes calamine panic; the child reports a broken file
+    manifest, *_ = xls_files
+    said = {
+        f["error"] for f in manifest["files"] if f["status"] == "unreadable" and "截断" in f["file"]
+    }
+    assert said == {
+        "不是有效的 Excel 文件（可能已损坏、未下载完整，或是网页导出的“伪 .xls”）："
+        "请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+    }
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated(workbooks):
