@@ -428,25 +428,46 @@ def _check_utf8(path: Path) -> None:
     decoder.decode(b"", final=True)
 
 
+GB = "gb18030"  # a superset of GBK
+ENCODING_ZH = {"utf-8": "UTF-8", GB: "GBK/GB18030"}
+
+
 @dataclass
 class Transcoded:
-    """A UTF-8 copy of a GB18030 file and the rows of its lines that were UTF-8 already."""
+    """A UTF-8 copy of a CSV and the rows of its lines in the other encoding."""
 
     path: Path
-    mixed_rows: list[int]
+    main: str  # the encoding of most of its lines: "utf-8" or GB
+    odd_rows: list[int]
+    tally: list[int] = field(default_factory=lambda: [0, 0])  # non-ASCII lines: main, odd
+
+    def odd_reason(self) -> str:
+        other = "utf-8" if self.main == GB else GB
+        return REASONS["mixed_encoding"].format(ENCODING_ZH[other], ENCODING_ZH[self.main])
 
 
-def _transcode(path: Path, encoding: str, scratch: Path) -> Transcoded:
-    """A UTF-8 copy of a GB18030 file in ``scratch``, streamed in chunks; the caller
-    deletes it (it holds the raw ledger). On failure nothing is left behind.
+def _transcode(path: Path, scratch: Path, main: str = GB) -> Transcoded:
+    """A UTF-8 copy of a CSV that is not plain UTF-8, in ``scratch``; the caller deletes
+    it (it holds the raw ledger). On failure nothing is left behind.
 
-    A line whose bytes are valid UTF-8 with multibyte characters, in a file that is
-    not UTF-8 overall, is a UTF-8 line pasted in: decoded as GB18030 it would be
-    mojibake. It is copied as UTF-8 and its row returned, to be rejected.
+    Lines in the other encoding are told apart by the rule: in a file that is not
+    valid UTF-8 overall, a line whose bytes are valid UTF-8 and contain multibyte
+    sequences is a UTF-8 line. Each line is copied in its own encoding (so the
+    rejected row shows what was written, not mojibake) and the rows of the minority
+    returned, to be rejected. A file that is mostly UTF-8 with a GBK line is copied
+    again with UTF-8 as its main encoding.
     """
+    copy = _transcode_as(path, scratch, main)
+    if main == GB and copy.tally[1] > copy.tally[0]:
+        copy.path.unlink(missing_ok=True)
+        copy = _transcode_as(path, scratch, "utf-8")
+    return copy
+
+
+def _transcode_as(path: Path, scratch: Path, main: str) -> Transcoded:
     scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="transcode-", dir=scratch)
-    mixed: list[int] = []
+    copy = Transcoded(Path(tmp), main, [])
     lines_before = 0
     try:
         with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
@@ -457,46 +478,53 @@ def _transcode(path: Path, encoding: str, scratch: Path) -> Transcoded:
                 cut = data.rfind(b"\n") + 1 if block else len(data)
                 carry, piece = data[cut:], data[:cut]
                 if piece:
-                    dst.write(_decode_lines(piece, encoding, lines_before, mixed).encode())
+                    dst.write(_decode_lines(piece, copy, lines_before).encode())
                     lines_before += piece.count(b"\n")
                 if not block:
                     break
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        copy.path.unlink(missing_ok=True)
         raise
-    return Transcoded(Path(tmp), mixed)
+    return copy
 
 
-def _decode_lines(piece: bytes, encoding: str, lines_before: int, mixed: list[int]) -> str:
-    """Whole lines decoded; lines that are UTF-8 (see ``_transcode``) appended to ``mixed``
-    as 1-based row numbers."""
+def _decode_lines(piece: bytes, copy: Transcoded, lines_before: int) -> str:
+    """Whole lines decoded, each in its encoding; the rows (1-based) of lines in the
+    minority encoding appended to ``copy.odd_rows`` (see ``_transcode``)."""
+    if lines_before == 0 and piece.startswith(codecs.BOM_UTF8):
+        piece = piece[len(codecs.BOM_UTF8) :]
     lines = piece.split(b"\n")
-    utf8 = [i for i, line in enumerate(lines) if not line.isascii() and _UTF8_LINE.fullmatch(line)]
-    if not utf8:
-        return piece.decode(encoding)
-    mixed.extend(lines_before + i + 1 for i in utf8)
-    chosen = set(utf8)
-    return "\n".join(
-        line.decode("utf-8" if i in chosen else encoding) for i, line in enumerate(lines)
-    )
+    wide = [i for i, line in enumerate(lines) if not line.isascii()]
+    utf8 = {i for i in wide if _UTF8_LINE.fullmatch(lines[i])}
+    odd = utf8 if copy.main == GB else {i for i in wide if i not in utf8}
+    copy.tally[0] += len(wide) - len(odd)
+    copy.tally[1] += len(odd)
+    if not odd:
+        return piece.decode(copy.main)
+    copy.odd_rows.extend(lines_before + i + 1 for i in sorted(odd))
+    return "\n".join(line.decode("utf-8" if i in utf8 else GB) for i, line in enumerate(lines))
 
 
 def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = None) -> Sheet:
     """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``).
 
-    A GB18030 file is read from a UTF-8 copy written to ``scratch`` (a private folder
-    beside the warehouse; the system temp folder when not given) and removed after.
+    A file that is not plain UTF-8 is read from a UTF-8 copy written to ``scratch`` (a
+    private folder beside the warehouse; the system temp folder when not given) and
+    removed after.
     """
     encoding = detect_encoding(path)
     if encoding == "utf-8-sig":
         # no UTF-8 copy for a BOM: it sits on the first line, which is the header or
         # above it, so Polars skips it with that line; the bytes after it must be UTF-8
-        _check_utf8(path)
-    mixed_rows: list[int] = []
-    utf8_path = path
-    if not encoding.startswith("utf-8"):
-        copy = _transcode(path, encoding, scratch or Path(tempfile.gettempdir()))
-        utf8_path, mixed_rows = copy.path, copy.mixed_rows
+        try:
+            _check_utf8(path)
+        except UnicodeDecodeError:
+            encoding = "utf-8-mixed"
+    copy = None
+    if encoding in (GB, "utf-8-mixed"):
+        main = GB if encoding == GB else "utf-8"
+        copy = _transcode(path, scratch or Path(tempfile.gettempdir()), main)
+    utf8_path = copy.path if copy else path
     try:
         with utf8_path.open(
             encoding=encoding if encoding == "utf-8-sig" else "utf-8", newline=""
@@ -507,7 +535,8 @@ def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = Non
         header = locate_header(head)
         if header is None or header.table is None:
             return _unrecognised(None, head, header)
-        frame = _read_csv_body(utf8_path, header, mask, mixed_rows)
+        odd = (copy.odd_rows, copy.odd_reason()) if copy else ([], "")
+        frame = _read_csv_body(utf8_path, header, mask, odd)
         return Sheet(
             None,
             "loaded",
@@ -518,8 +547,8 @@ def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = Non
             raw_masked=mask is not None,
         )
     finally:
-        if utf8_path != path:
-            utf8_path.unlink(missing_ok=True)
+        if copy:
+            copy.path.unlink(missing_ok=True)
 
 
 def _head_rows(fh) -> list[list[str]]:
@@ -542,7 +571,7 @@ def _head_rows(fh) -> list[list[str]]:
 
 
 def _read_csv_body(
-    path: Path, header: HeaderFound, mask: RawMask | None, mixed_rows: list[int]
+    path: Path, header: HeaderFound, mask: RawMask | None, odd: tuple[list[int], str]
 ) -> pl.DataFrame:
     width = len(header.names)
     try:
@@ -562,7 +591,7 @@ def _read_csv_body(
     body = body.with_columns(
         [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
     )
-    body = _with_defects(body, names, labels, width, mixed_rows)
+    body = _with_defects(body, names, labels, width, odd)
     defective = pl.col("_defect").is_not_null()
     frame = body.select(
         *[
@@ -610,7 +639,11 @@ def _python_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
 
 
 def _with_defects(
-    body: pl.DataFrame, names: list[str], labels: list[str], width: int, mixed_rows: list[int]
+    body: pl.DataFrame,
+    names: list[str],
+    labels: list[str],
+    width: int,
+    odd: tuple[list[int], str],
 ) -> pl.DataFrame:
     """``_defect``/``_defect_reason`` of rows the file itself spoilt (see ``REASONS``):
     an over-long cell (its text cut for the raw row), non-empty cells beyond the header,
@@ -638,9 +671,10 @@ def _with_defects(
         reason = reason.when(pl.any_horizontal(filled)).then(
             pl.format(REASONS["extra_cells"], pl.sum_horizontal(filled), first_extra)
         )
-    in_other_encoding = pl.col("_row").is_in(pl.Series(mixed_rows, dtype=pl.Int64).implode())
+    odd_rows, odd_reason = odd
+    in_other_encoding = pl.col("_row").is_in(pl.Series(odd_rows, dtype=pl.Int64).implode())
     code = code.when(in_other_encoding).then(pl.lit("mixed_encoding"))
-    reason = reason.when(in_other_encoding).then(pl.lit(REASONS["mixed_encoding"]))
+    reason = reason.when(in_other_encoding).then(pl.lit(odd_reason))
     cut = [
         pl.when(c)
         .then(

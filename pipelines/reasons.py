@@ -49,7 +49,7 @@ REASONS: dict[str, str] = {
     # defects of the file's row itself, found while reading (pipelines.read)
     "cell_too_long": "“{}”列的内容长达 {} 个字符，超过 Excel 单元格 32,767 个字符的上限（可能是误粘贴或文件损坏）：请改短该单元格后重新报送",
     "extra_cells": "本行比表头多出 {} 个有内容的单元格（从第{}列起），可能多写了逗号，或单元格里的逗号没有加引号，各列已错位：请核对本行后重新报送",
-    "mixed_encoding": "本行混有其他编码（UTF-8）的文字，与文件其余部分（GBK/GB18030）不一致，为免乱码已退回：请在 Excel/WPS 中把整个文件另存为“CSV UTF-8（逗号分隔）”后重新报送",
+    "mixed_encoding": "本行混有其他编码（{}）的文字，与文件其余部分（{}）不一致，为免乱码已退回：请在 Excel/WPS 中把整个文件另存为“CSV UTF-8（逗号分隔）”后重新报送",
 }
 
 

@@ -34,6 +34,7 @@ from hostile_corpus import (
     truncated,
 )
 from import_helpers import AS_OF, copy_base, query, write_csv, write_xlsx
+from import_helpers import build as build_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_CAP = 2 << 30
@@ -336,23 +337,34 @@ def test_csv_files_with_only_a_header_load_nothing_and_say_nothing_wrong(csv_fil
 # ---------------------------------------------------------------- mixed encodings
 
 
-def test_a_utf8_line_in_a_gbk_file_is_rejected_and_the_others_load(tmp_path):
+@pytest.mark.parametrize(
+    "main, odd, bom, said",
+    [
+        ("gbk", "utf-8", b"", "混有其他编码（UTF-8）的文字，与文件其余部分（GBK/GB18030）不一致"),
+        ("utf-8", "gbk", b"", "混有其他编码（GBK/GB18030）的文字，与文件其余部分（UTF-8）不一致"),
+        ("utf-8", "gbk", codecs.BOM_UTF8, "混有其他编码（GBK/GB18030）"),
+    ],
+    ids=["utf8-line-in-gbk", "gbk-line-in-utf8", "gbk-line-in-utf8-with-bom"],
+)
+def test_a_line_in_another_encoding_is_rejected_and_the_others_load(tmp_path, main, odd, bom, said):
     src = copy_base(tmp_path / "src")
     lines = [
-        ("活动编码,参与者编号,人群类别", "gbk"),
-        ("HD01,P1,老年人", "gbk"),
-        ("HD01,P2,青少年", "utf-8"),
-        ("HD02,P3,残疾人", "gbk"),
+        ("活动编码,参与者编号,人群类别", main),
+        ("HD01,P1,老年人", main),
+        ("HD01,P2,青少年", odd),
+        ("HD02,P3,残疾人", main),
+        ("HD02,P4,困难群众", main),
     ]
-    (src / "签到.csv").write_bytes(b"".join(t.encode(enc) + b"\r\n" for t, enc in lines))
+    data = bom + b"".join(text.encode(enc) + b"\r\n" for text, enc in lines)
+    (src / "签到.csv").write_bytes(data)
     db = tmp_path / "w.duckdb"
-    manifest = build_capped(src, db)
+    manifest = build_in_process(src, db=db)
     [reject] = manifest["rejects"]
     assert (reject["row"], reject["reason_code"]) == (3, "mixed_encoding")
-    assert "混有其他编码" in reject["reason"]
+    assert said in reject["reason"]
     assert reject["raw"]["人群类别"] == "青少年"  # shown as written, not as mojibake
     groups = query(db, "SELECT person_group FROM attendance ORDER BY source_row")
-    assert groups == [("老年人",), ("残疾人",)]
+    assert groups == [("老年人",), ("残疾人",), ("困难群众",)]
 
 
 # ---------------------------------------------------------------- temporary copies
