@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import math
 import multiprocessing
@@ -194,7 +195,7 @@ def failure_message(exc: BaseException, db: Path) -> str:
     space = stage.out_of_space(exc)
     if space:
         return MSG_DISK_FULL if space == "disk" else MSG_FILE_SIZE_LIMIT
-    if isinstance(exc, PermissionError):
+    if isinstance(exc, PermissionError):  # ledgers a build cannot read are staged as such
         return MSG_NO_WRITE.format(name=Path(exc.filename or db).name)
     if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):
         return MSG_OUT_OF_MEMORY
@@ -345,7 +346,11 @@ def _digests(files: list[read.SourceFile], cache: Path) -> list[str]:
         key = str(source.path.resolve())
         stamp = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
         known = memo.get(key)
-        digest = known[-1] if known and known[:-1] == stamp else read.file_sha256(source.path)
+        try:
+            digest = known[-1] if known and known[:-1] == stamp else read.file_sha256(source.path)
+        except OSError:
+            # unreadable (no permission, gone): staging it again says why, in Chinese
+            digest = "unreadable" + hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()[:32]
         fresh[key] = [*stamp, digest]
         out.append(digest)
     cache.mkdir(parents=True, exist_ok=True)

@@ -408,6 +408,36 @@ def test_a_build_sweeps_copies_a_killed_build_left_behind(tmp_path):
     assert not scratch_dir(cache_dir(db)).exists()
 
 
+def test_a_ledger_the_build_may_not_read_is_reported_and_the_rest_loads(tmp_path, monkeypatch):
+    # (the tests run as root, who may read anything: the refusal is injected)
+    from pipelines import read
+    from pipelines.build import build
+
+    src = copy_base(tmp_path / "src")
+    write_csv(src / "签到.csv", [["活动编码", "人数"], ["HD01", "3"]])
+    hashed, opened = read.file_sha256, read.read_source
+
+    def denied(real):
+        def check(path, *args, **kwargs):
+            if path.name == "签到.csv":
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args, **kwargs)
+
+        return check
+
+    monkeypatch.setattr(read, "file_sha256", denied(hashed))
+    monkeypatch.setattr(read, "read_source", denied(opened))
+    manifest = build([src], tmp_path / "w.duckdb")
+
+    assert entry(manifest, "签到.csv") == {
+        "file": "签到.csv",
+        "status": "unreadable",
+        "rows": 0,
+        "error": "没有读取这个文件的权限：请检查文件权限（或关闭正在占用它的程序）后重新构建",
+    }
+    assert manifest["tables"]["activities"]["loaded"] == 2
+
+
 # ---------------------------------------------------------------- readers, directly
 
 
