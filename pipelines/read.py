@@ -555,8 +555,7 @@ def _head_rows(fh) -> list[list[str]]:
     """The first records of a CSV, where the header is, read from a bounded prefix: a
     data line of 200 MB below the header is the body's business, not the header's."""
     text = fh.read(HEAD_CHARS)
-    complete = len(text) < HEAD_CHARS
-    if not complete:
+    if len(text) == HEAD_CHARS and "\n" in text:
         text = text[: text.rfind("\n") + 1]  # the cut line is not read as a record
     rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text))
@@ -625,17 +624,26 @@ def _polars_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
 
 
 def _python_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
-    """The rows below the header as the csv module splits them, as wide as the widest."""
+    """The rows below the header as the csv module splits them, as wide as the widest:
+    column by column, so a long file is not held twice."""
+    columns: list[list[str | None]] = [[] for _ in range(width)]
     limit = csv.field_size_limit()
     csv.field_size_limit((1 << 31) - 1)  # an over-long cell is rejected later, not here
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))[header.row + 1 :]
+            for n, row in enumerate(csv.reader(fh)):
+                if n <= header.row:
+                    continue
+                while len(row) > len(columns):  # a new widest row: earlier rows lack it
+                    columns.append([None] * (n - header.row - 1))
+                for j, column in enumerate(columns):
+                    column.append(row[j] if j < len(row) else None)
     finally:
         csv.field_size_limit(limit)
-    widest = max([width, *map(len, rows)])
-    columns = {f"c{j}": [r[j] if j < len(r) else None for r in rows] for j in range(widest)}
-    return pl.DataFrame(columns, schema={n: pl.String for n in columns})
+    return pl.DataFrame(
+        {f"c{j}": column for j, column in enumerate(columns)},
+        schema={f"c{j}": pl.String for j in range(len(columns))},
+    )
 
 
 def _with_defects(
