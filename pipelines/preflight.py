@@ -182,6 +182,14 @@ def _check_archive(archive: zipfile.ZipFile, limits: Config) -> Verdict:
         why = _check_sheet(archive, name, part, limits, long_strings)
         if why:
             verdict.refused_sheets[name] = why
+    # a worksheet part the relationships did not lead to (an odd spelling of its path a
+    # reader may still resolve): checked too, and refused with the whole file
+    for entry in entries:
+        looks_like_sheet = "worksheets/" in entry.filename.lower().replace("\\", "/")
+        if looks_like_sheet and entry.filename not in sheet_of_part and not entry.is_dir():
+            why = _check_sheet(archive, entry.filename, entry.filename, limits, long_strings)
+            if why:
+                raise Refused(why)
     return verdict
 
 

@@ -31,6 +31,7 @@ from hostile_corpus import (
     hostile_workbook,
     inline_row,
     renamed,
+    sheet_xml,
     truncated,
 )
 from import_helpers import AS_OF, copy_base, query, write_csv, write_xlsx
@@ -470,6 +471,20 @@ def test_a_lying_dimension_does_not_refuse_a_small_sheet(tmp_path):
     )
     path = hostile_workbook(tmp_path / "谎报范围.xlsx", Part("", body))
     assert preflight.check_xlsx(path, config()).refused_sheets == {}
+
+
+def test_a_worksheet_part_no_relationship_names_is_checked_too(tmp_path):
+    from hostile_corpus import workbook_parts, write_zip
+
+    from pipelines import preflight
+    from pipelines.settings import config
+
+    far = SHEET_HEAD + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>' + SHEET_TAIL
+    parts = workbook_parts({"签到": Part("", sheet_xml(SIGN_INS))})
+    path = write_zip(tmp_path / "暗藏.xlsx", [*parts, Part("xl/worksheets/sheet9.xml", far)])
+    with pytest.raises(preflight.Refused) as refused:
+        preflight.check_xlsx(path, config())
+    assert "使用范围达到 A1:XFD1048576" in str(refused.value)
 
 
 def test_limits_come_from_the_limits_table_of_the_configuration(tmp_path, monkeypatch):
