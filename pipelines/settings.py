@@ -61,6 +61,29 @@ class Config:
     low_score_threshold: float = 3.5
     idle_days: int = 60
     tile_url: str | None = None
+    # ledger dates are accepted from 1 January of min_year to 31 December of the as-of
+    # year + years_ahead; the CLI's date arguments from min_year to LATEST_ARG_YEAR
+    min_year: int = 1949
+    years_ahead: int = 1
+    # upper bounds of one ledger row's numbers (docs/figures.md, 数值上限)
+    max_headcount: int = 1_000_000  # 志愿者人数, 参与人次, 人数 of one row
+    max_volunteer_hours: float = 1_000_000  # 志愿服务时长 of one activity
+
+    def staging(self) -> dict:
+        """The settings that decide which rows a build keeps: part of the cache fingerprint
+        (so a change re-stages every file) and of the state an append must find unchanged."""
+        return {
+            "category_aliases": self.category_aliases,
+            "min_year": self.min_year,
+            "years_ahead": self.years_ahead,
+            "max_headcount": self.max_headcount,
+            "max_volunteer_hours": self.max_volunteer_hours,
+        }
+
+
+# The latest year a CLI date argument (--from, --to, --as-of, --date) may name: later
+# dates are typing slips, and Python's dates end at 9999.
+LATEST_ARG_YEAR = 2100
 
 
 @lru_cache(maxsize=4)
@@ -75,6 +98,10 @@ def _load_config(path: str | None) -> Config:
         low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
+        min_year=int(raw.get("min_year", 1949)),
+        years_ahead=int(raw.get("years_ahead", 1)),
+        max_headcount=int(raw.get("max_headcount", 1_000_000)),
+        max_volunteer_hours=float(raw.get("max_volunteer_hours", 1_000_000)),
     )
 
 

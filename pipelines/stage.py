@@ -33,9 +33,7 @@ def fingerprint(salt: str) -> str:
     here = Path(__file__).parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
-    digest.update(
-        json.dumps(config().category_aliases, sort_keys=True, ensure_ascii=False).encode()
-    )
+    digest.update(json.dumps(config().staging(), sort_keys=True, ensure_ascii=False).encode())
     digest.update(hashlib.sha256(salt.encode()).digest())
     return digest.hexdigest()[:16]
 
