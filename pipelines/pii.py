@@ -72,22 +72,27 @@ def is_personal(canonical_expr: pl.Expr) -> pl.Expr:
 
 
 def hash_ids(frame: pl.DataFrame, columns: str | list[str], salt: str) -> pl.DataFrame:
-    """``columns`` with phone/ID-like values replaced by ``h:`` + salted SHA-256 (24 hex)
-    of their canonical form."""
+    """``columns`` with personal values replaced by ``h:`` + salted SHA-256 (24 hex): a
+    value that is a phone/ID number (hashed in its canonical form, so every spelling of
+    one number is one id), or that holds one in other text (``P-13800138000``, hashed as
+    it is: masking would make two numbers one id)."""
     names = [columns] if isinstance(columns, str) else columns
     changes = []
     for column in (c for c in names if c in frame.columns):
         # ids repeat across rows (one person signs in many times): test each value once
+        raw = pl.col("raw")
         personal = (
             frame.select(pl.col(column).unique().drop_nulls().alias("raw"))
-            .with_columns(canonical(pl.col("raw")).alias("canonical"))
-            .filter(is_personal(pl.col("canonical")))
+            .with_columns(canonical(raw).alias("canonical"))
+            .with_columns(is_personal(pl.col("canonical")).alias("is_number"))
+            .filter(pl.col("is_number") | (mask_text(raw) != raw))
         )
         if personal.height == 0:
             continue
         hashed = {
-            raw: "h:" + hashlib.sha256((salt + number).encode()).hexdigest()[:24]
-            for raw, number in personal.iter_rows()
+            value: "h:"
+            + hashlib.sha256((salt + (number if whole else value)).encode()).hexdigest()[:24]
+            for value, number, whole in personal.iter_rows()
         }
         changes.append(pl.col(column).replace(hashed))
     return frame.with_columns(changes) if changes else frame
