@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 
+import polars as pl
 import pytest
 from import_helpers import (
     AS_OF,
+    SCHEMA,
     build,
     copy_base,
     counts,
@@ -24,6 +26,8 @@ from import_helpers import (
     write_csv,
 )
 
+from dashboard.quality import REASON_LABELS
+from pipelines import pii
 from pipelines.contract import INVISIBLE
 from pipelines.reasons import REASONS
 
@@ -446,3 +450,36 @@ def test_a_code_holding_a_phone_number_in_text_is_hashed_not_stored(tmp_path, mo
     assert counts(build(src, db=db), "attendance") == (2, 2, 0, 0)
     people = [p for (p,) in query(db, "SELECT person_id FROM attendance")]
     assert len(set(people)) == 2 and all(p.startswith("h:") for p in people)
+
+
+# (text, as stored): a number however typed is masked; other numbers are left alone
+MASKED_TEXTS = [
+    ("0086 139 1234 5686", "0086 139****5686"),
+    ("+86 13912345686", "+86 139****5686"),
+    ("(139)1234-5686", "(139****5686"),
+    ("139.1234.5686", "139****5686"),
+    ("tel:13912345686", "tel:139****5686"),
+    ("139\u200b12345686", "139****5686"),
+    ("１３９１２３４５６８６", "１３９****５６８６"),
+    ("410106 19900101 1234", "410106********1234"),
+    ("410106-19900101-123x", "410106********123x"),
+    ("41010619900101\u200b1234", "410106********1234"),
+    ("打139.1234.5686没人接", "打139****5686没人接"),
+    ("共13.5小时，120人次", "共13.5小时，120人次"),
+    ("2025-03-05 14:30", "2025-03-05 14:30"),
+    ("HD2025000006", "HD2025000006"),
+    ("139123456861", "139123456861"),
+]
+
+
+@pytest.mark.parametrize(("text", "stored"), MASKED_TEXTS)
+def test_text_is_stored_with_numbers_masked_however_they_are_typed(text, stored):
+    frame = pl.DataFrame({"text": [text]})
+    assert frame.select(pii.mask_text(pl.col("text"))).item() == stored
+
+
+def test_every_reason_code_is_in_the_manifest_schema_and_has_a_page_label():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    listed = schema["$defs"]["reject"]["properties"]["reason_code"]["enum"]
+    assert sorted(listed) == sorted(REASONS)
+    assert sorted(REASON_LABELS) == sorted(REASONS)
