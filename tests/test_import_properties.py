@@ -10,8 +10,9 @@ missing. Each example is built beside the base ledgers; then, whatever was sent:
 - per table, rows == loaded + duplicates + rejected;
 - every reason is one of ``pipelines.reasons``' Chinese templates, filled in;
 - no phone or ID-card number of the input appears, however spelled, in any stored byte:
-  the warehouse (every column of every table), the cache (Parquet parts and index), the
-  manifest, and the system temp folder.
+  everything the build left beside the sources (the warehouse, every column of every
+  table; the cache, its Parquet parts and index; any other file), the manifest, and the
+  system temp folder.
 """
 
 from __future__ import annotations
@@ -254,20 +255,22 @@ def _warehouse_texts(db: Path) -> list[str]:
         con.close()
 
 
-def _cache_texts(cache: Path) -> list[str]:
+def _stored_texts(folder: Path, skip: Path | None = None) -> list[str]:
+    """Every text a build left in ``folder`` (the sources in ``skip`` aside): each column
+    of a warehouse and of a Parquet part (both compress, so bytes alone could hide a
+    number), and every file's bytes as text."""
     texts = []
-    for path in cache.rglob("*"):
-        if path.suffix == ".parquet":
+    for path in folder.rglob("*"):
+        if not path.is_file() or (skip is not None and path.is_relative_to(skip)):
+            continue
+        if path.suffix == ".duckdb":
+            texts += _warehouse_texts(path)
+        elif path.suffix == ".parquet":
             frame = pl.read_parquet(path)
             for column in frame.columns:
                 texts += [str(v) for v in frame[column].to_list() if v is not None]
-        elif path.is_file():
-            texts.append(path.read_bytes().decode("utf-8", "replace"))
+        texts.append(path.read_bytes().decode("utf-8", "replace"))
     return texts
-
-
-def _folder_texts(folder: Path) -> list[str]:
-    return [p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file()]
 
 
 def _template(code: str) -> re.Pattern:
@@ -323,11 +326,11 @@ def test_hostile_ledgers_end_as_counted_rows_with_chinese_reasons_and_no_raw_num
         for said in (entry.get("error"), entry.get("hint")):
             assert said is None or CJK.search(said), entry
     numbers = {n for ledger in sent for n in ledger.numbers}
+    assert cache_dir(db).is_dir()  # the cache is among what is searched
     stored = [
-        *_warehouse_texts(db),
-        *_cache_texts(cache_dir(db)),
+        *_stored_texts(work, skip=src),
         json.dumps(manifest, ensure_ascii=False),
-        *_folder_texts(private_temp),
+        *_stored_texts(private_temp),
     ]
     for text in stored:
         canonical = _canonical(text)
