@@ -297,6 +297,16 @@ def test_the_date_window_follows_the_configuration(tmp_path, monkeypatch):
     ]
 
 
+def test_a_later_as_of_rechecks_dates_rejected_as_too_late(tmp_path):
+    src = copy_base(tmp_path / "src")
+    write_csv(src / "评价.csv", [["活动编码", "满意度", "评价时间"], ["HD01", "5", "2027-01-01"]])
+    db = tmp_path / "w.duckdb"
+    assert [r["reason_code"] for r in rejects(build(src, db=db))] == ["date_too_late"]
+    code, out, err = run_cli("build", src, "--db", db, "--as-of", "2026-06-30T00:00:00", "--json")
+    assert code == 0 and "全量构建" in err
+    assert counts(json.loads(out), "ratings") == (1, 1, 0, 0)
+
+
 # (command line after the warehouse, option named in the answer)
 BAD_ARGUMENTS = [
     (["report", "--from", "2025-01-01", "--to", "9999-12-31"], "--to"),
