@@ -134,13 +134,16 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     raw = frame.select("_row", pl.col("_raw").alias("raw"))
     if not sheet.raw_masked:
         raw = raw.with_columns(pii.mask_frame(raw.select("raw")).get_columns())
-    rejected = prepared.filter(pl.col("_code").is_not_null())
-    rejects = rejected.select(
-        "_row",
-        (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
-        pl.col("_code").alias("reason_code"),
-        pii.mask_text(pl.col("_reason")).alias("reason"),
-    ).join(raw, on="_row", how="left", maintain_order="left")
+    rejects = (
+        prepared.filter(pl.col("_code").is_not_null())
+        .select(
+            "_row",
+            (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
+            pl.col("_code").alias("reason_code"),
+            pii.mask_text(pl.col("_reason")).alias("reason"),
+        )
+        .join(raw, on="_row", how="left", maintain_order="left")
+    )
     for part, data in (("valid", valid), ("rejects", rejects), ("raw", raw)):
         path = stem.with_name(f"{stem.name}.{part}.parquet")
         data.write_parquet(path, compression="lz4")

@@ -295,7 +295,7 @@ def private_temp(tmp_path_factory):
 
 
 @settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
