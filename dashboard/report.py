@@ -27,8 +27,8 @@ from dashboard.numbers import (
 )
 from dashboard.warehouse import Warehouse, WarehouseError
 from pipelines import settings
+from pipelines.arguments import parse_date
 
-MSG_BAD_DATE = "日期格式应为 YYYY-MM-DD：{value}"
 MSG_ERROR = "错误：{error}"
 
 HELP_DB = "数据仓库文件（默认：环境变量 WENMING_DB，或 data/warehouse.duckdb）"
@@ -75,18 +75,19 @@ BRAND_KEYS = (
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help=HELP_DB)
     parser.add_argument(
-        "--from", dest="date_from", metavar="YYYY-MM-DD", required=True, type=_date, help=HELP_FROM
+        "--from", dest="date_from", metavar="YYYY-MM-DD", required=True, help=HELP_FROM
     )
-    parser.add_argument(
-        "--to", dest="date_to", metavar="YYYY-MM-DD", required=True, type=_date, help=HELP_TO
-    )
+    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", required=True, help=HELP_TO)
     parser.add_argument("--unit", dest="unit_id", metavar="阵地编码", help=HELP_UNIT)
     parser.add_argument("--json", action="store_true", help=HELP_JSON)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        scope = Scope(args.date_from, args.date_to, args.unit_id)
+        # checked here, not by argparse: its own error lines are English
+        date_from = parse_date("--from", args.date_from)
+        date_to = parse_date("--to", args.date_to)
+        scope = Scope(date_from, date_to, args.unit_id)
         wh = Warehouse(settings.db_path(args.db))
         report = build_report(wh, scope)
     except (ValueError, UnknownUnit, WarehouseError) as exc:
@@ -97,13 +98,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(report))
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(MSG_BAD_DATE.format(value=text)) from None
 
 
 # --------------------------------------------------------------------------- the document

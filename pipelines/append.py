@@ -97,7 +97,8 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
     if as_of < old_as_of:
         raise Fallback("数据截至时间早于上次")
     if as_of > old_as_of and _count(
-        con, "SELECT COUNT(*) FROM rejects WHERE reason_code = 'start_after_as_of'"
+        con,
+        "SELECT COUNT(*) FROM rejects WHERE reason_code IN ('start_after_as_of', 'date_too_late')",
     ):
         raise Fallback("数据截至时间推后，上次因晚于截至时间而退回的活动需重新校验")
 

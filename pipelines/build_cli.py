@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 
+from pipelines.arguments import ArgumentError, parse_moment
 from pipelines.build import MSG_APPEND, MSG_FULL, BuildError, build
 from pipelines.contract import TABLE_SPECS
 from pipelines.settings import db_path
@@ -26,13 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_as_of(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
-    return value.replace(tzinfo=None)
+    """The ``--as-of`` moment (see ``arguments.parse_moment``); None when not given."""
+    return parse_moment("--as-of", text)
 
 
 # the build's progress lines that say how it built (pipelines.build)
@@ -42,11 +38,8 @@ MODES = (MSG_APPEND, MSG_FULL.split("{")[0])
 def run(args: argparse.Namespace) -> int:
     try:
         as_of = parse_as_of(args.as_of)
-    except ValueError:
-        print(
-            f"错误：--as-of 的值“{args.as_of}”不是日期时间，应写作 2025-12-31T23:59:59",
-            file=sys.stderr,
-        )
+    except ArgumentError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
     shown = (
         (lambda msg: print(f"\r\033[K{msg}", end="", file=sys.stderr, flush=True))

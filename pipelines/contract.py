@@ -349,14 +349,58 @@ def level_map() -> dict[str, str]:
     return {**{lv: lv for lv in LEVELS}, **LEVEL_ALIASES}
 
 
+def _invisible_codepoints() -> list[int]:
+    """Characters that show nothing and change no meaning a clerk can see: format
+    characters (Unicode category Cf: zero-width space and joiners, BOM, bidi marks and
+    isolates, word joiner, soft hyphen, tags), control characters other than tab and
+    line ends, the combining grapheme joiner, variation selectors, the Hangul fillers
+    and the blank braille pattern."""
+    controls = [c for c in range(0x20) if chr(c) not in "\t\n\r"] + list(range(0x7F, 0xA0))
+    extra = [0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800]
+    extra += [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+    # format characters live in planes 0, 1 and 14 only: scanning those is 8x quicker
+    planes = [*range(0x20000), *range(0xE0000, 0xE1000)]
+    formats = [c for c in planes if unicodedata.category(chr(c)) == "Cf"]
+    return sorted(set(controls + extra + formats))
+
+
+def _char_class(codepoints: list[int]) -> str:
+    """A regex character class of ``codepoints`` in ``\\uXXXX``/``\\UXXXXXXXX`` escapes,
+    which Python's ``re`` and Polars' (Rust) regex read alike."""
+
+    def esc(c: int) -> str:
+        return f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
+
+    ranges: list[list[int]] = []
+    for c in codepoints:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges) + "]"
+
+
+# One definition of "invisible", used for every cell (``parse.clean``), every header
+# (``normalize_header``) and every personal-number check (``pii``): a key written
+# ``HD2025000006`` + U+200B is ``HD2025000006``, and a title of only such characters is empty.
+INVISIBLE = _char_class(_invisible_codepoints())
+_INVISIBLE_RE = re.compile(INVISIBLE)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without its invisible characters (see ``INVISIBLE``)."""
+    return _INVISIBLE_RE.sub("", text)
+
+
 _SUFFIX = re.compile(r"(\(必填\)|\*)+$")
 
 
 def normalize_header(text: object) -> str:
-    """A header as matched: NFKC, no spaces, no trailing (必填)/*, English lower-cased."""
+    """A header as matched: invisible characters dropped, NFKC, no spaces, no trailing
+    (必填)/*, English lower-cased."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    s = unicodedata.normalize("NFKC", strip_invisible(str(text)))
     s = re.sub(r"\s+", "", s)
     s = _SUFFIX.sub("", s)
     return s.lower()

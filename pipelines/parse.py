@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.contract import SCORE_WORDS
+from pipelines.contract import INVISIBLE, SCORE_WORDS
 
-SPACES = " \t\r\n\u3000\u00a0"
+# every Unicode white space (the full-width 　, no-break and thin spaces among them)
+SPACES = " \t\n\v\f\r\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 # Excel serial day numbers accepted as dates: 1954-10-04 .. 2119-01-23
 SERIAL_MIN, SERIAL_MAX = 20000, 80000
 
@@ -24,9 +25,12 @@ _HALF_WIDTH = [chr(ord(c) - 0xFEE0) for c in _FULL_WIDTH]
 
 
 def clean(expr: pl.Expr, normalise: bool = True) -> pl.Expr:
-    """Trimmed text (full-width spaces too); codes, numbers and dates NFKC-normalised,
-    free text (``normalise=False``) with full-width digits and letters made ASCII."""
-    e = expr.str.strip_chars(SPACES)
+    """Text without invisible characters (``contract.INVISIBLE``: zero-width spaces, BOMs,
+    bidi marks …), trimmed of white space (full-width too); codes, numbers and dates
+    NFKC-normalised, free text (``normalise=False``) with full-width digits and letters
+    made ASCII. Every column of every table is cleaned here, so every key compares in
+    this form, and a cell of only invisible characters is empty."""
+    e = expr.str.replace_all(INVISIBLE, "").str.strip_chars(SPACES)
     if normalise:
         e = e.str.normalize("NFKC").str.strip_chars(SPACES)
     else:
@@ -159,7 +163,8 @@ def parse_score(expr: pl.Expr) -> pl.Expr:
         pl.when(stars & (n_stars > 0))
         .then(n_stars.cast(pl.Int64))
         .when(numeric.is_not_null())
-        .then(numeric.cast(pl.Int64))
+        # clipped: 99999999999999999999分 is a score out of range, not an overflow
+        .then(numeric.clip(0, 1000).cast(pl.Int64))
         .otherwise(words)
     )
 

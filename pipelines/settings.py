@@ -68,6 +68,26 @@ class Config:
     max_sheet_cells: int = 20_000_000
     max_shared_strings_mb: int = 256
     max_read_memory_mb: int = 4096
+    # ledger dates are accepted from 1 January of min_year to 31 December of the as-of
+    # year + years_ahead; the CLI's date arguments from min_year to LATEST_ARG_YEAR
+    min_year: int = 1949
+    years_ahead: int = 1
+    # upper bounds of one ledger row's numbers (docs/figures.md, 数值上限)
+    max_headcount: int = 1_000_000  # 志愿者人数, 参与人次, 人数 of one row
+    max_volunteer_hours: float = 1_000_000  # 志愿服务时长 of one activity
+
+    def staging(self) -> dict:
+        """The settings that decide which rows a build keeps: part of the cache fingerprint
+        (so a change re-stages every file) and of the state an append must find unchanged."""
+        return {
+            "category_aliases": self.category_aliases,
+            "min_year": self.min_year,
+            "years_ahead": self.years_ahead,
+            "max_headcount": self.max_headcount,
+            "max_volunteer_hours": self.max_volunteer_hours,
+            "limits": {name: getattr(self, name) for name in LIMITS},
+        }
+
 
 
 # the [limits] table of wenming.toml
@@ -79,6 +99,11 @@ LIMITS = (
     "max_shared_strings_mb",
     "max_read_memory_mb",
 )
+
+
+# The latest year a CLI date argument (--from, --to, --as-of, --date) may name: later
+# dates are typing slips, and Python's dates end at 9999.
+LATEST_ARG_YEAR = 2100
 
 
 @lru_cache(maxsize=4)
@@ -98,6 +123,10 @@ def _load_config(path: str | None) -> Config:
             for name in LIMITS
             if name in raw.get("limits", {})
         },
+        min_year=int(raw.get("min_year", 1949)),
+        years_ahead=int(raw.get("years_ahead", 1)),
+        max_headcount=int(raw.get("max_headcount", 1_000_000)),
+        max_volunteer_hours=float(raw.get("max_volunteer_hours", 1_000_000)),
     )
 
 

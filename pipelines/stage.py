@@ -19,7 +19,7 @@ import polars as pl
 
 from pipelines import pii, preflight, read
 from pipelines.contract import TABLE_SPECS
-from pipelines.settings import LIMITS, config
+from pipelines.settings import config
 from pipelines.validate import prepare_local
 
 # the modules whose code decides what a file's staged result is
@@ -61,12 +61,7 @@ def fingerprint(salt: str) -> str:
     here = Path(__file__).parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
-    settings = config()
-    shaping = {
-        "categories": settings.category_aliases,
-        "limits": {name: getattr(settings, name) for name in LIMITS},
-    }
-    digest.update(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(json.dumps(config().staging(), sort_keys=True, ensure_ascii=False).encode())
     digest.update(hashlib.sha256(salt.encode()).digest())
     return digest.hexdigest()[:16]
 
@@ -182,13 +177,16 @@ def out_of_space(exc: BaseException | None) -> str | None:
 
 
 def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
+    """One sheet's rows typed and checked, as Parquet parts beside ``stem``.
+
+    Nothing personal is kept raw: phone/ID-like values of every id column are hashed,
+    free text, reasons, raw rows, headers and the sheet's name masked (``pii``); the
+    headers of a sheet without one are its first row, so they are masked here, before
+    the cache index and the manifest see them."""
+    name = pii.mask_strings([sheet.sheet])[0]
+    headers = pii.mask_strings(sheet.headers)
     out = StagedSheet(
-        sheet.sheet,
-        sheet.status,
-        sheet.table,
-        sheet.headers,
-        ambiguous=sheet.ambiguous,
-        error=sheet.error,
+        name, sheet.status, sheet.table, headers, ambiguous=sheet.ambiguous, error=sheet.error
     )
     if sheet.status != "loaded":
         return out
@@ -196,21 +194,27 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     frame = sheet.frame.with_columns(pl.lit(sheet.is_volunteer_file).alias("_vol"))
     out.rows = frame.height
     prepared = _with_read_defects(prepare_local(table, frame.drop(_DEFECTS, strict=False)), frame)
-    for column in ("t_person_id", "t_rater_id"):
-        prepared = pii.hash_ids(prepared, column, salt)
+    spec = TABLE_SPECS[table]
+    prepared = pii.hash_ids(prepared, [f"t_{c.key}" for c in spec.columns if c.kind == "id"], salt)
+    texts = prepared.select(f"t_{c.key}" for c in spec.columns if c.kind == "text")
+    prepared = prepared.with_columns(pii.mask_frame(texts).get_columns())
     keep = [c for c in prepared.columns if c.startswith("t_")]
     bucket = pl.col("t_activity_id").hash(seed=7) if table in BUCKETED else pl.lit(0, pl.UInt64)
     valid = prepared.filter(pl.col("_code").is_null()).select(*keep, "_row", bucket.alias("_bh"))
     id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
-    raw_text = pl.col("_raw") if sheet.raw_masked else pii.mask_text(pl.col("_raw"))
-    rejects = prepared.filter(pl.col("_code").is_not_null()).select(
-        "_row",
-        (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
-        pl.col("_code").alias("reason_code"),
-        pii.mask_text(pl.col("_reason")).alias("reason"),
-        raw_text.alias("raw"),
+    raw = frame.select("_row", pl.col("_raw").alias("raw"))
+    if not sheet.raw_masked:
+        raw = raw.with_columns(pii.mask_frame(raw.select("raw")).get_columns())
+    rejects = (
+        prepared.filter(pl.col("_code").is_not_null())
+        .select(
+            "_row",
+            (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
+            pl.col("_code").alias("reason_code"),
+            pii.mask_text(pl.col("_reason")).alias("reason"),
+        )
+        .join(raw, on="_row", how="left", maintain_order="left")
     )
-    raw = frame.select("_row", raw_text.alias("raw"))
     for part, data in (("valid", valid), ("rejects", rejects), ("raw", raw)):
         path = stem.with_name(f"{stem.name}.{part}.parquet")
         data.write_parquet(path, compression="lz4")

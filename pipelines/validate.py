@@ -35,9 +35,29 @@ from pipelines.parse import (
     with_datetime,
 )
 from pipelines.reasons import REASONS
+from pipelines.settings import config
 
 FREE_TEXT = {"name", "title", "comment", "content", "location", "target_group", "group"}
 CODE_COLUMNS = {"division_code", "code"}
+# The largest number any numeric column takes (an INTEGER column of the warehouse ends at
+# 2^31 - 1; DECIMAL(14, 2) below 10^12): columns with a plausible bound of their own
+# (``_upper_limit``) use that, the rest this.
+INT_LIMIT = 2**31 - 1
+DECIMAL_LIMIT = 10**12 - 1
+
+
+def _upper_limit(key: str, kind: str) -> float:
+    """The largest absolute value a numeric column accepts (docs/figures.md, 数值上限)."""
+    settings = config()
+    if key in ("volunteer_count", "reported_person_times", "headcount"):
+        return settings.max_headcount
+    if key == "volunteer_hours":
+        return settings.max_volunteer_hours
+    return INT_LIMIT if kind == "int" else DECIMAL_LIMIT
+
+
+def _shown_limit(limit: float) -> str:
+    return f"{limit:,.0f}" if float(limit).is_integer() else f"{limit:,}"
 
 
 @dataclass
@@ -116,9 +136,20 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
             derived[t] = pl.col(t).dt.date()
         derived[bad] = raw.is_not_null() & pl.col(t).is_null()
         checks.append(("bad_date", pl.col(bad), _fmt("bad_date", col.zh, raw)))
+        # 0000-01-01 reads as 1 BC and -2025-01-01 as 2026 BC: no ledger means either
+        min_year = config().min_year
+        derived[f"{bad}_early"] = (pl.col(t).dt.year() < min_year).fill_null(False)
+        checks.append(
+            (
+                "date_too_early",
+                pl.col(f"{bad}_early"),
+                _fmt("date_too_early", col.zh, raw, str(min_year)),
+            )
+        )
     elif col.kind == "int":
         n = parse_number(raw)
-        derived[t] = pl.when(is_integer(n)).then(n).otherwise(None).cast(pl.Int64)
+        # not strict: a number beyond Int64 is null here and rejected by the limit below
+        derived[t] = pl.when(is_integer(n)).then(n).otherwise(None).cast(pl.Int64, strict=False)
         derived[bad] = raw.is_not_null() & (n.is_null() | ~is_integer(n).fill_null(False))
         derived[f"{bad}_neg"] = (n < 0).fill_null(False)
         checks.append(("bad_integer", pl.col(bad), _fmt("bad_integer", col.zh, raw)))
@@ -126,6 +157,7 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
             checks.append(
                 ("negative_number", pl.col(f"{bad}_neg"), _fmt("negative_number", col.zh, raw))
             )
+        checks.append(_too_large(col, n, derived))
     elif col.kind == "decimal":
         n = parse_number(raw.str.replace("%$", ""))
         derived[t] = n
@@ -137,6 +169,7 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
             checks.append(
                 ("negative_number", pl.col(f"{bad}_neg"), _fmt("negative_number", col.zh, raw))
             )
+        checks.append(_too_large(col, n, derived))
     elif col.kind == "enum":
         v = parse_enum(raw, _enum_mapping(table, col.key))
         derived[t] = v
@@ -177,6 +210,20 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
                 ("bad_division_code", pl.col(bad), _fmt("bad_division_code", col.zh, raw))
             )
     return derived, checks
+
+
+def _too_large(col, number: pl.Expr, derived: dict[str, pl.Expr]) -> Check:
+    """Rejects a number beyond the column's limit (a huge number must not stop the build
+    at the warehouse's INTEGER or DECIMAL column: it is a row with a reason)."""
+    limit = _upper_limit(col.key, col.kind)
+    name = f"_bad_{col.key}_big"
+    derived[name] = (number.abs() > limit).fill_null(False)
+    raw = pl.col(col.key)
+    return (
+        "number_too_large",
+        pl.col(name),
+        _fmt("number_too_large", col.zh, raw, _shown_limit(limit)),
+    )
 
 
 def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
@@ -276,6 +323,7 @@ def prepare_local(table: str, frame: pl.DataFrame) -> pl.DataFrame:
 def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Rows still valid after ``prepare_local``, checked against the loaded tables and as-of."""
     frame, refs = _REFS[table](frame, ctx)
+    refs = _dates_too_late(table, ctx) + refs
     if not refs:
         return frame
     code = pl.when(pl.col("_code").is_not_null()).then(pl.col("_code"))
@@ -286,6 +334,29 @@ def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return frame.with_columns(
         code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
     )
+
+
+def _dates_too_late(table: str, ctx: Context) -> list[Check]:
+    """Every date of the row at most in the as-of year + ``years_ahead`` (the earliest
+    year is a row-local rule: ``date_too_early``)."""
+    ahead = config().years_ahead
+    last = ctx.as_of.year + ahead
+    checks = []
+    for col in TABLE_SPECS[table].columns:
+        if col.kind in ("date", "datetime"):
+            value = pl.col(f"t_{col.key}")
+            shown = value.dt.strftime("%Y-%m-%d")
+            if col.kind == "datetime":
+                timed = pl.col(f"t_{col.key}_has_time")
+                shown = pl.when(timed).then(value.dt.strftime("%Y-%m-%d %H:%M")).otherwise(shown)
+            checks.append(
+                (
+                    "date_too_late",
+                    (value.dt.year() > last).fill_null(False),
+                    _fmt("date_too_late", col.zh, shown, str(last), str(ahead)),
+                )
+            )
+    return checks
 
 
 def prepare(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:

@@ -194,12 +194,11 @@ def test_a_missing_warehouse_is_a_chinese_error(capsys, tmp_path):
     assert "找不到数据仓库文件" in err and "wenming build" in err
 
 
-def test_a_malformed_date_is_refused_by_the_parser(capsys, fixture_db):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["report", "--db", str(fixture_db), "--from", "2025-13-01", "--to", "2025-03-31"])
-    assert exit_info.value.code == 2
+def test_a_malformed_date_is_answered_in_chinese_with_code_2(capsys, fixture_db):
+    code = main(["report", "--db", str(fixture_db), "--from", "2025-13-01", "--to", "2025-03-31"])
     out, err = capsys.readouterr()
-    assert out == "" and "日期格式应为 YYYY-MM-DD" in err
+    assert (code, out) == (2, "")
+    assert err == "错误：--from 的值“2025-13-01”不是日期，应写作 YYYY-MM-DD，如 2025-12-31\n"
 
 
 def test_the_installed_command_prints_valid_json(fixture_db):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from dashboard.briefing.document import document
@@ -27,7 +26,6 @@ from dashboard.briefing.wording import (
     HELP_OUT,
     HELP_TO,
     HELP_UNIT,
-    MSG_BAD_DATE,
     MSG_DONE,
     MSG_ERROR,
     MSG_NO_CHARTS,
@@ -37,25 +35,19 @@ from dashboard.briefing.workbook import workbook
 from dashboard.metrics import Scope, UnknownUnit
 from dashboard.warehouse import Warehouse, WarehouseError
 from pipelines import settings
+from pipelines.arguments import parse_date
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help=HELP_DB)
-    parser.add_argument("--from", dest="date_from", required=True, type=_date, help=HELP_FROM)
-    parser.add_argument("--to", dest="date_to", required=True, type=_date, help=HELP_TO)
+    parser.add_argument("--from", dest="date_from", required=True, help=HELP_FROM)
+    parser.add_argument("--to", dest="date_to", required=True, help=HELP_TO)
     parser.add_argument("--unit", dest="unit_id", help=HELP_UNIT)
     parser.add_argument("--out", required=True, type=Path, help=HELP_OUT)
     parser.add_argument("--issue", help=HELP_ISSUE)
     parser.add_argument("--office", help=HELP_OFFICE)
-    parser.add_argument("--date", dest="issued_on", type=_date, help=HELP_DATE)
+    parser.add_argument("--date", dest="issued_on", help=HELP_DATE)
     parser.add_argument("--no-charts", action="store_true", help=HELP_NO_CHARTS)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(MSG_BAD_DATE.format(value=text)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     exported (the rest is written), 2 for a bad scope, 1 for an unreadable warehouse."""
     started = time.perf_counter()
     try:
-        scope = Scope(args.date_from, args.date_to, args.unit_id)
+        # checked here, not by argparse: its own error lines are English
+        args.issued_on = parse_date("--date", args.issued_on)
+        scope = Scope(
+            parse_date("--from", args.date_from), parse_date("--to", args.date_to), args.unit_id
+        )
         b = gather(Warehouse(settings.db_path(args.db)), scope)
     except (ValueError, UnknownUnit, WarehouseError) as exc:
         print(MSG_ERROR.format(error=exc), file=sys.stderr)
