@@ -1,35 +1,99 @@
-"""The ledger folder behind the page 数据导入与质量: store uploaded ledger files, copy a
-folder of them, withdraw one, record a person's decision on a conflict and rebuild the
-warehouse from every stored file.
+"""The ledger folder behind the page 数据导入与质量: uploads and folder imports add files,
+withdrawing one is the undo, and every change is previewed before it is made.
 
-These are the only functions of the dashboard that write: ledger files under the folder,
-the decisions file (``pipelines.decisions``) and, through ``pipelines.build.build``, the
-warehouse, which the build writes as a new file and swaps in atomically, so other
-sessions keep reading the old one until the new one is in place. Nothing imports
-streamlit.
+A rebuild from the page never replaces the warehouse's data with the folder's: it builds
+from the sources the current warehouse was built from (recorded by ``pipelines.build``
+in ``build_state``) plus the ledger folder. A warehouse without that record (built by an
+older version) is refused: the page asks for one full build by the command line instead
+of guessing.
+
+A change goes in three steps, each a function a role check can wrap:
+
+1. ``stage_uploads`` / ``stage_folder`` / ``stage_withdrawal`` put the new files in a
+   pending folder beside the ledger folder (never in it, so no other session's build
+   reads them) and build into a scratch warehouse beside the real one: a mirror of the
+   ledger folder as it would be (symlinks) plus the other sources, the real warehouse
+   copied (so the build may append), its salt, decisions and cache shared. The real
+   warehouse is never touched; the scratch folder is removed. Returns a ``Preview``.
+2. ``confirm`` moves the files into the ledger folder under their generated names, adds
+   them to the index and builds for real (atomic, as ``pipelines.build`` always is); if
+   the build fails, the files go back where they were.
+3. ``cancel`` removes the pending files.
+
+Uploaded files are stored as ``uploads/<time>-<n>-<sha>.<suffix>``, never where their name
+says; ``index.json`` in the ledger folder keeps each one's original name, time, size and
+SHA-256. Nothing imports streamlit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
+import json
 import os
+import re
+import shutil
 import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import read, settings
-from pipelines.build import build
+import duckdb
+
+from pipelines import pii, read, settings
+from pipelines.build import (
+    AS_OF_KEY,
+    SOURCES_KEY,
+    STATUS_ZH,
+    BuildError,
+    build,
+    build_lock,
+    cache_dir,
+)
+from pipelines.contract import TABLE_SPECS
 from pipelines.decisions import record_decision
 
 # The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
 LEDGERS_ENV = "WENMING_LEDGERS"
+INDEX = "index.json"
+UPLOADS = "uploads"  # generated names sort after the demo's activities/ and attendance/
+PENDING_MAX_AGE_S = 24 * 3600  # previews nobody confirmed or cancelled
+
+HOW_UPLOAD, HOW_FOLDER = "upload", "folder"
+HOW_LABELS = {HOW_UPLOAD: "上传", HOW_FOLDER: "服务器文件夹导入", None: "台账文件夹原有"}
 
 MSG_NOT_A_LEDGER = "“{name}”不是台账文件：只接受 {suffixes} 文件。"
-MSG_NOT_A_FOLDER = "找不到文件夹“{path}”。"
-MSG_INSIDE_LEDGERS = "“{path}”已在台账文件夹内，无需再导入。"
-MSG_NOT_STORED = "台账文件夹中没有“{name}”。"
-# When a file of the same name but other content is stored, the new one is renamed.
-RENAMED = "{stem}（{n}）{suffix}"
+MSG_TOO_LARGE = "“{name}”有 {size} MB，超过单个文件 {limit} MB 的上限：请拆分后再导入，或请管理员调整 upload_max_mb。"
+MSG_NO_RECORD = (
+    "当前数据仓库没有记录它是用哪些台账构建的（由旧版本程序生成）。为免丢失已有数据，"
+    "本页不能据此重新构建。请管理员在服务器上用命令行全量构建一次，例如："
+    "wenming build 台账目录/ --db 数据仓库文件；之后即可在本页导入。"
+)
+MSG_SOURCE_GONE = (
+    "上次构建所用的台账来源“{name}”已不存在。为免丢失其中的数据，本页不能重新构建。"
+    "请恢复该文件夹，或请管理员在服务器上用命令行全量构建。"
+)
+MSG_NO_ROOTS = "尚未配置可导入的服务器文件夹。"
+MSG_UNKNOWN_ROOT = "“{root}”不是已配置的导入文件夹。"
+MSG_OUTSIDE_ROOT = "“{path}”不在导入文件夹“{root}”之内。"
+MSG_NOT_A_FOLDER = "导入文件夹“{root}”中没有子文件夹“{path}”。"
+MSG_NO_LEDGERS = "“{path}”中没有台账文件（{suffixes}）。"
+MSG_NOT_STORED = "台账文件夹中没有“{name}”，或它不能在本页撤回。"
+MSG_STALE = "预览之后数据仓库已被重新构建（可能是其他人导入了文件）：请取消后重新预览。"
+MSG_PREVIEW_GONE = "这次预览的待导入文件已不存在（可能已过期被清理）：请重新选择文件。"
+MSG_ALREADY = "“{name}”与已保存的“{stored}”内容完全相同，未重复保存。"
+
+
+class ImportRefused(ValueError):
+    """A change the page must not make; the message is Chinese and says what to do."""
+
+
+# ---------------------------------------------------------------- settings and paths
 
 
 def ledger_dir() -> Path:
@@ -38,84 +102,511 @@ def ledger_dir() -> Path:
     return Path(env) if env else settings.LEDGER_DIR
 
 
+def upload_limit_mb() -> int:
+    """The largest ledger file the page accepts, in MB (config ``upload_max_mb``)."""
+    return settings.config().upload_max_mb
+
+
+def import_roots() -> dict[str, Path]:
+    """The server folders 从服务器文件夹导入 may read, by label (config ``import_roots``)."""
+    return {label: Path(path) for label, path in settings.config().import_roots.items()}
+
+
+def display_path(path: Path) -> str:
+    """A server path as the page may show it: relative to an import root (``label/…``)
+    or to the project, else only its last part; never the absolute path."""
+    resolved = Path(path).resolve()
+    for label, root in import_roots().items():
+        if resolved.is_relative_to(root.resolve()):
+            return Path(label, resolved.relative_to(root.resolve())).as_posix()
+    for base in (settings.PROJECT_ROOT, Path.cwd()):
+        if resolved.is_relative_to(base) and resolved != base:
+            return resolved.relative_to(base).as_posix()
+    return f"…/{resolved.name}"
+
+
+# ---------------------------------------------------------------- what the warehouse was built from
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the next page build asks: sources (the current warehouse's, plus the ledger
+    folder) and the --as-of the current warehouse was built with (None: the clock)."""
+
+    sources: tuple[Path, ...]
+    as_of: dt.datetime | None
+    recorded: tuple[Path, ...]  # the current warehouse's own sources (shown, not withdrawable)
+
+
+def recorded_request(db: Path) -> tuple[list[Path], dt.datetime | None] | None:
+    """The sources and --as-of the warehouse at ``db`` records, None when it records none."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        state = dict(con.sql("SELECT key, value FROM build_state").fetchall())
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if SOURCES_KEY not in state:
+        return None
+    given = state.get(AS_OF_KEY) or None
+    return [Path(p) for p in json.loads(state[SOURCES_KEY])], (
+        dt.datetime.fromisoformat(given) if given else None
+    )
+
+
+def build_request(db: Path, folder: Path) -> Request:
+    """The sources a page build uses: the current warehouse's plus ``folder`` (just the
+    folder when there is no warehouse yet). Raises ImportRefused when the warehouse
+    records no sources, or one of them is gone (a build would drop its rows)."""
+    folder = folder.resolve()
+    if not db.is_file():
+        return Request((folder,), None, ())
+    found = recorded_request(db)
+    if found is None:
+        raise ImportRefused(MSG_NO_RECORD)
+    recorded, as_of = found
+    for source in recorded:
+        if source != folder and not source.exists():
+            raise ImportRefused(MSG_SOURCE_GONE.format(name=display_path(source)))
+    own = tuple(s for s in recorded if s != folder)
+    return Request((*own, folder), as_of, own)
+
+
+def build_id(db: Path) -> str | None:
+    """The id of the build that wrote ``db`` (None without one)."""
+    if not db.is_file():
+        return None
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql("SELECT build_id FROM manifest ORDER BY built_at DESC LIMIT 1").fetchall()
+    return rows[0][0] if rows else None
+
+
+def _manifest(db: Path) -> dict[str, Any]:
+    if not db.is_file():
+        return {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql(
+            "SELECT manifest_json FROM manifest ORDER BY built_at DESC LIMIT 1"
+        ).fetchall()
+    return json.loads(rows[0][0]) if rows else {}
+
+
+def rebuild(db: Path, folder: Path) -> dict[str, Any]:
+    """Rebuild ``db`` from its recorded sources plus ``folder`` (nothing added or taken
+    away: after adopting a conflict); returns the manifest. BuildError at once when
+    another build runs; on any failure the old warehouse stays in place."""
+    request = build_request(db, folder)
+    return _build(list(request.sources), db, request.as_of)
+
+
+def _build(sources: list[Path], db: Path, as_of: dt.datetime | None) -> dict[str, Any]:
+    """``pipelines.build.build`` without waiting; its Chinese messages name no server path."""
+    try:
+        return build(sources, db, as_of=as_of, wait=False)
+    except BuildError as exc:
+        message = str(exc)
+        for path in (*sources, db.parent):
+            message = message.replace(str(path), display_path(path))
+        raise BuildError(message) from None
+
+
+# ---------------------------------------------------------------- the index of stored files
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One change of the ledger folder and its index at a time, across sessions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".index.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_index(folder: Path) -> dict[str, dict[str, Any]]:
+    """Stored name (relative to ``folder``) -> ``{stored, original, uploaded_at, size,
+    sha256, how}`` for every file the page stored."""
+    try:
+        entries = json.loads((folder / INDEX).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {entry["stored"]: entry for entry in entries}
+
+
+def _write_index(folder: Path, index: dict[str, dict[str, Any]]) -> None:
+    tmp = folder / f".{INDEX}.tmp"
+    body = {"files": sorted(index.values(), key=lambda e: e["stored"])}
+    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / INDEX)
+
+
 def stored_files(folder: Path) -> list[dict[str, Any]]:
-    """The ledger files under ``folder`` in build order: ``{name, size, modified_at}``
-    (``name`` relative to the folder, as the manifest names it)."""
+    """Every ledger file in ``folder`` in build order: ``{stored, original, size,
+    uploaded_at, sha256, how, how_label}`` (a file the index lacks, put there by hand or
+    by an older version, is named by its path and dated by its modification time)."""
     if not folder.is_dir():
         return []
-    return [
-        {
-            "name": source.rel,
-            "size": source.path.stat().st_size,
-            "modified_at": dt.datetime.fromtimestamp(source.path.stat().st_mtime).replace(
-                microsecond=0
-            ),
+    index = read_index(folder)
+    rows = []
+    for source in read.find_sources([folder]):
+        stat = source.path.stat()
+        entry = index.get(source.rel) or {
+            "stored": source.rel,
+            "original": source.rel,
+            "uploaded_at": dt.datetime.fromtimestamp(stat.st_mtime).isoformat(sep=" "),
+            "size": stat.st_size,
+            "sha256": None,
+            "how": None,
         }
-        for source in read.find_sources([folder])
+        rows.append(
+            {
+                **entry,
+                "uploaded_at": dt.datetime.fromisoformat(entry["uploaded_at"]).replace(
+                    microsecond=0
+                ),
+                "how_label": HOW_LABELS.get(entry["how"], entry["how"]),
+            }
+        )
+    return rows
+
+
+def original_names(folder: Path) -> dict[str, str]:
+    """Stored name -> the name the file was uploaded or imported as."""
+    return {stored: entry["original"] for stored, entry in read_index(folder).items()}
+
+
+def with_original_names(
+    rows: Iterable[dict[str, Any]], names: dict[str, str], keys: tuple[str, ...] = ("file",)
+) -> list[dict[str, Any]]:
+    """``rows`` with the file names under ``keys`` replaced by their original names."""
+    return [
+        {**row, **{k: names.get(row[k], row[k]) for k in keys if row.get(k) is not None}}
+        for row in rows
     ]
 
 
-def store_file(folder: Path, name: str, data: bytes) -> dict[str, str]:
-    """Store one uploaded ledger file under ``folder`` (``name`` may hold subfolders).
+# ---------------------------------------------------------------- staging a change
 
-    Returns ``{name, status}``: ``saved``; ``unchanged`` when a file of that name holds
-    the same bytes already; ``renamed`` when it holds other bytes (the new file is kept
-    beside it as ``名称（2）.csv``: nothing stored is overwritten). Raises ValueError for
-    a name that is not a ledger file. The file appears whole or not at all.
+
+@dataclass
+class Preview:
+    """A staged change and what it would do to the warehouse.
+
+    ``tables``: per table the change of ``rows``/``loaded``/``duplicates``/``rejected``
+    (the dry run's manifest less the current one); ``files_added`` /
+    ``files_withdrawn``: files of the build that come or go, by original name, with what
+    became of their rows; ``already``: uploads not stored again (same bytes).
     """
-    relative = Path(*[part for part in Path(name).parts if part not in ("", ".", "..", "/")])
-    if relative.suffix.lower() not in settings.LEDGER_SUFFIXES or relative.name.startswith("~$"):
-        raise ValueError(
+
+    token: str
+    kind: str  # "add" | "withdraw"
+    entries: list[dict[str, Any]] = field(default_factory=list)  # index entries to add
+    withdraw: str | None = None  # the stored name to withdraw
+    already: list[str] = field(default_factory=list)
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    files_added: list[dict[str, Any]] = field(default_factory=list)
+    files_withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    base_build: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.entries or self.withdraw)
+
+
+def _pending_root(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.pending"
+
+
+def _pending(folder: Path, token: str) -> Path:
+    return _pending_root(folder) / token
+
+
+def _new_token(folder: Path) -> str:
+    """A new pending folder; stale ones (older than a day) are swept on the way."""
+    root = _pending_root(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for stale in root.iterdir():
+        if stale.is_dir() and now - stale.stat().st_mtime > PENDING_MAX_AGE_S:
+            shutil.rmtree(stale, ignore_errors=True)
+    token = uuid.uuid4().hex
+    (root / token).mkdir()
+    return token
+
+
+def _clean_name(name: str) -> str:
+    """The original name as shown: its last part, without control characters."""
+    last = re.split(r"[\\/]", name)[-1]
+    return "".join(c for c in last if c.isprintable())[:200] or "未命名"
+
+
+def _check_ledger(name: str, size: int) -> str:
+    """The suffix to store ``name`` under; ImportRefused for a file the page refuses."""
+    suffix = Path(_clean_name(name)).suffix.lower()
+    if suffix not in settings.LEDGER_SUFFIXES or _clean_name(name).startswith("~$"):
+        raise ImportRefused(
             MSG_NOT_A_LEDGER.format(name=name, suffixes="、".join(settings.LEDGER_SUFFIXES))
         )
-    target = folder / relative
-    n = 2
-    while target.exists():
-        if target.read_bytes() == data:
-            return {"name": target.relative_to(folder).as_posix(), "status": "unchanged"}
-        target = target.with_name(RENAMED.format(stem=relative.stem, n=n, suffix=relative.suffix))
-        n += 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
-    status = "saved" if target == folder / relative else "renamed"
-    return {"name": target.relative_to(folder).as_posix(), "status": status}
+    limit = upload_limit_mb()
+    if size > limit * 1024 * 1024:
+        raise ImportRefused(
+            MSG_TOO_LARGE.format(name=name, size=f"{size / 1024 / 1024:,.1f}", limit=limit)
+        )
+    return suffix
 
 
-def import_folder(folder: Path, source: Path) -> list[dict[str, str]]:
-    """Store every ledger file below ``source`` under ``folder/<source's name>/``, keeping
-    their relative paths; one ``store_file`` result per file."""
-    source = source.expanduser()
+def _stage(
+    db: Path, folder: Path, files: list[tuple[str, bytes]], how: str, stamp: dt.datetime
+) -> Preview:
+    """Write the new files (name, bytes) to a pending folder and preview them."""
+    for name, data in files:  # all or nothing: refuse before writing any
+        _check_ledger(name, len(data))
+    request = build_request(db, folder)
+    token = _new_token(folder)
+    preview = Preview(token, "add")
+    known = {e["sha256"]: e["original"] for e in read_index(folder).values()}
+    for n, (name, data) in enumerate(files, start=1):
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in known:
+            preview.already.append(MSG_ALREADY.format(name=name, stored=known[digest]))
+            continue
+        stored = f"{UPLOADS}/{stamp:%Y%m%dT%H%M%S%f}-{n:03d}-{digest[:12]}{_check_ledger(name, len(data))}"
+        target = _pending(folder, token) / stored
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        known[digest] = name
+        preview.entries.append(
+            {
+                "stored": stored,
+                "original": name,
+                "uploaded_at": stamp.isoformat(sep=" "),
+                "size": len(data),
+                "sha256": digest,
+                "how": how,
+            }
+        )
+    try:
+        if preview.entries:
+            _dry_run(db, folder, request, preview)
+    finally:
+        if not preview.entries:
+            cancel(folder, preview)
+    return preview
+
+
+def stage_uploads(db: Path, folder: Path, files: list[tuple[str, bytes]]) -> Preview:
+    """Stage uploaded files (original name, bytes) and preview adding them. Raises
+    ImportRefused (not a ledger, too large, no recorded sources) or BuildError (another
+    build runs) before anything is written."""
+    return _stage(
+        db,
+        folder,
+        [(_clean_name(name), data) for name, data in files],
+        HOW_UPLOAD,
+        dt.datetime.now(),
+    )
+
+
+def folders_under(label: str) -> list[str]:
+    """The folders below the import root ``label``, relative to it ("." is the root)."""
+    root = _root(label)
+    found = ["."]
+    for path in sorted(root.rglob("*")):
+        if path.is_dir() and path.resolve().is_relative_to(root.resolve()):
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def _root(label: str) -> Path:
+    roots = import_roots()
+    if not roots:
+        raise ImportRefused(MSG_NO_ROOTS)
+    if label not in roots:
+        raise ImportRefused(MSG_UNKNOWN_ROOT.format(root=label))
+    return roots[label]
+
+
+def stage_folder(db: Path, folder: Path, label: str, relative: str) -> Preview:
+    """Stage every ledger file below ``relative`` of the import root ``label`` and preview
+    adding them; the original names are ``label/relative/…``. Refuses a path outside the
+    root (``..``, an absolute path, a symlink leading out) and files over the limit."""
+    root = _root(label).resolve()
+    source = (root / relative).resolve()
+    if not source.is_relative_to(root):
+        raise ImportRefused(MSG_OUTSIDE_ROOT.format(path=relative, root=label))
     if not source.is_dir():
-        raise ValueError(MSG_NOT_A_FOLDER.format(path=source))
-    if source.resolve().is_relative_to(folder.resolve()):
-        raise ValueError(MSG_INSIDE_LEDGERS.format(path=source))
-    return [
-        store_file(folder, f"{source.resolve().name}/{found.rel}", found.path.read_bytes())
-        for found in read.find_sources([source])
-    ]
+        raise ImportRefused(MSG_NOT_A_FOLDER.format(root=label, path=relative))
+    shown = Path(label, source.relative_to(root)).as_posix()
+    found = [f for f in read.find_sources([source]) if f.path.resolve().is_relative_to(root)]
+    if not found:
+        raise ImportRefused(
+            MSG_NO_LEDGERS.format(path=shown, suffixes="、".join(settings.LEDGER_SUFFIXES))
+        )
+    for f in found:
+        _check_ledger(f"{shown}/{f.rel}", f.path.stat().st_size)
+    files = [(f"{shown}/{f.rel}", f.path.read_bytes()) for f in found]
+    return _stage(db, folder, files, HOW_FOLDER, dt.datetime.now())
 
 
-def withdraw_file(folder: Path, name: str) -> None:
-    """Delete a stored ledger file (``name`` relative to ``folder``) and the folders it
-    leaves empty; its rows leave the warehouse at the next build."""
-    root = folder.resolve()
-    path = (folder / name).resolve()
-    if not path.is_relative_to(root) or path == root or not path.is_file():
-        raise ValueError(MSG_NOT_STORED.format(name=name))
-    path.unlink()
-    parent = path.parent
-    while parent != root and not any(parent.iterdir()):
+def stage_withdrawal(db: Path, folder: Path, stored: str) -> Preview:
+    """Preview withdrawing the stored file ``stored`` (a name ``stored_files`` lists)."""
+    if stored not in {row["stored"] for row in stored_files(folder)}:
+        raise ImportRefused(MSG_NOT_STORED.format(name=stored))
+    request = build_request(db, folder)
+    preview = Preview(_new_token(folder), "withdraw", withdraw=stored)
+    try:
+        _dry_run(db, folder, request, preview)
+    except BaseException:
+        cancel(folder, preview)
+        raise
+    return preview
+
+
+def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None:
+    """Build into a scratch warehouse beside ``db`` as ``confirm`` would, and fill in the
+    preview's figures from its manifest. The scratch folder is removed, whatever happens."""
+    with build_lock(db, wait=False):
+        preview.base_build = build_id(db)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{db.name}.preview-", dir=db.parent))
+        try:
+            target = scratch / db.name
+            if db.is_file():  # the copy lets the build append, as the real one will
+                shutil.copyfile(db, target)
+            salt = settings.salt_path(db)
+            pii.load_salt(salt, settings.config().salt)  # made now if missing, kept after
+            for beside in (salt, settings.decisions_path(db)):
+                if beside.is_file():
+                    shutil.copyfile(beside, scratch / beside.name)
+            cache_dir(db).mkdir(parents=True, exist_ok=True)
+            cache_dir(target).symlink_to(cache_dir(db).resolve(), target_is_directory=True)
+            mirror = scratch / "ledgers"
+            for row in stored_files(folder):
+                if row["stored"] != preview.withdraw:
+                    _link(mirror / row["stored"], folder / row["stored"])
+            for entry in preview.entries:
+                _link(mirror / entry["stored"], _pending(folder, preview.token) / entry["stored"])
+            sources = [s for s in request.sources if s != folder.resolve()] + [mirror]
+            after = _build(sources, target, request.as_of)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    _describe(preview, _manifest(db), after, folder)
+
+
+def _link(link: Path, target: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target.resolve())
+
+
+def _describe(preview: Preview, before: dict, after: dict, folder: Path) -> None:
+    counts = ("rows", "loaded", "duplicates", "rejected")
+    zero = dict.fromkeys(counts, 0)
+    for table, now in after["tables"].items():
+        was = before.get("tables", {}).get(table, zero)
+        delta = {k: now[k] - (was.get(k) or 0) for k in counts}
+        if any(delta.values()):
+            preview.tables.append({"table": table, "name": TABLE_SPECS[table].zh, **delta})
+    names = {**original_names(folder), **{e["stored"]: e["original"] for e in preview.entries}}
+    old = {f["file"]: f for f in before.get("files", [])}
+    new = {f["file"]: f for f in after["files"]}
+    preview.files_added = [_file_line(new[f], names) for f in new if f not in old]
+    preview.files_withdrawn = [_file_line(old[f], names) for f in old if f not in new]
+
+
+def _file_line(entry: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    note = ""
+    if entry.get("duplicate_of"):
+        note = f"与“{names.get(entry['duplicate_of'], entry['duplicate_of'])}”内容相同"
+    elif entry.get("error"):
+        note = entry["error"]
+    elif entry.get("hint"):
+        note = entry["hint"]
+    return {
+        "file": names.get(entry["file"], entry["file"]),
+        "status": STATUS_ZH.get(entry["status"], entry["status"]),
+        "rows": entry.get("rows", 0),
+        "note": note,
+    }
+
+
+# ---------------------------------------------------------------- confirming or cancelling
+
+
+def confirm(db: Path, folder: Path, preview: Preview) -> dict[str, Any]:
+    """Make the previewed change and build for real; returns the manifest. ImportRefused
+    when the warehouse was rebuilt since the preview; on a failed build the ledger folder
+    is put back as it was and the old warehouse stays in place."""
+    pending = _pending(folder, preview.token)
+    if not pending.is_dir():
+        raise ImportRefused(MSG_PREVIEW_GONE)
+    if build_id(db) != preview.base_build:
+        raise ImportRefused(MSG_STALE)
+    request = build_request(db, folder)
+    with _locked(folder):
+        withdrawn = _apply(folder, preview, pending)
+    try:
+        manifest = _build(list(request.sources), db, request.as_of)
+    except BaseException:
+        with _locked(folder):
+            _undo(folder, preview, pending, withdrawn)
+        raise
+    shutil.rmtree(pending, ignore_errors=True)
+    return manifest
+
+
+def _apply(folder: Path, preview: Preview, pending: Path) -> dict[str, Any] | None:
+    """Move the staged files in (and the withdrawn one aside, into ``pending``); returns
+    the withdrawn file's index entry."""
+    index = read_index(folder)
+    for entry in preview.entries:
+        target = folder / entry["stored"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(pending / entry["stored"], target)
+        index[entry["stored"]] = entry
+    withdrawn = None
+    if preview.withdraw:
+        aside = pending / "withdrawn" / preview.withdraw
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder / preview.withdraw, aside)
+        _remove_empty_parents(folder, folder / preview.withdraw)
+        withdrawn = index.pop(preview.withdraw, None)
+    _write_index(folder, index)
+    return withdrawn
+
+
+def _undo(folder: Path, preview: Preview, pending: Path, withdrawn: dict[str, Any] | None) -> None:
+    index = read_index(folder)
+    for entry in preview.entries:
+        shutil.move(folder / entry["stored"], pending / entry["stored"])
+        _remove_empty_parents(folder, folder / entry["stored"])
+        index.pop(entry["stored"], None)
+    if preview.withdraw:
+        target = folder / preview.withdraw
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(pending / "withdrawn" / preview.withdraw, target)
+        if withdrawn is not None:
+            index[preview.withdraw] = withdrawn
+    _write_index(folder, index)
+
+
+def _remove_empty_parents(folder: Path, path: Path) -> None:
+    parent, root = path.parent, folder.resolve()
+    while parent.resolve() != root and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
         parent = parent.parent
 
 
-def rebuild(folder: Path, db: Path, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """Rebuild the warehouse ``db`` from every file stored under ``folder``; returns the
-    manifest. One build at a time per warehouse: BuildError at once when another session
-    is building; on any failure the old warehouse stays in place."""
-    return build([folder], db, as_of=as_of, wait=False)
+def cancel(folder: Path, preview: Preview) -> None:
+    """Drop a staged change: its pending files go, nothing else changes."""
+    shutil.rmtree(_pending(folder, preview.token), ignore_errors=True)
+
+
+# ---------------------------------------------------------------- conflicts and the template
 
 
 def adopt(db: Path, conflict: dict[str, Any]) -> None:

@@ -54,6 +54,11 @@ MSG_FIRST = "全量构建 …"
 MSG_FULL = "全量构建（{}）…"
 MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
 
+# build_state keys recording what the build was asked (read by dashboard.ledgers, which
+# rebuilds from the same sources); an incremental build does not compare them
+SOURCES_KEY = "sources"
+AS_OF_KEY = "as_of_given"
+
 
 class BuildError(Exception):
     """Nothing could be built; the message is one line of Chinese for the user."""
@@ -124,6 +129,7 @@ def build(
 ) -> dict:
     """Build the warehouse at ``db`` from ``sources``; returns the manifest. Waits for a
     build already running on ``db``, or with ``wait=False`` raises BuildError."""
+    asked = request_state(sources, as_of)
     as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _msg: None)
     db = Path(db)
@@ -150,14 +156,27 @@ def build(
             the_plan = append.plan(db, parts, source_rows, as_of, state)
         except append.Fallback as why:
             say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
-            manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
+            manifest = _load(
+                db, parts, entries, source_rows, as_of, decisions, {**state, **asked}, say
+            )
         else:
             say(MSG_APPEND)
             manifest = append.append(
-                db, the_plan, entries, source_rows, as_of, decisions, state, say
+                db, the_plan, entries, source_rows, as_of, decisions, {**state, **asked}, say
             )
         _prune_cache(cache_dir(db), used)
     return manifest
+
+
+def request_state(sources: list[str | os.PathLike], as_of: dt.datetime | None) -> dict[str, str]:
+    """What the build was asked, as build_state rows: the SOURCE arguments resolved to
+    absolute paths (JSON list, in the order given) and the --as-of given ('' when the
+    build takes the clock's time)."""
+    resolved = [str(Path(source).expanduser().resolve()) for source in sources]
+    return {
+        SOURCES_KEY: json.dumps(resolved, ensure_ascii=False),
+        AS_OF_KEY: as_of.replace(microsecond=0).isoformat(sep=" ") if as_of else "",
+    }
 
 
 # ---------------------------------------------------------------- staging

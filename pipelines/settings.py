@@ -61,6 +61,10 @@ class Config:
     low_score_threshold: float = 3.5
     idle_days: int = 60
     tile_url: str | None = None
+    # largest ledger file the page accepts (upload or folder import), in MB
+    upload_max_mb: int = 200
+    # server folders 从服务器文件夹导入 may read, by the label the page shows; none: disabled
+    import_roots: dict[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -75,6 +79,8 @@ def _load_config(path: str | None) -> Config:
         low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
+        upload_max_mb=int(raw.get("upload_max_mb", 200)),
+        import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
     )
 
 
