@@ -35,7 +35,7 @@ HELP_FOLDER = "只能选择管理员配置的导入文件夹及其子文件夹�
 NO_ROOTS = (
     "尚未配置可导入的服务器文件夹，此功能未启用。管理员可在 wenming.toml 中列出允许导入的"
     "文件夹（名称 = 路径），重启看板后即可在此选择，例如：\n\n"
-    '```toml\n[import_roots]\n各镇报送 = "/srv/wenming/报送"\n```'
+    '```toml\n[import_roots]\n"各镇报送" = "/srv/wenming/报送"\n```'
 )
 LABEL_ROOT = "导入文件夹"
 LABEL_SUBFOLDER = "子文件夹"
