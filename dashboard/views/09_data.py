@@ -100,15 +100,15 @@ STORED_COLUMNS = [
 ]
 DELTA_COLUMNS = [
     ui.Column("name", "表"),
-    ui.Column("rows", "读入行数", signed, "+#,##0;-#,##0;0"),
-    ui.Column("loaded", "入库", signed, "+#,##0;-#,##0;0"),
-    ui.Column("duplicates", "重复", signed, "+#,##0;-#,##0;0"),
-    ui.Column("rejected", "退回", signed, "+#,##0;-#,##0;0"),
+    ui.Column("rows", "读入行数", signed),
+    ui.Column("loaded", "入库", signed),
+    ui.Column("duplicates", "重复", signed),
+    ui.Column("rejected", "退回", signed),
 ]
 CHANGED_FILE_COLUMNS = [
     ui.Column("file", "文件"),
     ui.Column("status", "状态"),
-    ui.Column("rows", "行数", format_count, "#,##0"),
+    ui.Column("rows", "行数", format_count),
     ui.Column("note", "说明"),
 ]
 TABLE_COLUMNS = [
@@ -158,6 +158,11 @@ UPLOADER_CSS = """
 }
 </style>
 """
+
+
+def ui_rows(rows: list[dict], columns: list[ui.Column]) -> list[dict[str, str]]:
+    """Rows written as the page shows them, under the columns' Chinese headers."""
+    return [{c.label: c.fmt(row[c.key]) if c.fmt else row[c.key] for c in columns} for row in rows]
 
 
 def finish(outcome: tuple[str, str]) -> None:
@@ -231,17 +236,18 @@ if preview is not None:
             st.markdown(PREVIEW_WITHDRAW.format(name=names.get(preview.withdraw, preview.withdraw)))
         for line in preview.already:
             st.caption(line)
+        # small tables, written into the page (st.table) so they read without scrolling
         if preview.tables:
-            ui.table(preview.tables, DELTA_COLUMNS, key="data_preview_tables", file_name=H_PREVIEW)
+            st.table(ui_rows(preview.tables, DELTA_COLUMNS), border="horizontal")
         else:
             st.caption(PREVIEW_NO_ROWS)
-        for heading, rows, key in (
-            (H_ADDED, preview.files_added, "data_preview_added"),
-            (H_WITHDRAWN, preview.files_withdrawn, "data_preview_withdrawn"),
+        for heading, rows in (
+            (H_ADDED, preview.files_added),
+            (H_WITHDRAWN, preview.files_withdrawn),
         ):
             if rows:
                 st.markdown(f"**{heading}**")
-                ui.table(rows, CHANGED_FILE_COLUMNS, key=key, file_name=heading)
+                st.table(ui_rows(rows, CHANGED_FILE_COLUMNS), border="horizontal")
         with st.container(horizontal=True, key="data_preview_buttons"):
             if st.button(BUTTON_CONFIRM[preview.kind], key="data_confirm", type="primary"):
                 confirm(preview)
