@@ -391,12 +391,14 @@ def _stage(
                 "how": how,
             }
         )
+    if not preview.entries:
+        cancel(folder, preview)
+        return preview
     try:
-        if preview.entries:
-            _dry_run(db, folder, request, preview)
-    finally:
-        if not preview.entries:
-            cancel(folder, preview)
+        _dry_run(db, folder, request, preview)
+    except BaseException:
+        cancel(folder, preview)
+        raise
     return preview
 
 

@@ -205,6 +205,7 @@ def test_a_rebuild_waits_for_no_other_build_and_keeps_the_old_warehouse(built):
         ledgers.stage_uploads(db, folder, [("活动_四月.csv", APRIL.encode())])
     assert db.read_bytes() == before
     assert ledgers.stored_files(folder) == []
+    assert not list((folder.parent / ".ledgers.pending").iterdir())
 
 
 def test_the_rejects_workbook_gives_the_clerk_each_row_as_sent(built):

@@ -320,6 +320,14 @@ def test_folder_import_copies_ledgers_under_the_root_named_relative_to_it(county
     assert ledgers.display_path(roots / "镇A") == "各镇报送/镇A"
 
 
+def test_the_readme_configuration_example_configures_the_import(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)\n```", readme, flags=re.S)
+    configure(tmp_path, monkeypatch, example)
+    assert ledgers.import_roots() == {"各镇报送": Path("/srv/wenming/报送")}
+    assert ledgers.upload_limit_mb() == 200
+
+
 def test_display_path_never_shows_an_absolute_path(tmp_path):
     assert ledgers.display_path(settings.LEDGER_DIR) == "data/ledgers"
     assert ledgers.display_path(tmp_path / "台账") == "…/台账"

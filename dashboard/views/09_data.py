@@ -59,6 +59,8 @@ BUILT = {"add": "已导入，数据仓库已重新构建。", "withdraw": "已�
 CANCELLED = "已取消，没有做任何改动。"
 NOTHING_NEW = "没有新文件需要导入。"
 FAILED = "操作失败，数据仓库和台账文件夹保持不变：{error}"
+IO_ERROR = "读写文件出错，请检查服务器的磁盘空间和文件夹权限后重试。"
+INTERNAL_ERROR = "程序内部错误，请把看板日志交给管理员。"
 H_STORED = "台账来源"
 SOURCES_LINE = "数据仓库由以下来源构建（命令行指定，本页不能撤回）：{names}。"
 FOLDER_LINE = "台账文件夹（上传和导入的文件）：现有 {n} 个文件。"
@@ -172,6 +174,12 @@ def finish(outcome: tuple[str, str]) -> None:
     st.rerun()
 
 
+def unexpected(exc: Exception) -> str:
+    """What to tell the user about a failure the import did not foresee (logged)."""
+    log.exception("import failed")
+    return FAILED.format(error=IO_ERROR if isinstance(exc, OSError) else INTERNAL_ERROR)
+
+
 def stage(action: Callable[[], ledgers.Preview]) -> None:
     """Stage a change and keep its preview for 确认 / 取消."""
     with st.spinner(PREVIEWING, show_time=True):
@@ -180,11 +188,10 @@ def stage(action: Callable[[], ledgers.Preview]) -> None:
         except (ledgers.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
-            log.exception("preview failed")
-            finish(("error", FAILED.format(error=type(exc).__name__)))
-    if preview.changes:
+            finish(("error", unexpected(exc)))
+    if preview.changes:  # the preview box says the rest
         st.session_state["data_preview"] = preview
-        finish(("info", "\n\n".join(preview.already)))
+        finish(("info", ""))
     finish(("info", "\n\n".join([*preview.already, NOTHING_NEW])))
 
 
@@ -194,9 +201,8 @@ def confirm(preview: ledgers.Preview) -> None:
             ledgers.confirm(db, folder, preview)
         except (ledgers.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
-        except Exception as exc:
-            log.exception("build failed")
-            finish(("error", FAILED.format(error=type(exc).__name__)))
+        except Exception as exc:  # nothing changed; say so without a traceback
+            finish(("error", unexpected(exc)))
     del st.session_state["data_preview"]
     finish(("success", BUILT[preview.kind]))
 
@@ -315,8 +321,8 @@ stored = ledgers.stored_files(folder)
 if request is not None and request.recorded:
     shown = "、".join(f"`{ledgers.display_path(s)}`" for s in request.recorded)
     st.caption(SOURCES_LINE.format(names=shown))
-st.caption(FOLDER_LINE.format(n=inventory_number(len(stored))))
 if stored:
+    st.caption(FOLDER_LINE.format(n=inventory_number(len(stored))))
     ui.table(
         [{**row, "size_kb": row["size"] / 1024} for row in stored],
         STORED_COLUMNS,
@@ -469,9 +475,8 @@ if st.button(BUTTON_ADOPT, key="data_adopt", type="primary", disabled=request is
             ledgers.rebuild(db, folder)
         except (ledgers.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
-        except Exception as exc:
-            log.exception("build failed")
-            finish(("error", FAILED.format(error=type(exc).__name__)))
+        except Exception as exc:  # nothing changed; say so without a traceback
+            finish(("error", unexpected(exc)))
     finish(
         (
             "success",
