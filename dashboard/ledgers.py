@@ -119,9 +119,8 @@ def display_path(path: Path) -> str:
     for label, root in import_roots().items():
         if resolved.is_relative_to(root.resolve()):
             return Path(label, resolved.relative_to(root.resolve())).as_posix()
-    for base in (settings.PROJECT_ROOT, Path.cwd()):
-        if resolved.is_relative_to(base) and resolved != base:
-            return resolved.relative_to(base).as_posix()
+    if resolved.is_relative_to(settings.PROJECT_ROOT) and resolved != settings.PROJECT_ROOT:
+        return resolved.relative_to(settings.PROJECT_ROOT).as_posix()
     return f"…/{resolved.name}"
 
 
@@ -361,32 +360,44 @@ def _check_ledger(name: str, size: int) -> str:
     return suffix
 
 
+def _size(content: bytes | Path) -> int:
+    return content.stat().st_size if isinstance(content, Path) else len(content)
+
+
 def _stage(
-    db: Path, folder: Path, files: list[tuple[str, bytes]], how: str, stamp: dt.datetime
+    db: Path, folder: Path, files: list[tuple[str, bytes | Path]], how: str, stamp: dt.datetime
 ) -> Preview:
-    """Write the new files (name, bytes) to a pending folder and preview them."""
-    for name, data in files:  # all or nothing: refuse before writing any
-        _check_ledger(name, len(data))
+    """Write the new files (name, bytes or a server file to copy) to a pending folder
+    and preview them."""
+    for name, content in files:  # all or nothing: refuse before writing any
+        _check_ledger(name, _size(content))
     request = build_request(db, folder)
     token = _new_token(folder)
     preview = Preview(token, "add")
     known = {e["sha256"]: e["original"] for e in read_index(folder).values()}
-    for n, (name, data) in enumerate(files, start=1):
-        digest = hashlib.sha256(data).hexdigest()
+    for n, (name, content) in enumerate(files, start=1):
+        if isinstance(content, Path):
+            digest = read.file_sha256(content)
+        else:
+            digest = hashlib.sha256(content).hexdigest()
         if digest in known:
             preview.already.append(MSG_ALREADY.format(name=name, stored=known[digest]))
             continue
-        stored = f"{UPLOADS}/{stamp:%Y%m%dT%H%M%S%f}-{n:03d}-{digest[:12]}{_check_ledger(name, len(data))}"
+        suffix = _check_ledger(name, _size(content))
+        stored = f"{UPLOADS}/{stamp:%Y%m%dT%H%M%S%f}-{n:03d}-{digest[:12]}{suffix}"
         target = _pending(folder, token) / stored
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        else:
+            target.write_bytes(content)
         known[digest] = name
         preview.entries.append(
             {
                 "stored": stored,
                 "original": name,
                 "uploaded_at": stamp.isoformat(sep=" "),
-                "size": len(data),
+                "size": _size(target),
                 "sha256": digest,
                 "how": how,
             }
@@ -450,9 +461,7 @@ def stage_folder(db: Path, folder: Path, label: str, relative: str) -> Preview:
         raise ImportRefused(
             MSG_NO_LEDGERS.format(path=shown, suffixes="、".join(settings.LEDGER_SUFFIXES))
         )
-    for f in found:
-        _check_ledger(f"{shown}/{f.rel}", f.path.stat().st_size)
-    files = [(f"{shown}/{f.rel}", f.path.read_bytes()) for f in found]
+    files: list[tuple[str, bytes | Path]] = [(f"{shown}/{f.rel}", f.path) for f in found]
     return _stage(db, folder, files, HOW_FOLDER, dt.datetime.now())
 
 
