@@ -483,6 +483,9 @@ def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None
     """Build into a scratch warehouse beside ``db`` as ``confirm`` would, and fill in the
     preview's figures from its manifest. The scratch folder is removed, whatever happens."""
     with build_lock(db, wait=False):
+        # dry runs hold the lock: a scratch folder found now is one a killed run left
+        for stale in db.parent.glob(f".{db.name}.preview-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         preview.base_build = build_id(db)
         scratch = Path(tempfile.mkdtemp(prefix=f".{db.name}.preview-", dir=db.parent))
         try:

@@ -214,6 +214,15 @@ def test_the_preview_shows_the_change_a_real_build_then_makes(county):
     assert after["activities"]["rejected"] - before["tables"]["activities"]["rejected"] == 1
 
 
+def test_a_scratch_warehouse_left_by_a_killed_preview_is_removed_by_the_next(county):
+    db, folder, _source = county
+    left = db.parent / f".{db.name}.preview-killed"
+    left.mkdir()
+    shutil.copyfile(db, left / db.name)
+    ledgers.cancel(folder, ledgers.stage_uploads(db, folder, [("五月.csv", MAY)]))
+    assert [p.name for p in db.parent.iterdir() if "preview" in p.name] == []
+
+
 def test_cancel_leaves_nothing_behind(county):
     db, folder, _source = county
     built = db.read_bytes()
