@@ -63,6 +63,7 @@ LEDGERS_ENV = "WENMING_LEDGERS"
 INDEX = "index.json"
 UPLOADS = "uploads"  # generated names sort after the demo's activities/ and attendance/
 PENDING_MAX_AGE_S = 24 * 3600  # previews nobody confirmed or cancelled
+FOLDERS_SHOWN = 2000  # subfolders of an import root offered on the page
 
 HOW_UPLOAD, HOW_FOLDER = "upload", "folder"
 HOW_LABELS = {HOW_UPLOAD: "上传", HOW_FOLDER: "服务器文件夹导入", None: "台账文件夹原有"}
@@ -430,10 +431,13 @@ def folders_under(label: str) -> list[str]:
     """The folders below the import root ``label``, relative to it ("." is the root)."""
     root = _root(label)
     found = ["."]
-    for path in sorted(root.rglob("*")):
-        if path.is_dir() and path.resolve().is_relative_to(root.resolve()):
-            found.append(path.relative_to(root).as_posix())
-    return found
+    try:
+        for path in sorted(root.rglob("*")):
+            if path.is_dir() and path.resolve().is_relative_to(root.resolve()):
+                found.append(path.relative_to(root).as_posix())
+    except OSError:  # unreadable: stage_folder says so when it is picked
+        pass
+    return found[:FOLDERS_SHOWN]
 
 
 def _root(label: str) -> Path:

@@ -1,5 +1,6 @@
-"""The whole app once in a real browser: ``streamlit run`` on the fixture county, driven
-by the system Chromium through Playwright. Screenshots land in tests/artifacts/.
+"""The whole app once in a real browser: ``streamlit run`` on the fixture county (and, for
+an upload and its withdrawal, on the county demo), driven by the system Chromium through
+Playwright. Screenshots land in tests/artifacts/.
 
 Run with ``pytest -m browser``; skipped when Chromium is not installed.
 """

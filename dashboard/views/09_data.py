@@ -297,6 +297,7 @@ with st.container(horizontal=True, key="data_import_buttons"):
         icon=":material/download:",
     )
 roots = ledgers.import_roots()
+root = subfolder = None
 with st.expander(H_FOLDER):
     if not roots:
         st.markdown(NO_ROOTS)
@@ -311,7 +312,7 @@ with st.expander(H_FOLDER):
             disabled=blocked,
         )
     if st.button(
-        BUTTON_FOLDER, key="data_folder_preview", disabled=blocked or not roots or not subfolder
+        BUTTON_FOLDER, key="data_folder_preview", disabled=blocked or root is None or not subfolder
     ):
         stage(lambda: ledgers.stage_folder(db, folder, root, subfolder))
 
