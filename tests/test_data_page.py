@@ -350,3 +350,19 @@ def test_the_folder_import_offers_only_folders_under_the_roots(
     at.button(key="data_confirm").click().run()
     assert tiles(at)["入库"] == "10"
     assert (incoming / "活动_四月.csv").is_file()  # copied, not moved
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_page_in_chinese(
+    open_data, built, tmp_path, monkeypatch
+):
+    folder, db = built
+    config = tmp_path / "wenming.toml"
+    config.write_text("upload_max_mb = 1\n", encoding="utf-8")
+    monkeypatch.setenv("WENMING_CONFIG", str(config))
+    before = db.read_bytes()
+    at = upload(open_data(db, folder), "大.csv", APRIL + "," * (1024 * 1024))
+    assert [e.value for e in at.error] == [
+        "操作失败，数据仓库和台账文件夹保持不变：“大.csv”有 1.0 MB，超过单个文件 1 MB 的上限："
+        "请拆分后再导入，或请管理员调整 upload_max_mb。"
+    ]
+    assert db.read_bytes() == before and ledgers.stored_files(folder) == []
