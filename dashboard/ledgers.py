@@ -22,63 +22,56 @@ A change goes in three steps, each a function a role check can wrap:
 
 Uploaded files are stored as ``uploads/<time>-<n>-<sha>.<suffix>``, never where their name
 says; ``index.json`` in the ledger folder keeps each one's original name, time, size and
-SHA-256. Nothing imports streamlit.
+SHA-256 (``dashboard.ledger_index``); what the warehouse was built from is
+``dashboard.build_sources``'. Nothing imports streamlit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from pipelines import pii, read, settings
-from pipelines.build import (
-    AS_OF_KEY,
-    SOURCES_KEY,
-    STATUS_ZH,
-    BuildError,
-    build,
-    build_lock,
-    cache_dir,
+from dashboard.build_sources import (
+    ImportRefused,
+    Request,
+    build_id,
+    build_request,
+    display_path,
+    import_roots,
+    latest_manifest,
 )
+from dashboard.ledger_index import (
+    HOW_FOLDER,
+    HOW_UPLOAD,
+    locked,
+    original_names,
+    read_index,
+    stored_files,
+    write_index,
+)
+from pipelines import pii, read, settings
+from pipelines.build import STATUS_ZH, BuildError, build, build_lock, cache_dir
 from pipelines.contract import TABLE_SPECS
 from pipelines.decisions import record_decision
 
 # The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
 LEDGERS_ENV = "WENMING_LEDGERS"
-INDEX = "index.json"
 UPLOADS = "uploads"  # generated names sort after the demo's activities/ and attendance/
 PENDING_MAX_AGE_S = 24 * 3600  # previews nobody confirmed or cancelled
 FOLDERS_SHOWN = 2000  # subfolders of an import root offered on the page
 
-HOW_UPLOAD, HOW_FOLDER = "upload", "folder"
-HOW_LABELS = {HOW_UPLOAD: "上传", HOW_FOLDER: "服务器文件夹导入", None: "台账文件夹原有"}
 
 MSG_NOT_A_LEDGER = "“{name}”不是台账文件：只接受 {suffixes} 文件。"
 MSG_TOO_LARGE = "“{name}”有 {size} MB，超过单个文件 {limit} MB 的上限：请拆分后再导入，或请管理员调整 upload_max_mb。"
-MSG_NO_RECORD = (
-    "当前数据仓库没有记录它是用哪些台账构建的（由旧版本程序生成）。为免丢失已有数据，"
-    "本页不能据此重新构建。请管理员在服务器上用命令行全量构建一次，例如："
-    "wenming build 台账目录/ --db 数据仓库文件；之后即可在本页导入。"
-)
-MSG_SOURCE_GONE = (
-    "上次构建所用的台账来源“{name}”已不存在。为免丢失其中的数据，本页不能重新构建。"
-    "请恢复该文件夹，或请管理员在服务器上用命令行全量构建。"
-)
 MSG_NO_ROOTS = "尚未配置可导入的服务器文件夹。"
 MSG_UNKNOWN_ROOT = "“{root}”不是已配置的导入文件夹。"
 MSG_OUTSIDE_ROOT = "“{path}”不在导入文件夹“{root}”之内。"
@@ -88,10 +81,6 @@ MSG_NOT_STORED = "台账文件夹中没有“{name}”，或它不能在本页�
 MSG_STALE = "预览之后数据仓库已被重新构建（可能是其他人导入了文件）：请取消后重新预览。"
 MSG_PREVIEW_GONE = "这次预览的待导入文件已不存在（可能已过期被清理）：请重新选择文件。"
 MSG_ALREADY = "“{name}”与已保存的“{stored}”内容完全相同，未重复保存。"
-
-
-class ImportRefused(ValueError):
-    """A change the page must not make; the message is Chinese and says what to do."""
 
 
 # ---------------------------------------------------------------- settings and paths
@@ -108,91 +97,7 @@ def upload_limit_mb() -> int:
     return settings.config().upload_max_mb
 
 
-def import_roots() -> dict[str, Path]:
-    """The server folders 从服务器文件夹导入 may read, by label (config ``import_roots``)."""
-    return {label: Path(path) for label, path in settings.config().import_roots.items()}
-
-
-def display_path(path: Path) -> str:
-    """A server path as the page may show it: relative to an import root (``label/…``)
-    or to the project, else only its last part; never the absolute path."""
-    resolved = Path(path).resolve()
-    for label, root in import_roots().items():
-        if resolved.is_relative_to(root.resolve()):
-            return Path(label, resolved.relative_to(root.resolve())).as_posix()
-    if resolved.is_relative_to(settings.PROJECT_ROOT) and resolved != settings.PROJECT_ROOT:
-        return resolved.relative_to(settings.PROJECT_ROOT).as_posix()
-    return f"…/{resolved.name}"
-
-
-# ---------------------------------------------------------------- what the warehouse was built from
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the next page build asks: sources (the current warehouse's, plus the ledger
-    folder) and the --as-of the current warehouse was built with (None: the clock)."""
-
-    sources: tuple[Path, ...]
-    as_of: dt.datetime | None
-    recorded: tuple[Path, ...]  # the current warehouse's own sources (shown, not withdrawable)
-
-
-def recorded_request(db: Path) -> tuple[list[Path], dt.datetime | None] | None:
-    """The sources and --as-of the warehouse at ``db`` records, None when it records none."""
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        state = dict(con.sql("SELECT key, value FROM build_state").fetchall())
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    if SOURCES_KEY not in state:
-        return None
-    given = state.get(AS_OF_KEY) or None
-    return [Path(p) for p in json.loads(state[SOURCES_KEY])], (
-        dt.datetime.fromisoformat(given) if given else None
-    )
-
-
-def build_request(db: Path, folder: Path) -> Request:
-    """The sources a page build uses: the current warehouse's plus ``folder`` (just the
-    folder when there is no warehouse yet). Raises ImportRefused when the warehouse
-    records no sources, or one of them is gone (a build would drop its rows)."""
-    folder = folder.resolve()
-    if not db.is_file():
-        return Request((folder,), None, ())
-    found = recorded_request(db)
-    if found is None:
-        raise ImportRefused(MSG_NO_RECORD)
-    recorded, as_of = found
-    for source in recorded:
-        if source != folder and not source.exists():
-            raise ImportRefused(MSG_SOURCE_GONE.format(name=display_path(source)))
-    own = tuple(s for s in recorded if s != folder)
-    return Request((*own, folder), as_of, own)
-
-
-def build_id(db: Path) -> str | None:
-    """The id of the build that wrote ``db`` (None without one)."""
-    if not db.is_file():
-        return None
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql("SELECT build_id FROM manifest ORDER BY built_at DESC LIMIT 1").fetchall()
-    return rows[0][0] if rows else None
-
-
-def _manifest(db: Path) -> dict[str, Any]:
-    if not db.is_file():
-        return {}
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql(
-            "SELECT manifest_json FROM manifest ORDER BY built_at DESC LIMIT 1"
-        ).fetchall()
-    return json.loads(rows[0][0]) if rows else {}
+# ---------------------------------------------------------------- building from the page
 
 
 def rebuild(db: Path, folder: Path) -> dict[str, Any]:
@@ -212,83 +117,6 @@ def _build(sources: list[Path], db: Path, as_of: dt.datetime | None) -> dict[str
         for path in (*sources, db.parent):
             message = message.replace(str(path), display_path(path))
         raise BuildError(message) from None
-
-
-# ---------------------------------------------------------------- the index of stored files
-
-
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One change of the ledger folder and its index at a time, across sessions."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".index.lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def read_index(folder: Path) -> dict[str, dict[str, Any]]:
-    """Stored name (relative to ``folder``) -> ``{stored, original, uploaded_at, size,
-    sha256, how}`` for every file the page stored."""
-    try:
-        entries = json.loads((folder / INDEX).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError):
-        return {}
-    return {entry["stored"]: entry for entry in entries}
-
-
-def _write_index(folder: Path, index: dict[str, dict[str, Any]]) -> None:
-    tmp = folder / f".{INDEX}.tmp"
-    body = {"files": sorted(index.values(), key=lambda e: e["stored"])}
-    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / INDEX)
-
-
-def stored_files(folder: Path) -> list[dict[str, Any]]:
-    """Every ledger file in ``folder`` in build order: ``{stored, original, size,
-    uploaded_at, sha256, how, how_label}`` (a file the index lacks, put there by hand or
-    by an older version, is named by its path and dated by its modification time)."""
-    if not folder.is_dir():
-        return []
-    index = read_index(folder)
-    rows = []
-    for source in read.find_sources([folder]):
-        stat = source.path.stat()
-        entry = index.get(source.rel) or {
-            "stored": source.rel,
-            "original": source.rel,
-            "uploaded_at": dt.datetime.fromtimestamp(stat.st_mtime).isoformat(sep=" "),
-            "size": stat.st_size,
-            "sha256": None,
-            "how": None,
-        }
-        rows.append(
-            {
-                **entry,
-                "uploaded_at": dt.datetime.fromisoformat(entry["uploaded_at"]).replace(
-                    microsecond=0
-                ),
-                "how_label": HOW_LABELS.get(entry["how"], entry["how"]),
-            }
-        )
-    return rows
-
-
-def original_names(folder: Path) -> dict[str, str]:
-    """Stored name -> the name the file was uploaded or imported as."""
-    return {stored: entry["original"] for stored, entry in read_index(folder).items()}
-
-
-def with_original_names(
-    rows: Iterable[dict[str, Any]], names: dict[str, str], keys: tuple[str, ...] = ("file",)
-) -> list[dict[str, Any]]:
-    """``rows`` with the file names under ``keys`` replaced by their original names."""
-    return [
-        {**row, **{k: names.get(row[k], row[k]) for k in keys if row.get(k) is not None}}
-        for row in rows
-    ]
 
 
 # ---------------------------------------------------------------- staging a change
@@ -513,7 +341,7 @@ def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None
             after = _build(sources, target, request.as_of)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    _describe(preview, _manifest(db), after, folder)
+    _describe(preview, latest_manifest(db), after, folder)
 
 
 def _link(link: Path, target: Path) -> None:
@@ -565,12 +393,12 @@ def confirm(db: Path, folder: Path, preview: Preview) -> dict[str, Any]:
     if build_id(db) != preview.base_build:
         raise ImportRefused(MSG_STALE)
     request = build_request(db, folder)
-    with _locked(folder):
+    with locked(folder):
         withdrawn = _apply(folder, preview, pending)
     try:
         manifest = _build(list(request.sources), db, request.as_of)
     except BaseException:
-        with _locked(folder):
+        with locked(folder):
             _undo(folder, preview, pending, withdrawn)
         raise
     shutil.rmtree(pending, ignore_errors=True)
@@ -593,7 +421,7 @@ def _apply(folder: Path, preview: Preview, pending: Path) -> dict[str, Any] | No
         shutil.move(folder / preview.withdraw, aside)
         _remove_empty_parents(folder, folder / preview.withdraw)
         withdrawn = index.pop(preview.withdraw, None)
-    _write_index(folder, index)
+    write_index(folder, index)
     return withdrawn
 
 
@@ -609,7 +437,7 @@ def _undo(folder: Path, preview: Preview, pending: Path, withdrawn: dict[str, An
         shutil.move(pending / "withdrawn" / preview.withdraw, target)
         if withdrawn is not None:
             index[preview.withdraw] = withdrawn
-    _write_index(folder, index)
+    write_index(folder, index)
 
 
 def _remove_empty_parents(folder: Path, path: Path) -> None:

@@ -20,7 +20,7 @@ import python_calamine
 from import_helpers import BASE
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ledgers, quality
+from dashboard import build_sources, ledger_index, ledgers, quality
 from dashboard.warehouse import Warehouse
 from pipelines.build import BuildError, build, build_lock
 
@@ -137,7 +137,7 @@ def test_data_page_shows_what_the_warehouse_holds(open_data):
 
 def test_a_warehouse_without_recorded_sources_is_not_rebuilt_from_the_page(open_data):
     at = open_data()  # the fixture county was written by hand: no sources recorded
-    assert [w.value for w in at.warning] == [ledgers.MSG_NO_RECORD]
+    assert [w.value for w in at.warning] == [build_sources.MSG_NO_RECORD]
     assert at.file_uploader[0].disabled
     assert at.button(key="data_upload_preview").disabled
 
@@ -204,7 +204,7 @@ def test_a_rebuild_waits_for_no_other_build_and_keeps_the_old_warehouse(built):
     with build_lock(db), pytest.raises(BuildError, match="另一次构建正在进行"):
         ledgers.stage_uploads(db, folder, [("活动_四月.csv", APRIL.encode())])
     assert db.read_bytes() == before
-    assert ledgers.stored_files(folder) == []
+    assert ledger_index.stored_files(folder) == []
     assert not list((folder.parent / ".ledgers.pending").iterdir())
 
 
@@ -276,7 +276,7 @@ def test_an_upload_is_previewed_and_added_only_when_confirmed(open_data, built):
     assert preview(at, "文件", "状态", "行数") == [
         {"文件": "活动_四月.csv", "状态": "已读入", "行数": "1", "说明": ""}
     ]
-    assert db.read_bytes() == before and ledgers.stored_files(folder) == []
+    assert db.read_bytes() == before and ledger_index.stored_files(folder) == []
     at.button(key="data_confirm").click().run()
     assert not at.exception
     assert "已导入，数据仓库已重新构建。" in texts(at)
@@ -294,7 +294,7 @@ def test_cancelling_a_preview_changes_nothing(open_data, built):
     at.button(key="data_cancel").click().run()
     assert "已取消，没有做任何改动。" in texts(at)
     assert db.read_bytes() == before
-    assert not folder.exists() or ledgers.stored_files(folder) == []
+    assert not folder.exists() or ledger_index.stored_files(folder) == []
     assert not list((folder.parent / ".ledgers.pending").iterdir())
     assert "待确认的变更" not in [s.value for s in at.subheader]
 
@@ -303,7 +303,7 @@ def test_withdrawing_an_upload_is_previewed_and_brings_the_figures_back(open_dat
     folder, db = built
     at = upload(open_data(db, folder), "活动_四月.csv", APRIL)
     at.button(key="data_confirm").click().run()
-    (stored,) = ledgers.stored_files(folder)
+    (stored,) = ledger_index.stored_files(folder)
     at.selectbox(key="data_withdraw_pick").set_value(stored["stored"]).run()
     at.button(key="data_withdraw_preview").click().run()
     assert "将撤回“活动_四月.csv”" in texts(at)
@@ -365,4 +365,4 @@ def test_a_file_over_the_size_limit_is_refused_on_the_page_in_chinese(
         "操作失败，数据仓库和台账文件夹保持不变：“大.csv”有 1.0 MB，超过单个文件 1 MB 的上限："
         "请拆分后再导入，或请管理员调整 upload_max_mb。"
     ]
-    assert db.read_bytes() == before and ledgers.stored_files(folder) == []
+    assert db.read_bytes() == before and ledger_index.stored_files(folder) == []

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from import_helpers import BASE
 
-from dashboard import ledgers
+from dashboard import build_sources, ledger_index, ledgers
 from pipelines import settings
 from pipelines.build import BuildError, build
 
@@ -78,9 +78,9 @@ def test_a_build_records_its_sources_and_the_as_of_it_was_given(tmp_path):
     extra.write_bytes(MAY)
     db = tmp_path / "warehouse.duckdb"
     build([BASE], db, as_of=AS_OF)
-    assert ledgers.recorded_request(db) == ([BASE.resolve()], AS_OF)
+    assert build_sources.recorded_request(db) == ([BASE.resolve()], AS_OF)
     build([BASE, extra], db)  # an append to a copy of the last warehouse, on the clock
-    assert ledgers.recorded_request(db) == ([BASE.resolve(), extra.resolve()], None)
+    assert build_sources.recorded_request(db) == ([BASE.resolve(), extra.resolve()], None)
 
 
 def test_a_page_build_keeps_the_recorded_sources_and_adds_the_upload(county):
@@ -88,7 +88,7 @@ def test_a_page_build_keeps_the_recorded_sources_and_adds_the_upload(county):
     preview = ledgers.stage_uploads(db, folder, [("活动_五月.csv", MAY)])
     ledgers.confirm(db, folder, preview)
     assert loaded(db) == {**BASE_TABLES, "activities": 3}  # HD01, HD02 kept; HD12 added
-    assert ledgers.recorded_request(db) == ([source.resolve(), folder.resolve()], AS_OF)
+    assert build_sources.recorded_request(db) == ([source.resolve(), folder.resolve()], AS_OF)
     assert manifest(db)["as_of"] == "2025-12-31 23:59:59"  # the warehouse's own as-of
 
 
@@ -96,7 +96,7 @@ def test_a_warehouse_without_recorded_sources_is_refused_before_anything_is_stor
     fixture_db, tmp_path
 ):
     folder = tmp_path / "ledgers"
-    with pytest.raises(ledgers.ImportRefused, match="命令行全量构建"):
+    with pytest.raises(build_sources.ImportRefused, match="命令行全量构建"):
         ledgers.stage_uploads(fixture_db, folder, [("活动.csv", MAY)])
     assert files_under(tmp_path) == []
 
@@ -104,8 +104,8 @@ def test_a_warehouse_without_recorded_sources_is_refused_before_anything_is_stor
 def test_a_recorded_source_that_is_gone_is_refused(county):
     db, folder, source = county
     source.rename(source.with_name("moved"))
-    with pytest.raises(ledgers.ImportRefused, match="“…/src”已不存在"):
-        ledgers.build_request(db, folder)
+    with pytest.raises(build_sources.ImportRefused, match="“…/src”已不存在"):
+        build_sources.build_request(db, folder)
 
 
 def test_without_a_warehouse_the_first_upload_builds_from_the_ledger_folder(tmp_path):
@@ -113,7 +113,7 @@ def test_without_a_warehouse_the_first_upload_builds_from_the_ledger_folder(tmp_
     files = [(p.name, p.read_bytes()) for p in sorted(BASE.iterdir())]
     ledgers.confirm(db, folder, ledgers.stage_uploads(db, folder, files))
     assert loaded(db) == BASE_TABLES
-    assert ledgers.recorded_request(db) == ([folder.resolve()], None)
+    assert build_sources.recorded_request(db) == ([folder.resolve()], None)
 
 
 # ---------------------------------------------------------------- stored names and the index
@@ -160,7 +160,7 @@ def test_a_file_over_the_size_limit_is_refused_in_chinese(county, tmp_path, monk
     db, folder, _source = county
     configure(tmp_path, monkeypatch, "upload_max_mb = 1\n")
     big = MAY + b"," * (1024 * 1024)
-    with pytest.raises(ledgers.ImportRefused, match="超过单个文件 1 MB 的上限"):
+    with pytest.raises(build_sources.ImportRefused, match="超过单个文件 1 MB 的上限"):
         ledgers.stage_uploads(db, folder, [("ok.csv", MAY), ("大.csv", big)])
     assert not folder.exists()  # nothing of the batch was stored
 
@@ -173,7 +173,7 @@ def test_the_size_limit_defaults_to_200_mb_as_the_streamlit_upload_limit():
 
 def test_a_file_that_is_not_a_ledger_is_refused(county):
     db, folder, _source = county
-    with pytest.raises(ledgers.ImportRefused, match="不是台账文件"):
+    with pytest.raises(build_sources.ImportRefused, match="不是台账文件"):
         ledgers.stage_uploads(db, folder, [("说明.docx", b"x")])
 
 
@@ -231,7 +231,7 @@ def test_cancel_leaves_nothing_behind(county):
     assert db.read_bytes() == built
     assert files_under(folder) == []
     assert files_under(folder.parent / ".ledgers.pending") == []
-    with pytest.raises(ledgers.ImportRefused, match="已不存在"):
+    with pytest.raises(build_sources.ImportRefused, match="已不存在"):
         ledgers.confirm(db, folder, preview)
 
 
@@ -239,7 +239,7 @@ def test_withdrawing_an_upload_previews_then_brings_the_figures_back(county):
     db, folder, _source = county
     before = manifest(db)["tables"]
     ledgers.confirm(db, folder, ledgers.stage_uploads(db, folder, [("活动_四月.csv", APRIL)]))
-    (stored,) = ledgers.stored_files(folder)
+    (stored,) = ledger_index.stored_files(folder)
     preview = ledgers.stage_withdrawal(db, folder, stored["stored"])
     assert [
         (r["table"], r["rows"], r["loaded"], r["duplicates"], r["rejected"]) for r in preview.tables
@@ -248,15 +248,15 @@ def test_withdrawing_an_upload_previews_then_brings_the_figures_back(county):
     assert (folder / stored["stored"]).is_file()  # not before the confirmation
     ledgers.confirm(db, folder, preview)
     assert manifest(db)["tables"] == before
-    assert ledgers.stored_files(folder) == []
+    assert ledger_index.stored_files(folder) == []
     assert json.loads((folder / "index.json").read_text(encoding="utf-8")) == {"files": []}
 
 
 def test_only_files_of_the_ledger_folder_can_be_withdrawn(county):
     db, folder, _source = county
-    with pytest.raises(ledgers.ImportRefused, match="不能在本页撤回"):
+    with pytest.raises(build_sources.ImportRefused, match="不能在本页撤回"):
         ledgers.stage_withdrawal(db, folder, "活动.csv")  # a file of the recorded source
-    with pytest.raises(ledgers.ImportRefused):
+    with pytest.raises(build_sources.ImportRefused):
         ledgers.stage_withdrawal(db, folder, "../src/活动.csv")
 
 
@@ -272,7 +272,7 @@ def test_a_failed_build_puts_the_ledger_folder_back(county, monkeypatch):
     with pytest.raises(BuildError, match="磁盘空间不足"):
         ledgers.confirm(db, folder, preview)
     assert db.read_bytes() == built
-    assert ledgers.stored_files(folder) == []
+    assert ledger_index.stored_files(folder) == []
     monkeypatch.undo()
     ledgers.confirm(db, folder, preview)  # the staged files are still there to retry
     assert loaded(db)["activities"] == 3
@@ -282,7 +282,7 @@ def test_a_preview_made_before_another_build_must_be_made_again(county):
     db, folder, _source = county
     preview = ledgers.stage_uploads(db, folder, [("活动_四月.csv", APRIL)])
     ledgers.confirm(db, folder, ledgers.stage_uploads(db, folder, [("五月.csv", MAY)]))
-    with pytest.raises(ledgers.ImportRefused, match="请取消后重新预览"):
+    with pytest.raises(build_sources.ImportRefused, match="请取消后重新预览"):
         ledgers.confirm(db, folder, preview)
 
 
@@ -305,15 +305,15 @@ def roots(tmp_path, monkeypatch):
 
 def test_folder_import_is_disabled_until_roots_are_configured(county):
     db, folder, _source = county
-    assert ledgers.import_roots() == {}
-    with pytest.raises(ledgers.ImportRefused, match="尚未配置"):
+    assert build_sources.import_roots() == {}
+    with pytest.raises(build_sources.ImportRefused, match="尚未配置"):
         ledgers.stage_folder(db, folder, "各镇报送", ".")
 
 
 @pytest.mark.parametrize("relative", ["..", "../secret", "/etc", "捷径", "镇A/../../secret"])
 def test_folder_import_refuses_folders_outside_its_root(county, roots, relative):
     db, folder, _source = county
-    with pytest.raises(ledgers.ImportRefused, match="不在导入文件夹“各镇报送”之内"):
+    with pytest.raises(build_sources.ImportRefused, match="不在导入文件夹“各镇报送”之内"):
         ledgers.stage_folder(db, folder, "各镇报送", relative)
 
 
@@ -323,20 +323,20 @@ def test_folder_import_copies_ledgers_under_the_root_named_relative_to_it(county
     preview = ledgers.stage_folder(db, folder, "各镇报送", ".")
     assert [e["original"] for e in preview.entries] == ["各镇报送/镇A/活动_五月.csv"]
     ledgers.confirm(db, folder, preview)
-    assert [(r["original"], r["how_label"]) for r in ledgers.stored_files(folder)] == [
+    assert [(r["original"], r["how_label"]) for r in ledger_index.stored_files(folder)] == [
         ("各镇报送/镇A/活动_五月.csv", "服务器文件夹导入")
     ]
-    assert ledgers.display_path(roots / "镇A") == "各镇报送/镇A"
+    assert build_sources.display_path(roots / "镇A") == "各镇报送/镇A"
 
 
 def test_the_readme_configuration_example_configures_the_import(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"```toml\n(.*?)\n```", readme, flags=re.S)
     configure(tmp_path, monkeypatch, example)
-    assert ledgers.import_roots() == {"各镇报送": Path("/srv/wenming/报送")}
+    assert build_sources.import_roots() == {"各镇报送": Path("/srv/wenming/报送")}
     assert ledgers.upload_limit_mb() == 200
 
 
 def test_display_path_never_shows_an_absolute_path(tmp_path):
-    assert ledgers.display_path(settings.LEDGER_DIR) == "data/ledgers"
-    assert ledgers.display_path(tmp_path / "台账") == "…/台账"
+    assert build_sources.display_path(settings.LEDGER_DIR) == "data/ledgers"
+    assert build_sources.display_path(tmp_path / "台账") == "…/台账"

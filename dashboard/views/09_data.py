@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import ledgers, quality, ui
+from dashboard import build_sources, ledger_index, ledgers, quality, ui
 from dashboard.numbers import format_count, inventory_number
 from pipelines import settings
 from pipelines.build import BuildError
@@ -185,7 +185,7 @@ def stage(action: Callable[[], ledgers.Preview]) -> None:
     with st.spinner(PREVIEWING, show_time=True):
         try:
             preview = action()
-        except (ledgers.ImportRefused, BuildError) as exc:
+        except (build_sources.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
@@ -199,7 +199,7 @@ def confirm(preview: ledgers.Preview) -> None:
     with st.spinner(SPINNER, show_time=True):
         try:
             ledgers.confirm(db, folder, preview)
-        except (ledgers.ImportRefused, BuildError) as exc:
+        except (build_sources.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
@@ -229,7 +229,7 @@ if outcome and outcome[1]:
     # the page may be scrolled down to the button that was clicked
     st.toast(message.split("\n")[0], icon=":material/info:")
 
-names = ledgers.original_names(folder)
+names = ledger_index.original_names(folder)
 
 # --- a staged change: what it would do, confirm or cancel -----------------------------------
 preview: ledgers.Preview | None = st.session_state.get("data_preview")
@@ -264,8 +264,8 @@ if preview is not None:
 st.subheader(H_IMPORT, anchor=False)
 st.caption(HELP_IMPORT)
 try:
-    request = ledgers.build_request(db, folder)
-except ledgers.ImportRefused as exc:
+    request = build_sources.build_request(db, folder)
+except build_sources.ImportRefused as exc:
     request = None
     st.warning(str(exc), icon=":material/warning:")
 blocked = request is None or preview is not None
@@ -296,7 +296,7 @@ with st.container(horizontal=True, key="data_import_buttons"):
         on_click="ignore",
         icon=":material/download:",
     )
-roots = ledgers.import_roots()
+roots = build_sources.import_roots()
 root = subfolder = None
 with st.expander(H_FOLDER):
     if not roots:
@@ -318,9 +318,9 @@ with st.expander(H_FOLDER):
 
 # --- sources and stored files ---------------------------------------------------------------
 st.subheader(H_STORED, anchor=False)
-stored = ledgers.stored_files(folder)
+stored = ledger_index.stored_files(folder)
 if request is not None and request.recorded:
-    shown = "、".join(f"`{ledgers.display_path(s)}`" for s in request.recorded)
+    shown = "、".join(f"`{build_sources.display_path(s)}`" for s in request.recorded)
     st.caption(SOURCES_LINE.format(names=shown))
 if stored:
     st.caption(FOLDER_LINE.format(n=inventory_number(len(stored))))
@@ -359,8 +359,8 @@ if scope is None and not db.is_file():
 # --- the last build ---------------------------------------------------------------------------
 st.subheader(H_MANIFEST, anchor=False)
 tables = ui.load(quality.table_counts)
-files = ledgers.with_original_names(ui.load(quality.file_counts), names)
-found_conflicts = ledgers.with_original_names(
+files = ledger_index.with_original_names(ui.load(quality.file_counts), names)
+found_conflicts = ledger_index.with_original_names(
     ui.load(quality.conflicts), names, ("file", "kept_file")
 )
 duplicates_known = all(row["duplicates"] is not None for row in tables)
@@ -423,7 +423,7 @@ else:
             key="data_reject_reason",
             width=280,
         )
-    shown = ledgers.with_original_names(
+    shown = ledger_index.with_original_names(
         ui.load(quality.rejects, table=table or None, reason_code=reason or None),
         names,
         ("file", "kept_file"),
@@ -474,7 +474,7 @@ if st.button(BUTTON_ADOPT, key="data_adopt", type="primary", disabled=request is
     with st.spinner(SPINNER, show_time=True):
         try:
             ledgers.rebuild(db, folder)
-        except (ledgers.ImportRefused, BuildError) as exc:
+        except (build_sources.ImportRefused, BuildError) as exc:
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
