@@ -1,35 +1,89 @@
-"""The ledger folder behind the page 数据导入与质量: store uploaded ledger files, copy a
-folder of them, withdraw one, record a person's decision on a conflict and rebuild the
-warehouse from every stored file.
+"""The ledger folder behind the page 数据导入与质量: uploads and folder imports add files,
+withdrawing one is the undo, and every change is previewed before it is made.
 
-These are the only functions of the dashboard that write: ledger files under the folder,
-the decisions file (``pipelines.decisions``) and, through ``pipelines.build.build``, the
-warehouse, which the build writes as a new file and swaps in atomically, so other
-sessions keep reading the old one until the new one is in place. Nothing imports
-streamlit.
+A rebuild from the page never replaces the warehouse's data with the folder's: it builds
+from the sources the current warehouse was built from (recorded by ``pipelines.build``
+in ``build_state``) plus the ledger folder. A warehouse without that record (built by an
+older version) is refused: the page asks for one full build by the command line instead
+of guessing.
+
+A change goes in three steps, each a function a role check can wrap:
+
+1. ``stage_uploads`` / ``stage_folder`` / ``stage_withdrawal`` put the new files in a
+   pending folder beside the ledger folder (never in it, so no other session's build
+   reads them) and build into a scratch warehouse beside the real one: a mirror of the
+   ledger folder as it would be (symlinks) plus the other sources, the real warehouse
+   copied (so the build may append), its salt, decisions and cache shared. The real
+   warehouse is never touched; the scratch folder is removed. Returns a ``Preview``.
+2. ``confirm`` moves the files into the ledger folder under their generated names, adds
+   them to the index and builds for real (atomic, as ``pipelines.build`` always is); if
+   the build fails, the files go back where they were.
+3. ``cancel`` removes the pending files.
+
+Uploaded files are stored as ``uploads/<time>-<n>-<sha>.<suffix>``, never where their name
+says; ``index.json`` in the ledger folder keeps each one's original name, time, size and
+SHA-256 (``dashboard.ledger_index``); what the warehouse was built from is
+``dashboard.build_sources``'. Nothing imports streamlit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
+import shutil
 import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import read, settings
-from pipelines.build import build
+from dashboard.build_sources import (
+    ImportRefused,
+    Request,
+    build_id,
+    build_request,
+    display_path,
+    import_roots,
+    latest_manifest,
+)
+from dashboard.ledger_index import (
+    HOW_FOLDER,
+    HOW_UPLOAD,
+    locked,
+    original_names,
+    read_index,
+    stored_files,
+    write_index,
+)
+from pipelines import pii, read, settings
+from pipelines.build import STATUS_ZH, BuildError, build, build_lock, cache_dir
+from pipelines.contract import TABLE_SPECS
 from pipelines.decisions import record_decision
 
 # The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
 LEDGERS_ENV = "WENMING_LEDGERS"
+UPLOADS = "uploads"  # generated names sort after the demo's activities/ and attendance/
+PENDING_MAX_AGE_S = 24 * 3600  # previews nobody confirmed or cancelled
+FOLDERS_SHOWN = 2000  # subfolders of an import root offered on the page
+
 
 MSG_NOT_A_LEDGER = "“{name}”不是台账文件：只接受 {suffixes} 文件。"
-MSG_NOT_A_FOLDER = "找不到文件夹“{path}”。"
-MSG_INSIDE_LEDGERS = "“{path}”已在台账文件夹内，无需再导入。"
-MSG_NOT_STORED = "台账文件夹中没有“{name}”。"
-# When a file of the same name but other content is stored, the new one is renamed.
-RENAMED = "{stem}（{n}）{suffix}"
+MSG_TOO_LARGE = "“{name}”有 {size} MB，超过单个文件 {limit} MB 的上限：请拆分后再导入，或请管理员调整 upload_max_mb。"
+MSG_NO_ROOTS = "尚未配置可导入的服务器文件夹。"
+MSG_UNKNOWN_ROOT = "“{root}”不是已配置的导入文件夹。"
+MSG_OUTSIDE_ROOT = "“{path}”不在导入文件夹“{root}”之内。"
+MSG_NOT_A_FOLDER = "导入文件夹“{root}”中没有子文件夹“{path}”。"
+MSG_NO_LEDGERS = "“{path}”中没有台账文件（{suffixes}）。"
+MSG_NOT_STORED = "台账文件夹中没有“{name}”，或它不能在本页撤回。"
+MSG_STALE = "预览之后数据仓库已被重新构建（可能是其他人导入了文件）：请取消后重新预览。"
+MSG_PREVIEW_GONE = "这次预览的待导入文件已不存在（可能已过期被清理）：请重新选择文件。"
+MSG_ALREADY = "“{name}”与已保存的“{stored}”内容完全相同，未重复保存。"
+
+
+# ---------------------------------------------------------------- settings and paths
 
 
 def ledger_dir() -> Path:
@@ -38,84 +92,367 @@ def ledger_dir() -> Path:
     return Path(env) if env else settings.LEDGER_DIR
 
 
-def stored_files(folder: Path) -> list[dict[str, Any]]:
-    """The ledger files under ``folder`` in build order: ``{name, size, modified_at}``
-    (``name`` relative to the folder, as the manifest names it)."""
-    if not folder.is_dir():
-        return []
-    return [
-        {
-            "name": source.rel,
-            "size": source.path.stat().st_size,
-            "modified_at": dt.datetime.fromtimestamp(source.path.stat().st_mtime).replace(
-                microsecond=0
-            ),
-        }
-        for source in read.find_sources([folder])
-    ]
+def upload_limit_mb() -> int:
+    """The largest ledger file the page accepts, in MB (config ``upload_max_mb``)."""
+    return settings.config().upload_max_mb
 
 
-def store_file(folder: Path, name: str, data: bytes) -> dict[str, str]:
-    """Store one uploaded ledger file under ``folder`` (``name`` may hold subfolders).
+# ---------------------------------------------------------------- building from the page
 
-    Returns ``{name, status}``: ``saved``; ``unchanged`` when a file of that name holds
-    the same bytes already; ``renamed`` when it holds other bytes (the new file is kept
-    beside it as ``名称（2）.csv``: nothing stored is overwritten). Raises ValueError for
-    a name that is not a ledger file. The file appears whole or not at all.
+
+def rebuild(db: Path, folder: Path) -> dict[str, Any]:
+    """Rebuild ``db`` from its recorded sources plus ``folder`` (nothing added or taken
+    away: after adopting a conflict); returns the manifest. BuildError at once when
+    another build runs; on any failure the old warehouse stays in place."""
+    request = build_request(db, folder)
+    return _build(list(request.sources), db, request.as_of)
+
+
+def _build(sources: list[Path], db: Path, as_of: dt.datetime | None) -> dict[str, Any]:
+    """``pipelines.build.build`` without waiting; its Chinese messages name no server path."""
+    try:
+        return build(sources, db, as_of=as_of, wait=False)
+    except BuildError as exc:
+        message = str(exc)
+        for path in (*sources, db.parent):
+            message = message.replace(str(path), display_path(path))
+        raise BuildError(message) from None
+
+
+# ---------------------------------------------------------------- staging a change
+
+
+@dataclass
+class Preview:
+    """A staged change and what it would do to the warehouse.
+
+    ``tables``: per table the change of ``rows``/``loaded``/``duplicates``/``rejected``
+    (the dry run's manifest less the current one); ``files_added`` /
+    ``files_withdrawn``: files of the build that come or go, by original name, with what
+    became of their rows; ``already``: uploads not stored again (same bytes).
     """
-    relative = Path(*[part for part in Path(name).parts if part not in ("", ".", "..", "/")])
-    if relative.suffix.lower() not in settings.LEDGER_SUFFIXES or relative.name.startswith("~$"):
-        raise ValueError(
+
+    token: str
+    kind: str  # "add" | "withdraw"
+    entries: list[dict[str, Any]] = field(default_factory=list)  # index entries to add
+    withdraw: str | None = None  # the stored name to withdraw
+    already: list[str] = field(default_factory=list)
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    files_added: list[dict[str, Any]] = field(default_factory=list)
+    files_withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    base_build: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.entries or self.withdraw)
+
+
+def _pending_root(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.pending"
+
+
+def _pending(folder: Path, token: str) -> Path:
+    return _pending_root(folder) / token
+
+
+def _new_token(folder: Path) -> str:
+    """A new pending folder; stale ones (older than a day) are swept on the way."""
+    root = _pending_root(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for stale in root.iterdir():
+        if stale.is_dir() and now - stale.stat().st_mtime > PENDING_MAX_AGE_S:
+            shutil.rmtree(stale, ignore_errors=True)
+    token = uuid.uuid4().hex
+    (root / token).mkdir()
+    return token
+
+
+def _clean_name(name: str) -> str:
+    """The original name as shown: its last part, without control characters."""
+    last = re.split(r"[\\/]", name)[-1]
+    return "".join(c for c in last if c.isprintable())[:200] or "未命名"
+
+
+def _check_ledger(name: str, size: int) -> str:
+    """The suffix to store ``name`` under; ImportRefused for a file the page refuses."""
+    suffix = Path(_clean_name(name)).suffix.lower()
+    if suffix not in settings.LEDGER_SUFFIXES or _clean_name(name).startswith("~$"):
+        raise ImportRefused(
             MSG_NOT_A_LEDGER.format(name=name, suffixes="、".join(settings.LEDGER_SUFFIXES))
         )
-    target = folder / relative
-    n = 2
-    while target.exists():
-        if target.read_bytes() == data:
-            return {"name": target.relative_to(folder).as_posix(), "status": "unchanged"}
-        target = target.with_name(RENAMED.format(stem=relative.stem, n=n, suffix=relative.suffix))
-        n += 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
-    status = "saved" if target == folder / relative else "renamed"
-    return {"name": target.relative_to(folder).as_posix(), "status": status}
+    limit = upload_limit_mb()
+    if size > limit * 1024 * 1024:
+        raise ImportRefused(
+            MSG_TOO_LARGE.format(name=name, size=f"{size / 1024 / 1024:,.1f}", limit=limit)
+        )
+    return suffix
 
 
-def import_folder(folder: Path, source: Path) -> list[dict[str, str]]:
-    """Store every ledger file below ``source`` under ``folder/<source's name>/``, keeping
-    their relative paths; one ``store_file`` result per file."""
-    source = source.expanduser()
+def _size(content: bytes | Path) -> int:
+    return content.stat().st_size if isinstance(content, Path) else len(content)
+
+
+def _stage(
+    db: Path, folder: Path, files: list[tuple[str, bytes | Path]], how: str, stamp: dt.datetime
+) -> Preview:
+    """Write the new files (name, bytes or a server file to copy) to a pending folder
+    and preview them."""
+    for name, content in files:  # all or nothing: refuse before writing any
+        _check_ledger(name, _size(content))
+    request = build_request(db, folder)
+    token = _new_token(folder)
+    preview = Preview(token, "add")
+    known = {e["sha256"]: e["original"] for e in read_index(folder).values()}
+    for n, (name, content) in enumerate(files, start=1):
+        if isinstance(content, Path):
+            digest = read.file_sha256(content)
+        else:
+            digest = hashlib.sha256(content).hexdigest()
+        if digest in known:
+            preview.already.append(MSG_ALREADY.format(name=name, stored=known[digest]))
+            continue
+        suffix = _check_ledger(name, _size(content))
+        stored = f"{UPLOADS}/{stamp:%Y%m%dT%H%M%S%f}-{n:03d}-{digest[:12]}{suffix}"
+        target = _pending(folder, token) / stored
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        else:
+            target.write_bytes(content)
+        known[digest] = name
+        preview.entries.append(
+            {
+                "stored": stored,
+                "original": name,
+                "uploaded_at": stamp.isoformat(sep=" "),
+                "size": _size(target),
+                "sha256": digest,
+                "how": how,
+            }
+        )
+    if not preview.entries:
+        cancel(folder, preview)
+        return preview
+    try:
+        _dry_run(db, folder, request, preview)
+    except BaseException:
+        cancel(folder, preview)
+        raise
+    return preview
+
+
+def stage_uploads(db: Path, folder: Path, files: list[tuple[str, bytes]]) -> Preview:
+    """Stage uploaded files (original name, bytes) and preview adding them. Raises
+    ImportRefused (not a ledger, too large, no recorded sources) or BuildError (another
+    build runs) before anything is written."""
+    return _stage(
+        db,
+        folder,
+        [(_clean_name(name), data) for name, data in files],
+        HOW_UPLOAD,
+        dt.datetime.now(),
+    )
+
+
+def folders_under(label: str) -> list[str]:
+    """The folders below the import root ``label``, relative to it ("." is the root)."""
+    root = _root(label)
+    found = ["."]
+    try:
+        for path in sorted(root.rglob("*")):
+            if path.is_dir() and path.resolve().is_relative_to(root.resolve()):
+                found.append(path.relative_to(root).as_posix())
+    except OSError:  # unreadable: stage_folder says so when it is picked
+        pass
+    return found[:FOLDERS_SHOWN]
+
+
+def _root(label: str) -> Path:
+    roots = import_roots()
+    if not roots:
+        raise ImportRefused(MSG_NO_ROOTS)
+    if label not in roots:
+        raise ImportRefused(MSG_UNKNOWN_ROOT.format(root=label))
+    return roots[label]
+
+
+def stage_folder(db: Path, folder: Path, label: str, relative: str) -> Preview:
+    """Stage every ledger file below ``relative`` of the import root ``label`` and preview
+    adding them; the original names are ``label/relative/…``. Refuses a path outside the
+    root (``..``, an absolute path, a symlink leading out) and files over the limit."""
+    root = _root(label).resolve()
+    source = (root / relative).resolve()
+    if not source.is_relative_to(root):
+        raise ImportRefused(MSG_OUTSIDE_ROOT.format(path=relative, root=label))
     if not source.is_dir():
-        raise ValueError(MSG_NOT_A_FOLDER.format(path=source))
-    if source.resolve().is_relative_to(folder.resolve()):
-        raise ValueError(MSG_INSIDE_LEDGERS.format(path=source))
-    return [
-        store_file(folder, f"{source.resolve().name}/{found.rel}", found.path.read_bytes())
-        for found in read.find_sources([source])
-    ]
+        raise ImportRefused(MSG_NOT_A_FOLDER.format(root=label, path=relative))
+    shown = Path(label, source.relative_to(root)).as_posix()
+    found = [f for f in read.find_sources([source]) if f.path.resolve().is_relative_to(root)]
+    if not found:
+        raise ImportRefused(
+            MSG_NO_LEDGERS.format(path=shown, suffixes="、".join(settings.LEDGER_SUFFIXES))
+        )
+    files: list[tuple[str, bytes | Path]] = [(f"{shown}/{f.rel}", f.path) for f in found]
+    return _stage(db, folder, files, HOW_FOLDER, dt.datetime.now())
 
 
-def withdraw_file(folder: Path, name: str) -> None:
-    """Delete a stored ledger file (``name`` relative to ``folder``) and the folders it
-    leaves empty; its rows leave the warehouse at the next build."""
-    root = folder.resolve()
-    path = (folder / name).resolve()
-    if not path.is_relative_to(root) or path == root or not path.is_file():
-        raise ValueError(MSG_NOT_STORED.format(name=name))
-    path.unlink()
-    parent = path.parent
-    while parent != root and not any(parent.iterdir()):
+def stage_withdrawal(db: Path, folder: Path, stored: str) -> Preview:
+    """Preview withdrawing the stored file ``stored`` (a name ``stored_files`` lists)."""
+    if stored not in {row["stored"] for row in stored_files(folder)}:
+        raise ImportRefused(MSG_NOT_STORED.format(name=stored))
+    request = build_request(db, folder)
+    preview = Preview(_new_token(folder), "withdraw", withdraw=stored)
+    try:
+        _dry_run(db, folder, request, preview)
+    except BaseException:
+        cancel(folder, preview)
+        raise
+    return preview
+
+
+def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None:
+    """Build into a scratch warehouse beside ``db`` as ``confirm`` would, and fill in the
+    preview's figures from its manifest. The scratch folder is removed, whatever happens."""
+    with build_lock(db, wait=False):
+        # dry runs hold the lock: a scratch folder found now is one a killed run left
+        for stale in db.parent.glob(f".{db.name}.preview-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        preview.base_build = build_id(db)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{db.name}.preview-", dir=db.parent))
+        try:
+            target = scratch / db.name
+            if db.is_file():  # the copy lets the build append, as the real one will
+                shutil.copyfile(db, target)
+            salt = settings.salt_path(db)
+            pii.load_salt(salt, settings.config().salt)  # made now if missing, kept after
+            for beside in (salt, settings.decisions_path(db)):
+                if beside.is_file():
+                    shutil.copyfile(beside, scratch / beside.name)
+            cache_dir(db).mkdir(parents=True, exist_ok=True)
+            cache_dir(target).symlink_to(cache_dir(db).resolve(), target_is_directory=True)
+            mirror = scratch / "ledgers"
+            for row in stored_files(folder):
+                if row["stored"] != preview.withdraw:
+                    _link(mirror / row["stored"], folder / row["stored"])
+            for entry in preview.entries:
+                _link(mirror / entry["stored"], _pending(folder, preview.token) / entry["stored"])
+            sources = [s for s in request.sources if s != folder.resolve()] + [mirror]
+            after = _build(sources, target, request.as_of)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    _describe(preview, latest_manifest(db), after, folder)
+
+
+def _link(link: Path, target: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target.resolve())
+
+
+def _describe(preview: Preview, before: dict, after: dict, folder: Path) -> None:
+    counts = ("rows", "loaded", "duplicates", "rejected")
+    zero = dict.fromkeys(counts, 0)
+    for table, now in after["tables"].items():
+        was = before.get("tables", {}).get(table, zero)
+        delta = {k: now[k] - (was.get(k) or 0) for k in counts}
+        if any(delta.values()):
+            preview.tables.append({"table": table, "name": TABLE_SPECS[table].zh, **delta})
+    names = {**original_names(folder), **{e["stored"]: e["original"] for e in preview.entries}}
+    old = {f["file"]: f for f in before.get("files", [])}
+    new = {f["file"]: f for f in after["files"]}
+    preview.files_added = [_file_line(new[f], names) for f in new if f not in old]
+    preview.files_withdrawn = [_file_line(old[f], names) for f in old if f not in new]
+
+
+def _file_line(entry: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    note = ""
+    if entry.get("duplicate_of"):
+        note = f"与“{names.get(entry['duplicate_of'], entry['duplicate_of'])}”内容相同"
+    elif entry.get("error"):
+        note = entry["error"]
+    elif entry.get("hint"):
+        note = entry["hint"]
+    return {
+        "file": names.get(entry["file"], entry["file"]),
+        "status": STATUS_ZH.get(entry["status"], entry["status"]),
+        "rows": entry.get("rows", 0),
+        "note": note,
+    }
+
+
+# ---------------------------------------------------------------- confirming or cancelling
+
+
+def confirm(db: Path, folder: Path, preview: Preview) -> dict[str, Any]:
+    """Make the previewed change and build for real; returns the manifest. ImportRefused
+    when the warehouse was rebuilt since the preview; on a failed build the ledger folder
+    is put back as it was and the old warehouse stays in place."""
+    pending = _pending(folder, preview.token)
+    if not pending.is_dir():
+        raise ImportRefused(MSG_PREVIEW_GONE)
+    if build_id(db) != preview.base_build:
+        raise ImportRefused(MSG_STALE)
+    request = build_request(db, folder)
+    with locked(folder):
+        withdrawn = _apply(folder, preview, pending)
+    try:
+        manifest = _build(list(request.sources), db, request.as_of)
+    except BaseException:
+        with locked(folder):
+            _undo(folder, preview, pending, withdrawn)
+        raise
+    shutil.rmtree(pending, ignore_errors=True)
+    return manifest
+
+
+def _apply(folder: Path, preview: Preview, pending: Path) -> dict[str, Any] | None:
+    """Move the staged files in (and the withdrawn one aside, into ``pending``); returns
+    the withdrawn file's index entry."""
+    index = read_index(folder)
+    for entry in preview.entries:
+        target = folder / entry["stored"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(pending / entry["stored"], target)
+        index[entry["stored"]] = entry
+    withdrawn = None
+    if preview.withdraw:
+        aside = pending / "withdrawn" / preview.withdraw
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder / preview.withdraw, aside)
+        _remove_empty_parents(folder, folder / preview.withdraw)
+        withdrawn = index.pop(preview.withdraw, None)
+    write_index(folder, index)
+    return withdrawn
+
+
+def _undo(folder: Path, preview: Preview, pending: Path, withdrawn: dict[str, Any] | None) -> None:
+    index = read_index(folder)
+    for entry in preview.entries:
+        shutil.move(folder / entry["stored"], pending / entry["stored"])
+        _remove_empty_parents(folder, folder / entry["stored"])
+        index.pop(entry["stored"], None)
+    if preview.withdraw:
+        target = folder / preview.withdraw
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(pending / "withdrawn" / preview.withdraw, target)
+        if withdrawn is not None:
+            index[preview.withdraw] = withdrawn
+    write_index(folder, index)
+
+
+def _remove_empty_parents(folder: Path, path: Path) -> None:
+    parent, root = path.parent, folder.resolve()
+    while parent.resolve() != root and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
         parent = parent.parent
 
 
-def rebuild(folder: Path, db: Path, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """Rebuild the warehouse ``db`` from every file stored under ``folder``; returns the
-    manifest. One build at a time per warehouse: BuildError at once when another session
-    is building; on any failure the old warehouse stays in place."""
-    return build([folder], db, as_of=as_of, wait=False)
+def cancel(folder: Path, preview: Preview) -> None:
+    """Drop a staged change: its pending files go, nothing else changes."""
+    shutil.rmtree(_pending(folder, preview.token), ignore_errors=True)
+
+
+# ---------------------------------------------------------------- conflicts and the template
 
 
 def adopt(db: Path, conflict: dict[str, Any]) -> None:

@@ -89,7 +89,8 @@ def plan(db: Path, parts: dict, source_rows: list[dict], as_of: dt.datetime, sta
 
 def _plan(con, parts, source_rows, as_of, state) -> Plan:
     old_state = dict(con.sql("SELECT key, value FROM build_state").fetchall())
-    if old_state != state:
+    # only the keys of ``state``: the recorded sources and as-of may change (build.SOURCES_KEY)
+    if {key: old_state.get(key) for key in state} != state:
         raise Fallback("程序版本、设置或冲突裁决有变化")
     (old_as_of, manifest_json), *_ = con.sql(
         "SELECT as_of, manifest_json FROM manifest ORDER BY built_at DESC LIMIT 1"

@@ -71,6 +71,11 @@ MSG_WORKER_DIED = (
 MSG_INTERNAL = "构建中途出错，原数据仓库保持不变：请重新构建；如仍出错，请把“{log}”发给维护人员"
 MSG_DIR_NOT_WRITABLE = "目标目录不可写：{name}，请检查权限后重新构建"
 
+# build_state keys recording what the build was asked (read by dashboard.ledgers, which
+# rebuilds from the same sources); an incremental build does not compare them
+SOURCES_KEY = "sources"
+AS_OF_KEY = "as_of_given"
+
 
 class BuildError(Exception):
     """Nothing could be built; the message is one line of Chinese for the user."""
@@ -141,6 +146,7 @@ def build(
 ) -> dict:
     """Build the warehouse at ``db`` from ``sources``; returns the manifest. Waits for a
     build already running on ``db``, or with ``wait=False`` raises BuildError."""
+    asked = request_state(sources, as_of)
     as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _msg: None)
     db = Path(db)
@@ -156,7 +162,7 @@ def build(
     with build_lock(db, wait):
         _sweep_scratch(cache_dir(db))  # what a killed build left
         try:
-            return _build_locked(files, db, as_of, say)
+            return _build_locked(files, db, as_of, asked, say)
         except (BuildError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # the old warehouse is in place; say why in Chinese
@@ -166,7 +172,9 @@ def build(
             _sweep_scratch(cache_dir(db))
 
 
-def _build_locked(files: list[read.SourceFile], db: Path, as_of: dt.datetime, say) -> dict:
+def _build_locked(
+    files: list[read.SourceFile], db: Path, as_of: dt.datetime, asked: dict[str, str], say
+) -> dict:
     salt = pii.load_salt(salt_path(db), config().salt)
     entries, parts, source_rows, used = _stage_all(files, db, salt, say)
     if not any(parts.values()):
@@ -180,10 +188,12 @@ def _build_locked(files: list[read.SourceFile], db: Path, as_of: dt.datetime, sa
         the_plan = append.plan(db, parts, source_rows, as_of, state)
     except append.Fallback as why:
         say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
-        manifest = _load(db, parts, entries, source_rows, as_of, decisions, state, say)
+        manifest = _load(db, parts, entries, source_rows, as_of, decisions, {**state, **asked}, say)
     else:
         say(MSG_APPEND)
-        manifest = append.append(db, the_plan, entries, source_rows, as_of, decisions, state, say)
+        manifest = append.append(
+            db, the_plan, entries, source_rows, as_of, decisions, {**state, **asked}, say
+        )
     _prune_cache(cache_dir(db), used)
     return manifest
 
@@ -211,6 +221,17 @@ def failure_message(exc: BaseException, db: Path) -> str:
 def _sweep_scratch(cache: Path) -> None:
     """Remove temporary copies of raw ledgers a killed or failed build left behind."""
     shutil.rmtree(stage.scratch_dir(cache), ignore_errors=True)
+
+
+def request_state(sources: list[str | os.PathLike], as_of: dt.datetime | None) -> dict[str, str]:
+    """What the build was asked, as build_state rows: the SOURCE arguments resolved to
+    absolute paths (JSON list, in the order given) and the --as-of given ('' when the
+    build takes the clock's time)."""
+    resolved = [str(Path(source).expanduser().resolve()) for source in sources]
+    return {
+        SOURCES_KEY: json.dumps(resolved, ensure_ascii=False),
+        AS_OF_KEY: as_of.replace(microsecond=0).isoformat(sep=" ") if as_of else "",
+    }
 
 
 # ---------------------------------------------------------------- staging

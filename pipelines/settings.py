@@ -76,6 +76,11 @@ class Config:
     max_headcount: int = 1_000_000  # 志愿者人数, 参与人次, 人数 of one row
     max_volunteer_hours: float = 1_000_000  # 志愿服务时长 of one activity
 
+    # largest ledger file the page accepts (upload or folder import), in MB
+    upload_max_mb: int = 200
+    # server folders 从服务器文件夹导入 may read, by the label the page shows; none: disabled
+    import_roots: dict[str, str] = field(default_factory=dict)
+
     def staging(self) -> dict:
         """The settings that decide which rows a build keeps: part of the cache fingerprint
         (so a change re-stages every file) and of the state an append must find unchanged."""
@@ -87,7 +92,6 @@ class Config:
             "max_volunteer_hours": self.max_volunteer_hours,
             "limits": {name: getattr(self, name) for name in LIMITS},
         }
-
 
 
 # the [limits] table of wenming.toml
@@ -127,6 +131,8 @@ def _load_config(path: str | None) -> Config:
         years_ahead=int(raw.get("years_ahead", 1)),
         max_headcount=int(raw.get("max_headcount", 1_000_000)),
         max_volunteer_hours=float(raw.get("max_volunteer_hours", 1_000_000)),
+        upload_max_mb=int(raw.get("upload_max_mb", 200)),
+        import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
     )
 
 

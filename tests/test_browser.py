@@ -1,5 +1,6 @@
-"""The whole app once in a real browser: ``streamlit run`` on the fixture county, driven
-by the system Chromium through Playwright. Screenshots land in tests/artifacts/.
+"""The whole app once in a real browser: ``streamlit run`` on the fixture county (and, for
+an upload and its withdrawal, on the county demo), driven by the system Chromium through
+Playwright. Screenshots land in tests/artifacts/.
 
 Run with ``pytest -m browser``; skipped when Chromium is not installed.
 """
@@ -7,6 +8,9 @@ Run with ``pytest -m browser``; skipped when Chromium is not installed.
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -252,49 +256,88 @@ def test_the_overview_reads_on_a_phone(server, browser):
         context.close()
 
 
-UNITS_CSV = """阵地编码,阵地名称,层级,上级编码
-ZX9,测试区新时代文明实践中心,中心,
-SA9,甲街道新时代文明实践所,所,ZX9
-ZA9,一村新时代文明实践站,站,SA9
-"""
-MARCH_CSV = """活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次
-U1,理论宣讲进村,ZA9,宣讲,2025-03-05 09:00,40
-U2,义诊,ZA9,义诊,2025-03-12,25
-"""
-APRIL_CSV = """活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次
-U3,四点半课堂,ZA9,课堂,2025-04-02 16:30,18
-U4,广场舞展演,SA9,文艺演出,2025/4/9,120
-U5,反诈宣传,ZA9,反诈,2025年4月20日,35
+# A month's ledger of 五云联合新时代文明实践站 (a demo station), as Excel saves a CSV on a
+# Chinese Windows (GBK): three activities of 2025 with headcounts and no sign-ins.
+UPLOAD_CSV = """活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次
+UP2025000001,四点半课堂,Z410106100011,课堂,2025-04-02 16:30,18
+UP2025000002,广场舞展演,Z410106100011,文艺演出,2025/4/9,120
+UP2025000003,反诈宣传,Z410106100011,反诈,2025年4月20日,35
 """
 
 
-def test_uploading_a_ledger_on_the_import_page_changes_the_figures(browser, tmp_path):
+def overview_tiles(page, base: str) -> dict[str, str]:
+    open_page(page, f"{base}/", "总览")
+    expect_tile(page, "活动场次", re.compile(r"\d"))
+    metrics = page.locator("[data-testid=stMetric]")
+    return {
+        m.locator("[data-testid=stMetricLabel]").inner_text(): m.locator(
+            "[data-testid=stMetricValue]"
+        ).inner_text()
+        for m in metrics.all()
+    }
 
-    from dashboard import ledgers
 
-    folder, db = tmp_path / "ledgers", tmp_path / "warehouse.duckdb"
-    ledgers.store_file(folder, "阵地.csv", UNITS_CSV.encode())
-    ledgers.store_file(folder, "活动_2025-03.csv", MARCH_CSV.encode())
-    ledgers.rebuild(folder, db)
+def as_int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory):
+    """The county demo, built from its folder as ``make run`` builds it."""
+    from pipelines.build import build
+    from pipelines.demo import write_demo
+
+    tmp = tmp_path_factory.mktemp("demo")
+    write_demo(tmp / "demo", scale="county")
+    build([tmp / "demo"], tmp / "warehouse.duckdb", as_of=dt.datetime(2025, 12, 31, 23, 59, 59))
+    return tmp / "warehouse.duckdb"
+
+
+def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_them_back(
+    browser, demo_warehouse, tmp_path
+):
+    rows = list(csv.DictReader(io.StringIO(UPLOAD_CSV)))
     upload = tmp_path / "活动_2025-04.csv"
-    upload.write_text(APRIL_CSV, encoding="gb18030")  # as Excel saves a CSV on Chinese Windows
+    upload.write_text(UPLOAD_CSV, encoding="gb18030")
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_warehouse, db)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:
-        with serve(db, "server_upload.log", WENMING_LEDGERS=str(folder)) as base:
-            open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "2")  # U1, U2
-            expect_tile(page, "服务人次", "65")  # 40 + 25 reported
+        with serve(db, "server_upload.log", WENMING_LEDGERS=str(tmp_path / "ledgers")) as base:
+            before = overview_tiles(page, base)
             open_page(page, f"{base}/data", "数据导入与质量")
             page.locator("input[type=file]").first.set_input_files(str(upload))
-            page.get_by_role("button", name="保存并重新构建").click()
-            page.get_by_text("活动_2025-04.csv").first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="预览导入").click()
+            page.get_by_text("待确认的变更").wait_for(timeout=60_000)
             settle(page)
+            preview = page.locator(".st-key-data_preview_box")
+            # the preview: 活动 +3 rows read, +3 loaded, nothing else; the file by its name
+            assert re.search(r"活动\s+\+3\s+\+3\s+0\s+0", preview.inner_text())
+            assert "活动_2025-04.csv" in preview.inner_text()
+            screenshot(page, "data_preview")
+            page.get_by_role("button", name="确认导入").click()
+            page.get_by_text("已导入，数据仓库已重新构建。").first.wait_for(timeout=60_000)
             assert_clean(page)
-            screenshot(page, "data_after_upload")
-            open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "5")  # U1..U5
-            expect_tile(page, "服务人次", "238")  # 65 + 18 + 120 + 35
-            assert (folder / "活动_2025-04.csv").exists()
+            after = overview_tiles(page, base)
+            assert as_int(after["活动场次"]) == as_int(before["活动场次"]) + len(rows)
+            assert as_int(after["服务人次"]) == as_int(before["服务人次"]) + sum(
+                int(r["参与人次"]) for r in rows
+            )
+            unchanged = {k: v for k, v in after.items() if k not in ("活动场次", "服务人次")}
+            assert unchanged == {k: v for k, v in before.items() if k in unchanged}
+
+            open_page(page, f"{base}/data", "数据导入与质量")
+            pick = page.locator(".st-key-data_withdraw_pick input")
+            pick.click()
+            pick.press_sequentially("活动_2025-04")
+            page.locator("[role=option]", has_text="活动_2025-04.csv").wait_for()
+            pick.press("Enter")
+            page.get_by_role("button", name="预览撤回").click()
+            page.get_by_text("将撤回“活动_2025-04.csv”").wait_for(timeout=60_000)
+            settle(page)
+            page.get_by_role("button", name="确认撤回").click()
+            page.get_by_text("已撤回，数据仓库已重新构建。").first.wait_for(timeout=60_000)
+            assert overview_tiles(page, base) == before
     finally:
         context.close()

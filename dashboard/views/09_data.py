@@ -1,22 +1,23 @@
-"""数据导入与质量: store ledger files (upload, or a folder on the server) and rebuild the
-warehouse from every stored file; what the last build loaded, skipped and sent back, the
-rejected rows for the clerks, and the conflicts a person must decide.
+"""数据导入与质量: add ledger files (upload, or a folder under a configured server root),
+withdraw one, and see what the last build loaded, skipped and sent back, the rejected
+rows for the clerks, and the conflicts a person must decide.
 
-It opens on an empty warehouse too: this is where the first files are imported. It is
-the one page that triggers a build (``dashboard.ledgers.rebuild``, atomic: other
-sessions keep reading the old warehouse until the new one is in place).
+It opens on an empty warehouse too: this is where the first files are imported. Every
+change is previewed first (``dashboard.ledgers``: a dry-run build into a scratch
+warehouse) and made only on 确认; a build keeps the sources the warehouse was built from,
+so an upload only ever adds. Server paths are never shown: sources are named relative to
+the project or their import root, uploads by their original names.
 """
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import ledgers, quality, ui
+from dashboard import build_sources, ledger_index, ledgers, quality, ui
 from dashboard.numbers import format_count, inventory_number
 from pipelines import settings
 from pipelines.build import BuildError
-from pipelines.build_cli import summary
 
 log = logging.getLogger(__name__)
 
@@ -24,32 +25,49 @@ TITLE = "数据导入与质量"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 H_IMPORT = "导入台账"
 HELP_IMPORT = (
-    "可一次选择多个 .csv / .xlsx / .xls 文件。文件保存到台账文件夹后，"
-    "用文件夹中的全部文件重新构建数据仓库；重复报送的文件和行不会重复计数。"
+    "可一次选择多个 .csv / .xlsx / .xls 文件。导入只会增加数据：先预览将发生的变化，"
+    "确认后才写入；已有的数据和来源保持不变。重复报送的文件和行不会重复计数。"
 )
 LABEL_UPLOAD = "选择台账文件"
-BUTTON_UPLOAD = "保存并重新构建"
-LABEL_FOLDER = "服务器上的台账文件夹路径"
-BUTTON_FOLDER = "导入该文件夹并重新构建"
+BUTTON_UPLOAD = "预览导入"
 H_FOLDER = "从服务器文件夹导入"
+HELP_FOLDER = "只能选择管理员配置的导入文件夹及其子文件夹；其中的台账文件复制到台账文件夹。"
+NO_ROOTS = (
+    "尚未配置可导入的服务器文件夹，此功能未启用。管理员可在 wenming.toml 中列出允许导入的"
+    "文件夹（名称 = 路径），重启看板后即可在此选择，例如：\n\n"
+    '```toml\n[import_roots]\n"各镇报送" = "/srv/wenming/报送"\n```'
+)
+LABEL_ROOT = "导入文件夹"
+LABEL_SUBFOLDER = "子文件夹"
+ROOT_FOLDER = "（整个导入文件夹）"
+BUTTON_FOLDER = "预览导入该文件夹"
 BUTTON_TEMPLATE = "下载导入模板"
-FOLDER_LINE = "台账文件夹：`{folder}`，现有 {n} 个文件。"
-H_STORED = "已保存的台账文件"
+H_PREVIEW = "待确认的变更"
+PREVIEW_ADD = (
+    "将导入 {n} 个文件。下表是试算的结果（数据仓库尚未改动）：确认后按此导入，取消则不做任何改动。"
+)
+PREVIEW_WITHDRAW = (
+    "将撤回“{name}”。下表是试算的结果（数据仓库尚未改动）：确认后按此撤回，取消则不做任何改动。"
+)
+PREVIEW_NO_ROWS = "各表行数没有变化。"
+H_ADDED, H_WITHDRAWN = "新增的文件", "移出的文件"
+BUTTON_CONFIRM = {"add": "确认导入", "withdraw": "确认撤回"}
+BUTTON_CANCEL = "取消"
+PREVIEWING = "正在试算导入后的变化（不改动数据仓库），请稍候…"
+SPINNER = "正在重新构建数据仓库，请稍候…"
+BUILT = {"add": "已导入，数据仓库已重新构建。", "withdraw": "已撤回，数据仓库已重新构建。"}
+CANCELLED = "已取消，没有做任何改动。"
+NOTHING_NEW = "没有新文件需要导入。"
+FAILED = "操作失败，数据仓库和台账文件夹保持不变：{error}"
+IO_ERROR = "读写文件出错，请检查服务器的磁盘空间和文件夹权限后重试。"
+INTERNAL_ERROR = "程序内部错误，请把看板日志交给管理员。"
+H_STORED = "台账来源"
+SOURCES_LINE = "数据仓库由以下来源构建（命令行指定，本页不能撤回）：{names}。"
+FOLDER_LINE = "台账文件夹（上传和导入的文件）：现有 {n} 个文件。"
 NO_STORED = "台账文件夹中还没有文件。"
 LABEL_WITHDRAW = "撤回文件"
-BUTTON_WITHDRAW = "撤回该文件"
-HELP_WITHDRAW = "从台账文件夹删除该文件；重新构建后，只来自该文件的数据将移出看板。"
-BUTTON_REBUILD = "重新构建"
-HELP_REBUILD = "用台账文件夹中的全部文件重新构建数据仓库。"
-SPINNER = "正在重新构建数据仓库，请稍候…"
-BUILT = "数据仓库已重新构建。"
-STORED = {
-    "saved": "已保存",
-    "unchanged": "内容相同，未重复保存",
-    "renamed": "同名文件已存在，另存为",
-}
-WITHDRAWN = "已撤回“{name}”。点「重新构建」后，其数据将移出看板。"
-BUILD_FAILED = "构建失败，原数据仓库保持不变：{error}"
+BUTTON_WITHDRAW = "预览撤回"
+HELP_WITHDRAW = "先试算撤回后的变化，确认后才从台账文件夹删除该文件并重新构建。"
 H_MANIFEST = "最近一次导入"
 BUILT_FILES = "最近一次构建读入 {n} 个文件；读入行数 = 入库 + 重复 + 退回。"
 H_TABLES = "各表入库情况"
@@ -70,10 +88,30 @@ BUTTON_ADOPT = "采用新值并重新构建"
 ADOPTED = "已记录：{table} {key} 采用 {file} 第{row}行的新值。"
 UNKNOWN_ROWS = "该仓库没有记录重复行数（不是由导入流程构建的），读入行数无法核对。"
 
+
+def signed(value: int) -> str:
+    return f"{value:+,}" if value else "0"
+
+
 STORED_COLUMNS = [
-    ui.Column("name", "文件"),
+    ui.Column("original", "文件"),
+    ui.Column("how_label", "方式"),
     ui.Column("size_kb", "大小（KB）", lambda v: f"{v:,.1f}", "#,##0.0"),
-    ui.Column("modified_at", "保存时间"),
+    ui.Column("uploaded_at", "保存时间"),
+    ui.Column("sha256", "SHA-256（前12位）", lambda v: (v or "")[:12]),
+]
+DELTA_COLUMNS = [
+    ui.Column("name", "表"),
+    ui.Column("rows", "读入行数", signed),
+    ui.Column("loaded", "入库", signed),
+    ui.Column("duplicates", "重复", signed),
+    ui.Column("rejected", "退回", signed),
+]
+CHANGED_FILE_COLUMNS = [
+    ui.Column("file", "文件"),
+    ui.Column("status", "状态"),
+    ui.Column("rows", "行数", format_count),
+    ui.Column("note", "说明"),
 ]
 TABLE_COLUMNS = [
     ui.Column("name", "表"),
@@ -124,25 +162,55 @@ UPLOADER_CSS = """
 """
 
 
-def rebuild(done: str) -> None:
-    """Rebuild from every stored file under a spinner, remember the outcome, rerun."""
-    with st.spinner(SPINNER, show_time=True):
-        try:
-            manifest = ledgers.rebuild(folder, db)
-        except BuildError as exc:
-            outcome = ("error", BUILD_FAILED.format(error=exc), None)
-        except Exception as exc:  # the old warehouse stays; say so without a traceback
-            log.exception("build failed")
-            outcome = ("error", BUILD_FAILED.format(error=f"{type(exc).__name__}: {exc}"), None)
-        else:
-            outcome = ("success", f"{BUILT}\n\n{done}".strip(), summary(manifest, db))
+def ui_rows(rows: list[dict], columns: list[ui.Column]) -> list[dict[str, str]]:
+    """Rows written as the page shows them, under the columns' Chinese headers."""
+    return [{c.label: c.fmt(row[c.key]) if c.fmt else row[c.key] for c in columns} for row in rows]
+
+
+def finish(outcome: tuple[str, str]) -> None:
+    """Remember what happened for the next run, clear the uploader, rerun."""
     st.session_state["data_outcome"] = outcome
     st.session_state["data_upload_round"] = st.session_state.get("data_upload_round", 0) + 1
     st.rerun()
 
 
-def stored_lines(results: list[dict]) -> str:
-    return "\n".join(f"- {STORED[r['status']]}：{r['name']}" for r in results)
+def unexpected(exc: Exception) -> str:
+    """What to tell the user about a failure the import did not foresee (logged)."""
+    log.exception("import failed")
+    return FAILED.format(error=IO_ERROR if isinstance(exc, OSError) else INTERNAL_ERROR)
+
+
+def stage(action: Callable[[], ledgers.Preview]) -> None:
+    """Stage a change and keep its preview for 确认 / 取消."""
+    with st.spinner(PREVIEWING, show_time=True):
+        try:
+            preview = action()
+        except (build_sources.ImportRefused, BuildError) as exc:
+            finish(("error", FAILED.format(error=exc)))
+        except Exception as exc:  # nothing changed; say so without a traceback
+            finish(("error", unexpected(exc)))
+    if preview.changes:  # the preview box says the rest
+        st.session_state["data_preview"] = preview
+        finish(("info", ""))
+    finish(("info", "\n\n".join([*preview.already, NOTHING_NEW])))
+
+
+def confirm(preview: ledgers.Preview) -> None:
+    with st.spinner(SPINNER, show_time=True):
+        try:
+            ledgers.confirm(db, folder, preview)
+        except (build_sources.ImportRefused, BuildError) as exc:
+            finish(("error", FAILED.format(error=exc)))
+        except Exception as exc:  # nothing changed; say so without a traceback
+            finish(("error", unexpected(exc)))
+    del st.session_state["data_preview"]
+    finish(("success", BUILT[preview.kind]))
+
+
+def cancel(preview: ledgers.Preview) -> None:
+    ledgers.cancel(folder, preview)
+    del st.session_state["data_preview"]
+    finish(("info", CANCELLED))
 
 
 scope = ui.scope_bar(require_data=False)
@@ -155,23 +223,55 @@ else:
     st.info(ui.MSG_NO_WAREHOUSE, icon=":material/inbox:")
 
 outcome = st.session_state.pop("data_outcome", None)
-if outcome:
-    kind, message, details = outcome
-    (st.success if kind == "success" else st.error)(message)
+if outcome and outcome[1]:
+    kind, message = outcome
+    {"success": st.success, "error": st.error, "info": st.info}[kind](message)
     # the page may be scrolled down to the button that was clicked
-    st.toast(
-        message.split("\n")[0],
-        icon=":material/check_circle:" if kind == "success" else ":material/error:",
-    )
-    if details:
-        st.code(details, language=None)
+    st.toast(message.split("\n")[0], icon=":material/info:")
+
+names = ledger_index.original_names(folder)
+
+# --- a staged change: what it would do, confirm or cancel -----------------------------------
+preview: ledgers.Preview | None = st.session_state.get("data_preview")
+if preview is not None:
+    with st.container(border=True, key="data_preview_box"):
+        st.subheader(H_PREVIEW, anchor=False)
+        if preview.kind == "add":
+            st.markdown(PREVIEW_ADD.format(n=len(preview.entries)))
+        else:
+            st.markdown(PREVIEW_WITHDRAW.format(name=names.get(preview.withdraw, preview.withdraw)))
+        for line in preview.already:
+            st.caption(line)
+        # small tables, written into the page (st.table) so they read without scrolling
+        if preview.tables:
+            st.table(ui_rows(preview.tables, DELTA_COLUMNS), border="horizontal")
+        else:
+            st.caption(PREVIEW_NO_ROWS)
+        for heading, rows in (
+            (H_ADDED, preview.files_added),
+            (H_WITHDRAWN, preview.files_withdrawn),
+        ):
+            if rows:
+                st.markdown(f"**{heading}**")
+                st.table(ui_rows(rows, CHANGED_FILE_COLUMNS), border="horizontal")
+        with st.container(horizontal=True, key="data_preview_buttons"):
+            if st.button(BUTTON_CONFIRM[preview.kind], key="data_confirm", type="primary"):
+                confirm(preview)
+            if st.button(BUTTON_CANCEL, key="data_cancel"):
+                cancel(preview)
 
 # --- import ---------------------------------------------------------------------------------
 st.subheader(H_IMPORT, anchor=False)
 st.caption(HELP_IMPORT)
-stored = ledgers.stored_files(folder)
+try:
+    request = build_sources.build_request(db, folder)
+except build_sources.ImportRefused as exc:
+    request = None
+    st.warning(str(exc), icon=":material/warning:")
+blocked = request is None or preview is not None
+limit_mb = min(ledgers.upload_limit_mb(), st.get_option("server.maxUploadSize"))
 st.html(
-    UPLOADER_CSS.replace("{max_mb}", str(st.get_option("server.maxUploadSize"))).replace(
+    UPLOADER_CSS.replace("{max_mb}", str(limit_mb)).replace(
         "{suffixes}", "、".join(s.lstrip(".").upper() for s in settings.LEDGER_SUFFIXES)
     )
 )
@@ -180,15 +280,13 @@ uploads = st.file_uploader(
     type=[suffix.lstrip(".") for suffix in settings.LEDGER_SUFFIXES],
     accept_multiple_files=True,
     key=f"data_upload_{st.session_state.get('data_upload_round', 0)}",
+    disabled=blocked,
 )
 with st.container(horizontal=True, key="data_import_buttons"):
-    if st.button(BUTTON_UPLOAD, key="data_upload_build", type="primary", disabled=not uploads):
-        try:
-            results = [ledgers.store_file(folder, f.name, f.getvalue()) for f in uploads]
-        except (ValueError, OSError) as exc:
-            st.error(str(exc))
-        else:
-            rebuild(stored_lines(results))
+    if st.button(
+        BUTTON_UPLOAD, key="data_upload_preview", type="primary", disabled=blocked or not uploads
+    ):
+        stage(lambda: ledgers.stage_uploads(db, folder, [(f.name, f.getvalue()) for f in uploads]))
     st.download_button(
         BUTTON_TEMPLATE,
         data=ledgers.template_bytes,
@@ -198,52 +296,60 @@ with st.container(horizontal=True, key="data_import_buttons"):
         on_click="ignore",
         icon=":material/download:",
     )
+roots = build_sources.import_roots()
+root = subfolder = None
 with st.expander(H_FOLDER):
-    source = st.text_input(LABEL_FOLDER, key="data_folder", placeholder="/data/ledgers/2025")
-    if st.button(BUTTON_FOLDER, key="data_folder_build", disabled=not source):
-        try:
-            results = ledgers.import_folder(folder, Path(source))
-        except (ValueError, OSError) as exc:
-            st.error(str(exc))
-        else:
-            rebuild(stored_lines(results))
-st.caption(FOLDER_LINE.format(folder=folder, n=inventory_number(len(stored))))
+    if not roots:
+        st.markdown(NO_ROOTS)
+    else:
+        st.caption(HELP_FOLDER)
+        root = st.selectbox(LABEL_ROOT, list(roots), key="data_folder_root", disabled=blocked)
+        subfolder = st.selectbox(
+            LABEL_SUBFOLDER,
+            ledgers.folders_under(root) if root else [],
+            format_func=lambda f: ROOT_FOLDER if f == "." else f,
+            key="data_folder_path",
+            disabled=blocked,
+        )
+    if st.button(
+        BUTTON_FOLDER, key="data_folder_preview", disabled=blocked or root is None or not subfolder
+    ):
+        stage(lambda: ledgers.stage_folder(db, folder, root, subfolder))
 
-# --- stored files -----------------------------------------------------------------------------
+# --- sources and stored files ---------------------------------------------------------------
 st.subheader(H_STORED, anchor=False)
+stored = ledger_index.stored_files(folder)
+if request is not None and request.recorded:
+    shown = "、".join(f"`{build_sources.display_path(s)}`" for s in request.recorded)
+    st.caption(SOURCES_LINE.format(names=shown))
 if stored:
+    st.caption(FOLDER_LINE.format(n=inventory_number(len(stored))))
     ui.table(
         [{**row, "size_kb": row["size"] / 1024} for row in stored],
         STORED_COLUMNS,
         key="data_stored",
-        file_name="已保存的台账文件",
+        file_name="台账文件夹",
         height=min(35 * len(stored) + 38, 360),
     )
+    originals = {row["stored"]: f"{row['original']}（{row['uploaded_at']}）" for row in stored}
     with st.container(horizontal=True, vertical_alignment="bottom", key="data_withdraw_bar"):
         withdraw = st.selectbox(
             LABEL_WITHDRAW,
-            [row["name"] for row in stored],
+            list(originals),
+            format_func=originals.get,
             index=None,
             placeholder="选择要撤回的文件",
             key="data_withdraw_pick",
-            width=420,
+            width=480,
+            disabled=blocked,
         )
         if st.button(
-            BUTTON_WITHDRAW, key="data_withdraw", disabled=withdraw is None, help=HELP_WITHDRAW
+            BUTTON_WITHDRAW,
+            key="data_withdraw_preview",
+            disabled=blocked or withdraw is None,
+            help=HELP_WITHDRAW,
         ):
-            try:
-                ledgers.withdraw_file(folder, withdraw)
-            except (ValueError, OSError) as exc:  # withdrawn meanwhile in another session
-                st.error(str(exc))
-            else:
-                st.session_state["data_outcome"] = (
-                    "success",
-                    WITHDRAWN.format(name=withdraw),
-                    None,
-                )
-                st.rerun()
-        if st.button(BUTTON_REBUILD, key="data_rebuild", help=HELP_REBUILD):
-            rebuild("")
+            stage(lambda: ledgers.stage_withdrawal(db, folder, withdraw))
 else:
     st.caption(NO_STORED)
 
@@ -253,8 +359,10 @@ if scope is None and not db.is_file():
 # --- the last build ---------------------------------------------------------------------------
 st.subheader(H_MANIFEST, anchor=False)
 tables = ui.load(quality.table_counts)
-files = ui.load(quality.file_counts)
-found_conflicts = ui.load(quality.conflicts)
+files = ledger_index.with_original_names(ui.load(quality.file_counts), names)
+found_conflicts = ledger_index.with_original_names(
+    ui.load(quality.conflicts), names, ("file", "kept_file")
+)
 duplicates_known = all(row["duplicates"] is not None for row in tables)
 if files:
     st.caption(BUILT_FILES.format(n=inventory_number(len({row["file"] for row in files}))))
@@ -315,7 +423,11 @@ else:
             key="data_reject_reason",
             width=280,
         )
-    shown = ui.load(quality.rejects, table=table or None, reason_code=reason or None)
+    shown = ledger_index.with_original_names(
+        ui.load(quality.rejects, table=table or None, reason_code=reason or None),
+        names,
+        ("file", "kept_file"),
+    )
     st.caption(f"共 {format_count(len(shown))} 行。")
     ui.table(shown, REJECT_COLUMNS, key="data_rejects", file_name="退回的行")
     st.download_button(
@@ -357,13 +469,23 @@ ui.table(
     file_name=f"冲突_{conflict['row_key']}",
     height=35 * len(conflict["fields"]) + 38,
 )
-if st.button(BUTTON_ADOPT, key="data_adopt", type="primary"):
+if st.button(BUTTON_ADOPT, key="data_adopt", type="primary", disabled=request is None):
     ledgers.adopt(db, conflict)
-    rebuild(
-        ADOPTED.format(
-            table=conflict["table_name"],
-            key=conflict["row_key"],
-            file=conflict["file"],
-            row=conflict["row"],
+    with st.spinner(SPINNER, show_time=True):
+        try:
+            ledgers.rebuild(db, folder)
+        except (build_sources.ImportRefused, BuildError) as exc:
+            finish(("error", FAILED.format(error=exc)))
+        except Exception as exc:  # nothing changed; say so without a traceback
+            finish(("error", unexpected(exc)))
+    finish(
+        (
+            "success",
+            ADOPTED.format(
+                table=conflict["table_name"],
+                key=conflict["row_key"],
+                file=conflict["file"],
+                row=conflict["row"],
+            ),
         )
     )
