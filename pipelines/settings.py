@@ -46,6 +46,17 @@ def salt_path(db: Path) -> Path:
     return db.with_name(db.stem + ".salt")
 
 
+ACCOUNTS_ENV = "WENMING_ACCOUNTS"
+
+
+def accounts_path(db: Path) -> Path:
+    """The account store (accounts, sessions, audit log): ``WENMING_ACCOUNTS``, else a
+    SQLite file beside the warehouse. A build replaces only the warehouse file, so the
+    accounts and their log survive every rebuild."""
+    env = os.environ.get(ACCOUNTS_ENV)
+    return Path(env) if env else db.with_name(db.stem + ".accounts.sqlite")
+
+
 def decisions_path(db: Path) -> Path:
     """Conflict decisions made by a person, applied by every later build."""
     return db.with_name(db.stem + ".decisions.json")
@@ -61,6 +72,7 @@ class Config:
     low_score_threshold: float = 3.5
     idle_days: int = 60
     tile_url: str | None = None
+    session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
 
 
 @lru_cache(maxsize=4)
@@ -75,6 +87,7 @@ def _load_config(path: str | None) -> Config:
         low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
+        session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
     )
 
 
