@@ -386,3 +386,15 @@ def _account(row: sqlite3.Row) -> Account:
         row["home_unit"],
         bool(row["is_disabled"]),
     )
+
+
+def sso_name(claims: dict[str, object]) -> str | None:
+    """The local account name an OIDC sign-in maps to: ``preferred_username`` (Keycloak's
+    login name), else the part of ``email`` before the @; None when the token has neither."""
+    name = claims.get("preferred_username")
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    email = claims.get("email")
+    if isinstance(email, str) and "@" in email:
+        return email.split("@", 1)[0].strip() or None
+    return None
