@@ -288,18 +288,18 @@ class Store:
 
         with self.connect() as con:
             row = con.execute(
-                "SELECT s.*, a.user_name AS name FROM sessions AS s "
-                "LEFT JOIN accounts AS a USING (user_name) WHERE token_sha256 = ?",
+                "SELECT * FROM sessions WHERE token_sha256 = ?",
                 [_digest(token)],
             ).fetchone()
-        if row is None or row["ended_at"] is not None or row["name"] is None:
+        account = None if row is None else self.get(row["user_name"])
+        if account is None:
             raise AccountError(MSG_SIGNED_OUT)
-        account = self.get(row["user_name"])
-        assert account is not None
         moment = now()
-        if account.is_disabled:
+        if account.is_disabled:  # said before "ended": disabling ends every session
             self._end(token, moment)
             raise AccountError(MSG_DISABLED.format(user_name=account.user_name))
+        if row["ended_at"] is not None:
+            raise AccountError(MSG_SIGNED_OUT)
         if moment - datetime.fromisoformat(row["seen_at"]) > self.idle:
             self._end(token, moment)
             audit.append(self, account.user_name, audit.SESSION_EXPIRED, "", account.home or "")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dashboard import xlsx
-from dashboard.accounts import Store, now
+from dashboard import accounts, xlsx
+from dashboard.accounts import Store
 
 SIGN_IN_OK = "sign_in_ok"
 SIGN_IN_FAILED = "sign_in_failed"  # a wrong name or password (counts toward the lock)
@@ -99,7 +99,7 @@ def append(store: Store, user_name: str, action: str, detail: str, scope: str) -
     with store.connect() as con:
         con.execute(
             "INSERT INTO audit (at, user_name, action, detail, scope) VALUES (?, ?, ?, ?, ?)",
-            [now().isoformat(sep=" "), user_name or NOBODY, action, detail, scope],
+            [accounts.now().isoformat(sep=" "), user_name or NOBODY, action, detail, scope],
         )
 
 
