@@ -38,6 +38,8 @@ class Clock:
 def clock(monkeypatch) -> Clock:
     c = Clock(T0)
     monkeypatch.setattr(accounts, "now", c)
+    # argon2 as configured costs ~64 MiB and tens of ms a hash; the tests need not pay it
+    monkeypatch.setattr(accounts, "_HASHER", accounts.PasswordHasher(1, 8, 1))
     return c
 
 

@@ -1,10 +1,11 @@
 """账号与日志 (管理员 only): the accounts, changes to them, and the audit log with filters
 and an xlsx export. Every change is written to the log by the signed-in 管理员."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
+from dashboard import accounts as accounts_module
 from dashboard import audit, ui
 from dashboard.accounts import ADMIN, ROLES, AccountError
 from dashboard.signin import store
@@ -143,7 +144,7 @@ if found:
             )
 
 st.subheader(H_LOG, anchor=False)
-today = date.today()
+today = accounts_module.now().date()  # the store's clock: the log's own days
 with st.container(horizontal=True, vertical_alignment="bottom", key="log_filters"):
     user = st.selectbox(
         LABEL_LOG_USER,
