@@ -34,6 +34,11 @@ HELP_SINGLE = (
     "还没有任何账号，看板只在本机提供服务、不需要登录。"
     "新建第一个管理员：wenming user add 用户名 --role 管理员"
 )
+MSG_LOCAL_ONLY = (
+    "单机模式（未启用登录）只允许在本机访问。要在内网提供服务，请先在服务器上新建管理员："
+    "wenming user add 用户名 --role 管理员"
+)
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 SIGNED_IN_AS = "当前账号：{display_name}（{role} · {scope}）"
 LOCAL_USER = "本机"
 SIGNED_OUT = "已退出登录。"
@@ -55,7 +60,12 @@ def gate() -> Account | None:
     (its idle clock restarted), or None when the page must ask to sign in."""
     accounts = store()
     account: Account | None = SINGLE
-    if accounts.has_accounts():
+    if not accounts.has_accounts():
+        # whatever address the server was started on, 单机模式 serves this machine only
+        if st.context.ip_address not in (None, *LOOPBACK):
+            st.error(MSG_LOCAL_ONLY, icon=":material/lock:")
+            st.stop()
+    else:
         account = None
         token = st.session_state.get(_TOKEN)
         if token is None:

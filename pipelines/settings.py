@@ -73,6 +73,7 @@ class Config:
     idle_days: int = 60
     tile_url: str | None = None
     session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
+    server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
 
 
 @lru_cache(maxsize=4)
@@ -88,6 +89,7 @@ def _load_config(path: str | None) -> Config:
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
         session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
+        server_address=str(raw.get("server_address", "0.0.0.0")),
     )
 
 

@@ -29,6 +29,7 @@ DONE = {
     "enable": "已启用账号“{user_name}”。",
 }
 NO_ACCOUNTS = "还没有账号（单机模式）。新建第一个管理员：wenming user add 用户名 --role 管理员"
+LOOPBACK = "127.0.0.1"
 FIELDS = ("user_name", "display_name", "role", "home_unit", "is_disabled")
 
 
@@ -42,6 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--role", required=True, choices=ROLES, help="角色")
     add.add_argument("--unit", default=None, help="所属阵地编码（领导、填报员必填）")
     sub.add_parser("list", help="列出账号")
+    sub.add_parser("address", help="看板应监听的地址：没有账号时只在本机（127.0.0.1）")
     for action, text in (("passwd", "修改密码"), ("disable", "停用账号"), ("enable", "启用账号")):
         one = sub.add_parser(action, help=text)
         one.add_argument("user_name")
@@ -61,6 +63,12 @@ def store(db: str | None) -> Store:
     return Store(settings.accounts_path(settings.db_path(db)), idle)
 
 
+def serve_address(accounts: Store) -> str:
+    """Where the app should listen: only this machine while no account exists (单机模式
+    has no sign-in), else ``server_address`` from wenming.toml (default every interface)."""
+    return settings.config().server_address if accounts.has_accounts() else LOOPBACK
+
+
 def actor() -> str:
     """How the log names the command line: 命令行:<system user>."""
     return f"命令行:{getpass.getuser()}"
@@ -71,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "list":
             return _list(accounts, args.json)
+        if args.action == "address":
+            print(serve_address(accounts))
+            return 0
         if args.action == "add":
             password = _password(args.password_stdin)
             account = accounts.add(args.user_name, args.name, args.role, args.unit, password)

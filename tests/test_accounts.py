@@ -12,6 +12,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from dashboard import accounts, audit
@@ -289,3 +290,34 @@ def test_the_cli_refuses_a_password_it_cannot_read_safely(tmp_path):
 def test_the_cli_says_in_chinese_when_an_account_does_not_exist(tmp_path):
     result = wenming(tmp_path / "s.sqlite", "enable", "ghost")
     assert (result.returncode, result.stderr.strip()) == (1, "错误：没有账号“ghost”。")
+
+
+def test_the_cli_json_matches_the_documented_schema(tmp_path):
+    schema = json.loads(
+        (
+            Path(__file__).resolve().parent.parent / "docs" / "schemas" / "user.schema.json"
+        ).read_text(encoding="utf-8")
+    )
+    path = tmp_path / "s.sqlite"
+    one = wenming(
+        path,
+        "add",
+        "clerk",
+        "--role",
+        "填报员",
+        "--unit",
+        "ZB1",
+        "--password-stdin",
+        "--json",
+        password=PASSWORD,
+    )
+    listed = wenming(path, "list", "--json")
+    for document in (json.loads(one.stdout), json.loads(listed.stdout)):
+        jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_the_server_listens_on_this_machine_only_until_an_account_exists(tmp_path):
+    path = tmp_path / "s.sqlite"
+    assert wenming(path, "address").stdout == "127.0.0.1\n"
+    wenming(path, "add", "admin", "--role", "管理员", "--password-stdin", password=PASSWORD)
+    assert wenming(path, "address").stdout == "0.0.0.0\n"
