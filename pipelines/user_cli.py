@@ -69,6 +69,14 @@ def serve_address(accounts: Store) -> str:
     return settings.config().server_address if accounts.has_accounts() else LOOPBACK
 
 
+def log(db: str | None, action: str, detail: str) -> None:
+    """Write a command's action (``audit.REBUILD``, …) to the audit log beside the
+    warehouse ``db``, as the command line; nothing when no account store exists there."""
+    accounts = store(db)
+    if accounts.path.is_file():
+        audit.append(accounts, actor(), action, detail, "")
+
+
 def actor() -> str:
     """How the log names the command line: 命令行:<system user>."""
     return f"命令行:{getpass.getuser()}"

@@ -17,6 +17,7 @@ import pytest
 
 from dashboard import accounts, audit
 from dashboard.accounts import ADMIN, CLERK, LEADER, AccountError, Store, sso_name
+from pipelines import user_cli
 
 PASSWORD = "correct-horse-1"
 T0 = datetime(2025, 4, 15, 9, 0, 0)
@@ -321,3 +322,15 @@ def test_the_server_listens_on_this_machine_only_until_an_account_exists(tmp_pat
     assert wenming(path, "address").stdout == "127.0.0.1\n"
     wenming(path, "add", "admin", "--role", "管理员", "--password-stdin", password=PASSWORD)
     assert wenming(path, "address").stdout == "0.0.0.0\n"
+
+
+def test_a_command_is_logged_beside_its_warehouse_only_once_accounts_exist(tmp_path, monkeypatch):
+    monkeypatch.delenv("WENMING_ACCOUNTS", raising=False)
+    db = str(tmp_path / "w.duckdb")
+    user_cli.log(db, audit.REBUILD, "4 个文件")
+    store_path = tmp_path / "w.accounts.sqlite"
+    assert not store_path.exists()  # 单机模式: no store is made behind the user's back
+    Store(store_path).add("admin", "", ADMIN, None, PASSWORD)
+    user_cli.log(db, audit.REBUILD, "4 个文件")
+    [row] = audit.entries(Store(store_path), actions=[audit.REBUILD])
+    assert (row["user_name"][:4], row["detail"]) == ("命令行:", "4 个文件")
