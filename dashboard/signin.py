@@ -43,6 +43,7 @@ SIGNED_IN_AS = "当前账号：{display_name}（{role} · {scope}）"
 LOCAL_USER = "本机"
 SIGNED_OUT = "已退出登录。"
 
+_SCOPE_KEYS = ("unit", "unit_search")  # the scope bar's unit pick (scopebar.SCOPE_KEYS)
 _TOKEN, _ACCOUNT, _NOTICE = "_signin_token", "_signin_account", "_signin_notice"
 # single-machine mode: whoever holds the machine holds the files, as on the command line
 SINGLE = Account(LOCAL_USER, LOCAL_USER, ADMIN, None)
@@ -184,6 +185,9 @@ def _sign_out() -> None:
         store().sign_out(token)
     st.session_state[_ACCOUNT] = None
     st.session_state[_NOTICE] = SIGNED_OUT
+    for key in _SCOPE_KEYS:  # the next account starts on its own scope
+        st.session_state.pop(key, None)
+    st.query_params.pop("unit", None)
     if _sso_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

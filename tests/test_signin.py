@@ -17,7 +17,7 @@ from io import BytesIO
 
 import pytest
 import python_calamine
-from conftest import ACTIVITIES, APP, ATTENDANCE, BRANDS, UNITS
+from conftest import ACTIVITIES, APP, ATTENDANCE, BRANDS, ORDERS, UNITS
 from streamlit.testing.v1 import AppTest
 
 from dashboard import accounts, audit, ui
@@ -173,6 +173,9 @@ def test_a_town_leader_sees_exactly_the_towns_figures_on_every_page(store, downl
         assert not [name for name in FOREIGN if name in text], page
         if page == "views/03_service.py":
             assert {m.label: m.value for m in at.metric}["服务人次"] == "260"
+        if page == "views/06_orders.py":  # orders placed at the town's units this year
+            placed = [o for o in ORDERS if o[4] in TOWN and o[1].year == 2025]
+            assert {m.label: m.value for m in at.metric}["点单数"] == str(len(placed)) == "3"
         if page == "views/04_brands.py":  # B2, B3 and B4 are owned in the town
             owned = [b for b in BRANDS if b[2] in TOWN]
             assert {m.label: m.value for m in at.metric}["品牌项目"] == str(len(owned)) == "3"
@@ -257,6 +260,16 @@ def test_signing_out_ends_the_session(store):
     assert [i.value for i in at.info] == ["已退出登录。"]
     with pytest.raises(accounts.AccountError):
         store.resume(token)
+
+
+def test_the_next_account_in_the_same_browser_starts_on_its_own_scope(store):
+    at = sign_in(start(), "admin", ADMIN_PASSWORD)
+    at.selectbox(key="unit").select("SA").run()
+    assert at.selectbox(key="unit").value == "SA"
+    at.button(key="sign_out").click().run()
+    sign_in(at)
+    assert not errors(at)
+    assert at.selectbox(key="unit").value == "SB"
 
 
 def test_the_audit_log_holds_every_action_in_order_and_no_secret_leaks(
