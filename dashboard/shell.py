@@ -89,6 +89,26 @@ def run(page: st.Page, account: Account) -> None:
     page.run()
 
 
+MSG_ROLE_NEEDED = "只有{roles}可以执行这一操作。本账号的角色是{role}。"
+
+
+def has_role(*roles: str) -> bool:
+    """Whether the signed-in account has one of ``roles`` (单机模式 acts as 管理员)."""
+    account = signin.current()
+    return account is not None and account.role in roles
+
+
+def require_role(*roles: str) -> None:
+    """Stop the page with a Chinese message unless the account has one of ``roles``
+    (a page that offers several actions guards each: e.g. ``require_role(ADMIN)``
+    before a rebuild, ``require_role(ADMIN, CLERK)`` before an upload)."""
+    if not has_role(*roles):
+        account = signin.current()
+        role = account.role if account else "未登录"
+        st.error(MSG_ROLE_NEEDED.format(roles="、".join(roles), role=role), icon=":material/block:")
+        st.stop()
+
+
 def allowed(url_path: str) -> bool:
     """Whether the signed-in account may open the page ``url_path``."""
     account = signin.current()

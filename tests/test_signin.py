@@ -334,3 +334,20 @@ def test_the_log_export_lists_actions_in_chinese(store):
     assert rows[1][2:4] == ["lead", "登录成功"]
     assert rows[1][5] == "SB"
     json.dumps(rows)  # plain cells only
+
+
+def _guarded_action() -> None:
+    import streamlit as st
+
+    from dashboard import ui
+    from dashboard.accounts import Account
+
+    st.session_state["_signin_account"] = Account("lead", "李镇长", "领导", "SB")
+    ui.require_role(ui.ADMIN)
+    st.write("已重新构建")
+
+
+def test_an_action_kept_for_another_role_is_refused_in_chinese():
+    at = AppTest.from_function(_guarded_action).run()
+    assert errors(at) == ["只有管理员可以执行这一操作。本账号的角色是领导。"]
+    assert not at.markdown
