@@ -93,8 +93,9 @@ MSG_ROLE_NEEDED = "只有{roles}可以执行这一操作。本账号的角色是
 
 
 def has_role(*roles: str) -> bool:
-    """Whether the signed-in account has one of ``roles`` (单机模式 acts as 管理员)."""
-    account = signin.current()
+    """Whether the signed-in account has one of ``roles`` (单机模式 acts as 管理员); its
+    session is checked again, so a callback may ask too."""
+    account = signin.verified()
     return account is not None and account.role in roles
 
 

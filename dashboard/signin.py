@@ -11,6 +11,7 @@ name gives role and unit (``accounts.sso_name``).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,9 @@ MSG_LOCAL_ONLY = (
     "wenming user add 用户名 --role 管理员"
 )
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+MSG_STORE_BROKEN = (
+    "账号库文件无法读取（{path}），为安全起见暂停服务。请管理员检查该文件，或从备份恢复。"
+)
 SIGNED_IN_AS = "当前账号：{display_name}（{role} · {scope}）"
 LOCAL_USER = "本机"
 SIGNED_OUT = "已退出登录。"
@@ -61,7 +65,12 @@ def gate() -> Account | None:
     (its idle clock restarted), or None when the page must ask to sign in."""
     accounts = store()
     account: Account | None = SINGLE
-    if not accounts.has_accounts():
+    try:
+        exists = accounts.has_accounts()
+    except sqlite3.DatabaseError:  # a damaged store: never fall back to no sign-in
+        st.error(MSG_STORE_BROKEN.format(path=accounts.path), icon=":material/error:")
+        st.stop()
+    if not exists:
         # whatever address the server was started on, 单机模式 serves this machine only
         ip = st.context.ip_address  # None from this machine (and under AppTest: not a str)
         if isinstance(ip, str) and ip not in LOOPBACK:
@@ -88,6 +97,23 @@ def current() -> Account | None:
     if acting is not None:
         return acting
     return st.session_state.get(_ACCOUNT)
+
+
+def verified() -> Account | None:
+    """The account, its session checked in the store again now: for a callback, which
+    runs before ``gate`` looks at the session of the rerun it starts."""
+    account = current()
+    if account is None or account is SINGLE:
+        return account
+    token = st.session_state.get(_TOKEN)
+    if token is None:
+        return None
+    try:
+        return store().resume(token)
+    except AccountError as exc:  # the rerun shows the sign-in form saying why
+        st.session_state.pop(_TOKEN, None)
+        st.session_state[_NOTICE] = str(exc)
+        return None
 
 
 @contextmanager

@@ -3,7 +3,7 @@ disabled, and every change in the audit log, which the page filters and exports.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -16,11 +16,13 @@ from dashboard.accounts import ADMIN, LEADER, Store
 
 PAGE = "views/10_accounts.py"
 ADMIN_PASSWORD = "county-admin-1"
+CLOCK = [datetime(2025, 4, 15, 9, 0)]  # the store's clock, moved by a test
 
 
 @pytest.fixture
 def admin_page(tmp_path, monkeypatch, fixture_db) -> tuple[AppTest, Store]:
-    monkeypatch.setattr(accounts, "now", lambda: datetime(2025, 4, 15, 9, 0))
+    monkeypatch.setattr(accounts, "now", lambda: CLOCK[0])
+    CLOCK[0] = datetime(2025, 4, 15, 9, 0)
     monkeypatch.setattr(accounts, "_HASHER", accounts.PasswordHasher(1, 8, 1))
     monkeypatch.setenv("WENMING_ACCOUNTS", str(tmp_path / "a.sqlite"))
     monkeypatch.setenv("WENMING_DB", str(fixture_db))
@@ -94,3 +96,18 @@ def test_disabling_an_account_is_logged_and_the_log_filters_by_action(admin_page
     assert [(r["账号"], r["操作"], r["内容"]) for r in table(at, 1)] == [
         ("admin", "停用账号", "停用账号：lead")
     ]
+
+
+def test_an_expired_session_cannot_add_an_account_with_a_pending_click(admin_page):
+    at, store = admin_page
+    for key, value in {
+        "add_user": "late",
+        "add_unit": "SB",
+        "add_password": "zhen-zhang-2025",
+        "add_again": "zhen-zhang-2025",
+    }.items():
+        at.text_input(key=key).input(value)
+    CLOCK[0] += timedelta(hours=8, seconds=1)
+    next(b for b in at.button if b.label == "新建").click().run()
+    assert store.get("late") is None
+    assert [e.value for e in at.error] == ["超过 8 小时未操作，已自动退出。请重新登录。"]

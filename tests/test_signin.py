@@ -351,3 +351,12 @@ def test_an_action_kept_for_another_role_is_refused_in_chinese():
     at = AppTest.from_function(_guarded_action).run()
     assert errors(at) == ["只有管理员可以执行这一操作。本账号的角色是领导。"]
     assert not at.markdown
+
+
+def test_a_damaged_account_store_stops_the_app_rather_than_drop_sign_in(store):
+    store.path.write_bytes(b"not a database" * 100)
+    at = start()
+    assert errors(at) == [
+        f"账号库文件无法读取（{store.path}），为安全起见暂停服务。请管理员检查该文件，或从备份恢复。"
+    ]
+    assert not at.metric and not at.text_input

@@ -72,6 +72,8 @@ def done(what: str, action: str) -> None:
 
 
 def add_account() -> None:
+    if not ui.has_role(ADMIN):  # a callback runs before the rerun checks the session
+        return
     values = {k: st.session_state.get(f"add_{k}", "") for k in ("user", "name", "unit")}
     password, again = (
         st.session_state.get("add_password", ""),
@@ -95,7 +97,7 @@ def add_account() -> None:
 
 def change(action: str) -> None:
     user_name = st.session_state.get("change_user")
-    if not user_name:
+    if not user_name or not ui.has_role(ADMIN):
         return
     try:
         if action == audit.PASSWORD_CHANGED:
