@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from dashboard import audit
 from dashboard.accounts import ADMIN, ROLES, AccountError, Store
+from dashboard.warehouse import Warehouse
 from pipelines import settings
 
 MSG_MISMATCH = "两次输入的密码不一致。"
@@ -28,6 +29,10 @@ DONE = {
     "disable": "已停用账号“{user_name}”，其已登录的会话已结束。",
     "enable": "已启用账号“{user_name}”。",
 }
+WARN_NO_UNIT = (
+    "注意：数据仓库 {db} 中没有阵地编码“{unit}”，该账号登录后看不到数据。"
+    "请核对编码，或在导入该阵地后再登录。"
+)
 NO_ACCOUNTS = "还没有账号（单机模式）。新建第一个管理员：wenming user add 用户名 --role 管理员"
 LOOPBACK = "127.0.0.1"
 FIELDS = ("user_name", "display_name", "role", "home_unit", "is_disabled")
@@ -51,10 +56,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         sub.choices[name].add_argument(
             "--password-stdin", action="store_true", help="从标准输入读一行作为密码"
         )
-    for name in sub.choices:  # --json after the action too; SUPPRESS keeps one given before
+    for name in sub.choices:  # --json, --db after the action too; SUPPRESS keeps one before
         sub.choices[name].add_argument(
             "--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出结果"
         )
+        sub.choices[name].add_argument("--db", default=argparse.SUPPRESS, help="数据仓库路径")
 
 
 def store(db: str | None) -> Store:
@@ -95,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             account = accounts.add(args.user_name, args.name, args.role, args.unit, password)
             detail = f"{account.user_name}（{account.role}，{account.home_unit or '全部'}）"
             audit.append(accounts, actor(), audit.ACCOUNT_ADDED, detail, "")
+            _check_unit(args.db, account.home)
         elif args.action == "passwd":
             accounts.set_password(args.user_name, _password(args.password_stdin))
             audit.append(accounts, actor(), audit.PASSWORD_CHANGED, args.user_name, "")
@@ -113,6 +120,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(DONE[args.action].format(user_name=account.user_name, role=account.role))
     return 0
+
+
+def _check_unit(db: str | None, unit: str | None) -> None:
+    """Warn (stderr) when the warehouse exists and lacks the account's home unit."""
+    path = settings.db_path(db)
+    if unit is None or not path.is_file():
+        return
+    if unit not in Warehouse(path).units():
+        print(WARN_NO_UNIT.format(db=path, unit=unit), file=sys.stderr)
 
 
 def _list(accounts: Store, as_json: bool) -> int:

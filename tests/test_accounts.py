@@ -5,10 +5,12 @@ The clock is ``dashboard.accounts.now``, replaced here: no test sleeps.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from dashboard import accounts, audit
 from dashboard.accounts import ADMIN, CLERK, LEADER, AccountError, Store, sso_name
 from pipelines import user_cli
+from pipelines.cli import main
 
 PASSWORD = "correct-horse-1"
 T0 = datetime(2025, 4, 15, 9, 0, 0)
@@ -56,7 +59,7 @@ def actions(store: Store) -> list[tuple[str, str]]:
     return [(row["user_name"], row["action"]) for row in audit.entries(store)]
 
 
-def test_a_new_store_has_no_accounts_until_the_first_is_added(tmp_path):
+def test_a_new_store_has_no_accounts_until_the_first_is_added(tmp_path, clock):
     s = Store(tmp_path / "a.sqlite")
     assert not s.has_accounts()
     assert not s.path.exists()  # asking does not create the file
@@ -217,6 +220,28 @@ def test_single_sign_on_takes_role_and_unit_from_the_local_account(store):
 # --- wenming user ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, clock):
+    """``wenming user …`` run in this process (``pipelines.cli.main``), stdin given."""
+
+    def run(store_path: Path, *args: str, password: str | None = None) -> Ran:
+        monkeypatch.setenv("WENMING_ACCOUNTS", str(store_path))
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password or ""))
+        capsys.readouterr()
+        code = main(["user", *args])
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
 def wenming(
     store_path: Path, *args: str, password: str | None = None
 ) -> subprocess.CompletedProcess:
@@ -232,17 +257,10 @@ def wenming(
     )
 
 
-def test_the_cli_adds_lists_disables_and_logs_accounts_without_echoing_the_password(tmp_path):
+def test_the_wenming_command_adds_an_account_without_echoing_the_password(tmp_path):
     path = tmp_path / "cli.accounts.sqlite"
     added = wenming(
-        path,
-        "add",
-        "admin",
-        "--role",
-        "管理员",
-        "--password-stdin",
-        "--json",
-        password=PASSWORD + "\n",
+        path, "add", "admin", "--role", "管理员", "--password-stdin", "--json", password=PASSWORD
     )
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout) == {
@@ -252,55 +270,49 @@ def test_the_cli_adds_lists_disables_and_logs_accounts_without_echoing_the_passw
         "home_unit": None,
         "is_disabled": False,
     }
-    wenming(
-        path,
-        "add",
-        "lead",
-        "--name",
-        "李镇长",
-        "--role",
-        "领导",
-        "--unit",
-        "SB",
-        "--password-stdin",
-        password=PASSWORD,
-    )
-    assert wenming(path, "disable", "lead").stdout.startswith("已停用账号“lead”")
-    listed = json.loads(wenming(path, "--json", "list").stdout)
+    assert PASSWORD not in added.stdout + added.stderr
+    assert Store(path).sign_in("admin", PASSWORD).account.role == ADMIN
+
+
+def test_the_cli_lists_disables_and_logs_accounts(tmp_path, cli):
+    path = tmp_path / "cli.accounts.sqlite"
+    cli(path, "add", "admin", "--role", "管理员", "--password-stdin", password=PASSWORD)
+    cli(path, "add", "lead", "--name", "李镇长", "--role", "领导", "--unit", "SB", "--password-stdin", password=PASSWORD)  # fmt: skip
+    assert cli(path, "disable", "lead").stdout.startswith("已停用账号“lead”")
+    listed = json.loads(cli(path, "--json", "list").stdout)
     assert [(a["user_name"], a["role"], a["home_unit"], a["is_disabled"]) for a in listed] == [
         ("admin", "管理员", None, False),
         ("lead", "领导", "SB", True),
     ]
-    logged = [(r["action"], r["detail"]) for r in audit.entries(Store(path))]
-    assert [a for a, _ in logged] == [
+    logged = audit.entries(Store(path))
+    assert [r["action"] for r in logged] == [
         audit.ACCOUNT_ADDED,
         audit.ACCOUNT_ADDED,
         audit.ACCOUNT_DISABLED,
     ]
-    assert all(r["user_name"].startswith("命令行:") for r in audit.entries(Store(path)))
-    assert PASSWORD not in added.stdout + added.stderr
+    assert all(r["user_name"].startswith("命令行:") for r in logged)
 
 
-def test_the_cli_refuses_a_password_it_cannot_read_safely(tmp_path):
-    result = wenming(tmp_path / "s.sqlite", "add", "admin", "--role", "管理员", password="")
+def test_the_cli_refuses_a_password_it_cannot_read_safely(tmp_path, cli):
+    result = cli(tmp_path / "s.sqlite", "add", "admin", "--role", "管理员", password="")
     assert result.returncode == 1
     assert result.stdout == ""
     assert "--password-stdin" in result.stderr
 
 
-def test_the_cli_says_in_chinese_when_an_account_does_not_exist(tmp_path):
-    result = wenming(tmp_path / "s.sqlite", "enable", "ghost")
+def test_the_cli_says_in_chinese_when_an_account_does_not_exist(tmp_path, cli):
+    result = cli(tmp_path / "s.sqlite", "enable", "ghost")
     assert (result.returncode, result.stderr.strip()) == (1, "错误：没有账号“ghost”。")
 
 
-def test_the_cli_json_matches_the_documented_schema(tmp_path):
+def test_the_cli_json_matches_the_documented_schema(tmp_path, cli):
     schema = json.loads(
         (
             Path(__file__).resolve().parent.parent / "docs" / "schemas" / "user.schema.json"
         ).read_text(encoding="utf-8")
     )
     path = tmp_path / "s.sqlite"
-    one = wenming(
+    one = cli(
         path,
         "add",
         "clerk",
@@ -312,19 +324,21 @@ def test_the_cli_json_matches_the_documented_schema(tmp_path):
         "--json",
         password=PASSWORD,
     )
-    listed = wenming(path, "list", "--json")
+    listed = cli(path, "list", "--json")
     for document in (json.loads(one.stdout), json.loads(listed.stdout)):
         jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
 
 
-def test_the_server_listens_on_this_machine_only_until_an_account_exists(tmp_path):
+def test_the_server_listens_on_this_machine_only_until_an_account_exists(tmp_path, cli):
     path = tmp_path / "s.sqlite"
-    assert wenming(path, "address").stdout == "127.0.0.1\n"
-    wenming(path, "add", "admin", "--role", "管理员", "--password-stdin", password=PASSWORD)
-    assert wenming(path, "address").stdout == "0.0.0.0\n"
+    assert cli(path, "address").stdout == "127.0.0.1\n"
+    cli(path, "add", "admin", "--role", "管理员", "--password-stdin", password=PASSWORD)
+    assert cli(path, "address").stdout == "0.0.0.0\n"
 
 
-def test_a_command_is_logged_beside_its_warehouse_only_once_accounts_exist(tmp_path, monkeypatch):
+def test_a_command_is_logged_beside_its_warehouse_only_once_accounts_exist(
+    tmp_path, monkeypatch, cli
+):
     monkeypatch.delenv("WENMING_ACCOUNTS", raising=False)
     db = str(tmp_path / "w.duckdb")
     user_cli.log(db, audit.REBUILD, "4 个文件")
@@ -334,3 +348,39 @@ def test_a_command_is_logged_beside_its_warehouse_only_once_accounts_exist(tmp_p
     user_cli.log(db, audit.REBUILD, "4 个文件")
     [row] = audit.entries(Store(store_path), actions=[audit.REBUILD])
     assert (row["user_name"][:4], row["detail"]) == ("命令行:", "4 个文件")
+
+
+def test_the_cli_warns_when_the_warehouse_lacks_the_accounts_unit(tmp_path, fixture_db, cli):
+    path = tmp_path / "s.sqlite"
+    db = str(fixture_db)
+    ok = cli(
+        path,
+        "add",
+        "lead",
+        "--role",
+        "领导",
+        "--unit",
+        "SB",
+        "--db",
+        db,
+        "--password-stdin",
+        password=PASSWORD,
+    )
+    assert (ok.returncode, ok.stderr) == (0, "")
+    typo = cli(
+        path,
+        "add",
+        "lead2",
+        "--role",
+        "领导",
+        "--unit",
+        "SBX",
+        "--db",
+        db,
+        "--password-stdin",
+        password=PASSWORD,
+    )
+    assert typo.returncode == 0
+    assert typo.stderr.strip() == (
+        f"注意：数据仓库 {db} 中没有阵地编码“SBX”，该账号登录后看不到数据。请核对编码，或在导入该阵地后再登录。"
+    )
