@@ -24,8 +24,10 @@ $(DB): | install
 	$(BIN)/wenming demo --out data/demo --scale county
 	$(BIN)/wenming build data/demo --db $(DB) --as-of 2025-12-31T23:59:59
 
+# Without an account (单机模式, no sign-in) the app listens on 127.0.0.1 only.
 run: install $(DB)
-	$(BIN)/streamlit run dashboard/app.py --server.headless=true --browser.gatherUsageStats=false
+	$(BIN)/streamlit run dashboard/app.py --server.headless=true --browser.gatherUsageStats=false \
+		--server.address=$$(WENMING_DB=$(DB) $(BIN)/wenming user address)
 
 test: install system-deps
 	$(BIN)/python -m pytest -n 2 -q

@@ -2,7 +2,9 @@
 warehouse (``manifest``, ``source_files``, ``rejects`` and the tables' provenance) for the
 page 数据导入与质量.
 
-Every function takes a ``Warehouse`` (called through ``ui.load``) and returns plain dicts;
+Every function takes a ``Warehouse`` (called through ``ui.load``, that is through the
+account's ``Reader``) and returns plain dicts; ``files`` (None: every file) keeps only
+the rows of the input files an account may see (``Reader.files``);
 ``rejects_workbook`` turns rejected rows into the clerks' xlsx. Nothing here writes; the
 ledger folder and the build are ``dashboard.ledgers``'. Nothing imports streamlit.
 """
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dashboard import xlsx
+from dashboard.metrics.reader import scoped_by_files
 from dashboard.warehouse import Warehouse
 from pipelines import settings
 from pipelines.contract import HEADER_INDEX, TABLE_SPECS, normalize_header
@@ -120,17 +123,33 @@ WHERE table_name = COALESCE(CAST($table AS VARCHAR), table_name)
 ORDER BY table_name, file, sheet NULLS FIRST, "row" """
 
 
-def latest_manifest(wh: Warehouse) -> dict[str, Any]:
-    """The last build's manifest (``{as_of, tables, files, rejects}``), {} without one."""
+@scoped_by_files
+def latest_manifest(wh: Warehouse, files: frozenset[str] | None = None) -> dict[str, Any]:
+    """The last build's manifest (``{as_of, tables, files, rejects}``), {} without one.
+
+    With ``files``: only those files' entries and rejects, and no per-table totals
+    (they count every file)."""
     rows = wh.query(LATEST_MANIFEST)
-    return json.loads(rows[0]["manifest_json"]) if rows else {}
+    manifest = json.loads(rows[0]["manifest_json"]) if rows else {}
+    if files is None or not manifest:
+        return manifest
+    return {
+        **manifest,
+        "tables": {},
+        "files": [f for f in manifest.get("files", []) if f.get("file") in files],
+        "rejects": [r for r in manifest.get("rejects", []) if r.get("file") in files],
+    }
 
 
-def table_counts(wh: Warehouse) -> list[dict[str, Any]]:
+@scoped_by_files
+def table_counts(wh: Warehouse, files: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """One row per table in import order: ``{table, name, rows, loaded, duplicates,
     rejected}``. ``loaded`` and ``rejected`` are counted in the warehouse; ``duplicates``
     comes from the manifest (None when the manifest lacks it, and then ``rows`` is None
-    too); ``rows == loaded + duplicates + rejected``."""
+    too); ``rows == loaded + duplicates + rejected``. With ``files``: the sums of those
+    files' rows (``file_counts``)."""
+    if files is not None:
+        return _table_sums(file_counts(wh, files))
     manifest = latest_manifest(wh).get("tables", {})
     loaded = {row["table_name"]: row["n"] for row in wh.query(TABLE_ROWS)}
     rejected = {row["table_name"]: row["n"] for row in wh.query(REJECTS_PER_TABLE)}
@@ -150,7 +169,26 @@ def table_counts(wh: Warehouse) -> list[dict[str, Any]]:
     return rows
 
 
-def file_counts(wh: Warehouse) -> list[dict[str, Any]]:
+def _table_sums(per_file: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for table in settings.TABLES:
+        mine = [row for row in per_file if row["table"] == table]
+        counts = {key: sum(row[key] for row in mine) for key in ("loaded", "rejected")}
+        duplicates = sum(row["duplicates"] for row in mine)
+        rows.append(
+            {
+                "table": table,
+                "name": TABLE_SPECS[table].zh,
+                "rows": sum(counts.values()) + duplicates,
+                **counts,
+                "duplicates": duplicates,
+            }
+        )
+    return rows
+
+
+@scoped_by_files
+def file_counts(wh: Warehouse, files: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """One row per input file of the last build (per sheet for a workbook), by file.
 
     Rows: ``{file, sheet, status, status_label, table, table_name, rows, loaded,
@@ -161,6 +199,8 @@ def file_counts(wh: Warehouse) -> list[dict[str, Any]]:
     notes = _file_notes(latest_manifest(wh).get("files", []))
     rows = []
     for row in wh.query(FILE_COUNTS):
+        if files is not None and row["file"] not in files:
+            continue
         table = row.pop("table_name")
         rows.append(
             {
@@ -191,14 +231,20 @@ def _file_notes(files: list[dict[str, Any]]) -> dict[tuple[str, str | None], str
     return notes
 
 
+@scoped_by_files
 def rejects(
-    wh: Warehouse, table: str | None = None, reason_code: str | None = None
+    wh: Warehouse,
+    table: str | None = None,
+    reason_code: str | None = None,
+    files: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Rejected rows of the last build (optionally of one table / reason), by table, file
     and row: ``{file, sheet, row, table, table_name, reason_code, reason_label, reason,
     raw: {header: cell}, raw_text, row_key, content_hash, kept_file, kept_sheet,
     kept_row}`` (PII in ``raw`` is masked by the build)."""
     rows = wh.query(REJECTS, {"table": table, "reason_code": reason_code})
+    if files is not None:
+        rows = [row for row in rows if row["file"] in files]
     for row in rows:
         row["table"] = row.pop("table_name")
         row["table_name"] = TABLE_SPECS[row["table"]].zh
@@ -225,7 +271,8 @@ def rejects_workbook(rows: Sequence[dict[str, Any]]) -> bytes:
     return xlsx.to_xlsx(sheets)
 
 
-def conflicts(wh: Warehouse) -> list[dict[str, Any]]:
+@scoped_by_files
+def conflicts(wh: Warehouse, files: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """Each conflict of the last build with both versions side by side.
 
     Rows: the ``rejects`` row (``reason_code`` conflict) plus ``fields``: one
@@ -234,7 +281,7 @@ def conflicts(wh: Warehouse) -> list[dict[str, Any]]:
     clerk typed it. By table, key, file, row.
     """
     found = []
-    for row in rejects(wh, reason_code="conflict"):
+    for row in rejects(wh, reason_code="conflict", files=files):
         kept = _kept_row(wh, row)
         new = _by_key(row["table"], row["raw"])
         fields = []

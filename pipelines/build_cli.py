@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import sys
 
+from dashboard import audit
+from pipelines import user_cli
 from pipelines.arguments import ArgumentError, parse_moment
 from pipelines.build import MSG_APPEND, MSG_FULL, BuildError, build
 from pipelines.contract import TABLE_SPECS
@@ -75,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     if modes:  # whether the last warehouse was appended to, or rebuilt and why (not said
         # of a first build)
         print(modes[-1].rstrip(" …"), file=sys.stderr)
+    files = len(manifest["files"])
+    user_cli.log(args.db, audit.REBUILD, f"{files} 个文件，{len(manifest['rejects'])} 行退回")
     if args.json:
         json.dump(manifest, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")

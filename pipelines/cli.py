@@ -1,4 +1,4 @@
-"""The ``wenming`` command: build, conflicts, demo, report, brief.
+"""The ``wenming`` command: build, conflicts, demo, report, brief, user.
 
 Each subcommand lives in its own module exposing ``configure(parser)`` and
 ``run(args) -> int``; this file only wires them together.
@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pipelines.demo", "生成演示台账文件"),
     "report": ("dashboard.report", "输出指定范围的统计报告"),
     "brief": ("dashboard.briefing", "生成简报素材（文字、数据表、图表、Word 初稿）"),
+    "user": ("pipelines.user_cli", "管理看板账号（新建、列出、改密码、停用、启用）"),
 }
 
 

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from dashboard import audit
+from pipelines import user_cli
 from pipelines.decisions import list_conflicts, record_decision
 from pipelines.settings import db_path
 
@@ -35,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         record_decision(
             db, c["table"], c["key"], c["content_hash"], note=f"{c['file']} 第{c['row']}行"
         )
+        user_cli.log(args.db, audit.CONFLICT_ADOPTED, f"{c['table']} {c['key']}：{c['file']}")
         if args.json:
             adopted = {k: c[k] for k in ("table", "key", "content_hash", "file", "sheet", "row")}
             json.dump({"adopted": adopted}, sys.stdout, ensure_ascii=False, default=str)

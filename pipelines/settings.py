@@ -46,6 +46,17 @@ def salt_path(db: Path) -> Path:
     return db.with_name(db.stem + ".salt")
 
 
+ACCOUNTS_ENV = "WENMING_ACCOUNTS"
+
+
+def accounts_path(db: Path) -> Path:
+    """The account store (accounts, sessions, audit log): ``WENMING_ACCOUNTS``, else a
+    SQLite file beside the warehouse. A build replaces only the warehouse file, so the
+    accounts and their log survive every rebuild."""
+    env = os.environ.get(ACCOUNTS_ENV)
+    return Path(env) if env else db.with_name(db.stem + ".accounts.sqlite")
+
+
 def decisions_path(db: Path) -> Path:
     """Conflict decisions made by a person, applied by every later build."""
     return db.with_name(db.stem + ".decisions.json")
@@ -80,6 +91,9 @@ class Config:
     upload_max_mb: int = 200
     # server folders 从服务器文件夹导入 may read, by the label the page shows; none: disabled
     import_roots: dict[str, str] = field(default_factory=dict)
+
+    session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
+    server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
 
     def staging(self) -> dict:
         """The settings that decide which rows a build keeps: part of the cache fingerprint
@@ -133,6 +147,8 @@ def _load_config(path: str | None) -> Config:
         max_volunteer_hours=float(raw.get("max_volunteer_hours", 1_000_000)),
         upload_max_mb=int(raw.get("upload_max_mb", 200)),
         import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
+        session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
+        server_address=str(raw.get("server_address", "0.0.0.0")),
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 import python_calamine
 from streamlit.testing.v1 import AppTest
 
-from dashboard import charts, ui
+from dashboard import charts, scopebar, ui, widgets
 from dashboard.unittree import UnitTree
 
 OVERVIEW, COVERAGE = "views/01_overview.py", "views/02_coverage.py"
@@ -117,7 +117,7 @@ def test_a_shared_name_gets_its_code_in_the_label():
 @pytest.fixture
 def small_picker(monkeypatch):
     """The fixture's 9 units are more than the picker lists at once."""
-    monkeypatch.setattr(ui, "PICKER_LIMIT", 4)
+    monkeypatch.setattr(scopebar, "PICKER_LIMIT", 4)
 
 
 def test_the_picker_opens_on_the_top_levels_of_a_large_tree(open_app, small_picker):
@@ -181,7 +181,7 @@ def test_an_unknown_unit_in_the_url_opens_on_every_unit(open_app, small_picker):
 def test_a_long_table_is_shown_a_page_at_a_time_with_every_row_downloadable(
     open_app, downloads, monkeypatch
 ):
-    monkeypatch.setattr(ui, "PAGE_ROWS", 4)
+    monkeypatch.setattr(widgets, "PAGE_ROWS", 4)
     at = open_app(COVERAGE)
     tree = table(at, "阵地")
     assert len(tree) == 4 and tree[0]["阵地"] == ZX
@@ -201,7 +201,7 @@ def test_a_short_table_has_no_pages_and_no_note(open_app):
 
 
 def test_the_page_goes_back_to_the_first_when_the_scope_shrinks(open_app, monkeypatch):
-    monkeypatch.setattr(ui, "PAGE_ROWS", 4)
+    monkeypatch.setattr(widgets, "PAGE_ROWS", 4)
     at = open_app(COVERAGE)
     at.number_input(key="coverage_tree_page").set_value(3).run()
     at.selectbox(key="unit").set_value("SB").run()  # SB ZB1 DB1 ZB2: one page
@@ -256,7 +256,7 @@ def test_search_finds_a_unit_by_its_code(open_app, small_picker):
 
 
 def test_search_lists_at_most_its_limit_and_says_so(open_app, small_picker, monkeypatch):
-    monkeypatch.setattr(ui, "SEARCH_LIMIT", 2)
+    monkeypatch.setattr(scopebar, "SEARCH_LIMIT", 2)
     at = open_app()
     at.text_input(key="unit_search").input("新时代文明实践").run()
     # every unit but the 基地 JD has it in its name; the first two in tree order

@@ -42,6 +42,7 @@ from dashboard.metrics.figures import (
     villages,
 )
 from dashboard.metrics.queries import QUERIES
+from dashboard.metrics.reader import OutOfScope, Reader
 from dashboard.metrics.scope import LEVELS, Scope, UnknownUnit, data_end, months_touched, resolve
 
 
@@ -100,6 +101,8 @@ __all__ = [
     "SELF_LABEL",
     "TARGET_METRICS",
     "Figure",
+    "OutOfScope",
+    "Reader",
     "Scope",
     "UnknownUnit",
     "activity_figures",

@@ -82,6 +82,14 @@ GROUP BY f.brand_id, month
 ORDER BY f.brand_id, month"""
 )
 
+# The names of the brands $ids owned by units in scope (another scope's brand: no row).
+BRAND_NAMES = (
+    _with(q.SCOPE_UNITS, q.SCOPE_BRANDS)
+    + """
+SELECT brand_id, name FROM scope_brands
+WHERE brand_id IN (SELECT UNNEST(CAST($ids AS VARCHAR[])))"""
+)
+
 # One row per activity of brand $brand_id in the period (wherever held), newest first.
 BRAND_ACTIVITY_LIST = (
     _with(q.SCOPE_UNITS, q.SCOPE_BRANDS, q.BRAND_FACTS)
@@ -300,11 +308,7 @@ def brand_months(
         return []
     names = {
         row["brand_id"]: row["name"]
-        for row in wh.query(
-            "SELECT brand_id, name FROM brands WHERE brand_id IN "
-            "(SELECT UNNEST(CAST($ids AS VARCHAR[])))",
-            {"ids": list(brand_ids)},
-        )
+        for row in wh.query(BRAND_NAMES, {**scope.params(), "ids": list(brand_ids)})
     }
     found = {
         (row["brand_id"], f"{row['month']:%Y-%m}"): row

@@ -29,7 +29,6 @@ RECTIFY_LABEL = "下载整改清单（Excel）"
 RECTIFY_HELP = "每个需调整的项目一行，含问题和群众意见，留有整改措施、责任人、完成时限三列待填。"
 PICKS = 200  # items the comment picker lists, worst first
 MORE_PICKS = "只列出最需要调整的前 {shown} 项（共 {n} 项）。"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TILES = [
     ui.TileSpec("ratings", "评价数", format_count, help="统计期间开展的活动收到的群众评单数。"),
     ui.TileSpec("mean_score", "满意度均分", format_score, unknown=NO_RATINGS, help="1–5 分。"),
@@ -196,15 +195,13 @@ if not sum(counts.values()):
     st.success(ALL_GOOD, icon=":material/check_circle:")
     st.stop()
 ui.table(low_items.rows(scope), LOW_COLUMNS, key="satisfaction_low", file_name="需调整的项目")
-st.download_button(
+ui.download(
     RECTIFY_LABEL,
-    data=lambda: ui.to_xlsx(
+    lambda: ui.to_xlsx(
         rectify_rows(low_items.rows(scope).all()), RECTIFY_COLUMNS, sheet="整改清单"
     ),
     file_name=f"整改清单_{ui.unit_name(scope.unit_id)}_{format_date(scope.date_to)}.xlsx",
-    mime=XLSX_MIME,
     key="satisfaction_rectify",
-    on_click="ignore",
     icon=":material/assignment:",
     help=RECTIFY_HELP,
     type="primary",

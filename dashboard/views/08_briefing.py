@@ -28,8 +28,6 @@ CHART_NAMES = {
     "04_品牌排行": "品牌排行",
     "05_满意度": "满意度",
 }
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 H = briefing.FACT_HEADERS
 FACT_COLUMNS = [
     ui.Column(H["n"], H["n"]),
@@ -115,31 +113,25 @@ def word_draft() -> bytes:
 
 
 with st.container(horizontal=True, key="brief_files"):
-    st.download_button(
+    ui.download(
         DOWNLOAD_XLSX,
-        data=lambda: briefing.workbook(kit, text),
+        lambda: briefing.workbook(kit, text),
         file_name=f"{name}{briefing.FILE_XLSX}",
-        mime=XLSX_MIME,
         key="brief_xlsx",
-        on_click="ignore",
         icon=":material/table_view:",
     )
-    st.download_button(
+    ui.download(
         DOWNLOAD_CHARTS,
-        data=lambda: briefing.zip_files(chart_files()),
+        lambda: briefing.zip_files(chart_files()),
         file_name=f"{name}{briefing.FILE_ZIP}",
-        mime="application/zip",
         key="brief_charts",
-        on_click="ignore",
         icon=":material/image:",
     )
-    st.download_button(
+    ui.download(
         DOWNLOAD_DOCX,
-        data=word_draft,
+        word_draft,
         file_name=f"{name}{briefing.FILE_DOCX}",
-        mime=DOCX_MIME,
         key="brief_docx",
-        on_click="ignore",
         icon=":material/description:",
         type="primary",
     )

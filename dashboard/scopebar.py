@@ -1,0 +1,225 @@
+"""The scope bar every page opens with: a period preset (or two dates) and a unit, kept
+across pages and in the URL, clipped to the signed-in account's subtree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import cache, shell
+from dashboard.metrics import Scope
+from dashboard.metrics.reader import MSG_HOME_MISSING
+from dashboard.numbers import format_date
+from dashboard.unittree import UnitTree
+
+LABEL_PERIOD = "统计期间"
+LABEL_DATES = "起止日期"
+LABEL_UNIT = "阵地范围"
+PERIOD_LABELS = {
+    "month": "本月",
+    "quarter": "本季度",
+    "year": "本年",
+    "last_year": "上年",
+    "custom": "自定义",
+}
+DEFAULT_PERIOD = "year"
+SCOPE_KEYS = ("period", "dates", "unit")  # the scope bar's widgets: URL parameters too
+PICKER_LIMIT = 200  # the unit picker lists every unit up to this many, else one level at a time
+MSG_PICK_END = "请在日历中再选一个结束日期。"
+SCOPE_LINE = "{date_from} 至 {date_to}　·　{unit}"
+UNIT_PATH_SEP = " › "
+HELP_UNIT = (
+    "列出所选阵地的上级、同级和下级；选中一个阵地后，可再从它的下级中选择。"
+    "也可点右边「查找」输入名称或编码，再从这里选择找到的阵地。"
+)
+LABEL_SEARCH_BUTTON = "查找"
+HELP_SEARCH = "按名称或编码查找阵地"
+LABEL_SEARCH = "查找阵地"
+PLACEHOLDER_SEARCH = "输入名称或编码，回车"
+SEARCH_LIMIT = 50  # search results the picker lists at most
+SEARCH_FOUND = "名称或编码含「{text}」的阵地有 {n} 个，已列在「阵地范围」中"
+SEARCH_MORE = "（只列出前 {shown} 个，可输入更完整的名称）"
+SEARCH_NONE = "没有名称或编码含「{text}」的阵地。"
+SCOPE_STATE = "_scope_text"  # the page's scope as the audit log writes it
+SCOPE_TEXT = "{unit} {date_from}～{date_to}"
+
+
+def period_dates(
+    preset: str, as_of: date, custom: Sequence[date] | None = None
+) -> tuple[date, date]:
+    """The inclusive dates of a period preset, relative to the warehouse's as-of date.
+
+    本月/本季度/本年 run from the first day of the month/quarter/year to ``as_of``; 上年 is
+    the whole previous calendar year; 自定义 is ``custom`` (two dates).
+    """
+    if preset == "month":
+        return as_of.replace(day=1), as_of
+    if preset == "quarter":
+        return date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), as_of
+    if preset == "last_year":
+        return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
+    if preset == "custom" and custom and len(custom) == 2:
+        return min(custom), max(custom)
+    return date(as_of.year, 1, 1), as_of
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def same_period_last_year(scope: Scope) -> Scope:
+    """The scope shifted back one year: what 同比 compares with."""
+    return Scope(_year_before(scope.date_from), _year_before(scope.date_to), scope.unit_id)
+
+
+def last_days(scope: Scope, days: int) -> Scope:
+    """The scope's unit over the last ``days`` days up to the as-of date."""
+    end = cache.as_of()
+    return Scope(end - timedelta(days=days - 1), end, scope.unit_id)
+
+
+def scope_bar(*, require_data: bool = True) -> Scope | None:
+    """Render the one scope bar and return the scope it selects.
+
+    Period preset and unit live in the URL (``?period=本季度&unit=峡窝镇新时代文明实践所``:
+    a bound widget writes its option's label) and in the session, so every page opens on
+    the same scope and a link can be shared. With no warehouse (or an empty one)
+    it shows how to import data and stops the page, or returns None when
+    ``require_data`` is False (the import page).
+    """
+    if not cache.warehouse().path.is_file():
+        if not require_data:
+            return None
+        shell.stop_without_data(shell.MSG_NO_WAREHOUSE)
+    tree = cache.unit_tree()
+    if not len(tree):
+        if not require_data:
+            return None
+        if cache.home() is not None:
+            cache.refuse(MSG_HOME_MISSING.format(home=cache.home()))
+        shell.stop_without_data(shell.MSG_EMPTY_WAREHOUSE)
+    today = cache.period_anchor()
+    restricted = cache.home() is not None
+
+    # Streamlit 1.67 drops a bound value that came from the URL (a deep link) when the
+    # user switches pages with st.page_link: the new page's widget finds no parameter and
+    # falls back to its default. Assigning the value in code first makes it win over the
+    # missing parameter. Only on a page switch: on other reruns the assignment would keep
+    # a callback's new value (drill_down) out of the URL.
+    if st.session_state.get(shell._SWITCHED):
+        for key in SCOPE_KEYS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    current = _picked_unit(tree)
+    searchable = len(tree) > PICKER_LIMIT  # else the picker lists every unit: type to filter
+    query = st.session_state.get("unit_search", "").strip() if searchable else ""
+    if query:
+        found, matches = tree.search(query, SEARCH_LIMIT)
+        options = ["", *dict.fromkeys([*([current] if current else []), *matches])]
+    else:
+        options = ["", *tree.picker_options(current, PICKER_LIMIT)]
+    if restricted:  # no 全部阵地: the account's whole scope is its home unit, listed first
+        options = options[1:] or [cache.home()]
+    with st.container(horizontal=True, vertical_alignment="bottom", key="scope_bar"):
+        preset = st.segmented_control(
+            LABEL_PERIOD,
+            list(PERIOD_LABELS),
+            format_func=PERIOD_LABELS.get,
+            default=DEFAULT_PERIOD,
+            required=True,
+            key="period",
+            bind="query-params",
+            persist_state="session",
+        )
+        custom = None
+        if preset == "custom":
+            custom = st.date_input(
+                LABEL_DATES,
+                value=(date(today.year, 1, 1), today),
+                min_value=date(2000, 1, 1),
+                max_value=date(today.year + 1, 12, 31),
+                format="YYYY/MM/DD",
+                key="dates",
+                bind="query-params",
+                persist_state="session",
+                width=240,
+            )
+        unit_id = st.selectbox(
+            LABEL_UNIT,
+            options,
+            format_func=lambda unit_id: tree.labels.get(unit_id, cache.ALL_UNITS),
+            key="unit",
+            bind="query-params",
+            persist_state="session",
+            help=HELP_UNIT if searchable else None,
+            on_change=_end_search,
+            width=360,
+        )
+        if searchable:
+            # a button, not a box: a box beside the picker would not fit the row at 1280 px
+            with st.popover(LABEL_SEARCH_BUTTON, icon=":material/search:", help=HELP_SEARCH):
+                st.text_input(
+                    LABEL_SEARCH,
+                    key="unit_search",
+                    placeholder=PLACEHOLDER_SEARCH,
+                    icon=":material/search:",
+                    width=300,
+                )
+    if query:
+        st.caption(
+            SEARCH_NONE.format(text=query)
+            if not found
+            else SEARCH_FOUND.format(text=query, n=f"{found:,}")
+            + (SEARCH_MORE.format(shown=len(matches)) if found > len(matches) else "")
+        )
+    if preset == "custom" and (not custom or len(custom) != 2):
+        shell.guard(False, MSG_PICK_END)
+    date_from, date_to = period_dates(preset or DEFAULT_PERIOD, today, custom)
+    with cache.query_errors("scope"):
+        scope = cache.reader().clip(Scope(date_from, date_to, unit_id or None))
+    st.session_state[SCOPE_STATE] = SCOPE_TEXT.format(
+        unit=scope.unit_id or cache.ALL_UNITS, date_from=date_from, date_to=date_to
+    )
+    st.caption(
+        SCOPE_LINE.format(
+            date_from=format_date(date_from),
+            date_to=format_date(date_to),
+            unit=UNIT_PATH_SEP.join(tree.name(u) for u in tree.path(scope.unit_id))
+            if scope.unit_id
+            else cache.ALL_UNITS,
+        )
+    )
+    return scope
+
+
+def _end_search() -> None:
+    # a unit picked from the search's results: the picker goes back to the tree around it
+    st.session_state["unit_search"] = ""
+
+
+def _picked_unit(tree: UnitTree) -> str | None:
+    """The unit the picker shows on this run, read before the picker is drawn so that
+    its options can be the ones around it: the session's choice (a pick, a drill-down,
+    a page switch), else the URL's ``?unit=`` label (a deep link).
+
+    A unit outside the account's tree (a tampered URL, a drill-down link to another
+    town) stops the page with the reader's refusal; the picker then starts over."""
+    if "unit" in st.session_state:
+        unit_id = st.session_state["unit"]
+    else:
+        label = st.query_params.get("unit", "")
+        unit_id = tree.by_label.get(label)
+        if unit_id is None and label and cache.home() is not None:
+            unit_id = cache.whole_tree().by_label.get(label, label)
+    if unit_id and unit_id not in tree and cache.home() is not None:
+        st.session_state.pop("unit", None)
+        st.query_params.pop("unit", None)
+        with cache.query_errors("scope"):
+            cache.reader().clip(Scope(date.today(), date.today(), unit_id))
+    return unit_id if unit_id in tree else None
