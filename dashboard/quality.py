@@ -23,6 +23,7 @@ STATUS_LABELS = {
     "loaded": "已导入",
     "duplicate_file": "重复文件，已跳过",
     "unrecognised": "无法识别表格类型",
+    "needs_mapping": "需要映射台账格式",
     "unreadable": "无法读取",
     "empty": "空表",
 }
@@ -174,7 +175,9 @@ def _file_notes(files: list[dict[str, Any]]) -> dict[tuple[str, str | None], str
                 notes[(entry["file"], sheet)] = NOTE_DUPLICATE_OF.format(file=part["duplicate_of"])
             elif part.get("error"):
                 notes[(entry["file"], sheet)] = part["error"]
-            elif part.get("status") in ("unrecognised", "empty") and part.get("headers"):
+            elif part.get("status") in ("unrecognised", "needs_mapping", "empty") and part.get(
+                "headers"
+            ):
                 notes[(entry["file"], sheet)] = NOTE_HEADERS.format(
                     headers="、".join(part["headers"])
                 )

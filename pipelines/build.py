@@ -44,6 +44,7 @@ STATUS_ZH = {
     "loaded": "已读入",
     "duplicate_file": "重复文件，已跳过",
     "unrecognised": "无法识别表格类型",
+    "needs_mapping": "需要映射台账格式",
     "unreadable": "无法读取",
     "empty": "空表",
 }
@@ -53,6 +54,8 @@ MSG_BUSY = "另一次构建正在进行，请稍候再试。"
 MSG_FIRST = "全量构建 …"
 MSG_FULL = "全量构建（{}）…"
 MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
+# a ledger in a layout of its own: what the clerk does about it
+MSG_MAP = "请在“台账格式映射”页（或用 wenming map）把表头映射一次，以后同样格式的台账自动读入"
 
 
 class BuildError(Exception):
@@ -139,7 +142,7 @@ def build(
     with build_lock(db, wait):
         salt = pii.load_salt(salt_path(db), config().salt)
         entries, parts, source_rows, used = _stage_all(files, db, salt, say)
-        if not any(parts.values()):
+        if not any(parts.values()) and not _waiting_for_mapping(entries):
             found = "；".join(
                 f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
             )
@@ -218,10 +221,13 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             if s.status == "loaded":
                 parts[s.table].append(Part(file_idx, sheet_idx, source.rel, s.sheet, s))
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
-        for sheet_entry in sheet_entries:
+        for sheet_entry, s in zip(sheet_entries, staged.sheets, strict=True):
             if sheet_entry["status"] == "unrecognised":
                 sheet_entry["hint"] = read.header_hint(sheet_entry["headers"])
-        entry: dict = {"file": source.rel, "status": "loaded" if loaded else "unrecognised"}
+            elif sheet_entry["status"] == "needs_mapping":
+                sheet_entry["hint"] = _mapping_hint(sheet_entry["headers"])
+                sheet_entry["header_row"] = s.header_row
+        entry: dict = {"file": source.rel, "status": _file_status(sheet_entries)}
         if source.path.suffix.lower() == ".csv":
             s = sheet_entries[0]
             entry.update({"table": s["table"], "rows": s["rows"], "headers": s["headers"]})
@@ -229,12 +235,41 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             entry.update({"sheets": sheet_entries, "rows": sum(s["rows"] for s in sheet_entries)})
             if not loaded:
                 entry["headers"] = next((s["headers"] for s in sheet_entries if s["headers"]), [])
-        if not loaded:
+        if entry["status"] == "needs_mapping":
+            waiting = next(s for s in sheet_entries if s["status"] == "needs_mapping")
+            entry.update(headers=waiting["headers"], header_row=waiting["header_row"])
+            entry["hint"] = waiting["hint"]
+        elif not loaded:
             entry["hint"] = read.header_hint(entry["headers"])
         elif source.path.suffix.lower() == ".csv":
             entry.pop("hint", None)
         entries.append(entry)
     return entries, parts, source_rows, used
+
+
+def _file_status(sheets: list[dict]) -> str:
+    """loaded when any sheet loaded; else needs_mapping when any sheet waits for a
+    mapping; else unrecognised."""
+    statuses = {s["status"] for s in sheets}
+    if "loaded" in statuses:
+        return "loaded"
+    return "needs_mapping" if "needs_mapping" in statuses else "unrecognised"
+
+
+def _mapping_hint(headers: list[str]) -> str:
+    """What to do about a ledger in a layout of its own; a near miss of a template
+    table (a required column missing) says which column first."""
+    guess = read.header_hint(headers)
+    return f"{guess}；或者{MSG_MAP}" if guess.startswith("表头最像") else MSG_MAP
+
+
+def _waiting_for_mapping(entries: list[dict]) -> bool:
+    """Whether a file or sheet waits for a mapping: such a build is not a failure."""
+    return any(
+        e["status"] == "needs_mapping"
+        or any(s["status"] == "needs_mapping" for s in e.get("sheets", []))
+        for e in entries
+    )
 
 
 def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 
-from pipelines.build import MSG_APPEND, MSG_FULL, BuildError, build
+from pipelines.build import MSG_APPEND, MSG_FULL, MSG_MAP, BuildError, build
 from pipelines.contract import TABLE_SPECS
 from pipelines.settings import db_path
 
@@ -34,6 +34,10 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
         value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
     return value.replace(tzinfo=None)
 
+
+MSG_NEEDS_MAPPING = "格式需要映射，未读入。" + MSG_MAP
+MSG_NOTHING_LOADED = "  没有读入任何数据：{} 个文件是自有格式的台账，需要先映射一次表头。"
+MSG_EMPTY = "  没有读入任何数据。"
 
 # the build's progress lines that say how it built (pipelines.build)
 MODES = (MSG_APPEND, MSG_FULL.split("{")[0])
@@ -98,6 +102,9 @@ def _one_line(exc: Exception) -> str:
 def summary(manifest: dict, db) -> str:
     """The short Chinese summary printed after a build."""
     lines = [f"数据仓库已更新：{db}（数据截至 {manifest['as_of']}）"]
+    if not any(t["loaded"] for t in manifest["tables"].values()):
+        waiting = sum(f["status"] == "needs_mapping" for f in manifest["files"])
+        lines.append(MSG_NOTHING_LOADED.format(waiting) if waiting else MSG_EMPTY)
     for table, t in manifest["tables"].items():
         if t["rows"]:
             lines.append(
@@ -112,8 +119,15 @@ def summary(manifest: dict, db) -> str:
             lines.append(
                 f"  ! {f['file']}：无法识别表格类型。{f['hint']}（表头：{'、'.join(f['headers'])}）"
             )
+        elif f["status"] == "needs_mapping":
+            lines.append(f"  ? {f['file']}：{MSG_NEEDS_MAPPING}（表头：{'、'.join(f['headers'])}）")
         for sheet in f.get("sheets", []) if f["status"] == "loaded" else []:
-            if sheet["status"] == "unrecognised":
+            if sheet["status"] == "needs_mapping":
+                lines.append(
+                    f"  ? {f['file']}“{sheet['sheet']}”表：{MSG_NEEDS_MAPPING}"
+                    f"（表头：{'、'.join(sheet['headers'])}）"
+                )
+            elif sheet["status"] == "unrecognised":
                 lines.append(
                     f"  ! {f['file']}“{sheet['sheet']}”表：未读入，无法识别表格类型。"
                     f"{sheet['hint']}（表头：{'、'.join(sheet['headers'])}）"

@@ -33,6 +33,7 @@ from pipelines.settings import LEDGER_SUFFIXES
 
 RawMask = Callable[[pl.DataFrame], pl.DataFrame]
 HEADER_SCAN_ROWS = 30
+MIN_MAPPABLE_HEADERS = 2  # header cells a layout needs before a person can map it
 _CHUNK = 1 << 22
 _SPACES = " \t\r\n\u3000\u00a0"
 
@@ -50,13 +51,14 @@ class Sheet:
     """One CSV file or one workbook sheet, read and matched to a table."""
 
     sheet: str | None
-    status: str  # loaded | unrecognised | empty
+    status: str  # loaded | needs_mapping | unrecognised | empty
     headers: list[str]
     table: str | None = None
     frame: pl.DataFrame | None = None  # contract keys as strings + _row + _raw
     is_volunteer_file: bool = False
     ambiguous: list[str] = field(default_factory=list)
     raw_masked: bool = False  # _raw already passed through read_source's mask
+    header_row: int | None = None  # spreadsheet row of the (last) header row found
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -306,10 +308,20 @@ def read_workbook(path: Path) -> list[Sheet]:
 
 
 def _unrecognised(name: str | None, rows: list[list[str]], header: HeaderFound | None) -> Sheet:
-    """A sheet no table fits, reported with the header cells found (or its first row)."""
-    found = header.names if header else next(r for r in rows if any(c.strip() for c in r))
+    """A sheet no table fits, reported with the header cells found (or its first row).
+
+    With at least two header cells it is a ledger in a layout of its own: it waits for
+    a person to map it (``needs_mapping``) instead of failing. A single cell (a file
+    split on the wrong delimiter, a note) cannot be mapped: ``unrecognised``.
+    """
+    if header is not None:
+        found, row = header.names, header.row
+    else:
+        row, found = next((i, r) for i, r in enumerate(rows) if any(c.strip() for c in r))
+    cells = [c for c in found if c.strip()]
     tied = header.tied if header else []
-    return Sheet(name, "unrecognised", [c for c in found if c.strip()], ambiguous=tied)
+    status = "needs_mapping" if len(cells) >= MIN_MAPPABLE_HEADERS else "unrecognised"
+    return Sheet(name, status, cells, ambiguous=tied, header_row=row + 1)
 
 
 def _sheet_from_grid(grid: list[list[str]], name: str | None, first_row_number: int) -> Sheet:

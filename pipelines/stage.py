@@ -53,6 +53,7 @@ class StagedSheet:
     rejects: str | None = None  # _row, reason_code, reason, raw (masked)
     raw: str | None = None  # _row, raw (masked) of every row, for later rejects
     ambiguous: list[str] = field(default_factory=list)
+    header_row: int | None = None  # where the header was found (needs_mapping sheets)
 
 
 @dataclass
@@ -111,7 +112,12 @@ def unreadable_reason(path: Path, exc: Exception) -> str:
 
 def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     out = StagedSheet(
-        sheet.sheet, sheet.status, sheet.table, sheet.headers, ambiguous=sheet.ambiguous
+        sheet.sheet,
+        sheet.status,
+        sheet.table,
+        sheet.headers,
+        ambiguous=sheet.ambiguous,
+        header_row=sheet.header_row,
     )
     if sheet.status != "loaded":
         return out
