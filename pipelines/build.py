@@ -29,6 +29,7 @@ import polars as pl
 
 from pipelines import append, dedup, pii, read, stage, summaries
 from pipelines.contract import TABLE_SPECS
+from pipelines.mapping import formats, resolve
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
 from pipelines.validate import Context, check_refs, check_unit_parents
@@ -54,6 +55,7 @@ MSG_BUSY = "另一次构建正在进行，请稍候再试。"
 MSG_FIRST = "全量构建 …"
 MSG_FULL = "全量构建（{}）…"
 MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
+MSG_MAPPED = "有按报送格式读入的台账"
 # a ledger in a layout of its own: what the clerk does about it
 MSG_MAP = "请在“台账格式映射”页（或用 wenming map）把表头映射一次，以后同样格式的台账自动读入"
 
@@ -140,6 +142,7 @@ def build(
             "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
         )
     with build_lock(db, wait):
+        formats.activate(db)  # the saved 报送格式 beside this warehouse are the ones applied
         salt = pii.load_salt(salt_path(db), config().salt)
         entries, parts, source_rows, used = _stage_all(files, db, salt, say)
         if not any(parts.values()) and not _waiting_for_mapping(entries):
@@ -150,6 +153,10 @@ def build(
         decisions = load_decisions(db)
         state = append.build_state(stage.fingerprint(salt), decisions)
         try:
+            if any(p.staged.format for ps in parts.values() for p in ps):
+                # generated codes and names resolved against the loaded units: only a full
+                # build judges them against every other row
+                raise append.Fallback(MSG_MAPPED)
             the_plan = append.plan(db, parts, source_rows, as_of, state)
         except append.Fallback as why:
             say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
@@ -214,6 +221,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                     "rows": s.rows,
                     "headers": s.headers,
                 }
+                | ({"format": s.format} if s.format else {})
             )
             source_rows.append(
                 _source_row(source.rel, s.sheet, s.status, s.table, s.rows, digest, modified)
@@ -231,6 +239,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
         if source.path.suffix.lower() == ".csv":
             s = sheet_entries[0]
             entry.update({"table": s["table"], "rows": s["rows"], "headers": s["headers"]})
+            entry.update({"format": s["format"]} if "format" in s else {})
         else:
             entry.update({"sheets": sheet_entries, "rows": sum(s["rows"] for s in sheet_entries)})
             if not loaded:
@@ -488,6 +497,7 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
         )
         if table == "units":
             frame = check_unit_parents(frame, rejected_ids[0])
+        frame = resolve.resolve(table, frame, con)  # mapping hook: names to codes
         frame = check_refs(table, frame, ctx)
         invalid = frame.filter(pl.col("_code").is_not_null())
         if invalid.height:

@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pipelines.demo", "生成演示台账文件"),
     "report": ("dashboard.report", "输出指定范围的统计报告"),
     "brief": ("dashboard.briefing", "生成简报素材（文字、数据表、图表、Word 初稿）"),
+    "map": ("pipelines.map_cli", "映射自有格式的台账：建议映射，或保存为报送格式"),
+    "formats": ("pipelines.formats_cli", "列出、查看、改名或删除已保存的报送格式"),
 }
 
 

@@ -59,6 +59,7 @@ class Sheet:
     ambiguous: list[str] = field(default_factory=list)
     raw_masked: bool = False  # _raw already passed through read_source's mask
     header_row: int | None = None  # spreadsheet row of the (last) header row found
+    format: str | None = None  # the saved 报送格式 it was read through (pipelines.mapping)
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -513,9 +514,11 @@ def read_source(path: Path, mask: RawMask | None = None) -> list[Sheet]:
     is applied to a CSV's raw rows as they are built, cell by cell; such a sheet says
     ``raw_masked``. Workbook sheets leave ``_raw`` as read.
     """
-    if path.suffix.lower() == ".csv":
-        return [read_csv(path, mask)]
-    return read_workbook(path)
+    from pipelines.mapping.apply import read_mapped  # the mapping reads through this module
+
+    sheets = [read_csv(path, mask)] if path.suffix.lower() == ".csv" else read_workbook(path)
+    # mapping hook: a sheet no template table fits is read through its saved 报送格式
+    return read_mapped(path, sheets)
 
 
 __all__ = [

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines import pii, read
 from pipelines.contract import TABLE_SPECS
+from pipelines.mapping import formats
 from pipelines.settings import config
 from pipelines.validate import prepare_local
 
@@ -33,6 +34,9 @@ def fingerprint(salt: str) -> str:
     here = Path(__file__).parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
+    for path in sorted((here / "mapping").glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(formats.digest(formats.active_db()).encode())  # saved 报送格式
     digest.update(
         json.dumps(config().category_aliases, sort_keys=True, ensure_ascii=False).encode()
     )
@@ -54,6 +58,7 @@ class StagedSheet:
     raw: str | None = None  # _row, raw (masked) of every row, for later rejects
     ambiguous: list[str] = field(default_factory=list)
     header_row: int | None = None  # where the header was found (needs_mapping sheets)
+    format: str | None = None  # the saved 报送格式 the sheet was read through
 
 
 @dataclass
@@ -118,6 +123,7 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
         sheet.headers,
         ambiguous=sheet.ambiguous,
         header_row=sheet.header_row,
+        format=sheet.format,
     )
     if sheet.status != "loaded":
         return out

@@ -1,0 +1,174 @@
+"""What a mapped ledger's rows need from the tables already loaded, in the build.
+
+Run by the build on each table's valid rows before the reference rules: a unit given
+by name gets its code, an activity without a code gets its generated one (see
+``apply``), a sign-in or rating without a code gets the code of its activity. A row
+that cannot be resolved is rejected with a Chinese reason naming up to three
+candidates. Rows of template ledgers pass through untouched.
+
+Unit names match after normalising (NFKC, spaces and punctuation removed, the
+suffixes 新时代文明实践站/所/中心, 文明实践站/所, 实践站/所 and 站/所 dropped):
+first inside the file's own unit subtree (its 填报单位 or mapped unit constant),
+then in the whole tree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+import duckdb
+import polars as pl
+
+from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, activity_code, normal_title
+
+REASON_UNIT_NONE = "找不到名为“{}”的阵地，请核对名称或在格式中改填阵地编码"
+REASON_UNIT_MANY = "名为“{}”的阵地不止一个：{}，请在格式中改填阵地编码"
+REASON_ACTIVITY_NONE = "找不到对应的活动（{}，{}，{}）：请先导入该活动，或核对活动名称和日期"
+REASON_ACTIVITY_MANY = "对应的活动不止一个：{}，请改填活动编码"
+REASON_NO_START = "无法生成活动编码：缺少阵地或开始日期"
+CODES = {
+    "unit_name_unmatched": REASON_UNIT_NONE,
+    "unit_name_ambiguous": REASON_UNIT_MANY,
+    "activity_unmatched": REASON_ACTIVITY_NONE,
+    "activity_ambiguous": REASON_ACTIVITY_MANY,
+}
+_SUFFIXES = re.compile(r"(新时代文明实践(中心|站|所)|文明实践(中心|站|所)|实践(中心|站|所)|站|所)$")
+_PUNCT = re.compile(r"[\s\W_]+")
+MAX_CANDIDATES = 3
+
+
+def normal_unit(name: str) -> str:
+    """A unit name as matched (see the module docstring)."""
+    text = _PUNCT.sub("", unicodedata.normalize("NFKC", name))
+    return _SUFFIXES.sub("", text) or text
+
+
+def needs_resolving(frame: pl.DataFrame) -> bool:
+    return any(c.startswith("t__") for c in frame.columns) or (
+        "t_unit_id" in frame.columns
+        and frame.select(pl.col("t_unit_id").str.starts_with(NAME_PREFIX).any()).item()
+    )
+
+
+def resolve(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """``frame`` (valid staged rows with ``_code``/``_reason``) with names resolved to codes,
+    generated activity codes, and rejects for what cannot be resolved."""
+    if frame.height == 0 or not needs_resolving(frame):
+        return frame
+    units = _Units(con)
+    rows = frame.to_dicts()
+    for row in rows:
+        if row["_code"] is not None:
+            continue
+        scope = row.get("t__scope")
+        if scope and scope.startswith(NAME_PREFIX):
+            scope = units.find(scope.removeprefix(NAME_PREFIX))[0]
+        for column in ("t_unit_id", "t__unit"):
+            value = row.get(column)
+            if value and value.startswith(NAME_PREFIX):
+                code, failure = units.find(value.removeprefix(NAME_PREFIX), scope)
+                row[column] = code
+                if failure:
+                    row["_code"], row["_reason"] = failure
+        if row["_code"] is None and row.get("t_activity_id") == GENERATE:
+            _generate(table, row)
+    if table in ("attendance", "ratings") and any(r.get("t_activity_id") == ATTACH for r in rows):
+        _attach(rows, con)
+    return pl.DataFrame(rows, schema=frame.schema)
+
+
+def _generate(table: str, row: dict) -> None:
+    unit = row.get("t_unit_id") if table == "activities" else row.get("t__unit")
+    day = row.get("t__day")
+    if not unit or not day:
+        row["_code"], row["_reason"] = "missing_required", REASON_NO_START
+        return
+    row["t_activity_id"] = activity_code(unit, day, row.get("t__title") or "", int(row["t__n"]))
+
+
+def _attach(rows: list[dict], con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-ins and ratings without a code: the loaded activity of the same unit (when
+    given), day (when given) and normalised title."""
+    loaded = con.sql(
+        "SELECT activity_id, unit_id, CAST(start_on AS VARCHAR), title FROM activities"
+    ).fetchall()
+    by_title: dict[str, list[tuple]] = {}
+    for activity in loaded:
+        by_title.setdefault(normal_title(activity[3]), []).append(activity)
+    for row in rows:
+        if row["_code"] is not None or row.get("t_activity_id") != ATTACH:
+            continue
+        unit, day, title = row.get("t__unit"), row.get("t__day"), row.get("t__title")
+        found = [
+            a
+            for a in by_title.get(normal_title(title), [])
+            if (not unit or a[1] == unit) and (not day or a[2] == day)
+        ]
+        if len(found) == 1:
+            row["t_activity_id"] = found[0][0]
+        elif not found:
+            row["_code"] = "activity_unmatched"
+            row["_reason"] = REASON_ACTIVITY_NONE.format(
+                unit or "未填阵地", day or "未填日期", title
+            )
+        else:
+            row["_code"] = "activity_ambiguous"
+            names = "、".join(a[0] for a in found[:MAX_CANDIDATES])
+            row["_reason"] = REASON_ACTIVITY_MANY.format(names)
+
+
+class _Units:
+    """The loaded units by normalised name, with their parents for subtree lookups."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        rows = con.sql("SELECT unit_id, name, parent_id FROM units").fetchall()
+        self.parent = {u: p for u, _, p in rows}
+        self.name = {u: n for u, n, _ in rows}
+        self.by_name: dict[str, list[str]] = {}
+        for unit_id, name, _ in rows:
+            self.by_name.setdefault(normal_unit(name), []).append(unit_id)
+        self.memo: dict[str, tuple[str | None, tuple[str, str] | None]] = {}
+
+    def find(self, name: str, scope: str | None = None) -> tuple[str | None, tuple | None]:
+        """(code, None) or (None, (reason_code, reason))."""
+        key = f"{scope}\x1f{name}"
+        if key not in self.memo:
+            self.memo[key] = self._find(name, scope)
+        return self.memo[key]
+
+    def _find(self, name: str, scope: str | None):
+        if name in self.name:  # a code written where a name was expected
+            return name, None
+        wanted = normal_unit(name)
+        found = self._narrow(self.by_name.get(wanted, []), scope)
+        if not found:
+            # 东林子 for 东林子村新时代文明实践站: a unit whose name begins with the text
+            starts = [u for n, us in self.by_name.items() if n.startswith(wanted) for u in us]
+            found = self._narrow(starts, scope) if wanted else []
+        if len(found) == 1:
+            return found[0], None
+        if not found:
+            close = difflib.get_close_matches(wanted, list(self.by_name), MAX_CANDIDATES, 0.4)
+            hint = "、".join(f"{self.name[u]}（{u}）" for n in close for u in self.by_name[n][:1])
+            reason = REASON_UNIT_NONE.format(name) + (f"。相近的阵地：{hint}" if hint else "")
+            return None, ("unit_name_unmatched", reason)
+        shown = "、".join(f"{self.name[u]}（{u}）" for u in found[:MAX_CANDIDATES])
+        return None, ("unit_name_ambiguous", REASON_UNIT_MANY.format(name, shown))
+
+    def _narrow(self, found: list[str], scope: str | None) -> list[str]:
+        """Several matches: those inside the file's own unit, when any are."""
+        if scope and len(found) > 1:
+            inside = [u for u in found if self._under(u, scope)]
+            return inside or found
+        return found
+
+    def _under(self, unit: str, scope: str) -> bool:
+        seen = set()
+        while unit and unit not in seen:
+            if unit == scope:
+                return True
+            seen.add(unit)
+            unit = self.parent.get(unit)
+        return False
