@@ -20,7 +20,7 @@ from pipelines.mapping.fields import IGNORE
 from pipelines.mapping.grid import Grid, read_grids
 from pipelines.mapping.header import header_at
 from pipelines.mapping.suggest import Suggestion, suggest
-from pipelines.settings import db_path
+from pipelines.settings import TABLES, db_path
 
 MSG_NO_FILE = "找不到文件：{}"
 MSG_UNREADABLE = "文件无法读取（请用 Excel/WPS 另存为 .xlsx 后再试）：{}"
@@ -92,6 +92,8 @@ def pick_grid(path: Path, sheet: str | None) -> Grid:
 
 def mapping_of(args: argparse.Namespace, grid: Grid) -> Suggestion:
     """The suggestion for ``grid`` with the options' overrides applied."""
+    if args.table is not None and args.table not in TABLES:
+        raise ValueError(formats.MSG_BAD_TABLE.format(args.table))
     header = None
     if args.header_rows:
         first, last = _rows(args.header_rows)
@@ -164,6 +166,8 @@ def _text(report: dict) -> str:
             f"  {mark}{c['letter']} {c['header'] or '（无表头）'} → {c['label']}"
             f"（{c['field']}，{c['confidence']:.0%}）"
         )
+    for key, value in report["context"].items():
+        lines.append(f"  表外读到 {key} = {value}（每张表按其标题、填报单位、表名重新读取）")
     for key, value in report["constants"].items():
         lines.append(f"  常量 {key} = {value}")
     return "\n".join(lines)

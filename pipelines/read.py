@@ -315,7 +315,13 @@ def _unrecognised(name: str | None, rows: list[list[str]], header: HeaderFound |
     a person to map it (``needs_mapping``) instead of failing. A single cell (a file
     split on the wrong delimiter, a note) cannot be mapped: ``unrecognised``.
     """
-    if header is not None:
+    from pipelines.mapping import grid  # mapping hook: 1-3 header rows
+    from pipelines.mapping import header as block
+
+    detected = block.detect_header(grid.Grid("", name, rows))
+    if detected is not None:
+        found, row = detected.names, detected.last
+    elif header is not None:
         found, row = header.names, header.row
     else:
         row, found = next((i, r) for i, r in enumerate(rows) if any(c.strip() for c in r))

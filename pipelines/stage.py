@@ -145,7 +145,8 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
         pii.mask_text(pl.col("_reason")).alias("reason"),
         raw_text.alias("raw"),
     )
-    raw = frame.select("_row", raw_text.alias("raw"))
+    # one raw row per spreadsheet row: a mapped row's headcount lines share theirs
+    raw = frame.select("_row", raw_text.alias("raw")).unique("_row", maintain_order=True)
     for part, data in (("valid", valid), ("rejects", rejects), ("raw", raw)):
         path = stem.with_name(f"{stem.name}.{part}.parquet")
         data.write_parquet(path, compression="lz4")

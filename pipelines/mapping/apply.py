@@ -108,8 +108,11 @@ def to_frames(
     columns = {j: fmt.columns.get(name, IGNORE) for j, name in enumerate(header.names) if name}
     context = compose.constants_from_context(text_above(grid, header), grid.file_name, grid.sheet)
     constants = {**context, **fmt.constants}
+    if "unit_id" in fmt.constants:
+        constants.pop("unit_name", None)  # a unit picked once beats the 填报单位 line
     names = [n or f"第{j + 1}列" for j, n in enumerate(header.names)]
     private = {j for j, key in columns.items() if key == "person_name"}
+    mapped = set(columns.values())
     # the file's own unit: unit names are looked up inside its subtree first
     own = constants.get("unit_id") or constants.get("unit_name")
     scope = None if not own else own if "unit_id" in constants else NAME_PREFIX + own
@@ -124,7 +127,7 @@ def to_frames(
                 groups.append((base, group or names[j], text))
             elif key != IGNORE and text:
                 values[key] = text
-        record = _compose(fmt.table, values, groups, salt, counter)
+        record = _compose(fmt.table, values, mapped, groups, salt, counter)
         if scope and record.get("unit_id") != scope:
             record["t__scope"] = scope
         record["_row"] = row_number
@@ -138,22 +141,35 @@ def to_frames(
     return out
 
 
-def _compose(table: str, values: dict, groups: list, salt: str, counter: Counter) -> dict:
-    """One row's contract columns from its mapped values and the constants."""
+def _compose(
+    table: str, values: dict, columns: set[str], groups: list, salt: str, counter: Counter
+) -> dict:
+    """One row's contract columns from its mapped values and the constants (``columns``:
+    the fields some column of the sheet maps to)."""
     record = {k: v for k, v in values.items() if not k.startswith(("start_", "unit_name"))}
     for key in ("start_at", "start_year", "start_month", "start_day", "start_time"):
         record.pop(key, None)
     start = values.get("start_at")
-    composed = compose.compose_start(
-        values.get("start_year"),
-        values.get("start_month"),
-        values.get("start_day") or start,
-        values.get("start_time"),
-    )
-    start = composed or start or values.get("start_day")
-    unit = values.get("unit_id") or (
-        NAME_PREFIX + values["unit_name"] if values.get("unit_name") else None
-    )
+    if start is None or "start_at" not in columns:
+        # no start column: the start from its parts (年份 + 月份 + 日期 + 时间)
+        composed = compose.compose_start(
+            values.get("start_year"),
+            values.get("start_month"),
+            values.get("start_day") or start,
+            values.get("start_time"),
+        )
+        start = composed or start or values.get("start_day")
+    elif values.get("start_time") and len(start) <= 10:
+        clock = compose.parse_time(values["start_time"])
+        start = f"{start} {clock[0]:02d}:{clock[1]:02d}" if clock else start
+    # a unit column beats a constant unit (the file's own, its 填报单位)
+    unit = values.get("unit_id") if "unit_id" in columns else None
+    if unit is None and values.get("unit_name") and "unit_name" in columns:
+        unit = NAME_PREFIX + values["unit_name"]
+    if unit is None:
+        unit = values.get("unit_id") or (
+            NAME_PREFIX + values["unit_name"] if values.get("unit_name") else None
+        )
     record.pop("unit_name", None)
     title = values.get("title") or values.pop("activity_title", None)
     record.pop("activity_title", None)
@@ -213,6 +229,7 @@ def _headcount_lines(record: dict, groups: list) -> list[dict]:
                 "t__day": record.get("t__day"),
                 "t__title": record.get("t__title"),
                 "t__n": record.get("t__n"),
+                "t__scope": record.get("t__scope"),
                 "_row": record["_row"],
                 "_raw": record["_raw"],
             }

@@ -56,6 +56,7 @@ COMPOSED: tuple[Field, ...] = (
             "村社区",
         ),
     ),
+    Field("unit_id", "阵地编码", ("attendance", "ratings"), ("阵地编码", "站点编码")),
     Field("brand_name", "品牌项目名称", ("activities",), ("品牌项目", "品牌", "项目")),
     Field(
         "activity_title",
@@ -63,20 +64,9 @@ COMPOSED: tuple[Field, ...] = (
         ("attendance", "ratings"),
         ("活动名称", "活动主题", "活动"),
     ),
-    Field(
-        "headcount_by_group",
-        "分组人数（人群类别/人数）",
-        ("activities",),
-        ("人数", "参与人数", "参加人数"),
-        "int",
-    ),
-    Field(
-        "hours_by_group",
-        "分组时长（计入志愿服务时长）",
-        ("activities",),
-        ("小时", "时长"),
-        "decimal",
-    ),
+    # group columns are recognised by their merged header (参与人数/成人/人数), not a word
+    Field("headcount_by_group", "分组人数（人群类别/人数）", ("activities",), (), "int"),
+    Field("hours_by_group", "分组时长（计入志愿服务时长）", ("activities",), (), "decimal"),
     Field("person_name", "姓名（仅与其他列一起加密）", ("attendance", "ratings"), ("姓名", "名字")),
     Field(
         "phone",
@@ -100,6 +90,35 @@ IGNORED_WORDS = (
 )
 
 
+# header words ledgers use for contract columns beyond the template's aliases
+LEDGER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "activities": {
+        "title": ("活动内容", "主题", "活动项目"),
+        "category": ("活动类型", "类型", "服务类型"),
+        "reported_person_times": ("人数", "参加人数", "人次", "参与人次数", "受益人数"),
+        "volunteer_count": ("志愿者", "志愿者数"),
+        "location": ("地址", "活动场所"),
+        "target_group": ("服务人群", "参与对象"),
+        "start_at": ("活动开展时间", "开展日期时间"),
+    },
+    "attendance": {"checked_in_at": ("签到日期时间",), "group": ("类别", "人群")},
+    "ratings": {
+        "score": ("满意程度", "评价等级", "满意度评价", "打分"),
+        "comment": ("意见", "建议", "评价意见", "意见和建议"),
+        "rated_at": ("评价日期",),
+    },
+    "orders": {
+        "order_id": ("单号", "订单号", "点单号", "编号"),
+        "ordered_at": ("点单日期", "下单时间", "提出时间"),
+        "category": ("服务类别", "类别"),
+        "content": ("需求", "服务需求", "点单内容"),
+        "status": ("办理状态", "进度", "办理情况"),
+        "completed_at": ("办结时间", "完成日期"),
+        "accepted_at": ("接单日期",),
+    },
+}
+
+
 def contract_fields(table: str) -> list[Field]:
     """The contract's columns of ``table`` as fields."""
     values = {
@@ -110,8 +129,15 @@ def contract_fields(table: str) -> list[Field]:
         "score": "stars",
         "id": "code",
     }
+    extra = LEDGER_WORDS.get(table, {})
     return [
-        Field(c.key, c.zh, (table,), (c.zh, *c.aliases), values.get(c.kind, "text"))
+        Field(
+            c.key,
+            c.zh,
+            (table,),
+            (c.zh, *c.aliases, *extra.get(c.key, ())),
+            values.get(c.kind, "text"),
+        )
         for c in TABLE_SPECS[table].columns
     ]
 

@@ -27,6 +27,7 @@ MIN_CONFIDENCE = 0.3  # below this a column is left unmapped (ignored)
 MULTI = ("headcount_by_group", "hours_by_group", IGNORE)  # fields more than one column may take
 _HEADCOUNT_WORDS = {"人数", "人次", "参与人数", "参加人数"}
 _HOURS_WORDS = {"小时", "时长", "服务时长", "小时数"}
+_TOTAL_WORDS = {"合计", "总计", "小计", "总数", "人数", "人次"}
 # what stands in for a required contract column when the ledger has no such column
 _STANDS_IN = {
     "start_at": ("start_day", "start_year", "start_month"),
@@ -57,8 +58,9 @@ class Suggestion:
     table: str
     table_confidence: float
     columns: list[ColumnSuggestion]
-    constants: dict[str, str]
+    context: dict[str, str]  # read from the title, 填报单位 line, sheet and file name
     data_rows: int
+    constants: dict[str, str] = field(default_factory=dict)  # given by a person, saved
 
     def as_json(self, file_name: str) -> dict:
         return {
@@ -84,6 +86,7 @@ class Suggestion:
                 }
                 for c in self.columns
             ],
+            "context": self.context,
             "constants": self.constants,
         }
 
@@ -125,7 +128,7 @@ def value_kind(text: str) -> str:
 _FITS = {  # field value kind -> cell kinds that fit it
     "year": {"year"},
     "month": {"month", "month_or_day"},
-    "day": {"day", "month_or_day", "day_or_int"},
+    "day": {"day", "month_or_day", "day_or_int", "date"},
     "date": {"date"},
     "time": {"time"},
     "int": {"month_or_day", "day_or_int", "int", "year"},
@@ -208,6 +211,8 @@ def _group(parts: list[str]) -> tuple[str, str] | None:
     if len(parts) < 2:
         return None
     last, group = parts[-1], parts[-2]
+    if len(parts) == 2 and group in _HEADCOUNT_WORDS and last not in _TOTAL_WORDS:
+        return "headcount_by_group", last  # 参加人数/老年人
     if group in _HEADCOUNT_WORDS | _HOURS_WORDS:
         return None
     if last in _HEADCOUNT_WORDS:
@@ -280,7 +285,5 @@ def suggest(
         scored.append((_table_score(t, assigned, constants), t, assigned))
     score, best, assigned = max(scored, key=lambda s: s[0])
     used = {c.field.split(":")[0] for c in assigned}
-    constants = {k: v for k, v in constants.items() if k not in used}
-    return Suggestion(
-        grid.sheet, header, best, min(1.0, score / 1.5), assigned, constants, len(rows)
-    )
+    context = {k: v for k, v in constants.items() if k not in used or k == "unit_name"}
+    return Suggestion(grid.sheet, header, best, min(1.0, score / 1.5), assigned, context, len(rows))
