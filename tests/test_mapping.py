@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import clerk_layouts as L
+import jsonschema
 import pytest
 from import_helpers import counts, file_entry, query, run_cli, write_csv
 
@@ -401,3 +402,71 @@ def test_a_bad_mapping_option_fails_with_one_chinese_line(tmp_path, options, mes
 
     assert code == 1 and out == ""
     assert err.startswith("错误：") and message in err and err.count("\n") == 1
+
+
+def test_the_issues_command_saves_a_format_and_the_suggestion_matches_its_schema(tmp_path):
+    src = _source(tmp_path, L.THREE_ROWS)
+    db = tmp_path / "w.duckdb"
+    path = src / L.THREE_ROWS.file
+    schema = json.loads(
+        (Path(__file__).parent.parent / "docs" / "schemas" / "map.schema.json").read_text()
+    )
+
+    jsonschema.validate(_suggest(path), schema)
+    code, out, err = run_cli(
+        "map", path, "--table", "activities", "--header-rows", "2-4",
+        "--column", "开展站点=unit_name", "--column", "日期=start_at",
+        "--column", "年份=start_year", "--column", "月份=start_month",
+        "--constant", "unit_id=S1", "--save", "峡窝镇活动台账", "--db", db,
+    )  # fmt: skip
+    manifest = _build(src, db)
+
+    assert code == 0 and "峡窝镇活动台账" in out, err
+    assert _activities(db) == ACTIVITY_CASES[1][2]
+    assert counts(manifest, "attendance") == (5, 5, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "day", "time", "expected"),
+    [
+        ("2024", "6", "6.30", None, "2024-06-30"),
+        ("2024", "6", "6月30日", None, "2024-06-30"),
+        ("2024年", "6月", "30", None, "2024-06-30"),
+        (None, None, "2024.6.30", None, "2024-06-30"),
+        ("2024", None, "6.30-7.2", None, "2024-06-30"),
+        ("2024", "6", "30", "上午9:00", "2024-06-30 09:00"),
+        ("2024", "6", "30", "下午2:30", "2024-06-30 14:30"),
+        ("2024", "6", "30", "晚上7点", "2024-06-30 19:00"),
+        ("2024", "6", "30", "14:30-16:00", "2024-06-30 14:30"),
+        ("2024", "2", "30", None, None),  # no such day
+        (None, "6", "30", None, None),  # no year anywhere
+        (None, None, "2024-06-10 14:30", None, None),  # a full start: the contract parses it
+    ],
+)
+def test_a_start_is_composed_from_the_parts_ledgers_write(year, month, day, time, expected):
+    from pipelines.mapping.compose import compose_start
+
+    assert compose_start(year, month, day, time) == expected
+
+
+def test_a_two_row_header_without_merges_is_read_as_groups(tmp_path):
+    path = write_csv(
+        tmp_path / "10月.csv",
+        [
+            ["峡窝镇2024年10月活动台账"],
+            ["活动名称", "活动日期", "开展站点", "服务类别", "参加人数", "", ""],
+            ["", "", "", "", "老年人", "儿童", "合计"],
+            ["重阳敬老", "2024-10-11", "东林子村", "关爱帮扶", 30, 0, 30],
+        ],
+        encoding="gbk",
+    )
+
+    suggested = _suggest(path)
+
+    assert suggested["header_rows"] == [2, 3]
+    assert [(c["header"], c["field"]) for c in suggested["columns"]][4:] == [
+        ("参加人数/老年人", "headcount_by_group:老年人"),
+        ("参加人数/儿童", "headcount_by_group:儿童"),
+        ("参加人数/合计", "reported_person_times"),
+    ]
+    assert suggested["context"] == {"start_year": "2024"}

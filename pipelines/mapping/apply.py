@@ -149,19 +149,16 @@ def _compose(
     record = {k: v for k, v in values.items() if not k.startswith(("start_", "unit_name"))}
     for key in ("start_at", "start_year", "start_month", "start_day", "start_time"):
         record.pop(key, None)
+    # the start from its parts (年份 + 月份 + 日期 + 时间); a start the parts do not
+    # make (2024-06-10 14:30, or text no rule reads) goes to the contract's parser as is
     start = values.get("start_at")
-    if start is None or "start_at" not in columns:
-        # no start column: the start from its parts (年份 + 月份 + 日期 + 时间)
-        composed = compose.compose_start(
-            values.get("start_year"),
-            values.get("start_month"),
-            values.get("start_day") or start,
-            values.get("start_time"),
-        )
-        start = composed or start or values.get("start_day")
-    elif values.get("start_time") and len(start) <= 10:
-        clock = compose.parse_time(values["start_time"])
-        start = f"{start} {clock[0]:02d}:{clock[1]:02d}" if clock else start
+    composed = compose.compose_start(
+        values.get("start_year"),
+        values.get("start_month"),
+        values.get("start_day") or start,
+        values.get("start_time"),
+    )
+    start = composed or start or values.get("start_day")
     # a unit column beats a constant unit (the file's own, its 填报单位)
     unit = values.get("unit_id") if "unit_id" in columns else None
     if unit is None and values.get("unit_name") and "unit_name" in columns:

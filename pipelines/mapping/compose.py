@@ -38,8 +38,8 @@ def parse_day(text: str) -> tuple[int | None, int | None, int] | None:
     if not match:
         return None
     y, m, d = (int(g) if g else None for g in match.group("y", "m", "d"))
-    if not 1 <= d <= 31 or (m is not None and not 1 <= m <= 12):
-        return None
+    if not 1 <= d <= 31 or (m is not None and not 1 <= m <= 12) or (y and m is None):
+        return None  # a year with a day but no month is a full date with a time after it
     return y, m, d
 
 
