@@ -120,6 +120,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
     PageSpec("views/09_data.py", "数据导入与质量", ":material/upload_file:", "data"),
+    PageSpec("views/10_mapping.py", "台账格式映射", ":material/table_chart:", "mapping"),
 )
 PAGE = {spec.url_path: spec for spec in PAGES}
 

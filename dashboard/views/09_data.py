@@ -208,6 +208,7 @@ with st.expander(H_FOLDER):
         else:
             rebuild(stored_lines(results))
 st.caption(FOLDER_LINE.format(folder=folder, n=inventory_number(len(stored))))
+ui.page_link("mapping", help="自有格式的台账（状态为“需要映射台账格式”）在此映射一次")
 
 # --- stored files -----------------------------------------------------------------------------
 st.subheader(H_STORED, anchor=False)
