@@ -470,3 +470,20 @@ def test_a_two_row_header_without_merges_is_read_as_groups(tmp_path):
         ("参加人数/合计", "reported_person_times"),
     ]
     assert suggested["context"] == {"start_year": "2024"}
+
+
+def test_template_rows_and_mapped_rows_of_one_table_load_side_by_side(tmp_path):
+    src = _source(tmp_path, L.MONTH_SHEETS, with_activities=True)
+    db = tmp_path / "w.duckdb"
+    _save(src / L.MONTH_SHEETS.file, db, "月表", sheet="6月")
+
+    manifest = _build(src, db)
+
+    # HD1, HD2 from the template; three generated codes from the month sheets
+    assert counts(manifest, "activities") == (5, 5, 0, 0)
+    ids = [
+        i
+        for (i,) in query(db, "SELECT activity_id FROM activities ORDER BY source_file, source_row")
+    ]
+    assert ids[:2] == ["HD1", "HD2"]
+    assert all(i.startswith(("Z1-2024", "Z2-2024")) and i.endswith("-1") for i in ids[2:])

@@ -57,6 +57,28 @@ def resolve(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> 
     generated activity codes, and rejects for what cannot be resolved."""
     if frame.height == 0 or not needs_resolving(frame):
         return frame
+    todo = _marked(frame)
+    if "_order" in frame.columns:  # only the marked rows go through Python, in their place
+        rest = frame.filter(~todo)
+        done = _resolve_rows(table, frame.filter(todo), con)
+        return pl.concat([rest, done]).sort("_order")
+    return _resolve_rows(table, frame, con)
+
+
+def _marked(frame: pl.DataFrame) -> pl.Expr:
+    """Rows a mapping marked: a unit by name, an activity code to generate or attach."""
+    marks = [pl.lit(False)]
+    for column in ("t_unit_id", "t__unit"):
+        if column in frame.columns:
+            marks.append(pl.col(column).str.starts_with(NAME_PREFIX).fill_null(False))
+    if "t_activity_id" in frame.columns:
+        marks.append(pl.col("t_activity_id").is_in([GENERATE, ATTACH]).fill_null(False))
+    return pl.any_horizontal(marks)
+
+
+def _resolve_rows(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    if frame.height == 0:
+        return frame
     units = _Units(con)
     rows = frame.to_dicts()
     for row in rows:
