@@ -487,3 +487,39 @@ def test_template_rows_and_mapped_rows_of_one_table_load_side_by_side(tmp_path):
     ]
     assert ids[:2] == ["HD1", "HD2"]
     assert all(i.startswith(("Z1-2024", "Z2-2024")) and i.endswith("-1") for i in ids[2:])
+
+
+def test_generated_activity_codes_follow_the_documented_formula(tmp_path):
+    import hashlib
+
+    src = _source(tmp_path, L.MERGED_SERIAL)
+    db = tmp_path / "w.duckdb"
+    _save(src / L.MERGED_SERIAL.file, db, "合并")
+
+    _build(src, db)
+
+    def code(unit, day, title, n):  # docs/cli.md: unit-YYYYMMDD-8 hex of the title-n
+        return f"{unit}-{day}-{hashlib.sha256(title.encode()).hexdigest()[:8]}-{n}"
+
+    assert query(db, "SELECT activity_id FROM activities ORDER BY source_row") == [
+        (code("Z2", "20240504", "青年读书会", 1),),
+        (code("Z2", "20240504", "青年志愿服务", 1),),
+        (code("Z4", "20240520", "义务理发", 1),),
+        (code("Z4", "20240520", "健康检查", 1),),
+        (code("Z4", "20240520", "防溺水宣传", 1),),
+    ]
+
+
+def test_the_same_activity_twice_in_one_file_is_numbered_not_merged(tmp_path):
+    rows = [L.ISSUE_ROWS[0], L.ISSUE_ROWS[0]]  # two identical lines: two activities
+    src = tmp_path / "src"
+    write_csv(src / "00-阵地.csv", L.UNITS)
+    _issue_month(src, "2024年活动台账.xlsx", rows)
+    db = tmp_path / "w.duckdb"
+    _save(src / "2024年活动台账.xlsx", db, "所台账", "--constant", "unit_id=S1")
+
+    manifest = _build(src, db)
+
+    assert counts(manifest, "activities") == (2, 2, 0, 0)
+    ids = [i for (i,) in query(db, "SELECT activity_id FROM activities ORDER BY source_row")]
+    assert [i.rsplit("-", 1)[1] for i in ids] == ["1", "2"]

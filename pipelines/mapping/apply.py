@@ -17,19 +17,19 @@ rows are duplicates), a corrected re-send the same codes with other content
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import polars as pl
 
 from pipelines import pii
+from pipelines.contract import TOTAL_WORDS
 from pipelines.mapping import compose, formats
 from pipelines.mapping.fields import IGNORE
 from pipelines.mapping.grid import Grid, read_grids
-from pipelines.mapping.header import Header, data_rows, detect_header, header_at, text_above
+from pipelines.mapping.header import Header, detect_header, header_at, text_above
+from pipelines.read import _dedupe, _raw_json  # the reader's raw-row JSON, shared
 from pipelines.settings import config, salt_path
 
 NAME_PREFIX = "名称:"  # a unit given by name, resolved to its code by ``resolve``
@@ -46,10 +46,14 @@ def normal_title(title: str | None) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", title or ""))
 
 
+def title_digest(title: str | None) -> str:
+    """8 hex digits of the normalised title: the title's part of a generated code."""
+    return hashlib.sha256(normal_title(title).encode()).hexdigest()[:8]
+
+
 def activity_code(unit_id: str, day: str, title: str, n: int) -> str:
     """The generated code of an activity without one (see the module docstring)."""
-    digest = hashlib.sha256(normal_title(title).encode()).hexdigest()[:8]
-    return f"{unit_id}-{day.replace('-', '')}-{digest}-{n}"
+    return f"{unit_id}-{day.replace('-', '')}-{title_digest(title)}-{n}"
 
 
 def match(grid: Grid, saved: list[formats.Format]) -> tuple[formats.Format, Header] | None:
@@ -84,7 +88,7 @@ def read_mapped(path: Path, sheets: list) -> list:
 
     grids = {g.sheet: g for g in read_grids(path)}
     salt = pii.load_salt(salt_path(db), config().salt)
-    counter: Counter = Counter()  # n of (unit, day, title) across the file's sheets
+    seen: dict = {}  # rows of each (unit, day, title) in the file's earlier sheets
     out = []
     for sheet in sheets:
         found = match(grids[sheet.sheet], saved) if sheet in waiting else None
@@ -93,7 +97,7 @@ def read_mapped(path: Path, sheets: list) -> list:
             continue
         fmt, header = found
         grid = grids[sheet.sheet]
-        tables = to_frames(grid, header, fmt, salt, counter)
+        tables = to_frames(grid, header, fmt, salt, seen)
         for table, frame in tables.items():
             headers = [n for n in header.names if n]
             out.append(Sheet(sheet.sheet, "loaded", headers, table, frame, format=fmt.name))
@@ -101,163 +105,260 @@ def read_mapped(path: Path, sheets: list) -> list:
 
 
 def to_frames(
-    grid: Grid, header: Header, fmt: formats.Format, salt: str, counter: Counter
+    grid: Grid, header: Header, fmt: formats.Format, salt: str, seen: dict
 ) -> dict[str, pl.DataFrame]:
     """The format's table (and, for group headcounts, its sign-in lines) as string frames:
-    contract keys plus helper columns ``t__*`` for ``resolve``, ``_row`` and ``_raw``."""
+    contract keys plus helper columns ``t__*`` for ``resolve``, ``_row`` and ``_raw``.
+
+    Column by column, vectorised; what needs Python (composing a start, pseudonyms,
+    normalised titles) runs once per distinct value."""
     columns = {j: fmt.columns.get(name, IGNORE) for j, name in enumerate(header.names) if name}
     context = compose.constants_from_context(text_above(grid, header), grid.file_name, grid.sheet)
     constants = {**context, **fmt.constants}
     if "unit_id" in fmt.constants:
         constants.pop("unit_name", None)  # a unit picked once beats the 填报单位 line
-    names = [n or f"第{j + 1}列" for j, n in enumerate(header.names)]
-    private = {j for j, key in columns.items() if key == "person_name"}
-    mapped = set(columns.values())
     # the file's own unit: unit names are looked up inside its subtree first
     own = constants.get("unit_id") or constants.get("unit_name")
     scope = None if not own else own if "unit_id" in constants else NAME_PREFIX + own
-    records, lines = [], []
-    for row_number, cells in data_rows(grid, header):
-        values: dict[str, str] = dict(constants)
-        groups: list[tuple[str, str, str]] = []  # (kind, group, text)
-        for j, key in columns.items():
-            text = cells[j] if j < len(cells) else ""
-            base, _, group = key.partition(":")
-            if base in (_GROUP_HEADCOUNT, _GROUP_HOURS):
-                groups.append((base, group or names[j], text))
-            elif key != IGNORE and text:
-                values[key] = text
-        record = _compose(fmt.table, values, mapped, groups, salt, counter)
-        if scope and record.get("unit_id") != scope:
-            record["t__scope"] = scope
-        record["_row"] = row_number
-        record["_raw"] = _raw(names, cells, private)
-        records.append(record)
-        if fmt.table == "activities":
-            lines += _headcount_lines(record, groups)
-    out = {fmt.table: _frame(records)}
-    if lines:
-        out["attendance"] = _frame(lines)
-    return out
-
-
-def _compose(
-    table: str, values: dict, columns: set[str], groups: list, salt: str, counter: Counter
-) -> dict:
-    """One row's contract columns from its mapped values and the constants (``columns``:
-    the fields some column of the sheet maps to)."""
-    record = {k: v for k, v in values.items() if not k.startswith(("start_", "unit_name"))}
-    for key in ("start_at", "start_year", "start_month", "start_day", "start_time"):
-        record.pop(key, None)
-    # the start from its parts (年份 + 月份 + 日期 + 时间); a start the parts do not
-    # make (2024-06-10 14:30, or text no rule reads) goes to the contract's parser as is
-    start = values.get("start_at")
-    composed = compose.compose_start(
-        values.get("start_year"),
-        values.get("start_month"),
-        values.get("start_day") or start,
-        values.get("start_time"),
+    body = data_frame(grid, header)
+    names = [n or f"第{j + 1}列" for j, n in enumerate(header.names)]
+    private = [j for j, key in columns.items() if key == "person_name"]
+    body = body.with_columns(_raw_column(body, names, private).alias("_raw"))
+    values = _Values(columns, constants)
+    table = fmt.table
+    out: dict[str, pl.Expr] = {}
+    skip = {IGNORE, "unit_name", "unit_id", "activity_title", "phone", "person_name"}
+    skip |= {"start_at", "start_year", "start_month", "start_day", "start_time"}
+    for key in dict.fromkeys([*columns.values(), *constants]):
+        if key.split(":")[0] not in skip | {_GROUP_HEADCOUNT, _GROUP_HOURS}:
+            out[key] = values.get(key)
+    unit = pl.coalesce(
+        values.column("unit_id"),
+        pl.lit(NAME_PREFIX) + values.column("unit_name"),
+        values.constant("unit_id"),
+        pl.lit(NAME_PREFIX) + values.constant("unit_name"),
     )
-    start = composed or start or values.get("start_day")
-    # a unit column beats a constant unit (the file's own, its 填报单位)
-    unit = values.get("unit_id") if "unit_id" in columns else None
-    if unit is None and values.get("unit_name") and "unit_name" in columns:
-        unit = NAME_PREFIX + values["unit_name"]
-    if unit is None:
-        unit = values.get("unit_id") or (
-            NAME_PREFIX + values["unit_name"] if values.get("unit_name") else None
-        )
-    record.pop("unit_name", None)
-    title = values.get("title") or values.pop("activity_title", None)
-    record.pop("activity_title", None)
+    title = pl.coalesce(values.get("title"), values.get("activity_title"))
+    body = body.with_columns(
+        _start(body, values).alias("_start"), unit.alias("_unit"), title.alias("_title")
+    )
+    start, unit, title = pl.col("_start"), pl.col("_unit"), pl.col("_title")
+    day = start.str.slice(0, 10)
+    day = pl.when(day == "").then(None).otherwise(day)
+    lines, heads = None, []
     if table == "activities":
-        record["start_at"] = start
-        record["unit_id"] = unit
-        heads = [_number(t) for kind, _, t in groups if kind == _GROUP_HEADCOUNT]
-        hours = [_number(t) for kind, _, t in groups if kind == _GROUP_HOURS]
-        if "reported_person_times" not in record and any(h is not None for h in heads):
-            record["reported_person_times"] = _text(sum(h or 0 for h in heads))
-        if "volunteer_hours" not in record and any(h is not None for h in hours):
-            record["volunteer_hours"] = _text(sum(h or 0 for h in hours))
-        if not record.get("activity_id"):
-            record["activity_id"] = GENERATE
-        day = (start or "")[:10]
-        n_key = (normal_title(unit), day, normal_title(title))
-        counter[n_key] += 1
-        record.update(t__n=str(counter[n_key]), t__day=day, t__title=title)
+        out["start_at"], out["unit_id"] = start, unit
+        heads = [
+            (j, k.partition(":")[2]) for j, k in columns.items() if k.startswith(_GROUP_HEADCOUNT)
+        ]
+        hours = [j for j, k in columns.items() if k.startswith(_GROUP_HOURS)]
+        if heads and "reported_person_times" not in out:
+            out["reported_person_times"] = _sum_text([j for j, _ in heads])
+        if hours and "volunteer_hours" not in out:
+            out["volunteer_hours"] = _sum_text(hours)
+        out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(GENERATE))
+        body = body.with_columns(day.alias("_day"))
+        body = body.with_columns(_nth(body, seen).alias("t__n"))
+        out |= {"t__day": pl.col("_day"), "t__title": title, "t__n": pl.col("t__n")}
     elif table in ("attendance", "ratings"):
-        if not record.get("activity_id"):
-            record["activity_id"] = ATTACH
-            record.update(t__unit=unit, t__day=(start or "")[:10] or None, t__title=title)
-        person = _pseudonym(values, salt, unit)
-        if person:
-            record["person_id" if table == "attendance" else "rater_id"] = person
-    elif unit is not None:
-        record["unit_id"] = unit
-    for key in ("phone", "person_name"):
-        record.pop(key, None)
-    return record
+        attach = values.get("activity_id").is_null()
+        out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(ATTACH))
+        out["t__unit"] = pl.when(attach).then(unit)
+        out["t__day"] = pl.when(attach).then(day)
+        out["t__title"] = pl.when(attach).then(title)
+        person = _pseudonyms(body, values, salt)
+        if person is not None:
+            out["person_id" if table == "attendance" else "rater_id"] = person
+    else:
+        out["unit_id"] = unit
+    if scope:
+        out["t__scope"] = pl.when(unit != scope).then(pl.lit(scope))
+    frame = body.select(
+        *[e.cast(pl.String).alias(k) for k, e in out.items()], pl.col("_row"), pl.col("_raw")
+    )
+    if table == "activities" and heads:
+        lines = _headcount_lines(body, frame, heads, names)
+    return {table: frame, **({"attendance": lines} if lines is not None and lines.height else {})}
 
 
-def _pseudonym(values: dict, salt: str, unit: str | None) -> str | None:
-    """A person's id from a phone (hashed by the stage like any phone id), or from 姓名
-    hashed together with the phone or, lacking one, the unit: a name is never an id."""
-    phone, name = values.get("phone"), values.get("person_name")
-    if name:
-        other = phone or unit or ""
-        text = f"{salt}{unicodedata.normalize('NFKC', name).strip()}|{other}"
-        return "h:" + hashlib.sha256(text.encode()).hexdigest()[:24]
-    return phone
+class _Values:
+    """A field's value per row: its (first) column where that cell is filled, else its
+    constant."""
+
+    def __init__(self, columns: dict[int, str], constants: dict[str, str]):
+        self.by_key: dict[str, int] = {}
+        for j, key in columns.items():
+            self.by_key.setdefault(key, j)
+        self.constants = constants
+
+    def column(self, key: str) -> pl.Expr:
+        j = self.by_key.get(key)
+        return pl.col(f"c{j}") if j is not None else pl.lit(None, pl.String)
+
+    def constant(self, key: str) -> pl.Expr:
+        return pl.lit(self.constants.get(key), pl.String)
+
+    def get(self, key: str) -> pl.Expr:
+        return pl.coalesce(self.column(key), self.constant(key))
 
 
-def _headcount_lines(record: dict, groups: list) -> list[dict]:
-    """The 参与记录 headcount lines of one activity row: one per group with people."""
-    out = []
-    for kind, group, text in groups:
-        n = _number(text)
-        if kind != _GROUP_HEADCOUNT or not n:
-            continue
-        out.append(
-            {
-                "activity_id": record["activity_id"],
-                "headcount": text,
-                "group": group,
-                "t__unit": record.get("unit_id"),
-                "t__day": record.get("t__day"),
-                "t__title": record.get("t__title"),
-                "t__n": record.get("t__n"),
-                "t__scope": record.get("t__scope"),
-                "_row": record["_row"],
-                "_raw": record["_raw"],
-            }
+def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
+    """The input rows below the header: ``c0…`` (text, null when empty) and ``_row`` (the
+    spreadsheet row). Blank rows and total rows are left out: a row any of whose cells
+    reads 合计/总计/总合计/小计 (the first cell, or a 备注 beside the sums); a cell merged
+    over several rows is read on each of them."""
+    width = max(grid.width, len(header.names))
+    filled = grid.filled()[header.last + 1 :]
+    names = [f"c{j}" for j in range(width)]
+    body = pl.DataFrame(
+        [row + [""] * (width - len(row)) for row in filled],
+        schema=dict.fromkeys(names, pl.String),
+        orient="row",
+    ).with_row_index("_row", offset=header.last + 2)
+    body = body.with_columns(
+        [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
+    )
+    totals = list(TOTAL_WORDS)
+    is_total = pl.any_horizontal(
+        [pl.col(n).str.replace_all(r"[\s:：]", "").is_in(totals).fill_null(False) for n in names]
+    )
+    blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
+    return body.filter(~blank & ~is_total).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.Series:
+    """Each row's non-empty cells by header as JSON, 姓名 shown as its first character."""
+    cells = body.select(pl.exclude("_row"))
+    labels = [names[j] if j < len(names) else f"第{j + 1}列" for j in range(cells.width)]
+    if private:
+        masked = [
+            (
+                pl.col(f"c{j}").str.slice(0, 1)
+                + pl.col(f"c{j}").str.slice(1).str.replace_all(".", "*")
+            ).alias(f"c{j}")
+            for j in private
+        ]
+        cells = cells.with_columns(masked)
+    return _raw_json(cells, _dedupe(labels), None)
+
+
+def _start(body: pl.DataFrame, values: _Values) -> pl.Expr:
+    """The start from its parts (年份 + 月份 + 日期 + 时间), composed once per distinct
+    combination; a start the parts do not make (2024-06-10 14:30, or text no rule
+    reads) goes to the contract's parser as it is."""
+    day = pl.coalesce(values.get("start_day"), values.get("start_at"))
+    parts = [values.get("start_year"), values.get("start_month"), day, values.get("start_time")]
+    # _row keeps the frame's height when every part is a constant
+    combos = body.select(
+        pl.struct(*[e.alias(f"p{i}") for i, e in enumerate(parts)]).alias("k"), "_row"
+    ).drop("_row")
+    composed = {
+        tuple(k.values()): compose.compose_start(*k.values())
+        for k in combos["k"].unique().to_list()
+    }
+    lookup = pl.DataFrame(
+        {
+            **{f"p{i}": [k[i] for k in composed] for i in range(4)},
+            "_composed": list(composed.values()),
+        },
+        schema={**{f"p{i}": pl.String for i in range(4)}, "_composed": pl.String},
+    )
+    joined = combos.unnest("k").join(
+        lookup, on=[f"p{i}" for i in range(4)], how="left", nulls_equal=True, maintain_order="left"
+    )
+    return pl.coalesce(pl.lit(joined["_composed"]), values.get("start_at"), values.get("start_day"))
+
+
+def _numbers(j: int) -> pl.Expr:
+    return pl.col(f"c{j}").str.replace_all(",", "").cast(pl.Float64, strict=False)
+
+
+def _sum_text(cols: list[int]) -> pl.Expr:
+    """The sum of number columns as contract text (``25``, ``6.5``); null when none is
+    filled in the row."""
+    total = pl.sum_horizontal([_numbers(j) for j in cols])
+    text = (
+        pl.when(total % 1 == 0)
+        .then(total.cast(pl.Int64).cast(pl.String))
+        .otherwise(total.cast(pl.String))
+    )
+    return pl.when(pl.any_horizontal([_numbers(j).is_not_null() for j in cols])).then(text)
+
+
+def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
+    """n of each activity row: earlier rows of the same unit, day and title in the file
+    (``seen["keys"]``: how many each earlier sheet had), + 1."""
+    normal = {}
+    for column in ("_unit", "_title"):
+        distinct = body[column].drop_nulls().unique().to_list()
+        normal[column] = pl.col(column).replace_strict(
+            {v: normal_title(v) for v in distinct}, default="", return_dtype=pl.String
         )
-    return out
+    keys = body.select(
+        pl.concat_str(
+            [normal["_unit"], pl.col("_day").fill_null(""), normal["_title"]], separator="\x1f"
+        ).alias("k")
+    )
+    before = seen.get("keys", pl.DataFrame(schema={"k": pl.String, "len": pl.UInt32}))
+    numbered = keys.join(before, on="k", how="left", maintain_order="left").select(
+        (pl.int_range(pl.len()).over("k") + 1 + pl.col("len").fill_null(0)).alias("n")
+    )
+    counts = pl.concat([before, keys.group_by("k").len()])
+    seen["keys"] = counts.group_by("k").agg(pl.col("len").sum())
+    return numbered["n"].cast(pl.String)
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "")) if text else None
-    except ValueError:
+def _pseudonyms(body: pl.DataFrame, values: _Values, salt: str) -> pl.Expr | None:
+    """Person ids: a phone (hashed by the stage like any phone id), or 姓名 hashed with
+    the phone or, lacking one, the unit: a name is never an id."""
+    name, phone = values.get("person_name"), values.get("phone")
+    if "person_name" not in values.by_key and "phone" not in values.by_key:
         return None
+    combos = body.select(
+        name.alias("name"), phone.alias("phone"), pl.col("_unit").alias("unit")
+    ).unique()
+    hashed = {}
+    for n, ph, u in combos.iter_rows():
+        if n:
+            text = f"{salt}{unicodedata.normalize('NFKC', n).strip()}|{ph or u or ''}"
+            hashed[(n, ph, u)] = "h:" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    if not hashed:
+        return phone
+    lookup = pl.DataFrame(
+        [(*k, v) for k, v in hashed.items()],
+        schema={"name": pl.String, "phone": pl.String, "unit": pl.String, "_pid": pl.String},
+        orient="row",
+    )
+    joined = body.select(
+        name.alias("name"), phone.alias("phone"), pl.col("_unit").alias("unit")
+    ).join(
+        lookup, on=["name", "phone", "unit"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    return pl.coalesce(pl.lit(joined["_pid"]), phone)
 
 
-def _text(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(number)
-
-
-def _raw(names: list[str], cells: list[str], private: set[int]) -> str:
-    """The row's non-empty cells by header, 姓名 shown as its first character only."""
-    raw = {}
-    for j, cell in enumerate(cells):
-        if cell:
-            label = names[j] if j < len(names) else f"第{j + 1}列"
-            raw[label] = cell[0] + "*" * (len(cell) - 1) if j in private else cell
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
-
-
-def _frame(records: list[dict]) -> pl.DataFrame:
-    keys = list(dict.fromkeys(k for r in records for k in r if k not in ("_row", "_raw")))
-    data = {k: [r.get(k) for r in records] for k in keys}
-    schema = {**dict.fromkeys(keys, pl.String), "_row": pl.Int64, "_raw": pl.String}
-    data |= {"_row": [r["_row"] for r in records], "_raw": [r["_raw"] for r in records]}
-    return pl.DataFrame(data, schema=schema)
+def _headcount_lines(
+    body: pl.DataFrame, frame: pl.DataFrame, heads: list[tuple[int, str]], names: list[str]
+) -> pl.DataFrame:
+    """The 参与记录 headcount lines of the activity rows: one per group with people."""
+    parts = []
+    for order, (j, group) in enumerate(heads):
+        n = _numbers(j)
+        parts.append(
+            pl.concat([body.select(f"c{j}", n.alias("_n")), frame], how="horizontal")
+            .filter(pl.col("_n").is_not_null() & (pl.col("_n") != 0))
+            .select(
+                "activity_id",
+                pl.col(f"c{j}").alias("headcount"),
+                pl.lit(group or names[j]).alias("group"),
+                pl.col("unit_id").alias("t__unit"),
+                "t__day",
+                "t__title",
+                "t__n",
+                *(["t__scope"] if "t__scope" in frame.columns else []),
+                "_row",
+                "_raw",
+                pl.lit(order).alias("_g"),
+            )
+        )
+    return pl.concat(parts).sort(["_row", "_g"]).drop("_g")

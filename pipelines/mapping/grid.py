@@ -28,6 +28,7 @@ class Grid:
     sheet: str | None
     rows: list[list[str]]
     merged: list[Merged] = field(default_factory=list)
+    _filled: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -38,9 +39,15 @@ class Grid:
         return cells[col] if col < len(cells) else ""
 
     def filled(self) -> list[list[str]]:
-        """Rows with each merged cell's text copied into every cell it covers."""
+        """Rows with each merged cell's text copied into every cell it covers (computed
+        once; callers must not change it)."""
+        if self._filled is None:
+            self._filled = self._fill()
+        return self._filled
+
+    def _fill(self) -> list[list[str]]:
         width = self.width
-        out = [list(r) + [""] * (width - len(r)) for r in self.rows]
+        out = [r + [""] * (width - len(r)) if len(r) < width else list(r) for r in self.rows]
         for (r0, c0), (r1, c1) in self.merged:
             if r0 >= len(out) or c0 >= width:
                 continue

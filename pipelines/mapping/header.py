@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from pipelines.contract import TOTAL_WORDS, normalize_header
+from pipelines.contract import normalize_header
 from pipelines.mapping.grid import Grid
 
 MAX_HEADER_ROWS = 3
@@ -128,26 +128,6 @@ def _spread_groups(row: list[str], below: list[list[str]]) -> list[str]:
             out[j] = group
         else:
             group = ""
-    return out
-
-
-def is_total_row(cells: list[str]) -> bool:
-    """A 合计/总计/小计 row: its first non-empty cell is one, or any cell is exactly one
-    (a ledger that writes 合计 in its 备注 column beside the sums)."""
-    texts = [re.sub(r"[\s:：]", "", c) for c in cells if c]
-    return bool(texts) and (texts[0] in TOTAL_WORDS or any(t in TOTAL_WORDS for t in texts))
-
-
-def data_rows(grid: Grid, header: Header) -> list[tuple[int, list[str]]]:
-    """(spreadsheet row, cells) of every input row below the header: blank and total
-    rows left out, a cell merged down several rows read on each of them."""
-    filled = grid.filled()
-    width = grid.width
-    out = []
-    for i in range(header.last + 1, len(filled)):
-        cells = filled[i] + [""] * (width - len(filled[i]))
-        if any(cells) and not is_total_row(cells):
-            out.append((i + 1, cells))
     return out
 
 

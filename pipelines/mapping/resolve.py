@@ -21,7 +21,7 @@ import unicodedata
 import duckdb
 import polars as pl
 
-from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, activity_code, normal_title
+from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, normal_title, title_digest
 
 REASON_UNIT_NONE = "找不到名为“{}”的阵地，请核对名称或在格式中改填阵地编码"
 REASON_UNIT_MANY = "名为“{}”的阵地不止一个：{}，请在格式中改填阵地编码"
@@ -77,68 +77,137 @@ def _marked(frame: pl.DataFrame) -> pl.Expr:
 
 
 def _resolve_rows(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Names to codes, generated codes, attached activities: the lookups run once per
+    distinct name or (unit, day, title), and are joined back."""
     if frame.height == 0:
         return frame
+    schema = frame.schema
     units = _Units(con)
-    rows = frame.to_dicts()
-    for row in rows:
-        if row["_code"] is not None:
-            continue
-        scope = row.get("t__scope")
+    if "t__scope" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("t__scope"))
+    for column in ("t_unit_id", "t__unit"):
+        if column in frame.columns:
+            frame = _units_by_name(frame, column, units)
+    if "t_activity_id" in frame.columns:
+        frame = _generate(table, frame)
+        if table in ("attendance", "ratings"):
+            frame = _attach(frame, con)
+    return frame.select(list(schema)).cast(dict(schema))
+
+
+def _units_by_name(frame: pl.DataFrame, column: str, units: _Units) -> pl.DataFrame:
+    value = pl.col(column)
+    named = value.str.starts_with(NAME_PREFIX).fill_null(False) & pl.col("_code").is_null()
+    pairs = frame.filter(named).select(column, "t__scope").unique()
+    rows = []
+    for name, given_scope in pairs.iter_rows():
+        scope = given_scope
         if scope and scope.startswith(NAME_PREFIX):
             scope = units.find(scope.removeprefix(NAME_PREFIX))[0]
-        for column in ("t_unit_id", "t__unit"):
-            value = row.get(column)
-            if value and value.startswith(NAME_PREFIX):
-                code, failure = units.find(value.removeprefix(NAME_PREFIX), scope)
-                row[column] = code
-                if failure:
-                    row["_code"], row["_reason"] = failure
-        if row["_code"] is None and row.get("t_activity_id") == GENERATE:
-            _generate(table, row)
-    if table in ("attendance", "ratings") and any(r.get("t_activity_id") == ATTACH for r in rows):
-        _attach(rows, con)
-    return pl.DataFrame(rows, schema=frame.schema)
+        code, failure = units.find(name.removeprefix(NAME_PREFIX), scope)
+        rows.append((name, given_scope, code, *(failure or (None, None))))
+    lookup = pl.DataFrame(
+        rows,
+        schema={
+            column: pl.String,
+            "t__scope": pl.String,
+            "_found": pl.String,
+            "_fcode": pl.String,
+            "_freason": pl.String,
+        },
+        orient="row",
+    )
+    joined = frame.join(
+        lookup, on=[column, "t__scope"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined.with_columns(
+        pl.when(named).then(pl.col("_found")).otherwise(value).alias(column),
+        pl.coalesce("_code", pl.when(named).then(pl.col("_fcode"))).alias("_code"),
+        pl.coalesce("_reason", pl.when(named).then(pl.col("_freason"))).alias("_reason"),
+    ).drop("_found", "_fcode", "_freason")
 
 
-def _generate(table: str, row: dict) -> None:
-    unit = row.get("t_unit_id") if table == "activities" else row.get("t__unit")
-    day = row.get("t__day")
-    if not unit or not day:
-        row["_code"], row["_reason"] = "missing_required", REASON_NO_START
-        return
-    row["t_activity_id"] = activity_code(unit, day, row.get("t__title") or "", int(row["t__n"]))
+def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Activity codes a mapping asked for: ``activity_code`` of unit, day, title and n."""
+    wanted = (pl.col("t_activity_id") == GENERATE).fill_null(False) & pl.col("_code").is_null()
+    if not frame.select(wanted.any()).item():
+        return frame
+    unit = pl.col("t_unit_id" if table == "activities" else "t__unit")
+    titles = frame.filter(wanted)["t__title"].fill_null("").unique().to_list()
+    digest = {t: title_digest(t) for t in titles}
+    code = pl.concat_str(
+        unit,
+        pl.lit("-"),
+        pl.col("t__day").str.replace_all("-", ""),
+        pl.lit("-"),
+        pl.col("t__title").fill_null("").replace_strict(digest, default=None),
+        pl.lit("-"),
+        pl.col("t__n"),
+    )
+    missing = wanted & (unit.is_null() | pl.col("t__day").is_null())
+    return frame.with_columns(
+        pl.when(wanted & ~missing)
+        .then(code)
+        .otherwise(pl.col("t_activity_id"))
+        .alias("t_activity_id"),
+        pl.when(missing).then(pl.lit("missing_required")).otherwise(pl.col("_code")).alias("_code"),
+        pl.when(missing)
+        .then(pl.lit(REASON_NO_START))
+        .otherwise(pl.col("_reason"))
+        .alias("_reason"),
+    )
 
 
-def _attach(rows: list[dict], con: duckdb.DuckDBPyConnection) -> None:
+def _attach(frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Sign-ins and ratings without a code: the loaded activity of the same unit (when
     given), day (when given) and normalised title."""
+    wanted = (pl.col("t_activity_id") == ATTACH).fill_null(False) & pl.col("_code").is_null()
+    keys = ["t__unit", "t__day", "t__title"]
+    combos = frame.filter(wanted).select(keys).unique()
+    if combos.height == 0:
+        return frame
     loaded = con.sql(
         "SELECT activity_id, unit_id, CAST(start_on AS VARCHAR), title FROM activities"
     ).fetchall()
     by_title: dict[str, list[tuple]] = {}
     for activity in loaded:
         by_title.setdefault(normal_title(activity[3]), []).append(activity)
-    for row in rows:
-        if row["_code"] is not None or row.get("t_activity_id") != ATTACH:
-            continue
-        unit, day, title = row.get("t__unit"), row.get("t__day"), row.get("t__title")
+    rows = []
+    for unit, day, title in combos.iter_rows():
         found = [
             a
             for a in by_title.get(normal_title(title), [])
             if (not unit or a[1] == unit) and (not day or a[2] == day)
         ]
         if len(found) == 1:
-            row["t_activity_id"] = found[0][0]
+            rows.append((unit, day, title, found[0][0], None, None))
         elif not found:
-            row["_code"] = "activity_unmatched"
-            row["_reason"] = REASON_ACTIVITY_NONE.format(
-                unit or "未填阵地", day or "未填日期", title
-            )
+            reason = REASON_ACTIVITY_NONE.format(unit or "未填阵地", day or "未填日期", title)
+            rows.append((unit, day, title, None, "activity_unmatched", reason))
         else:
-            row["_code"] = "activity_ambiguous"
-            names = "、".join(a[0] for a in found[:MAX_CANDIDATES])
-            row["_reason"] = REASON_ACTIVITY_MANY.format(names)
+            shown = "、".join(a[0] for a in found[:MAX_CANDIDATES])
+            rows.append(
+                (unit, day, title, None, "activity_ambiguous", REASON_ACTIVITY_MANY.format(shown))
+            )
+    lookup = pl.DataFrame(
+        rows,
+        schema={
+            **dict.fromkeys(keys, pl.String),
+            "_aid": pl.String,
+            "_acode": pl.String,
+            "_areason": pl.String,
+        },
+        orient="row",
+    )
+    joined = frame.join(lookup, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return joined.with_columns(
+        pl.when(wanted)
+        .then(pl.col("_aid"))
+        .otherwise(pl.col("t_activity_id"))
+        .alias("t_activity_id"),
+        pl.when(wanted).then(pl.col("_acode")).otherwise(pl.col("_code")).alias("_code"),
+        pl.when(wanted).then(pl.col("_areason")).otherwise(pl.col("_reason")).alias("_reason"),
+    ).drop("_aid", "_acode", "_areason")
 
 
 class _Units:

@@ -19,7 +19,7 @@ from pipelines.contract import ORDER_STATUSES, SCORE_WORDS, category_map, normal
 from pipelines.mapping import compose
 from pipelines.mapping.fields import IGNORE, IGNORED_WORDS, fields_for, label
 from pipelines.mapping.grid import Grid, column_letter
-from pipelines.mapping.header import Header, data_rows, detect_header, text_above
+from pipelines.mapping.header import Header, detect_header, text_above
 from pipelines.settings import TABLES
 
 SAMPLE_ROWS = 200
@@ -270,12 +270,14 @@ def suggest(
     header = header or detect_header(grid, known_header_words())
     if header is None:
         return None
-    rows = data_rows(grid, header)
-    sample = rows[:SAMPLE_ROWS]
+    from pipelines.mapping.apply import data_frame  # apply reads through this module
+
+    body = data_frame(grid, header)
+    sample = body.head(SAMPLE_ROWS).drop("_row").fill_null("").rows()
     columns = [
-        (j, name, [cells[j] for _, cells in sample])
+        (j, name, [cells[j] for cells in sample])
         for j, name in enumerate(header.names)
-        if name or any(cells[j] for _, cells in sample)
+        if name or any(cells[j] for cells in sample)
     ]
     constants = compose.constants_from_context(text_above(grid, header), grid.file_name, grid.sheet)
     tables = [table] if table else list(TABLES)
@@ -286,4 +288,6 @@ def suggest(
     score, best, assigned = max(scored, key=lambda s: s[0])
     used = {c.field.split(":")[0] for c in assigned}
     context = {k: v for k, v in constants.items() if k not in used or k == "unit_name"}
-    return Suggestion(grid.sheet, header, best, min(1.0, score / 1.5), assigned, context, len(rows))
+    return Suggestion(
+        grid.sheet, header, best, min(1.0, score / 1.5), assigned, context, body.height
+    )
