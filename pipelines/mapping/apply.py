@@ -46,6 +46,11 @@ def normal_title(title: str | None) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", title or ""))
 
 
+def normal_titles(column: pl.Expr) -> pl.Expr:
+    """``normal_title`` of a text column, vectorised (null as "")."""
+    return column.fill_null("").str.normalize("NFKC").str.replace_all(r"[\s\W_]+", "")
+
+
 def title_digest(title: str | None) -> str:
     """8 hex digits of the normalised title: the title's part of a generated code."""
     return hashlib.sha256(normal_title(title).encode()).hexdigest()[:8]
@@ -288,15 +293,14 @@ def _sum_text(cols: list[int]) -> pl.Expr:
 def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
     """n of each activity row: earlier rows of the same unit, day and title in the file
     (``seen["keys"]``: how many each earlier sheet had), + 1."""
-    normal = {}
-    for column in ("_unit", "_title"):
-        distinct = body[column].drop_nulls().unique().to_list()
-        normal[column] = pl.col(column).replace_strict(
-            {v: normal_title(v) for v in distinct}, default="", return_dtype=pl.String
-        )
     keys = body.select(
         pl.concat_str(
-            [normal["_unit"], pl.col("_day").fill_null(""), normal["_title"]], separator="\x1f"
+            [
+                normal_titles(pl.col("_unit")),
+                pl.col("_day").fill_null(""),
+                normal_titles(pl.col("_title")),
+            ],
+            separator="\x1f",
         ).alias("k")
     )
     before = seen.get("keys", pl.DataFrame(schema={"k": pl.String, "len": pl.UInt32}))

@@ -29,10 +29,13 @@ class Grid:
     rows: list[list[str]]
     merged: list[Merged] = field(default_factory=list)
     _filled: list[list[str]] | None = field(default=None, repr=False, compare=False)
+    _width: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        if self._width is None:
+            self._width = max((len(r) for r in self.rows), default=0)
+        return self._width
 
     def cell(self, row: int, col: int) -> str:
         cells = self.rows[row] if row < len(self.rows) else []

@@ -15,13 +15,14 @@ then in the whole tree.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 
 import duckdb
 import polars as pl
 
-from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, normal_title, title_digest
+from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, normal_title, normal_titles
 
 REASON_UNIT_NONE = "找不到名为“{}”的阵地，请核对名称或在格式中改填阵地编码"
 REASON_UNIT_MANY = "名为“{}”的阵地不止一个：{}，请在格式中改填阵地编码"
@@ -133,14 +134,15 @@ def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     if not frame.select(wanted.any()).item():
         return frame
     unit = pl.col("t_unit_id" if table == "activities" else "t__unit")
-    titles = frame.filter(wanted)["t__title"].fill_null("").unique().to_list()
-    digest = {t: title_digest(t) for t in titles}
+    normal = normal_titles(pl.col("t__title"))
+    titles = frame.filter(wanted).select(normal.unique())["t__title"].to_list()
+    digest = {t: hashlib.sha256(t.encode()).hexdigest()[:8] for t in titles}  # title_digest
     code = pl.concat_str(
         unit,
         pl.lit("-"),
         pl.col("t__day").str.replace_all("-", ""),
         pl.lit("-"),
-        pl.col("t__title").fill_null("").replace_strict(digest, default=None),
+        normal.replace_strict(digest, default=None),
         pl.lit("-"),
         pl.col("t__n"),
     )
