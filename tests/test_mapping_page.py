@@ -76,3 +76,42 @@ def test_a_saved_format_can_be_deleted_on_the_page(tmp_path, monkeypatch):
 
     assert formats.load_all(db) == []
     assert any("已删除报送格式“点单”" in s.value for s in at.success)
+
+
+def test_the_data_page_counts_a_mapped_sheet_per_table_it_feeds(tmp_path):
+    from dashboard import quality
+    from dashboard.warehouse import Warehouse
+
+    folder, db = tmp_path / "ledgers", tmp_path / "w.duckdb"
+    write_csv(folder / "00-阵地.csv", L.UNITS)
+    L.THREE_ROWS.write(folder)
+    formats.save(
+        db,
+        formats.Format(
+            "所台账",
+            "activities",
+            [2, 4],
+            _signature(folder / L.THREE_ROWS.file),
+            L.THREE_ROWS.truth,
+            {"unit_id": "S1"},
+        ),
+    )
+
+    build([folder], db)
+    rows = quality.file_counts(Warehouse(db))
+
+    mapped = [r for r in rows if r["file"] == L.THREE_ROWS.file]
+    # 3 activity rows; 5 headcount lines (成人 20 + 儿童 5, 成人 30, 成人 8 + 儿童 12)
+    assert [
+        (r["table"], r["rows"], r["loaded"], r["duplicates"], r["rejected"]) for r in mapped
+    ] == [
+        ("activities", 3, 3, 0, 0),
+        ("attendance", 5, 5, 0, 0),
+    ]
+
+
+def _signature(path: Path) -> str:
+    from pipelines.mapping.grid import read_grids
+    from pipelines.mapping.header import header_at
+
+    return header_at(read_grids(path)[0], 1, 3).signature
