@@ -32,6 +32,8 @@ REASON_LABELS = {
     "unit_name_ambiguous": "阵地名称不唯一",
     "activity_unmatched": "找不到对应活动",
     "activity_ambiguous": "对应活动不唯一",
+    "brand_name_unmatched": "品牌项目名称找不到",
+    "brand_name_ambiguous": "品牌项目名称不唯一",
     "missing_required": "缺少必填项",
     "bad_date": "日期无法识别",
     "bad_integer": "应为整数",

@@ -523,3 +523,34 @@ def test_the_same_activity_twice_in_one_file_is_numbered_not_merged(tmp_path):
     assert counts(manifest, "activities") == (2, 2, 0, 0)
     ids = [i for (i,) in query(db, "SELECT activity_id FROM activities ORDER BY source_row")]
     assert [i.rsplit("-", 1)[1] for i in ids] == ["1", "2"]
+
+
+def test_brand_projects_named_in_a_ledger_resolve_to_their_codes(tmp_path):
+    src = tmp_path / "src"
+    write_csv(src / "00-阵地.csv", L.UNITS)
+    write_csv(
+        src / "01-品牌项目.csv",
+        [["项目编码", "项目名称", "所属阵地编码"], ["PP1", "心系银发·微幸福", "Z1"]],
+    )
+    L.write_book(
+        src / "品牌活动.xlsx",
+        {
+            "Sheet1": L.Sheet(
+                [
+                    [L.UNIT_LINE],
+                    ["活动日期", "活动名称", "开展站点", "活动类别", "品牌项目", "参与人数"],
+                    ["2024-03-01", "助老理发", "东林子村", "助老", "心系银发 微幸福", 12],
+                    ["2024-03-02", "助老体检", "东林子村", "义诊", "不存在的项目", 9],
+                ]
+            )
+        },
+    )
+    db = tmp_path / "w.duckdb"
+    _save(src / "品牌活动.xlsx", db, "品牌")
+
+    manifest = _build(src, db)
+
+    assert query(db, "SELECT title, brand_id FROM activities") == [("助老理发", "PP1")]
+    [reject] = manifest["rejects"]
+    assert (reject["row"], reject["reason_code"]) == (4, "brand_name_unmatched")
+    assert "找不到名为“不存在的项目”的品牌项目" in reject["reason"]

@@ -132,7 +132,7 @@ def to_frames(
     values = _Values(columns, constants)
     table = fmt.table
     out: dict[str, pl.Expr] = {}
-    skip = {IGNORE, "unit_name", "unit_id", "activity_title", "phone", "person_name"}
+    skip = {IGNORE, "unit_name", "unit_id", "activity_title", "phone", "person_name", "brand_name"}
     skip |= {"start_at", "start_year", "start_month", "start_day", "start_time"}
     for key in dict.fromkeys([*columns.values(), *constants]):
         if key.split(":")[0] not in skip | {_GROUP_HEADCOUNT, _GROUP_HOURS}:
@@ -153,6 +153,9 @@ def to_frames(
     lines, heads = None, []
     if table == "activities":
         out["start_at"], out["unit_id"] = start, unit
+        if "brand_name" in values.by_key or "brand_name" in constants:
+            brand = pl.lit(NAME_PREFIX) + values.get("brand_name")
+            out["brand_id"] = pl.coalesce(values.get("brand_id"), brand)
         heads = [
             (j, k.partition(":")[2]) for j, k in columns.items() if k.startswith(_GROUP_HEADCOUNT)
         ]

@@ -29,11 +29,15 @@ REASON_UNIT_MANY = "名为“{}”的阵地不止一个：{}，请在格式中�
 REASON_ACTIVITY_NONE = "找不到对应的活动（{}，{}，{}）：请先导入该活动，或核对活动名称和日期"
 REASON_ACTIVITY_MANY = "对应的活动不止一个：{}，请改填活动编码"
 REASON_NO_START = "无法生成活动编码：缺少阵地或开始日期"
+REASON_BRAND_NONE = "找不到名为“{}”的品牌项目，请核对名称或先导入品牌项目表"
+REASON_BRAND_MANY = "名为“{}”的品牌项目不止一个：{}，请改填项目编码"
 CODES = {
     "unit_name_unmatched": REASON_UNIT_NONE,
     "unit_name_ambiguous": REASON_UNIT_MANY,
     "activity_unmatched": REASON_ACTIVITY_NONE,
     "activity_ambiguous": REASON_ACTIVITY_MANY,
+    "brand_name_unmatched": REASON_BRAND_NONE,
+    "brand_name_ambiguous": REASON_BRAND_MANY,
 }
 _SUFFIXES = re.compile(r"(新时代文明实践(中心|站|所)|文明实践(中心|站|所)|实践(中心|站|所)|站|所)$")
 _PUNCT = re.compile(r"[\s\W_]+")
@@ -69,7 +73,7 @@ def resolve(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> 
 def _marked(frame: pl.DataFrame) -> pl.Expr:
     """Rows a mapping marked: a unit by name, an activity code to generate or attach."""
     marks = [pl.lit(False)]
-    for column in ("t_unit_id", "t__unit"):
+    for column in ("t_unit_id", "t__unit", "t_brand_id"):
         if column in frame.columns:
             marks.append(pl.col(column).str.starts_with(NAME_PREFIX).fill_null(False))
     if "t_activity_id" in frame.columns:
@@ -88,7 +92,9 @@ def _resolve_rows(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnectio
         frame = frame.with_columns(pl.lit(None, pl.String).alias("t__scope"))
     for column in ("t_unit_id", "t__unit"):
         if column in frame.columns:
-            frame = _units_by_name(frame, column, units)
+            frame = _codes_by_name(frame, column, units)
+    if table == "activities" and "t_brand_id" in frame.columns:
+        frame = _codes_by_name(frame, "t_brand_id", _Brands(con))
     if "t_activity_id" in frame.columns:
         frame = _generate(table, frame)
         if table in ("attendance", "ratings"):
@@ -96,7 +102,7 @@ def _resolve_rows(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnectio
     return frame.select(list(schema)).cast(dict(schema))
 
 
-def _units_by_name(frame: pl.DataFrame, column: str, units: _Units) -> pl.DataFrame:
+def _codes_by_name(frame: pl.DataFrame, column: str, units: _Units) -> pl.DataFrame:
     value = pl.col(column)
     named = value.str.starts_with(NAME_PREFIX).fill_null(False) & pl.col("_code").is_null()
     pairs = frame.filter(named).select(column, "t__scope").unique()
@@ -210,6 +216,33 @@ def _attach(frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame
         pl.when(wanted).then(pl.col("_acode")).otherwise(pl.col("_code")).alias("_code"),
         pl.when(wanted).then(pl.col("_areason")).otherwise(pl.col("_reason")).alias("_reason"),
     ).drop("_aid", "_acode", "_areason")
+
+
+class _Brands:
+    """The loaded brands by normalised name (``find`` as ``_Units.find``, no subtree)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        rows = con.sql("SELECT brand_id, name FROM brands").fetchall()
+        self.name = dict(rows)
+        self.by_name: dict[str, list[str]] = {}
+        for brand_id, name in rows:
+            self.by_name.setdefault(normal_title(name), []).append(brand_id)
+
+    def find(self, name: str, scope: str | None = None) -> tuple[str | None, tuple | None]:
+        if name in self.name:
+            return name, None
+        found = self.by_name.get(normal_title(name), [])
+        if len(found) == 1:
+            return found[0], None
+        if not found:
+            close = difflib.get_close_matches(
+                normal_title(name), list(self.by_name), MAX_CANDIDATES, 0.4
+            )
+            hint = "、".join(f"{self.name[b]}（{b}）" for n in close for b in self.by_name[n][:1])
+            reason = REASON_BRAND_NONE.format(name) + (f"。相近的品牌项目：{hint}" if hint else "")
+            return None, ("brand_name_unmatched", reason)
+        shown = "、".join(f"{self.name[b]}（{b}）" for b in found[:MAX_CANDIDATES])
+        return None, ("brand_name_ambiguous", REASON_BRAND_MANY.format(name, shown))
 
 
 class _Units:
