@@ -39,6 +39,7 @@ ATTACH = "@attach"  # a sign-in or rating to attach to its activity by title
 _GROUP_HEADCOUNT = "headcount_by_group"
 _GROUP_HOURS = "hours_by_group"
 _PUNCT = re.compile(r"[\s\W_]+")
+_SPACES = " \t\r\n\u3000\u00a0"
 
 
 def normal_title(title: str | None) -> str:
@@ -219,12 +220,16 @@ def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
     filled = grid.filled()[header.last + 1 :]
     names = [f"c{j}" for j in range(width)]
     body = pl.DataFrame(
-        [row + [""] * (width - len(row)) for row in filled],
+        [row if len(row) == width else row + [""] * (width - len(row)) for row in filled],
         schema=dict.fromkeys(names, pl.String),
         orient="row",
     ).with_row_index("_row", offset=header.last + 2)
+    trimmed = [pl.col(n).str.strip_chars(_SPACES) for n in names]
     body = body.with_columns(
-        [pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names]
+        [
+            pl.when(t == "").then(None).otherwise(t).alias(n)
+            for t, n in zip(trimmed, names, strict=True)
+        ]
     )
     totals = list(TOTAL_WORDS)
     is_total = pl.any_horizontal(

@@ -16,6 +16,7 @@ import python_calamine
 from pipelines.read import cell_text, detect_encoding
 
 _SPACES = " \t\r\n\u3000\u00a0"
+TRIMMED_ROWS = 40  # beyond the rows a header is looked for in (header.SCAN_ROWS + 3)
 # (first row, first column), (last row, last column), 0-based, inclusive
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
@@ -49,6 +50,8 @@ class Grid:
         return self._filled
 
     def _fill(self) -> list[list[str]]:
+        if not self.merged:
+            return self.rows  # nothing to copy (rows may be of unequal length)
         width = self.width
         out = [r + [""] * (width - len(r)) if len(r) < width else list(r) for r in self.rows]
         for (r0, c0), (r1, c1) in self.merged:
@@ -67,7 +70,10 @@ def read_grids(path: Path, name: str | None = None) -> list[Grid]:
     if path.suffix.lower() == ".csv":
         encoding = detect_encoding(path)
         text = path.read_bytes().decode(encoding)
-        rows = [[c.strip(_SPACES) for c in row] for row in csv.reader(io.StringIO(text))]
+        rows = list(csv.reader(io.StringIO(text)))
+        # the rows a header may be in are trimmed here, the rest by ``apply.data_frame``
+        for i in range(min(len(rows), TRIMMED_ROWS)):
+            rows[i] = [c.strip(_SPACES) for c in rows[i]]
         return [Grid(file_name, None, rows)]
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     grids = []
