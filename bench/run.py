@@ -3,8 +3,9 @@
 Measures, on the same generated ledgers: the build (time, peak RSS), DuckDB's
 bare ``read_csv`` of the same data as UTF-8 CSV (the floor), a naive pandas
 baseline (county and city), ``wenming report`` per scope level, each page's
-render time (cold and warm, through AppTest), 1x vs 10x input, and an
-incremental build. Absolute times are reported, never asserted.
+render time (cold and warm, through AppTest), 1x vs 10x input, an
+incremental build, and a mapped 1 M-row ledger next to the same rows in template
+layout (``bench/mapped.py``). Absolute times are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -285,6 +286,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="county", choices=["county", "city", "province"])
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument(
+        "--mapped-rows", type=int, default=1_000_000, help="mapped ledger rows (0: skip)"
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -330,6 +334,11 @@ def main() -> None:
         r = timed([sys.executable, "-m", "bench.sessions", str(db), "20"])
         res["app_sessions"] = json.loads(r["stdout"]) if r["rc"] == 0 else {"error": r["stderr"]}
     res["incremental"] = incremental(ledgers, db)
+    if args.mapped_rows:
+        from bench import mapped  # a mapped ledger next to the template layout (issue 11)
+
+        print(f"  mapped ledger, {args.mapped_rows} rows …", flush=True)
+        res["mapped"] = mapped.run(args.mapped_rows)
     results[args.scale] = res
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(res, ensure_ascii=False, indent=2))

@@ -26,10 +26,17 @@ STATUS_LABELS = {
     "loaded": "已导入",
     "duplicate_file": "重复文件，已跳过",
     "unrecognised": "无法识别表格类型",
+    "needs_mapping": "需要映射台账格式",
     "unreadable": "无法读取",
     "empty": "空表",
 }
 REASON_LABELS = {
+    "unit_name_unmatched": "阵地名称找不到",
+    "unit_name_ambiguous": "阵地名称不唯一",
+    "activity_unmatched": "找不到对应活动",
+    "activity_ambiguous": "对应活动不唯一",
+    "brand_name_unmatched": "品牌项目名称找不到",
+    "brand_name_ambiguous": "品牌项目名称不唯一",
     "missing_required": "缺少必填项",
     "bad_date": "日期无法识别",
     "bad_integer": "应为整数",
@@ -84,30 +91,34 @@ NOTE_HEADERS = "找到的表头：{headers}"
 _STORED_AS = {"group": "person_group"}
 
 _LOADED_PER_SOURCE = "\nUNION ALL\n".join(
-    f"SELECT source_file, source_sheet, COUNT(*) AS n FROM {table} "
+    f"SELECT '{table}' AS table_name, source_file, source_sheet, COUNT(*) AS n FROM {table} "
     "GROUP BY source_file, source_sheet"
     for table in settings.TABLES
 )
-# one row per input file (or workbook sheet) of the build, with what became of its rows
+# one row per input file (or workbook sheet) and table of the build, with what became of
+# its rows (a sheet read through a 报送格式 can feed two tables: activities and their
+# headcount lines)
 FILE_COUNTS = f"""
 WITH loaded AS (
     {_LOADED_PER_SOURCE}
 ),
 rejected AS (
-    SELECT file, sheet, COUNT(*) AS n,
+    SELECT file, sheet, table_name, COUNT(*) AS n,
            SUM(CASE WHEN reason_code = 'conflict' THEN 1 ELSE 0 END) AS conflicts
     FROM rejects
-    GROUP BY file, sheet
+    GROUP BY file, sheet, table_name
 )
 SELECT f.file, f.sheet, f.status, f.table_name, f."rows" AS "rows", f.modified_at,
        COALESCE((SELECT SUM(l.n) FROM loaded AS l
                  WHERE l.source_file = f.file
-                   AND l.source_sheet IS NOT DISTINCT FROM f.sheet), 0) AS loaded,
+                   AND l.source_sheet IS NOT DISTINCT FROM f.sheet
+                   AND l.table_name = f.table_name), 0) AS loaded,
        COALESCE(r.n, 0) AS rejected,
        COALESCE(r.conflicts, 0) AS conflicts
 FROM source_files AS f
 LEFT JOIN rejected AS r ON r.file = f.file AND r.sheet IS NOT DISTINCT FROM f.sheet
-ORDER BY f.file, f.sheet NULLS FIRST"""
+                       AND r.table_name = f.table_name
+ORDER BY f.file, f.sheet NULLS FIRST, f.table_name"""
 
 TABLE_ROWS = "\nUNION ALL\n".join(
     f"SELECT '{table}' AS table_name, COUNT(*) AS n FROM {table}" for table in settings.TABLES
@@ -224,7 +235,9 @@ def _file_notes(files: list[dict[str, Any]]) -> dict[tuple[str, str | None], str
                 notes[(entry["file"], sheet)] = NOTE_DUPLICATE_OF.format(file=part["duplicate_of"])
             elif part.get("error"):
                 notes[(entry["file"], sheet)] = part["error"]
-            elif part.get("status") in ("unrecognised", "empty") and part.get("headers"):
+            elif part.get("status") in ("unrecognised", "needs_mapping", "empty") and part.get(
+                "headers"
+            ):
                 notes[(entry["file"], sheet)] = NOTE_HEADERS.format(
                     headers="、".join(part["headers"])
                 )

@@ -50,6 +50,7 @@ PAGES: tuple[PageSpec, ...] = (
     # uploads, rebuilds, folder imports and conflict decisions: 管理员 only until the page
     # checks each action's role itself (a 填报员 may upload, never rebuild or adopt)
     PageSpec("views/09_data.py", "数据导入与质量", ":material/upload_file:", "data", (ADMIN,)),
+    PageSpec("views/11_mapping.py", "台账格式映射", ":material/table_chart:", "mapping", (ADMIN,)),
     PageSpec(
         "views/10_accounts.py", "账号与日志", ":material/manage_accounts:", "accounts", (ADMIN,)
     ),

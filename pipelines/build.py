@@ -32,6 +32,7 @@ import polars as pl
 
 from pipelines import append, dedup, pii, read, stage, summaries
 from pipelines.contract import TABLE_SPECS
+from pipelines.mapping import formats, resolve
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
 from pipelines.validate import Context, check_refs, check_unit_parents
@@ -47,6 +48,7 @@ STATUS_ZH = {
     "loaded": "已读入",
     "duplicate_file": "重复文件，已跳过",
     "unrecognised": "无法识别表格类型",
+    "needs_mapping": "需要映射台账格式",
     "unreadable": "无法读取",
     "empty": "空表",
 }
@@ -75,6 +77,10 @@ MSG_DIR_NOT_WRITABLE = "目标目录不可写：{name}，请检查权限后重�
 # rebuilds from the same sources); an incremental build does not compare them
 SOURCES_KEY = "sources"
 AS_OF_KEY = "as_of_given"
+
+MSG_MAPPED = "有按报送格式读入的台账"
+# a ledger in a layout of its own: what the clerk does about it
+MSG_MAP = "请在“台账格式映射”页（或用 wenming map）把表头映射一次，以后同样格式的台账自动读入"
 
 
 class BuildError(Exception):
@@ -175,9 +181,10 @@ def build(
 def _build_locked(
     files: list[read.SourceFile], db: Path, as_of: dt.datetime, asked: dict[str, str], say
 ) -> dict:
+    formats.activate(db)  # the saved 报送格式 beside this warehouse are the ones applied
     salt = pii.load_salt(salt_path(db), config().salt)
     entries, parts, source_rows, used = _stage_all(files, db, salt, say)
-    if not any(parts.values()):
+    if not any(parts.values()) and not _waiting_for_mapping(entries):
         found = "；".join(
             f"{e['file']}（{STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
         )
@@ -185,6 +192,10 @@ def _build_locked(
     decisions = load_decisions(db)
     state = append.build_state(stage.fingerprint(salt), decisions)
     try:
+        if any(p.staged.format for ps in parts.values() for p in ps):
+            # generated codes and names resolved against the loaded units: only a full
+            # build judges them against every other row
+            raise append.Fallback(MSG_MAPPED)
         the_plan = append.plan(db, parts, source_rows, as_of, state)
     except append.Fallback as why:
         say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
@@ -286,6 +297,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                     "headers": s.headers,
                     **({"error": s.error} if s.error else {}),
                 }
+                | ({"format": s.format} if s.format else {})
             )
             source_rows.append(
                 _source_row(source.rel, s.sheet, s.status, s.table, s.rows, digest, modified)
@@ -307,23 +319,56 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                 {"file": source.rel, "status": "unreadable", "rows": 0, "error": "；".join(refused)}
             )
             continue
-        for sheet_entry in sheet_entries:
+        for sheet_entry, s in zip(sheet_entries, staged.sheets, strict=True):
             if sheet_entry["status"] == "unrecognised":
                 sheet_entry["hint"] = read.header_hint(sheet_entry["headers"])
-        entry: dict = {"file": source.rel, "status": "loaded" if loaded else "unrecognised"}
+            elif sheet_entry["status"] == "needs_mapping":
+                sheet_entry["hint"] = _mapping_hint(sheet_entry["headers"])
+                sheet_entry["header_row"] = s.header_row
+        entry: dict = {"file": source.rel, "status": _file_status(sheet_entries)}
         if source.path.suffix.lower() == ".csv":
             s = sheet_entries[0]
             entry.update({"table": s["table"], "rows": s["rows"], "headers": s["headers"]})
+            entry.update({"format": s["format"]} if "format" in s else {})
         else:
             entry.update({"sheets": sheet_entries, "rows": sum(s["rows"] for s in sheet_entries)})
             if not loaded:
                 entry["headers"] = next((s["headers"] for s in sheet_entries if s["headers"]), [])
-        if not loaded:
+        if entry["status"] == "needs_mapping":
+            waiting = next(s for s in sheet_entries if s["status"] == "needs_mapping")
+            entry.update(headers=waiting["headers"], header_row=waiting["header_row"])
+            entry["hint"] = waiting["hint"]
+        elif not loaded:
             entry["hint"] = read.header_hint(entry["headers"])
         elif source.path.suffix.lower() == ".csv":
             entry.pop("hint", None)
         entries.append(entry)
     return entries, parts, source_rows, used
+
+
+def _file_status(sheets: list[dict]) -> str:
+    """loaded when any sheet loaded; else needs_mapping when any sheet waits for a
+    mapping; else unrecognised."""
+    statuses = {s["status"] for s in sheets}
+    if "loaded" in statuses:
+        return "loaded"
+    return "needs_mapping" if "needs_mapping" in statuses else "unrecognised"
+
+
+def _mapping_hint(headers: list[str]) -> str:
+    """What to do about a ledger in a layout of its own; a near miss of a template
+    table (a required column missing) says which column first."""
+    guess = read.header_hint(headers)
+    return f"{guess}；或者{MSG_MAP}" if guess.startswith("表头最像") else MSG_MAP
+
+
+def _waiting_for_mapping(entries: list[dict]) -> bool:
+    """Whether a file or sheet waits for a mapping: such a build is not a failure."""
+    return any(
+        e["status"] == "needs_mapping"
+        or any(s["status"] == "needs_mapping" for s in e.get("sheets", []))
+        for e in entries
+    )
 
 
 def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> None:
@@ -546,6 +591,7 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
         )
         if table == "units":
             frame = check_unit_parents(frame, rejected_ids[0])
+        frame = resolve.resolve(table, frame, con)  # mapping hook: names to codes
         frame = check_refs(table, frame, ctx)
         invalid = frame.filter(pl.col("_code").is_not_null())
         if invalid.height:

@@ -10,7 +10,7 @@ import sys
 from dashboard import audit
 from pipelines import user_cli
 from pipelines.arguments import ArgumentError, parse_moment
-from pipelines.build import MSG_APPEND, MSG_FULL, BuildError, build
+from pipelines.build import MSG_APPEND, MSG_FULL, MSG_MAP, BuildError, build
 from pipelines.contract import TABLE_SPECS
 from pipelines.settings import db_path
 
@@ -32,6 +32,10 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
     """The ``--as-of`` moment (see ``arguments.parse_moment``); None when not given."""
     return parse_moment("--as-of", text)
 
+
+MSG_NEEDS_MAPPING = "格式需要映射，未读入。" + MSG_MAP
+MSG_NOTHING_LOADED = "  没有读入任何数据：{} 个文件是自有格式的台账，需要先映射一次表头。"
+MSG_EMPTY = "  没有读入任何数据。"
 
 # the build's progress lines that say how it built (pipelines.build)
 MODES = (MSG_APPEND, MSG_FULL.split("{")[0])
@@ -95,6 +99,9 @@ def _one_line(exc: Exception) -> str:
 def summary(manifest: dict, db) -> str:
     """The short Chinese summary printed after a build."""
     lines = [f"数据仓库已更新：{db}（数据截至 {manifest['as_of']}）"]
+    if not any(t["loaded"] for t in manifest["tables"].values()):
+        waiting = sum(f["status"] == "needs_mapping" for f in manifest["files"])
+        lines.append(MSG_NOTHING_LOADED.format(waiting) if waiting else MSG_EMPTY)
     for table, t in manifest["tables"].items():
         if t["rows"]:
             lines.append(
@@ -109,9 +116,16 @@ def summary(manifest: dict, db) -> str:
             lines.append(
                 f"  ! {f['file']}：无法识别表格类型。{f['hint']}（表头：{'、'.join(f['headers'])}）"
             )
+        elif f["status"] == "needs_mapping":
+            lines.append(f"  ? {f['file']}：{MSG_NEEDS_MAPPING}（表头：{'、'.join(f['headers'])}）")
         for sheet in f.get("sheets", []):
             if sheet["status"] == "unreadable":  # refused before reading (too big, bombed)
                 lines.append(f"  ! {f['file']}“{sheet['sheet']}”表：未读入。{sheet['error']}")
+            elif sheet["status"] == "needs_mapping" and f["status"] == "loaded":
+                lines.append(
+                    f"  ? {f['file']}“{sheet['sheet']}”表：{MSG_NEEDS_MAPPING}"
+                    f"（表头：{'、'.join(sheet['headers'])}）"
+                )
             elif sheet["status"] == "unrecognised" and f["status"] == "loaded":
                 lines.append(
                     f"  ! {f['file']}“{sheet['sheet']}”表：未读入，无法识别表格类型。"

@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("dashboard.report", "输出指定范围的统计报告"),
     "brief": ("dashboard.briefing", "生成简报素材（文字、数据表、图表、Word 初稿）"),
     "user": ("pipelines.user_cli", "管理看板账号（新建、列出、改密码、停用、启用）"),
+    "map": ("pipelines.map_cli", "映射自有格式的台账：建议映射，或保存为报送格式"),
+    "formats": ("pipelines.formats_cli", "列出、查看、改名或删除已保存的报送格式"),
 }
 
 

@@ -36,6 +36,7 @@ from pipelines.settings import LEDGER_SUFFIXES, config
 
 RawMask = Callable[[pl.DataFrame], pl.DataFrame]
 HEADER_SCAN_ROWS = 30
+MIN_MAPPABLE_HEADERS = 2  # header cells a layout needs before a person can map it
 _CHUNK = 1 << 22
 _SPACES = " \t\r\n\u3000\u00a0"
 # Excel's limit on one cell; a longer cell cannot come from Excel/WPS: the row is rejected
@@ -67,7 +68,7 @@ class Sheet:
     """One CSV file or one workbook sheet, read and matched to a table."""
 
     sheet: str | None
-    status: str  # loaded | unrecognised | empty
+    status: str  # loaded | needs_mapping | unrecognised | empty
     headers: list[str]
     table: str | None = None
     frame: pl.DataFrame | None = None  # contract keys as strings + _row + _raw
@@ -75,6 +76,8 @@ class Sheet:
     ambiguous: list[str] = field(default_factory=list)
     raw_masked: bool = False  # _raw already passed through read_source's mask
     error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
+    header_row: int | None = None  # spreadsheet row of the (last) header row found
+    format: str | None = None  # the saved 报送格式 it was read through (pipelines.mapping)
 
 
 def find_sources(sources: list[str | os.PathLike]) -> list[SourceFile]:
@@ -368,10 +371,26 @@ def _text_grid(values: list[list[object]]) -> list[list[str]]:
 
 
 def _unrecognised(name: str | None, rows: list[list[str]], header: HeaderFound | None) -> Sheet:
-    """A sheet no table fits, reported with the header cells found (or its first row)."""
-    found = header.names if header else next(r for r in rows if any(c.strip() for c in r))
+    """A sheet no table fits, reported with the header cells found (or its first row).
+
+    With at least two header cells it is a ledger in a layout of its own: it waits for
+    a person to map it (``needs_mapping``) instead of failing. A single cell (a file
+    split on the wrong delimiter, a note) cannot be mapped: ``unrecognised``.
+    """
+    from pipelines.mapping import grid  # mapping hook: 1-3 header rows
+    from pipelines.mapping import header as block
+
+    detected = block.detect_header(grid.Grid("", name, rows))
+    if detected is not None:
+        found, row = detected.names, detected.last
+    elif header is not None:
+        found, row = header.names, header.row
+    else:
+        row, found = next((i, r) for i, r in enumerate(rows) if any(c.strip() for c in r))
+    cells = [c for c in found if c.strip()]
     tied = header.tied if header else []
-    return Sheet(name, "unrecognised", [c for c in found if c.strip()], ambiguous=tied)
+    status = "needs_mapping" if len(cells) >= MIN_MAPPABLE_HEADERS else "unrecognised"
+    return Sheet(name, status, cells, ambiguous=tied, header_row=row + 1)
 
 
 def _sheet_from_grid(grid: list[list[str]], name: str | None, first_row_number: int) -> Sheet:
@@ -752,9 +771,14 @@ def read_source(
     is applied to a CSV's raw rows as they are built, cell by cell; such a sheet says
     ``raw_masked``. Workbook sheets leave ``_raw`` as read.
     """
+    from pipelines.mapping.apply import read_mapped  # the mapping reads through this module
+
     if path.suffix.lower() == ".csv":
-        return [read_csv(path, mask, scratch)]
-    return read_workbook(path)
+        sheets = [read_csv(path, mask, scratch)]
+    else:
+        sheets = read_workbook(path)
+    # mapping hook: a sheet no template table fits is read through its saved 报送格式
+    return read_mapped(path, sheets)
 
 
 __all__ = [

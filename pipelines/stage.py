@@ -19,6 +19,7 @@ import polars as pl
 
 from pipelines import pii, preflight, read
 from pipelines.contract import TABLE_SPECS
+from pipelines.mapping import formats
 from pipelines.settings import config
 from pipelines.validate import prepare_local
 
@@ -62,6 +63,9 @@ def fingerprint(salt: str) -> str:
     for name in _CODE:
         digest.update((here / name).read_bytes())
     digest.update(json.dumps(config().staging(), sort_keys=True, ensure_ascii=False).encode())
+    for path in sorted((here / "mapping").glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(formats.digest(formats.active_db()).encode())  # saved 报送格式
     digest.update(hashlib.sha256(salt.encode()).digest())
     return digest.hexdigest()[:16]
 
@@ -80,6 +84,8 @@ class StagedSheet:
     raw: str | None = None  # _row, raw (masked) of every row, for later rejects
     ambiguous: list[str] = field(default_factory=list)
     error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
+    header_row: int | None = None  # where the header was found (needs_mapping sheets)
+    format: str | None = None  # the saved 报送格式 the sheet was read through
 
 
 @dataclass
@@ -186,7 +192,14 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     name = pii.mask_strings([sheet.sheet])[0]
     headers = pii.mask_strings(sheet.headers)
     out = StagedSheet(
-        name, sheet.status, sheet.table, headers, ambiguous=sheet.ambiguous, error=sheet.error
+        name,
+        sheet.status,
+        sheet.table,
+        headers,
+        ambiguous=sheet.ambiguous,
+        error=sheet.error,
+        header_row=sheet.header_row,
+        format=sheet.format,
     )
     if sheet.status != "loaded":
         return out
@@ -203,6 +216,8 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     valid = prepared.filter(pl.col("_code").is_null()).select(*keep, "_row", bucket.alias("_bh"))
     id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
     raw = frame.select("_row", pl.col("_raw").alias("raw"))
+    if sheet.format:  # one raw row per spreadsheet row: a mapped row's headcount lines share it
+        raw = raw.unique("_row", maintain_order=True)
     if not sheet.raw_masked:
         raw = raw.with_columns(pii.mask_frame(raw.select("raw")).get_columns())
     rejects = (

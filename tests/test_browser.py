@@ -341,3 +341,51 @@ def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_th
             assert overview_tiles(page, base) == before
     finally:
         context.close()
+
+
+def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tmp_path):
+    import datetime as dt
+
+    import clerk_layouts
+
+    from dashboard import ledgers
+
+    year = dt.date.today().year - 1  # always in the past; 本年 is the year the data ends in
+    folder, db = tmp_path / "ledgers", tmp_path / "warehouse.duckdb"
+    units = "\n".join(",".join(row) for row in clerk_layouts.UNITS) + "\n"
+    ledgers.store_file(folder, "阵地.csv", units.encode())
+    template = f"活动编码,活动名称,阵地编码,服务类别,开始时间,参与人次\nHD9,读书会,Z2,教育,{year}-03-05,40\n"
+    ledgers.store_file(folder, "活动.csv", template.encode())
+    rows = [(year, *row[1:]) for row in clerk_layouts.ISSUE_ROWS]
+    clerk_layouts.write_book(
+        folder / "2024年活动台账.xlsx", {"Sheet1": clerk_layouts.issue_workbook_rows(rows)}
+    )
+    ledgers.rebuild(folder, db)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        with serve(db, "server_mapping.log", WENMING_LEDGERS=str(folder)) as base:
+            open_page(page, f"{base}/", "总览")
+            expect_tile(page, "活动场次", "1")
+            expect_tile(page, "服务人次", "40")
+            open_page(page, f"{base}/mapping", "台账格式映射")
+            screenshot(page, "mapping_open")
+            page.locator(".st-key-map_unit input").fill("S1")
+            page.locator(".st-key-map_unit input").press("Enter")
+            settle(page)
+            page.get_by_role("button", name="预览").click()
+            settle(page)
+            expect_tile(page, "将入库", "3")  # activities first: 3 rows, then 5 headcount lines
+            assert_clean(page)
+            screenshot(page, "mapping_preview")
+            page.get_by_role("button", name="保存格式并重新构建").click()
+            page.get_by_text("已保存报送格式").first.wait_for(timeout=60_000)
+            settle(page)
+            screenshot(page, "mapping_saved")
+            open_page(page, f"{base}/", "总览")
+            expect_tile(page, "活动场次", "4")
+            # 40 + headcount lines 20 + 5, 30, 8 + 12
+            expect_tile(page, "服务人次", "115")
+            assert_clean(page)
+    finally:
+        context.close()

@@ -14,7 +14,8 @@ def _json_blocks(text: str) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    "schema", ["manifest.schema.json", "report.schema.json", "user.schema.json"]
+    "schema",
+    ["manifest.schema.json", "report.schema.json", "user.schema.json", "map.schema.json"],
 )
 def test_cli_doc_embeds_each_json_schema_as_tested(schema):
     blocks = _json_blocks((DOCS / "cli.md").read_text(encoding="utf-8"))

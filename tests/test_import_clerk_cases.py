@@ -109,8 +109,8 @@ def test_an_activities_file_missing_a_required_column_is_not_taken_for_sign_ins(
         },
     )
     entry = next(f for f in manifest["files"] if f["file"] == "b.csv")
-    assert entry["status"] == "unrecognised"
-    assert entry["hint"] == "表头最像“活动”表，但缺少必填列：服务类别"
+    assert entry["status"] == "needs_mapping"
+    assert entry["hint"].startswith("表头最像“活动”表，但缺少必填列：服务类别；")
     assert manifest["tables"]["attendance"]["rows"] == 0
 
 

@@ -20,6 +20,8 @@ from import_helpers import (
     write_xlsx,
 )
 
+from pipelines.build import MSG_MAP
+
 ACTIVITY_HEADER = ["活动编码", "活动名称", "阵地编码", "服务类别", "开始时间"]
 
 
@@ -417,7 +419,7 @@ def test_one_workbook_with_one_sheet_per_table_loads_every_table(tmp_path):
     ]
 
 
-def test_unrecognised_file_is_reported_with_its_headers_and_changes_nothing(tmp_path):
+def test_file_in_a_layout_of_its_own_waits_for_a_mapping_and_changes_nothing(tmp_path):
     src = copy_base(tmp_path / "src")
     before = build(src, db=tmp_path / "before.duckdb")
     write_csv(src / "志愿者花名册.csv", [["序号", "姓名", "性别", "备注"], [1, "张三", "男", None]])
@@ -428,16 +430,17 @@ def test_unrecognised_file_is_reported_with_its_headers_and_changes_nothing(tmp_
 
     assert file_entry(after, "志愿者花名册.csv") == {
         "file": "志愿者花名册.csv",
-        "status": "unrecognised",
+        "status": "needs_mapping",
         "table": None,
         "rows": 0,
         "headers": ["序号", "姓名", "性别", "备注"],
-        "hint": "表头中没有可识别的列名，请使用导入模板的列名",
+        "header_row": 1,
+        "hint": MSG_MAP,
     }
     workbook = file_entry(after, "通讯录.xlsx")
-    assert (workbook["status"], workbook["headers"]) == ("unrecognised", ["姓名", "单位"])
-    assert [(s["status"], s["headers"]) for s in workbook["sheets"]] == [
-        ("unrecognised", ["姓名", "单位"])
+    assert (workbook["status"], workbook["headers"]) == ("needs_mapping", ["姓名", "单位"])
+    assert [(s["status"], s["headers"], s["header_row"]) for s in workbook["sheets"]] == [
+        ("needs_mapping", ["姓名", "单位"], 1)
     ]
     assert after["tables"] == before["tables"]
     assert after["rejects"] == before["rejects"] == []
@@ -448,7 +451,17 @@ def test_unrecognised_file_is_reported_with_its_headers_and_changes_nothing(tmp_
     }
 
 
-def test_file_fitting_two_tables_equally_is_unrecognised(tmp_path):
+def test_a_one_cell_header_cannot_be_mapped_and_stays_unrecognised(tmp_path):
+    src = copy_base(tmp_path / "src")
+    write_csv(src / "说明.csv", [["本表为 2025 年台账的说明"], ["请按月报送"]])
+
+    manifest = build(src, db=tmp_path / "w.duckdb")
+
+    entry = file_entry(manifest, "说明.csv")
+    assert (entry["status"], entry["headers"]) == ("unrecognised", ["本表为 2025 年台账的说明"])
+
+
+def test_file_fitting_two_tables_equally_waits_for_a_mapping(tmp_path):
     src = copy_base(tmp_path / "src")
     # 区划代码+名称 fit divisions, 活动编码+满意度 fit ratings: two required columns each
     write_csv(
@@ -461,7 +474,7 @@ def test_file_fitting_two_tables_equally_is_unrecognised(tmp_path):
 
     entry = file_entry(manifest, "混合表.csv")
     assert (entry["status"], entry["table"], entry["headers"]) == (
-        "unrecognised",
+        "needs_mapping",
         None,
         ["区划代码", "名称", "活动编码", "满意度"],
     )

@@ -65,7 +65,7 @@ def test_files_report_how_each_was_read(mixed):
         ("05-台账.xlsx", "loaded", 14),
         ("06-活动-补报.csv", "loaded", 3),
         ("07-目标.csv", "loaded", 4),
-        ("08-花名册.csv", "unrecognised", 0),
+        ("08-花名册.csv", "needs_mapping", 0),
         ("09-损坏.xlsx", "unreadable", 0),
         ("10-台账-重发.xlsx", "duplicate_file", 0),
     ]
@@ -202,10 +202,6 @@ def _only_corrupt(tmp_path):
     return tmp_path / "in"
 
 
-def _only_unrecognised(tmp_path):
-    return write_csv(tmp_path / "in" / "名单.csv", [["姓名", "性别"], ["张三", "男"]]).parent
-
-
 def _only_text_files(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "说明.txt").write_text("台账见附件", encoding="utf-8")
@@ -218,7 +214,6 @@ def _only_text_files(tmp_path):
         pytest.param(lambda tmp: tmp / "不存在的目录", id="missing-path"),
         pytest.param(_only_text_files, id="no-ledger-files"),
         pytest.param(_only_corrupt, id="only-a-corrupt-workbook"),
-        pytest.param(_only_unrecognised, id="only-an-unrecognised-file"),
     ],
 )
 def test_no_readable_source_fails_with_one_chinese_line(tmp_path, make_source):
@@ -227,6 +222,24 @@ def test_no_readable_source_fails_with_one_chinese_line(tmp_path, make_source):
         *run_cli("build", make_source(tmp_path), "--db", db, "--as-of", AS_OF, "--json")
     )
     assert not db.exists()
+
+
+def test_a_build_of_only_unmapped_ledgers_succeeds_with_nothing_loaded_and_says_why(tmp_path):
+    src = write_csv(tmp_path / "in" / "名单.csv", [["姓名", "性别"], ["张三", "男"]]).parent
+    db = tmp_path / "w.duckdb"
+
+    code, out, err = run_cli("build", src, "--db", db, "--as-of", AS_OF)
+    json_code, json_out, _ = run_cli("build", src, "--db", db, "--as-of", AS_OF, "--json")
+
+    assert (code, json_code) == (0, 0), err
+    assert "没有读入任何数据：1 个文件是自有格式的台账，需要先映射一次表头。" in out
+    assert "名单.csv：格式需要映射" in out
+    manifest = json.loads(json_out)
+    assert {t["loaded"] for t in manifest["tables"].values()} == {0}
+    assert [(f["file"], f["status"], f["headers"]) for f in manifest["files"]] == [
+        ("名单.csv", "needs_mapping", ["姓名", "性别"])
+    ]
+    assert query(db, "SELECT count(*) FROM activities") == [(0,)]
 
 
 def test_bad_as_of_fails_with_one_chinese_line(tmp_path):

@@ -22,6 +22,7 @@ from pipelines.build import BuildError
 log = logging.getLogger(__name__)
 
 TITLE = "数据导入与质量"
+HELP_MAPPING_LINK = "自有格式的台账（状态为“需要映射台账格式”）在此映射一次"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 H_IMPORT = "导入台账"
 HELP_IMPORT = (
@@ -315,6 +316,7 @@ with st.expander(H_FOLDER):
         BUTTON_FOLDER, key="data_folder_preview", disabled=blocked or root is None or not subfolder
     ):
         stage(lambda: ledgers.stage_folder(db, folder, root, subfolder))
+ui.page_link("mapping", help=HELP_MAPPING_LINK)
 
 # --- sources and stored files ---------------------------------------------------------------
 st.subheader(H_STORED, anchor=False)
