@@ -10,6 +10,7 @@ zip bomb for 14 GB) would kill the child, and the test with it.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
 import subprocess
@@ -437,6 +438,15 @@ def test_a_ledger_the_build_may_not_read_is_reported_and_the_rest_loads(tmp_path
         "error": "没有读取这个文件的权限：请检查文件权限（或关闭正在占用它的程序）后重新构建",
     }
     assert manifest["tables"]["activities"]["loaded"] == 2
+
+    # once the file may be read, the next build reads it: the refusal was not cached
+    monkeypatch.undo()
+    manifest = build([src], tmp_path / "w.duckdb")
+    assert entry(manifest, "签到.csv")["status"] == "loaded"
+    digest = hashlib.sha256((src / "签到.csv").read_bytes()).hexdigest()
+    assert query(
+        tmp_path / "w.duckdb", "SELECT sha256 FROM source_files WHERE file = '签到.csv'"
+    ) == [(digest,)]
 
 
 # ---------------------------------------------------------------- readers, directly
