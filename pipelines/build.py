@@ -415,8 +415,10 @@ def _digests(files: list[read.SourceFile], cache: Path) -> list[str]:
         try:
             digest = known[-1] if known and known[:-1] == stamp else read.file_sha256(source.path)
         except OSError:
-            # unreadable (no permission, gone): staging it again says why, in Chinese
-            digest = "unreadable" + hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()[:32]
+            # unreadable (no permission, gone): staging it says why, in Chinese; not
+            # remembered, so the next build hashes it again
+            out.append("unreadable" + hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()[:32])
+            continue
         fresh[key] = [*stamp, digest]
         out.append(digest)
     cache.mkdir(parents=True, exist_ok=True)

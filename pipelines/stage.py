@@ -122,6 +122,8 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
         if out_of_space(exc):
             raise  # not the file's fault: the build fails and says so
         staged = StagedFile([], unreadable_reason(path, exc))
+        if isinstance(exc, OSError):  # no permission, moved away: try again next build
+            return staged
     else:
         staged = StagedFile(
             [_stage_sheet(s, cache / f"{digest}-{fp}-{i}", salt) for i, s in enumerate(sheets)]
