@@ -54,8 +54,8 @@ MSG_FIRST = "全量构建 …"
 MSG_FULL = "全量构建（{}）…"
 MSG_APPEND = "增量构建：沿用上次的数据仓库，只校验新增文件 …"
 
-# build_state keys recording what the build was asked (read by dashboard.ledgers, which
-# rebuilds from the same sources); an incremental build does not compare them
+# build_state keys recording what the build was asked (read by dashboard.build_sources:
+# the page rebuilds from the same sources); an incremental build does not compare them
 SOURCES_KEY = "sources"
 AS_OF_KEY = "as_of_given"
 
