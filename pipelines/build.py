@@ -73,8 +73,8 @@ MSG_WORKER_DIED = (
 MSG_INTERNAL = "构建中途出错，原数据仓库保持不变：请重新构建；如仍出错，请把“{log}”发给维护人员"
 MSG_DIR_NOT_WRITABLE = "目标目录不可写：{name}，请检查权限后重新构建"
 
-# build_state keys recording what the build was asked (read by dashboard.ledgers, which
-# rebuilds from the same sources); an incremental build does not compare them
+# build_state keys recording what the build was asked (read by dashboard.build_sources:
+# the page rebuilds from the same sources); an incremental build does not compare them
 SOURCES_KEY = "sources"
 AS_OF_KEY = "as_of_given"
 
