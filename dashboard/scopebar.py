@@ -112,7 +112,7 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
     # falls back to its default. Assigning the value in code first makes it win over the
     # missing parameter. Only on a page switch: on other reruns the assignment would keep
     # a callback's new value (drill_down) out of the URL.
-    if st.session_state.get(shell._SWITCHED):
+    if st.session_state.get(shell.SWITCHED):
         for key in SCOPE_KEYS:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]

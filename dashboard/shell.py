@@ -73,13 +73,14 @@ def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
     }
 
 
-_PAGE, _SWITCHED = "_ui_page", "_ui_switched_page"
+_PAGE = "_ui_page"
+SWITCHED = "_ui_switched_page"  # session key: the user has just switched to this page
 
 
 def run(page: st.Page, account: Account) -> None:
     """Run the page ``st.navigation`` picked for ``account``, noting whether the user has
     just switched to it (the scope bar needs to know)."""
-    st.session_state[_SWITCHED] = st.session_state.get(_PAGE) not in (None, page.url_path)
+    st.session_state[SWITCHED] = st.session_state.get(_PAGE) not in (None, page.url_path)
     st.session_state[_PAGE] = page.url_path
     spec = PAGE.get(page.url_path)
     if spec is not None and account.role not in spec.roles:
