@@ -327,13 +327,14 @@ def _sum_text(cols: list[int]) -> pl.Expr:
 def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
     """n of each activity row: earlier rows of the same unit, day and title in the file
     (``seen["keys"]``: how many each earlier sheet had), + 1."""
-    keys = body.select(
+    parts = body.select("_unit", "_day", "_title")
+    for column in ("_unit", "_title"):  # normalised once per distinct value
+        distinct = parts.select(pl.col(column).unique())
+        normal = distinct.with_columns(normal_titles(pl.col(column)).alias(f"{column}_n"))
+        parts = parts.join(normal, on=column, how="left", nulls_equal=True, maintain_order="left")
+    keys = parts.select(
         pl.concat_str(
-            [
-                normal_titles(pl.col("_unit")),
-                pl.col("_day").fill_null(""),
-                normal_titles(pl.col("_title")),
-            ],
+            [pl.col("_unit_n"), pl.col("_day").fill_null(""), pl.col("_title_n")],
             separator="\x1f",
         ).alias("k")
     )

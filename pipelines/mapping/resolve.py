@@ -140,15 +140,21 @@ def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     if not frame.select(wanted.any()).item():
         return frame
     unit = pl.col("t_unit_id" if table == "activities" else "t__unit")
-    normal = normal_titles(pl.col("t__title"))
-    titles = frame.filter(wanted).select(normal.unique())["t__title"].to_list()
-    digest = {t: hashlib.sha256(t.encode()).hexdigest()[:8] for t in titles}  # title_digest
+    # the title's digest (``apply.title_digest``), once per distinct title, joined back
+    titles = (
+        frame.filter(wanted)
+        .select(pl.col("t__title").unique())
+        .with_columns(normal_titles(pl.col("t__title")).alias("_norm"))
+    )
+    digests = [hashlib.sha256(t.encode()).hexdigest()[:8] for t in titles["_norm"]]
+    titles = titles.with_columns(pl.Series("_digest", digests, pl.String)).drop("_norm")
+    frame = frame.join(titles, on="t__title", how="left", nulls_equal=True, maintain_order="left")
     code = pl.concat_str(
         unit,
         pl.lit("-"),
         pl.col("t__day").str.replace_all("-", ""),
         pl.lit("-"),
-        normal.replace_strict(digest, default=None),
+        pl.col("_digest"),
         pl.lit("-"),
         pl.col("t__n"),
     )
@@ -163,7 +169,7 @@ def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(REASON_NO_START))
         .otherwise(pl.col("_reason"))
         .alias("_reason"),
-    )
+    ).drop("_digest")
 
 
 def _attach(frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
