@@ -375,7 +375,12 @@ def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tm
             settle(page)
             page.get_by_role("button", name="预览").click()
             settle(page)
-            expect_tile(page, "将入库", "3")  # activities first: 3 rows, then 5 headcount lines
+            from playwright.sync_api import expect
+
+            # 读入行数, 将入库, 重复, 将退回 per table: 3 activities, 5 headcount lines
+            for table, rows in (("activities", "3"), ("attendance", "5")):
+                values = page.locator(f".st-key-map_counts_{table} [data-testid=stMetricValue]")
+                expect(values).to_have_text([rows, rows, "0", "0"], timeout=15_000)
             assert_clean(page)
             screenshot(page, "mapping_preview")
             page.get_by_role("button", name="保存格式并重新构建").click()

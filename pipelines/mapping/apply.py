@@ -29,7 +29,7 @@ from pipelines.mapping import compose, formats
 from pipelines.mapping.fields import IGNORE
 from pipelines.mapping.grid import Grid, read_grids
 from pipelines.mapping.header import Header, detect_header, header_at, text_above
-from pipelines.read import _dedupe, _raw_json  # the reader's raw-row JSON, shared
+from pipelines.read import _dedupe, _raw_json, _transcode, detect_encoding  # shared with the reader
 from pipelines.settings import config, salt_path
 
 NAME_PREFIX = "名称:"  # a unit given by name, resolved to its code by ``resolve``
@@ -217,13 +217,17 @@ def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
     reads 合计/总计/总合计/小计 (the first cell, or a 备注 beside the sums); a cell merged
     over several rows is read on each of them."""
     width = max(grid.width, len(header.names))
-    filled = grid.filled()[header.last + 1 :]
     names = [f"c{j}" for j in range(width)]
-    body = pl.DataFrame(
-        [row if len(row) == width else row + [""] * (width - len(row)) for row in filled],
-        schema=dict.fromkeys(names, pl.String),
-        orient="row",
-    ).with_row_index("_row", offset=header.last + 2)
+    if grid.csv_path is not None:
+        body = _csv_body(grid.csv_path, header.last + 1, names)
+    else:
+        filled = grid.filled()[header.last + 1 :]
+        body = pl.DataFrame(
+            [row if len(row) == width else row + [""] * (width - len(row)) for row in filled],
+            schema=dict.fromkeys(names, pl.String),
+            orient="row",
+        )
+    body = body.with_row_index("_row", offset=header.last + 2)
     trimmed = [pl.col(n).str.strip_chars(_SPACES) for n in names]
     body = body.with_columns(
         [
@@ -237,6 +241,28 @@ def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
     )
     blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
     return body.filter(~blank & ~is_total).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def _csv_body(path: Path, skip: int, names: list[str]) -> pl.DataFrame:
+    """A CSV's records after the first ``skip`` as text columns ``names`` (as the
+    reader reads a template CSV's body: GB18030 through a UTF-8 copy)."""
+    encoding = detect_encoding(path)
+    utf8 = path if encoding.startswith("utf-8") else _transcode(path, encoding)
+    try:
+        return pl.read_csv(
+            utf8,
+            has_header=False,
+            skip_rows=skip,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            new_columns=names,
+            schema=dict.fromkeys(names, pl.String),
+            raise_if_empty=False,
+            missing_columns="insert",
+        ).fill_null("")
+    finally:
+        if utf8 != path:
+            utf8.unlink(missing_ok=True)
 
 
 def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.Series:
@@ -301,13 +327,14 @@ def _sum_text(cols: list[int]) -> pl.Expr:
 def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
     """n of each activity row: earlier rows of the same unit, day and title in the file
     (``seen["keys"]``: how many each earlier sheet had), + 1."""
-    keys = body.select(
+    parts = body.select("_unit", "_day", "_title")
+    for column in ("_unit", "_title"):  # normalised once per distinct value
+        distinct = parts.select(pl.col(column).unique())
+        normal = distinct.with_columns(normal_titles(pl.col(column)).alias(f"{column}_n"))
+        parts = parts.join(normal, on=column, how="left", nulls_equal=True, maintain_order="left")
+    keys = parts.select(
         pl.concat_str(
-            [
-                normal_titles(pl.col("_unit")),
-                pl.col("_day").fill_null(""),
-                normal_titles(pl.col("_title")),
-            ],
+            [pl.col("_unit_n"), pl.col("_day").fill_null(""), pl.col("_title_n")],
             separator="\x1f",
         ).alias("k")
     )

@@ -7,7 +7,7 @@ row 1 (title rows included), a merged cell's text stands in every cell it covers
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,9 @@ class Grid:
     sheet: str | None
     rows: list[list[str]]
     merged: list[Merged] = field(default_factory=list)
+    # a CSV's rows hold only its first TRIMMED_ROWS records; ``apply.data_frame`` reads
+    # the rest with Polars from the file itself
+    csv_path: Path | None = None
     _filled: list[list[str]] | None = field(default=None, repr=False, compare=False)
     _width: int | None = field(default=None, repr=False, compare=False)
 
@@ -69,12 +72,12 @@ def read_grids(path: Path, name: str | None = None) -> list[Grid]:
     file_name = name or path.name
     if path.suffix.lower() == ".csv":
         encoding = detect_encoding(path)
-        text = path.read_bytes().decode(encoding)
-        rows = list(csv.reader(io.StringIO(text)))
-        # the rows a header may be in are trimmed here, the rest by ``apply.data_frame``
-        for i in range(min(len(rows), TRIMMED_ROWS)):
-            rows[i] = [c.strip(_SPACES) for c in rows[i]]
-        return [Grid(file_name, None, rows)]
+        with path.open(encoding=encoding, newline="") as fh:
+            rows = [
+                [c.strip(_SPACES) for c in row]
+                for row in itertools.islice(csv.reader(fh), TRIMMED_ROWS)
+            ]
+        return [Grid(file_name, None, rows, csv_path=path)]
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     grids = []
     for sheet_name in workbook.sheet_names:

@@ -15,7 +15,6 @@ then in the whole tree.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 import unicodedata
 
@@ -96,7 +95,7 @@ def _resolve_rows(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnectio
     if table == "activities" and "t_brand_id" in frame.columns:
         frame = _codes_by_name(frame, "t_brand_id", _Brands(con))
     if "t_activity_id" in frame.columns:
-        frame = _generate(table, frame)
+        frame = _generate(table, frame, con)
         if table in ("attendance", "ratings"):
             frame = _attach(frame, con)
     return frame.select(list(schema)).cast(dict(schema))
@@ -134,21 +133,31 @@ def _codes_by_name(frame: pl.DataFrame, column: str, units: _Units) -> pl.DataFr
     ).drop("_found", "_fcode", "_freason")
 
 
-def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _generate(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Activity codes a mapping asked for: ``activity_code`` of unit, day, title and n."""
     wanted = (pl.col("t_activity_id") == GENERATE).fill_null(False) & pl.col("_code").is_null()
     if not frame.select(wanted.any()).item():
         return frame
     unit = pl.col("t_unit_id" if table == "activities" else "t__unit")
-    normal = normal_titles(pl.col("t__title"))
-    titles = frame.filter(wanted).select(normal.unique())["t__title"].to_list()
-    digest = {t: hashlib.sha256(t.encode()).hexdigest()[:8] for t in titles}  # title_digest
+    # the title's digest (``apply.title_digest``), once per distinct title, joined back
+    titles = (
+        frame.filter(wanted)
+        .select(pl.col("t__title").unique())
+        .with_columns(normal_titles(pl.col("t__title")).alias("_norm"))
+    )
+    # SHA-256 in DuckDB: one vectorised pass instead of a Python call per title
+    con.register("_titles", titles)
+    try:
+        titles = con.sql('SELECT t__title, left(sha256("_norm"), 8) AS _digest FROM _titles').pl()
+    finally:
+        con.unregister("_titles")
+    frame = frame.join(titles, on="t__title", how="left", nulls_equal=True, maintain_order="left")
     code = pl.concat_str(
         unit,
         pl.lit("-"),
         pl.col("t__day").str.replace_all("-", ""),
         pl.lit("-"),
-        normal.replace_strict(digest, default=None),
+        pl.col("_digest"),
         pl.lit("-"),
         pl.col("t__n"),
     )
@@ -163,7 +172,7 @@ def _generate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(REASON_NO_START))
         .otherwise(pl.col("_reason"))
         .alias("_reason"),
-    )
+    ).drop("_digest")
 
 
 def _attach(frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
