@@ -10,7 +10,7 @@ formats are listed below, to rename or delete.
 
 import streamlit as st
 
-from dashboard import ledgers, quality, ui
+from dashboard import ledger_index, ledgers, quality, ui
 from dashboard.warehouse import Warehouse
 from pipelines import settings
 from pipelines.build import BuildError
@@ -123,14 +123,16 @@ if outcome:
     if details:
         st.code(details, language=None)
 
-stored = [row["name"] for row in ledgers.stored_files(folder)]
+# stored under generated names: the page shows the name each file came with
+original = {row["stored"]: row["original"] for row in ledger_index.stored_files(folder)}
+stored = list(original)
 ui.guard(stored, NO_FILES)
 waiting = waiting_files(db)
 choices = sorted(stored, key=lambda name: (name not in waiting, name))
 picked = st.selectbox(
     LABEL_FILE,
     choices,
-    format_func=lambda name: name + (WAITING if name in waiting else ""),
+    format_func=lambda name: original[name] + (WAITING if name in waiting else ""),
     key="map_file",
 )
 try:
@@ -207,7 +209,7 @@ for key, value in (("unit_id", unit), ("start_year", year), ("category", categor
 found.constants = constants
 for column in found.columns:
     column.field = columns.get(column.header, column.field)
-name = st.text_input(LABEL_NAME, value=picked.rsplit(".", 1)[0].split("/")[-1], key="map_name")
+name = st.text_input(LABEL_NAME, value=original[picked].rsplit(".", 1)[0].split("/")[-1], key="map_name")
 try:
     draft = to_format(name.strip() or "未命名格式", found)
     draft.check()
@@ -253,7 +255,7 @@ if st.button(BUTTON_SAVE, key="map_save", type="primary"):
     formats.save(db, draft)
     with st.spinner(BUTTON_SAVE, show_time=True):
         try:
-            manifest = ledgers.rebuild(folder, db)
+            manifest = ledgers.rebuild(db, folder)
         except BuildError as exc:
             outcome = ("error", BUILD_FAILED.format(error=exc), None)
         else:
