@@ -778,7 +778,7 @@ def read_source(
     else:
         sheets = read_workbook(path)
     # mapping hook: a sheet no template table fits is read through its saved 报送格式
-    return read_mapped(path, sheets)
+    return read_mapped(path, sheets, scratch)
 
 
 __all__ = [

@@ -16,8 +16,10 @@ rows are duplicates), a corrected re-send the same codes with other content
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -82,9 +84,22 @@ def match(grid: Grid, saved: list[formats.Format]) -> tuple[formats.Format, Head
     return None
 
 
-def read_mapped(path: Path, sheets: list) -> list:
+# the build's private folder for UTF-8 copies of raw ledgers (``read_source``'s scratch);
+# outside a build (wenming map, the page's preview) a private temporary folder
+_SCRATCH: contextvars.ContextVar[Path | None] = contextvars.ContextVar("scratch", default=None)
+
+
+def read_mapped(path: Path, sheets: list, scratch: Path | None = None) -> list:
     """``sheets`` with each one that waits for a mapping read through its saved format,
     when one matches; a format with group headcounts adds a sign-in sheet after it."""
+    token = _SCRATCH.set(scratch)
+    try:
+        return _read_mapped(path, sheets)
+    finally:
+        _SCRATCH.reset(token)
+
+
+def _read_mapped(path: Path, sheets: list) -> list:
     waiting = [s for s in sheets if s.status in ("needs_mapping", "unrecognised")]
     db = formats.active_db()
     saved = formats.load_all(db) if waiting and db else []
@@ -247,22 +262,35 @@ def _csv_body(path: Path, skip: int, names: list[str]) -> pl.DataFrame:
     """A CSV's records after the first ``skip`` as text columns ``names`` (as the
     reader reads a template CSV's body: GB18030 through a UTF-8 copy)."""
     encoding = detect_encoding(path)
-    utf8 = path if encoding.startswith("utf-8") else _transcode(path, encoding)
+    if encoding.startswith("utf-8"):
+        return _read_body(path, skip, names)
+    scratch = _SCRATCH.get()
+    if scratch is not None:
+        return _read_transcoded(path, Path(scratch), skip, names)
+    with tempfile.TemporaryDirectory(prefix="wenming-map-") as private:
+        return _read_transcoded(path, Path(private), skip, names)
+
+
+def _read_transcoded(path: Path, scratch: Path, skip: int, names: list[str]) -> pl.DataFrame:
+    utf8 = _transcode(path, scratch).path
     try:
-        return pl.read_csv(
-            utf8,
-            has_header=False,
-            skip_rows=skip,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            new_columns=names,
-            schema=dict.fromkeys(names, pl.String),
-            raise_if_empty=False,
-            missing_columns="insert",
-        ).fill_null("")
+        return _read_body(utf8, skip, names)
     finally:
-        if utf8 != path:
-            utf8.unlink(missing_ok=True)
+        utf8.unlink(missing_ok=True)
+
+
+def _read_body(utf8: Path, skip: int, names: list[str]) -> pl.DataFrame:
+    return pl.read_csv(
+        utf8,
+        has_header=False,
+        skip_rows=skip,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        new_columns=names,
+        schema=dict.fromkeys(names, pl.String),
+        raise_if_empty=False,
+        missing_columns="insert",
+    ).fill_null("")
 
 
 def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.Series:
