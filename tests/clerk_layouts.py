@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
+import xlwt
 from import_helpers import write_csv
 
 UNITS = [
@@ -65,6 +66,32 @@ def write_book(path: Path, sheets: dict[str, Sheet]) -> Path:
             value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else ""
             ws.merge_range(r0, c0, r1, c1, value)
     book.close()
+    return path
+
+
+def write_xls(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """The same workbook as WPS/old Excel save it: BIFF8 .xls (xlwt), merges kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, sheet in sheets.items():
+        ws = book.add_sheet(name)
+        merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in sheet.merges}
+        covered = {
+            (r, c)
+            for (r0, c0), (r1, c1) in merged.items()
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+            if (r, c) != (r0, c0)
+        }
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                if (r, c) in covered or (r, c) in merged or value is None or value == "":
+                    continue
+                ws.write(r, c, value)
+        for (r0, c0), (r1, c1) in merged.items():
+            value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else ""
+            ws.write_merge(r0, r1, c0, c1, value)
+    book.save(str(path))
     return path
 
 
@@ -274,6 +301,29 @@ SPLIT_DATE = Layout(
 )
 
 
+def _split_date_xls(folder: Path) -> Path:
+    """The split-date ledger saved as .xls, its title merged over the columns."""
+    rows = [
+        [TITLE, "", "", "", "", "", "", ""],
+        [UNIT_LINE],
+        ["年份", "月份", "日期", "时间", "活动名称", "站点", "类别", "人数"],
+        [2024, 6, "6.30", "上午9:00", "党史宣讲", "东林子村", "宣讲", 30],
+        [2024, 6, "6月28日", "下午2:30", "健康讲座", "西林子村", "健康", 22],
+        [2024, 6, "30", "", "消夏晚会", "西林子村", "文艺", 150],
+        [2024, 7, "2024.7.1", "", "建党节宣讲", "东林子村", "宣讲", 41],
+        [2024, 7, "7.2-7.4", "", "暑期托管", "东林子村", "一老一小", 26],
+    ]
+    return write_xls(folder / "峡窝镇台账（WPS）.xls", {"台账": Sheet(rows, [(0, 0, 0, 7)])})
+
+
+SPLIT_DATE_XLS = Layout(
+    "a .xls saved by WPS, dates split, title merged",
+    "峡窝镇台账（WPS）.xls",
+    SPLIT_DATE.truth,
+    _split_date_xls,
+)
+
+
 def _merged_serial(folder: Path) -> Path:
     rows = [
         [TITLE],
@@ -451,6 +501,7 @@ LAYOUTS = [
     WIDE_GROUPS,
     NAMES_ONLY,
     SPLIT_DATE,
+    SPLIT_DATE_XLS,
     MERGED_SERIAL,
     PHOTO_COLUMN,
     NOTE_TOTAL,
