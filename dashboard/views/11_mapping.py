@@ -209,7 +209,9 @@ for key, value in (("unit_id", unit), ("start_year", year), ("category", categor
 found.constants = constants
 for column in found.columns:
     column.field = columns.get(column.header, column.field)
-name = st.text_input(LABEL_NAME, value=original[picked].rsplit(".", 1)[0].split("/")[-1], key="map_name")
+name = st.text_input(
+    LABEL_NAME, value=original[picked].rsplit(".", 1)[0].split("/")[-1], key="map_name"
+)
 try:
     draft = to_format(name.strip() or "未命名格式", found)
     draft.check()
