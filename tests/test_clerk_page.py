@@ -124,6 +124,17 @@ def test_a_clerk_uploads_both_towns_rows_and_only_the_home_towns_are_loaded(coun
     assert details[3:5] == ["退回行_请修改后重报.xlsx", settings.TEMPLATE_PATH.name]
 
 
+def test_a_clerk_sees_the_rejects_of_an_upload_none_of_whose_rows_was_loaded(county):
+    db, folder, _store = county
+    at = upload(data_page("xiawo"), "活动_济源路.csv", OTHER_LEDGER)  # HD20 at Z01 only
+    at.button(key="data_confirm").click().run()
+    assert not at.exception
+    rejects = frame(at, "问题", "退回原因")
+    assert [(r["文件"], r["行号"], r["问题"]) for r in rejects] == [
+        ("活动_济源路.csv", "2", "不属于本账号的填报范围")
+    ]
+
+
 def test_a_clerk_gets_no_rebuild_folder_import_conflict_or_others_files(county):
     db, folder, _store = county
     theirs = ledgers.stage_uploads(db, folder, [("活动_济源路.csv", OTHER_LEDGER)], OTHER_CLERK)
