@@ -86,6 +86,9 @@ MSG_ROLE = "只有{roles}可以{action}。本账号的角色是{role}。"
 MSG_NOT_YOURS = (
     "“{name}”不是本账号上传的文件：填报员只能撤回自己上传的文件，其他文件请联系管理员撤回。"
 )
+MSG_NOT_YOUR_PREVIEW = (
+    "这次预览不是以本账号的填报范围做的，不能由本账号确认：请取消后重新选择文件预览。"
+)
 MSG_NO_HOME = "本账号没有所属阵地，不能上传台账：请联系管理员为账号设置所属阵地。"
 ACTION_UPLOAD = "上传台账"
 ACTION_FOLDER = "从服务器文件夹导入"
@@ -469,7 +472,7 @@ def confirm(db: Path, folder: Path, preview: Preview, by: Uploader | None = None
             and by.role != ADMIN
             and any(e.get(scopes.WRITE_UNIT) != by.home_unit for e in preview.entries)
         ):
-            raise RoleRefused(MSG_ROLE.format(roles=ADMIN, action=ACTION_FOLDER, role=by.role))
+            raise RoleRefused(MSG_NOT_YOUR_PREVIEW)
     pending = _pending(folder, preview.token)
     if not pending.is_dir():
         raise ImportRefused(MSG_PREVIEW_GONE)

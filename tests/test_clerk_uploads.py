@@ -186,6 +186,14 @@ def test_a_leader_may_not_upload(county):
     assert not folder.exists() or ledger_index.read_index(folder) == {}
 
 
+def test_a_clerk_cannot_confirm_an_unrestricted_preview(county):
+    db, folder = county
+    preview = ledgers.stage_uploads(db, folder, [("活动.csv", CLERK_LEDGER)], ADMIN_BY)
+    with pytest.raises(ledgers.RoleRefused, match="不能由本账号确认"):
+        ledgers.confirm(db, folder, preview, CLERK_BY)
+    assert ledger_index.read_index(folder) == {}
+
+
 def test_a_clerk_withdraws_own_uploads_only(county):
     db, folder = county
     mine = ledgers.stage_uploads(db, folder, [("活动_峡窝镇.csv", CLERK_LEDGER)], CLERK_BY)
