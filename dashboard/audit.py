@@ -25,7 +25,9 @@ SIGN_IN_LOCKED = "sign_in_locked"  # refused unchecked: the name is locked
 SIGN_OUT = "sign_out"
 SESSION_EXPIRED = "session_expired"
 SCOPE_REFUSED = "scope_refused"
+UPLOAD_PREVIEW = "upload_preview"
 UPLOAD = "upload"
+WITHDRAW_PREVIEW = "withdraw_preview"
 WITHDRAW = "withdraw"
 REBUILD = "rebuild"
 CONFLICT_ADOPTED = "conflict_adopted"
@@ -42,7 +44,9 @@ ACTION_LABELS = {
     SIGN_OUT: "退出登录",
     SESSION_EXPIRED: "会话超时",
     SCOPE_REFUSED: "越权访问被拒",
+    UPLOAD_PREVIEW: "预览导入",
     UPLOAD: "上传台账",
+    WITHDRAW_PREVIEW: "预览撤回",
     WITHDRAW: "撤回文件",
     REBUILD: "重新构建",
     CONFLICT_ADOPTED: "采用冲突新值",

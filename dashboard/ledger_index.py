@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import read
+from pipelines.scopes import INDEX  # the build reads its write_unit entries
 
-INDEX = "index.json"
 HOW_UPLOAD, HOW_FOLDER = "upload", "folder"
 HOW_LABELS = {HOW_UPLOAD: "上传", HOW_FOLDER: "服务器文件夹导入", None: "台账文件夹原有"}
 

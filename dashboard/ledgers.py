@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dashboard.accounts import ADMIN, CLERK
 from dashboard.build_sources import (
     ImportRefused,
     Request,
@@ -58,7 +59,7 @@ from dashboard.ledger_index import (
     stored_files,
     write_index,
 )
-from pipelines import pii, read, settings
+from pipelines import pii, read, scopes, settings
 from pipelines.build import STATUS_ZH, BuildError, build, build_lock, cache_dir
 from pipelines.contract import TABLE_SPECS
 from pipelines.decisions import record_decision
@@ -81,6 +82,39 @@ MSG_NOT_STORED = "台账文件夹中没有“{name}”，或它不能在本页�
 MSG_STALE = "预览之后数据仓库已被重新构建（可能是其他人导入了文件）：请取消后重新预览。"
 MSG_PREVIEW_GONE = "这次预览的待导入文件已不存在（可能已过期被清理）：请重新选择文件。"
 MSG_ALREADY = "“{name}”与已保存的“{stored}”内容完全相同，未重复保存。"
+MSG_ROLE = "只有{roles}可以{action}。本账号的角色是{role}。"
+MSG_NOT_YOURS = (
+    "“{name}”不是本账号上传的文件：填报员只能撤回自己上传的文件，其他文件请联系管理员撤回。"
+)
+MSG_NOT_YOUR_PREVIEW = (
+    "这次预览不是以本账号的填报范围做的，不能由本账号确认：请取消后重新选择文件预览。"
+)
+MSG_NO_HOME = "本账号没有所属阵地，不能上传台账：请联系管理员为账号设置所属阵地。"
+ACTION_UPLOAD = "上传台账"
+ACTION_FOLDER = "从服务器文件夹导入"
+ACTION_WITHDRAW = "撤回文件"
+ACTION_REBUILD = "重新构建数据仓库"
+ACTION_ADOPT = "采用冲突的新值"
+
+
+class RoleRefused(ImportRefused):
+    """An action the acting account's role may not take (Chinese message)."""
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who changes the ledger folder from the page: account name, role and home unit. A
+    填报员's files may only add rows of the home unit's subtree (``pipelines.scopes``).
+    Functions called without one act for the command line (管理员)."""
+
+    user_name: str
+    role: str
+    home_unit: str | None = None
+
+
+def _require(by: Uploader | None, action: str, *roles: str) -> None:
+    if by is not None and by.role not in roles:
+        raise RoleRefused(MSG_ROLE.format(roles="、".join(roles), action=action, role=by.role))
 
 
 # ---------------------------------------------------------------- settings and paths
@@ -100,10 +134,11 @@ def upload_limit_mb() -> int:
 # ---------------------------------------------------------------- building from the page
 
 
-def rebuild(db: Path, folder: Path) -> dict[str, Any]:
+def rebuild(db: Path, folder: Path, by: Uploader | None = None) -> dict[str, Any]:
     """Rebuild ``db`` from its recorded sources plus ``folder`` (nothing added or taken
     away: after adopting a conflict); returns the manifest. BuildError at once when
-    another build runs; on any failure the old warehouse stays in place."""
+    another build runs; on any failure the old warehouse stays in place. 管理员 only."""
+    _require(by, ACTION_REBUILD, ADMIN)
     request = build_request(db, folder)
     return _build(list(request.sources), db, request.as_of)
 
@@ -194,10 +229,18 @@ def _size(content: bytes | Path) -> int:
 
 
 def _stage(
-    db: Path, folder: Path, files: list[tuple[str, bytes | Path]], how: str, stamp: dt.datetime
+    db: Path,
+    folder: Path,
+    files: list[tuple[str, bytes | Path]],
+    how: str,
+    stamp: dt.datetime,
+    by: Uploader | None = None,
 ) -> Preview:
     """Write the new files (name, bytes or a server file to copy) to a pending folder
-    and preview them."""
+    and preview them; a 填报员's are restricted to the home unit's subtree."""
+    restricted = by is not None and by.role != ADMIN
+    if restricted and not by.home_unit:
+        raise RoleRefused(MSG_NO_HOME)
     for name, content in files:  # all or nothing: refuse before writing any
         _check_ledger(name, _size(content))
     request = build_request(db, folder)
@@ -229,6 +272,8 @@ def _stage(
                 "size": _size(target),
                 "sha256": digest,
                 "how": how,
+                **({"uploaded_by": by.user_name} if by is not None else {}),
+                **({scopes.WRITE_UNIT: by.home_unit} if restricted else {}),
             }
         )
     if not preview.entries:
@@ -242,16 +287,21 @@ def _stage(
     return preview
 
 
-def stage_uploads(db: Path, folder: Path, files: list[tuple[str, bytes]]) -> Preview:
+def stage_uploads(
+    db: Path, folder: Path, files: list[tuple[str, bytes]], by: Uploader | None = None
+) -> Preview:
     """Stage uploaded files (original name, bytes) and preview adding them. Raises
-    ImportRefused (not a ledger, too large, no recorded sources) or BuildError (another
-    build runs) before anything is written."""
+    ImportRefused (not a ledger, too large, no recorded sources, a role that may not
+    upload) or BuildError (another build runs) before anything is written. A 填报员's
+    files may only add rows of the home unit's subtree; the rest are rejected."""
+    _require(by, ACTION_UPLOAD, ADMIN, CLERK)
     return _stage(
         db,
         folder,
         [(_clean_name(name), data) for name, data in files],
         HOW_UPLOAD,
         dt.datetime.now(),
+        by,
     )
 
 
@@ -277,10 +327,14 @@ def _root(label: str) -> Path:
     return roots[label]
 
 
-def stage_folder(db: Path, folder: Path, label: str, relative: str) -> Preview:
+def stage_folder(
+    db: Path, folder: Path, label: str, relative: str, by: Uploader | None = None
+) -> Preview:
     """Stage every ledger file below ``relative`` of the import root ``label`` and preview
     adding them; the original names are ``label/relative/…``. Refuses a path outside the
-    root (``..``, an absolute path, a symlink leading out) and files over the limit."""
+    root (``..``, an absolute path, a symlink leading out) and files over the limit.
+    管理员 only."""
+    _require(by, ACTION_FOLDER, ADMIN)
     root = _root(label).resolve()
     source = (root / relative).resolve()
     if not source.is_relative_to(root):
@@ -294,13 +348,17 @@ def stage_folder(db: Path, folder: Path, label: str, relative: str) -> Preview:
             MSG_NO_LEDGERS.format(path=shown, suffixes="、".join(settings.LEDGER_SUFFIXES))
         )
     files: list[tuple[str, bytes | Path]] = [(f"{shown}/{f.rel}", f.path) for f in found]
-    return _stage(db, folder, files, HOW_FOLDER, dt.datetime.now())
+    return _stage(db, folder, files, HOW_FOLDER, dt.datetime.now(), by)
 
 
-def stage_withdrawal(db: Path, folder: Path, stored: str) -> Preview:
-    """Preview withdrawing the stored file ``stored`` (a name ``stored_files`` lists)."""
-    if stored not in {row["stored"] for row in stored_files(folder)}:
+def stage_withdrawal(db: Path, folder: Path, stored: str, by: Uploader | None = None) -> Preview:
+    """Preview withdrawing the stored file ``stored`` (a name ``stored_files`` lists): a
+    管理员 any, a 填报员 only the files that account uploaded."""
+    _require(by, ACTION_WITHDRAW, ADMIN, CLERK)
+    rows = {row["stored"]: row for row in stored_files(folder)}
+    if stored not in rows:
         raise ImportRefused(MSG_NOT_STORED.format(name=stored))
+    _require_own(by, rows[stored])
     request = build_request(db, folder)
     preview = Preview(_new_token(folder), "withdraw", withdraw=stored)
     try:
@@ -337,6 +395,10 @@ def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None
                     _link(mirror / row["stored"], folder / row["stored"])
             for entry in preview.entries:
                 _link(mirror / entry["stored"], _pending(folder, preview.token) / entry["stored"])
+            index = {**read_index(folder), **{e["stored"]: e for e in preview.entries}}
+            index.pop(preview.withdraw, None)
+            mirror.mkdir(parents=True, exist_ok=True)
+            write_index(mirror, index)  # the restrictions (``pipelines.scopes``) as they would be
             sources = [s for s in request.sources if s != folder.resolve()] + [mirror]
             after = _build(sources, target, request.as_of)
         finally:
@@ -383,10 +445,34 @@ def _file_line(entry: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- confirming or cancelling
 
 
-def confirm(db: Path, folder: Path, preview: Preview) -> dict[str, Any]:
+def may_withdraw(by: Uploader | None, entry: dict[str, Any]) -> bool:
+    """Whether ``by`` may withdraw the stored file ``entry`` (an index entry)."""
+    if by is None or by.role == ADMIN:
+        return True
+    return by.role == CLERK and entry.get("uploaded_by") == by.user_name
+
+
+def _require_own(by: Uploader | None, entry: dict[str, Any]) -> None:
+    if not may_withdraw(by, entry):
+        raise RoleRefused(MSG_NOT_YOURS.format(name=entry.get("original", entry["stored"])))
+
+
+def confirm(db: Path, folder: Path, preview: Preview, by: Uploader | None = None) -> dict[str, Any]:
     """Make the previewed change and build for real; returns the manifest. ImportRefused
-    when the warehouse was rebuilt since the preview; on a failed build the ledger folder
-    is put back as it was and the old warehouse stays in place."""
+    when the warehouse was rebuilt since the preview, or the account may not make it;
+    on a failed build the ledger folder is put back as it was and the old warehouse stays
+    in place."""
+    if preview.withdraw:
+        _require(by, ACTION_WITHDRAW, ADMIN, CLERK)
+        _require_own(by, read_index(folder).get(preview.withdraw, {"stored": preview.withdraw}))
+    if preview.entries:
+        _require(by, ACTION_UPLOAD, ADMIN, CLERK)
+        if (
+            by is not None
+            and by.role != ADMIN
+            and any(e.get(scopes.WRITE_UNIT) != by.home_unit for e in preview.entries)
+        ):
+            raise RoleRefused(MSG_NOT_YOUR_PREVIEW)
     pending = _pending(folder, preview.token)
     if not pending.is_dir():
         raise ImportRefused(MSG_PREVIEW_GONE)
@@ -455,9 +541,10 @@ def cancel(folder: Path, preview: Preview) -> None:
 # ---------------------------------------------------------------- conflicts and the template
 
 
-def adopt(db: Path, conflict: dict[str, Any]) -> None:
+def adopt(db: Path, conflict: dict[str, Any], by: Uploader | None = None) -> None:
     """Record that the conflict's new version is the right one; every later build keeps
-    it (``pipelines.decisions``)."""
+    it (``pipelines.decisions``). 管理员 only."""
+    _require(by, ACTION_ADOPT, ADMIN)
     sheet = f"“{conflict['sheet']}”表" if conflict["sheet"] else ""
     record_decision(
         db,

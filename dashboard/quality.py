@@ -78,6 +78,7 @@ REASON_LABELS = {
     "bad_year": "年度有误",
     "conflict": "编码相同内容不同（待决定）",
     "superseded": "已按人工决定改用新值",
+    "out_of_scope": "不属于本账号的填报范围",
     "cell_too_long": "单元格超长",
     "extra_cells": "比表头多出单元格",
     "mixed_encoding": "混有其他编码",

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit import config as streamlit_config
 
 from dashboard import signin
-from dashboard.accounts import ADMIN, ROLES, Account
+from dashboard.accounts import ADMIN, CLERK, ROLES, Account
 
 APP_TITLE = "文明实践数据看板"
 MSG_NO_WAREHOUSE = (
@@ -47,9 +47,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/06_orders.py", "点单服务", ":material/assignment:", "orders"),
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
-    # uploads, rebuilds, folder imports and conflict decisions: 管理员 only until the page
-    # checks each action's role itself (a 填报员 may upload, never rebuild or adopt)
-    PageSpec("views/09_data.py", "数据导入与质量", ":material/upload_file:", "data", (ADMIN,)),
+    # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
+    # imports, conflict decisions and others' files: the page and dashboard.ledgers check
+    PageSpec(
+        "views/09_data.py", "数据导入与质量", ":material/upload_file:", "data", (ADMIN, CLERK)
+    ),
     PageSpec("views/11_mapping.py", "台账格式映射", ":material/table_chart:", "mapping", (ADMIN,)),
     PageSpec(
         "views/10_accounts.py", "账号与日志", ":material/manage_accounts:", "accounts", (ADMIN,)

@@ -222,16 +222,21 @@ def append(
     decisions: dict,
     state: dict,
     say,
+    write_units: dict[int, str] | None = None,
 ) -> dict:
-    """A copy of the last warehouse plus the new files' rows, put in place atomically."""
+    """A copy of the last warehouse plus the new files' rows, put in place atomically;
+    ``write_units``: the restricted files' subtrees (``pipelines.scopes``)."""
     with full.new_warehouse(db, copy_of=db) as con:
-        manifest = _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say)
+        manifest = _append_rows(
+            con, the_plan, entries, source_rows, as_of, decisions, say, write_units or {}
+        )
         full.write_build_state(con, state)
     return manifest
 
 
-def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say) -> dict:
+def _append_rows(con, the_plan, entries, source_rows, as_of, decisions, say, write_units) -> dict:
     ctx = _context(con, as_of, the_plan.old_rejected)
+    ctx.write_units = write_units
     results: dict[str, full.TableResult] = {}
     new_activities: list[pl.Series] = []
     for table in TABLES:
@@ -286,7 +291,7 @@ def _old_rejected_ids(con, table: str, parts: dict, old_files: set[str]) -> pl.S
 def _context(con, as_of: dt.datetime, old_rejected: dict[str, pl.Series]) -> Context:
     """The keys of the last warehouse that new rows are checked against."""
     ctx = Context(as_of=as_of)
-    ctx.unit_levels = con.sql("SELECT unit_id, level FROM units").pl()
+    ctx.unit_levels = con.sql("SELECT unit_id, level, parent_id FROM units").pl()
     ctx.brand_ids = con.sql("SELECT brand_id FROM brands").pl()["brand_id"]
     ctx.order_ids = con.sql("SELECT order_id FROM orders").pl()["order_id"]
     ctx.rejected = dict(old_rejected)

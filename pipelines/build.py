@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import append, dedup, pii, read, stage, summaries
+from pipelines import append, dedup, pii, read, scopes, stage, summaries
 from pipelines.contract import TABLE_SPECS
 from pipelines.mapping import formats, resolve
 from pipelines.schema import DDL
@@ -165,10 +165,14 @@ def build(
         raise BuildError(
             "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
         )
+    try:
+        write_units = scopes.write_units(sources, files)
+    except scopes.ScopeIndexError as exc:
+        raise BuildError(str(exc)) from None
     with build_lock(db, wait):
         _sweep_scratch(cache_dir(db))  # what a killed build left
         try:
-            return _build_locked(files, db, as_of, asked, say)
+            return _build_locked(files, db, as_of, asked, say, write_units)
         except (BuildError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # the old warehouse is in place; say why in Chinese
@@ -179,7 +183,12 @@ def build(
 
 
 def _build_locked(
-    files: list[read.SourceFile], db: Path, as_of: dt.datetime, asked: dict[str, str], say
+    files: list[read.SourceFile],
+    db: Path,
+    as_of: dt.datetime,
+    asked: dict[str, str],
+    say,
+    write_units: dict[int, str],
 ) -> dict:
     formats.activate(db)  # the saved 报送格式 beside this warehouse are the ones applied
     salt = pii.load_salt(salt_path(db), config().salt)
@@ -199,11 +208,21 @@ def _build_locked(
         the_plan = append.plan(db, parts, source_rows, as_of, state)
     except append.Fallback as why:
         say(MSG_FULL.format(why) if str(why) else MSG_FIRST)
-        manifest = _load(db, parts, entries, source_rows, as_of, decisions, {**state, **asked}, say)
+        manifest = _load(
+            db, parts, entries, source_rows, as_of, decisions, {**state, **asked}, say, write_units
+        )
     else:
         say(MSG_APPEND)
         manifest = append.append(
-            db, the_plan, entries, source_rows, as_of, decisions, {**state, **asked}, say
+            db,
+            the_plan,
+            entries,
+            source_rows,
+            as_of,
+            decisions,
+            {**state, **asked},
+            say,
+            write_units,
         )
     _prune_cache(cache_dir(db), used)
     return manifest
@@ -627,13 +646,14 @@ def _locally_rejected_ids(parts: list[Part]) -> pl.Series:
 
 def _keys(table: str, loaded: pl.DataFrame) -> pl.DataFrame:
     names = {
-        "units": {"t_unit_id": "unit_id", "t_level": "level"},
+        "units": {"t_unit_id": "unit_id", "t_level": "level", "t_parent_id": "parent_id"},
         "brands": {"t_brand_id": "brand_id"},
         "orders": {"t_order_id": "order_id"},
         "activities": {
             "t_activity_id": "activity_id",
             "t_start_at": "start_at",
             "t_start_at_has_time": "start_has_time",
+            "t_unit_id": "unit_id",
         },
     }.get(table)
     if not names:
@@ -788,11 +808,11 @@ def write_manifest(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, manifest:
     )
 
 
-def _load(db, parts, entries, source_rows, as_of, decisions, state, say) -> dict:
+def _load(db, parts, entries, source_rows, as_of, decisions, state, say, write_units) -> dict:
     with new_warehouse(db) as con:
         for ddl in DDL.values():
             con.execute(ddl)
-        ctx = Context(as_of=as_of)
+        ctx = Context(as_of=as_of, write_units=write_units)
         results = {}
         for table in TABLES:
             say(f"校验 {TABLE_SPECS[table].zh} …")

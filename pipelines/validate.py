@@ -71,6 +71,9 @@ class Context:
     activities: pl.DataFrame | None = None  # activity_id, start_at, start_has_time
     # codes whose every row was rejected: a reference to one is told so, not "missing"
     rejected: dict[str, pl.Series] = field(default_factory=dict)
+    # position of a restricted file in the build -> the unit whose subtree it may write
+    # (``pipelines.scopes``); empty: no row is checked
+    write_units: dict[int, str] = field(default_factory=dict)
 
 
 def _enum_mapping(table: str, key: str) -> dict[str, str] | None:
@@ -323,7 +326,7 @@ def prepare_local(table: str, frame: pl.DataFrame) -> pl.DataFrame:
 def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Rows still valid after ``prepare_local``, checked against the loaded tables and as-of."""
     frame, refs = _REFS[table](frame, ctx)
-    refs = _dates_too_late(table, ctx) + refs
+    refs = _dates_too_late(table, ctx) + refs + _out_of_scope(table, frame, ctx)
     if not refs:
         return frame
     code = pl.when(pl.col("_code").is_not_null()).then(pl.col("_code"))
@@ -334,6 +337,78 @@ def check_refs(table: str, frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return frame.with_columns(
         code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
     )
+
+
+def _out_of_scope(table: str, frame: pl.DataFrame, ctx: Context) -> list[Check]:
+    """Rows of a restricted file (``ctx.write_units``) whose unit is outside the subtree
+    it may write: units by their own code, activities/orders/targets/brands by their
+    unit, attendance/ratings by their activity's unit; 区划 rows are nobody's subtree.
+    Last of the checks: a row with another defect is told that one first."""
+    if not ctx.write_units:
+        return []
+    homes: dict[str, list[int]] = {}
+    for position, unit in ctx.write_units.items():
+        homes.setdefault(unit, []).append(position)
+    subtrees = _subtrees(set(homes), _unit_parents(table, frame, ctx))
+    if table == "divisions":
+        value = pl.col("t_code")
+    elif table in ("attendance", "ratings"):
+        value = pl.col("t_activity_id")
+    else:
+        value = pl.col("t_unit_id")
+    outside = pl.lit(False)
+    home_of = pl.lit(None, pl.String)
+    for home, positions in homes.items():
+        if table == "divisions":
+            allowed = pl.Series([], dtype=pl.String)
+        elif table in ("attendance", "ratings"):
+            acts = ctx.activities
+            if acts is None or "unit_id" not in acts.columns:
+                allowed = pl.Series([], dtype=pl.String)
+            else:
+                inside = acts.filter(pl.col("unit_id").is_in(list(subtrees[home])))
+                allowed = inside.get_column("activity_id")
+        else:
+            allowed = pl.Series(sorted(subtrees[home]), dtype=pl.String)
+        mine = pl.col("_file_idx").is_in(positions)
+        outside = outside | (mine & ~value.is_in(allowed.implode()).fill_null(False))
+        home_of = pl.when(mine).then(pl.lit(home)).otherwise(home_of)
+    return [("out_of_scope", outside, _fmt("out_of_scope", value, home_of))]
+
+
+def _unit_parents(table: str, frame: pl.DataFrame, ctx: Context) -> dict[str, str | None]:
+    """unit code -> parent code of the loaded units; while checking the units table, its
+    valid rows too: those of unrestricted files first, so a restricted file cannot move
+    a unit another file registers into its own subtree."""
+    parents: dict[str, str | None] = {}
+    known = ctx.unit_levels
+    if known is not None and "parent_id" in known.columns:
+        parents.update(zip(known["unit_id"], known["parent_id"], strict=True))
+    if table == "units":
+        valid = frame.filter(pl.col("_code").is_null()).sort("_order")
+        mine = pl.col("_file_idx").is_in(list(ctx.write_units))
+        for rows in (valid.filter(~mine), valid.filter(mine)):
+            for unit, parent in zip(rows["t_unit_id"], rows["t_parent_id"], strict=True):
+                parents.setdefault(unit, parent)
+    return parents
+
+
+def _subtrees(homes: set[str], parents: dict[str, str | None]) -> dict[str, set[str]]:
+    """Each home unit and every unit below it."""
+    children: dict[str, list[str]] = {}
+    for unit, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    found = {}
+    for home in homes:
+        seen, todo = {home}, [home]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        found[home] = seen
+    return found
 
 
 def _dates_too_late(table: str, ctx: Context) -> list[Check]:

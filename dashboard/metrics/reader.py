@@ -140,9 +140,25 @@ class Reader:
         return self.wh.memo(
             ("reader_files", home),
             lambda: frozenset(
-                r["source_file"] for r in self.wh.query(FILES_IN_SUBTREE, {"home": home})
+                {r["source_file"] for r in self.wh.query(FILES_IN_SUBTREE, {"home": home})}
+                | self._stored_for_subtree()
             ),
         )
+
+    def _stored_for_subtree(self) -> set[str]:
+        """Files a 填报员 stored from the page for a unit of the subtree (their index
+        entry's ``write_unit``): every row they loaded lies in it by construction, and
+        the rows sent back are what was sent for it, even when none was loaded."""
+        from dashboard.ledger_index import read_index
+        from dashboard.ledgers import ledger_dir
+        from pipelines.scopes import WRITE_UNIT
+
+        subtree = self.subtree() or frozenset()
+        return {
+            stored
+            for stored, entry in read_index(ledger_dir()).items()
+            if entry.get(WRITE_UNIT) in subtree
+        }
 
     def read(self, fn: Callable[..., Any], scope: Scope | None = None, /, **kwargs: Any) -> Any:
         """``fn(wh, clipped scope, **kwargs)``, or for a function without a scope

@@ -7,6 +7,12 @@ change is previewed first (``dashboard.ledgers``: a dry-run build into a scratch
 warehouse) and made only on 确认; a build keeps the sources the warehouse was built from,
 so an upload only ever adds. Server paths are never shown: sources are named relative to
 the project or their import root, uploads by their original names.
+
+A 管理员 does everything here; a 填报员 uploads (the build keeps only the rows of the home
+unit's subtree), sees the manifest, rejects and conflicts of their own files (the reader
+scopes them) and withdraws their own uploads. Each action is checked on the page
+(``ui.require_role``) and again by ``dashboard.ledgers`` with the acting account, and
+written to the audit log.
 """
 
 import logging
@@ -14,10 +20,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import build_sources, ledger_index, ledgers, quality, ui
+from dashboard import audit, build_sources, ledger_index, ledgers, quality, ui
 from dashboard.numbers import format_count, inventory_number
 from pipelines import settings
 from pipelines.build import BuildError
+from pipelines.contract import TABLE_SPECS
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,15 @@ NO_CONFLICTS = "没有待决定的冲突。"
 LABEL_CONFLICT = "选择冲突"
 BUTTON_ADOPT = "采用新值并重新构建"
 ADOPTED = "已记录：{table} {key} 采用 {file} 第{row}行的新值。"
+CLERK_SCOPE = "本账号（填报员）上传的台账只会录入“{home}”及其下级阵地的记录，其他阵地的行将被退回。"
+CLERK_WITHDRAW = "填报员只能撤回本账号上传的文件。"
+ADMIN_ONLY_ADOPT = "采用新值并重新构建需由管理员操作。"
+AUDIT_PREVIEW = "预览{what}：{names}"
+AUDIT_DONE = "{what}：{names}；{counts}"
+AUDIT_REFUSED = "{what}被拒：{error}"
+AUDIT_ADOPT = "{table} {key} 采用 {file} 第{row}行的新值"
+AUDIT_REBUILD = "采用冲突新值后重新构建：{counts}"
+WHAT = {"add": "导入", "withdraw": "撤回"}
 UNKNOWN_ROWS = "该仓库没有记录重复行数（不是由导入流程构建的），读入行数无法核对。"
 
 
@@ -181,29 +197,61 @@ def unexpected(exc: Exception) -> str:
     return FAILED.format(error=IO_ERROR if isinstance(exc, OSError) else INTERNAL_ERROR)
 
 
-def stage(action: Callable[[], ledgers.Preview]) -> None:
+def counted(tables: list[dict]) -> str:
+    """A preview's or manifest's per-table change, for the audit log."""
+    parts = [
+        f"{t['name']} 入库{signed(t['loaded'])} 重复{signed(t['duplicates'])} 退回{signed(t['rejected'])}"
+        for t in tables
+    ]
+    return "，".join(parts) or PREVIEW_NO_ROWS
+
+
+def change_names(preview: ledgers.Preview) -> str:
+    if preview.withdraw:
+        return names.get(preview.withdraw, preview.withdraw)
+    return "、".join(e["original"] for e in preview.entries)
+
+
+def refused(what: str, exc: Exception) -> None:
+    """Log a refused action (a role or scope check) before the page says why."""
+    if isinstance(exc, ledgers.RoleRefused):
+        audit.record(audit.SCOPE_REFUSED, AUDIT_REFUSED.format(what=what, error=exc))
+
+
+def stage(action: Callable[[], ledgers.Preview], what: str) -> None:
     """Stage a change and keep its preview for 确认 / 取消."""
     with st.spinner(PREVIEWING, show_time=True):
         try:
             preview = action()
         except (build_sources.ImportRefused, BuildError) as exc:
+            refused(what, exc)
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
     if preview.changes:  # the preview box says the rest
+        audit.record(
+            audit.UPLOAD_PREVIEW if preview.kind == "add" else audit.WITHDRAW_PREVIEW,
+            AUDIT_PREVIEW.format(what=WHAT[preview.kind], names=change_names(preview)),
+        )
         st.session_state["data_preview"] = preview
         finish(("info", ""))
     finish(("info", "\n\n".join([*preview.already, NOTHING_NEW])))
 
 
 def confirm(preview: ledgers.Preview) -> None:
+    what = WHAT[preview.kind]
     with st.spinner(SPINNER, show_time=True):
         try:
-            ledgers.confirm(db, folder, preview)
+            ledgers.confirm(db, folder, preview, by)
         except (build_sources.ImportRefused, BuildError) as exc:
+            refused(what, exc)
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
+    audit.record(
+        audit.UPLOAD if preview.kind == "add" else audit.WITHDRAW,
+        AUDIT_DONE.format(what=what, names=change_names(preview), counts=counted(preview.tables)),
+    )
     del st.session_state["data_preview"]
     finish(("success", BUILT[preview.kind]))
 
@@ -217,6 +265,11 @@ def cancel(preview: ledgers.Preview) -> None:
 scope = ui.scope_bar(require_data=False)
 db = settings.db_path()
 folder = ledgers.ledger_dir()
+account = ui.account()
+# who acts, for dashboard.ledgers' own checks ("" role when nobody is signed in: refused)
+by = ledgers.Uploader(account.user_name, account.role, account.home_unit) if account else None
+by = by or ledgers.Uploader("", "未登录")
+is_admin = ui.has_role(ui.ADMIN)
 if db.is_file():
     ui.title(TITLE)
 else:
@@ -264,6 +317,8 @@ if preview is not None:
 # --- import ---------------------------------------------------------------------------------
 st.subheader(H_IMPORT, anchor=False)
 st.caption(HELP_IMPORT)
+if not is_admin:
+    st.info(CLERK_SCOPE.format(home=ui.home_name(by.home_unit)), icon=":material/info:")
 try:
     request = build_sources.build_request(db, folder)
 except build_sources.ImportRefused as exc:
@@ -287,41 +342,51 @@ with st.container(horizontal=True, key="data_import_buttons"):
     if st.button(
         BUTTON_UPLOAD, key="data_upload_preview", type="primary", disabled=blocked or not uploads
     ):
-        stage(lambda: ledgers.stage_uploads(db, folder, [(f.name, f.getvalue()) for f in uploads]))
-    st.download_button(
+        ui.require_role(ui.ADMIN, ui.CLERK)
+        stage(
+            lambda: ledgers.stage_uploads(
+                db, folder, [(f.name, f.getvalue()) for f in uploads], by
+            ),
+            WHAT["add"],
+        )
+    ui.download(
         BUTTON_TEMPLATE,
-        data=ledgers.template_bytes,
+        ledgers.template_bytes,
         file_name=settings.TEMPLATE_PATH.name,
-        mime=XLSX_MIME,
         key="data_template",
-        on_click="ignore",
-        icon=":material/download:",
     )
 roots = build_sources.import_roots()
 root = subfolder = None
-with st.expander(H_FOLDER):
-    if not roots:
-        st.markdown(NO_ROOTS)
-    else:
-        st.caption(HELP_FOLDER)
-        root = st.selectbox(LABEL_ROOT, list(roots), key="data_folder_root", disabled=blocked)
-        subfolder = st.selectbox(
-            LABEL_SUBFOLDER,
-            ledgers.folders_under(root) if root else [],
-            format_func=lambda f: ROOT_FOLDER if f == "." else f,
-            key="data_folder_path",
-            disabled=blocked,
-        )
-    if st.button(
-        BUTTON_FOLDER, key="data_folder_preview", disabled=blocked or root is None or not subfolder
-    ):
-        stage(lambda: ledgers.stage_folder(db, folder, root, subfolder))
+if is_admin:  # a 管理员's: the server's folders
+    with st.expander(H_FOLDER):
+        if not roots:
+            st.markdown(NO_ROOTS)
+        else:
+            st.caption(HELP_FOLDER)
+            root = st.selectbox(LABEL_ROOT, list(roots), key="data_folder_root", disabled=blocked)
+            subfolder = st.selectbox(
+                LABEL_SUBFOLDER,
+                ledgers.folders_under(root) if root else [],
+                format_func=lambda f: ROOT_FOLDER if f == "." else f,
+                key="data_folder_path",
+                disabled=blocked,
+            )
+        if st.button(
+            BUTTON_FOLDER,
+            key="data_folder_preview",
+            disabled=blocked or root is None or not subfolder,
+        ):
+            ui.require_role(ui.ADMIN)
+            stage(lambda: ledgers.stage_folder(db, folder, root, subfolder, by), WHAT["add"])
 ui.page_link("mapping", help=HELP_MAPPING_LINK)
 
 # --- sources and stored files ---------------------------------------------------------------
 st.subheader(H_STORED, anchor=False)
-stored = ledger_index.stored_files(folder)
-if request is not None and request.recorded:
+# a 填报员 sees (and may withdraw) only the files that account uploaded
+stored = [row for row in ledger_index.stored_files(folder) if ledgers.may_withdraw(by, row)]
+if not is_admin:
+    st.caption(CLERK_WITHDRAW)
+if is_admin and request is not None and request.recorded:
     shown = "、".join(f"`{build_sources.display_path(s)}`" for s in request.recorded)
     st.caption(SOURCES_LINE.format(names=shown))
 if stored:
@@ -351,7 +416,8 @@ if stored:
             disabled=blocked or withdraw is None,
             help=HELP_WITHDRAW,
         ):
-            stage(lambda: ledgers.stage_withdrawal(db, folder, withdraw))
+            ui.require_role(ui.ADMIN, ui.CLERK)
+            stage(lambda: ledgers.stage_withdrawal(db, folder, withdraw, by), WHAT["withdraw"])
 else:
     st.caption(NO_STORED)
 
@@ -432,13 +498,11 @@ else:
     )
     st.caption(f"共 {format_count(len(shown))} 行。")
     ui.table(shown, REJECT_COLUMNS, key="data_rejects", file_name="退回的行")
-    st.download_button(
+    ui.download(
         BUTTON_REJECTS,
-        data=lambda: quality.rejects_workbook(shown),
+        lambda: quality.rejects_workbook(shown),
         file_name="退回行_请修改后重报.xlsx",
-        mime=XLSX_MIME,
         key="data_rejects_clerk",
-        on_click="ignore",
         icon=":material/assignment_return:",
         disabled=not shown,
     )
@@ -471,15 +535,37 @@ ui.table(
     file_name=f"冲突_{conflict['row_key']}",
     height=35 * len(conflict["fields"]) + 38,
 )
-if st.button(BUTTON_ADOPT, key="data_adopt", type="primary", disabled=request is None):
-    ledgers.adopt(db, conflict)
+if not is_admin:
+    st.caption(ADMIN_ONLY_ADOPT)
+elif st.button(BUTTON_ADOPT, key="data_adopt", type="primary", disabled=request is None):
+    ui.require_role(ui.ADMIN)
+    ledgers.adopt(db, conflict, by)
+    audit.record(
+        audit.CONFLICT_ADOPTED,
+        AUDIT_ADOPT.format(
+            table=conflict["table_name"],
+            key=conflict["row_key"],
+            file=conflict["file"],
+            row=conflict["row"],
+        ),
+    )
     with st.spinner(SPINNER, show_time=True):
         try:
-            ledgers.rebuild(db, folder)
+            built = ledgers.rebuild(db, folder, by)
         except (build_sources.ImportRefused, BuildError) as exc:
+            refused(ledgers.ACTION_REBUILD, exc)
             finish(("error", FAILED.format(error=exc)))
         except Exception as exc:  # nothing changed; say so without a traceback
             finish(("error", unexpected(exc)))
+    audit.record(
+        audit.REBUILD,
+        AUDIT_REBUILD.format(
+            counts="，".join(
+                f"{TABLE_SPECS[t].zh} 入库{c['loaded']:,} 退回{c['rejected']:,}"
+                for t, c in built["tables"].items()
+            )
+        ),
+    )
     finish(
         (
             "success",
