@@ -63,6 +63,7 @@ from pipelines import pii, read, scopes, settings
 from pipelines.build import STATUS_ZH, BuildError, build, build_lock, cache_dir
 from pipelines.contract import TABLE_SPECS
 from pipelines.decisions import record_decision
+from pipelines.mapping.formats import formats_dir
 
 # The folder uploads are stored in: WENMING_LEDGERS, else settings.LEDGER_DIR.
 LEDGERS_ENV = "WENMING_LEDGERS"
@@ -387,6 +388,8 @@ def _dry_run(db: Path, folder: Path, request: Request, preview: Preview) -> None
             for beside in (salt, settings.decisions_path(db)):
                 if beside.is_file():
                     shutil.copyfile(beside, scratch / beside.name)
+            if formats_dir(db).is_dir():  # the saved 报送格式 apply to the dry run too
+                shutil.copytree(formats_dir(db), formats_dir(target))
             cache_dir(db).mkdir(parents=True, exist_ok=True)
             cache_dir(target).symlink_to(cache_dir(db).resolve(), target_is_directory=True)
             mirror = scratch / "ledgers"

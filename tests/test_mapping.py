@@ -565,3 +565,56 @@ def test_brand_projects_named_in_a_ledger_resolve_to_their_codes(tmp_path):
     [reject] = manifest["rejects"]
     assert (reject["row"], reject["reason_code"]) == (4, "brand_name_unmatched")
     assert "找不到名为“不存在的项目”的品牌项目" in reject["reason"]
+
+
+def test_an_upload_previewed_on_the_import_page_is_read_through_the_saved_format(tmp_path):
+    from dashboard import ledgers
+
+    src = _source(tmp_path, L.SPLIT_DATE)
+    db = tmp_path / "w.duckdb"
+    _save(src / L.SPLIT_DATE.file, db, "格式")
+    _build(src, db)  # the split-date ledger: 5 activities
+    august = [
+        [L.TITLE],
+        [L.UNIT_LINE],
+        ["年份", "月份", "日期", "时间", "活动名称", "站点", "类别", "人数"],
+        [2024, 8, "8.1", "", "八一座谈", "东林子村", "宣讲", 18],
+        [2024, 8, "8.15", "", "纳凉电影", "西林子村", "文艺", 90],
+    ]
+    book = L.write_book(tmp_path / "next" / "八月.xlsx", {"台账": L.Sheet(august, [])})
+
+    preview = ledgers.stage_uploads(db, tmp_path / "ledgers", [("八月.xlsx", book.read_bytes())])
+
+    changes = {t["table"]: (t["rows"], t["loaded"], t["rejected"]) for t in preview.tables}
+    assert changes == {"activities": (2, 2, 0)}  # the two August rows, nothing taken away
+    assert [f["status"] for f in preview.files_added] == ["已读入"]
+
+
+def test_the_mapping_preview_finds_the_units_in_any_source_the_warehouse_was_built_from(tmp_path):
+    from pipelines.mapping import preview
+
+    src = _source(tmp_path, L.SPLIT_DATE)  # the units in a source folder, not the ledger folder
+    manifest = _build(src, tmp_path / "w.duckdb")
+    ledger_folder = tmp_path / "ledgers"
+    ledger_folder.mkdir()
+
+    found = preview.reference_files(manifest, [src, ledger_folder], "uploads/x.xlsx", "activities")
+
+    assert found == [src / "00-阵地.csv"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "双桥社区新时代文明实践站",
+        "新时代文明实践站 双桥社区",
+        "新时代文明实践站（双桥社区）",
+        "双桥社区",
+        "双桥社区站",
+        "双桥社区 文明实践站",
+    ],
+)
+def test_a_station_name_matches_however_the_clerk_places_the_station_words(written):
+    from pipelines.mapping.resolve import normal_unit
+
+    assert normal_unit(written) == "双桥社区"

@@ -39,6 +39,7 @@ ACCOUNT_COLUMNS = [
     ui.Column("home", "所属阵地"),
     ui.Column("state", "状态"),
 ]
+ANY_ACTION = "全部操作"
 LOG_COLUMNS = [ui.Column(key, label) for key, label in audit.HEADERS.items()]
 
 accounts = store()
@@ -159,6 +160,7 @@ with st.container(horizontal=True, vertical_alignment="bottom", key="log_filters
         LABEL_LOG_ACTIONS,
         list(audit.ACTION_LABELS),
         format_func=audit.ACTION_LABELS.get,
+        placeholder=ANY_ACTION,
         key="log_actions",
         width=360,
     )

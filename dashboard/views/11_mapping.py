@@ -10,7 +10,7 @@ formats are listed below, to rename or delete.
 
 import streamlit as st
 
-from dashboard import ledger_index, ledgers, quality, ui
+from dashboard import build_sources, ledger_index, ledgers, quality, ui
 from dashboard.warehouse import Warehouse
 from pipelines import settings
 from pipelines.build import BuildError
@@ -106,6 +106,9 @@ def reset_on_change(current: tuple) -> None:
         st.session_state.pop("map_preview_result", None)
         st.session_state["map_current"] = current
 
+
+# the preview's reject rows ({table, sheet, row, reason}) under Chinese headers
+REJECT_LABELS = {"table": "表", "sheet": "工作表", "row": "行号", "reason": "退回原因"}
 
 scope = ui.scope_bar(require_data=False)
 db = settings.db_path()
@@ -224,10 +227,13 @@ st.subheader(H_PREVIEW, anchor=False)
 st.caption(HELP_PREVIEW)
 if st.button(BUTTON_PREVIEW, key="map_preview", icon=":material/preview:"):
     manifest = quality.latest_manifest(Warehouse(db)) if db.is_file() else {}
-    references = preview.reference_files(manifest, folder, picked, table)
+    # the units, brands and activities the rows name may come from any source of the build
+    recorded = build_sources.recorded_request(db) if db.is_file() else None
+    sources, recorded_as_of = recorded if recorded else ([], None)
+    references = preview.reference_files(manifest, [*sources, folder], picked, table)
     with st.spinner(BUTTON_PREVIEW):
         try:
-            result = preview.preview(folder / picked, draft, references)
+            result = preview.preview(folder / picked, draft, references, as_of=recorded_as_of)
         except (BuildError, ValueError) as exc:
             st.session_state["map_preview_result"] = str(exc)
         else:
@@ -246,10 +252,13 @@ elif result is not None:
             st.metric("将退回", counts["rejected"])
         rows = result.rows.get(shown_table, [])
         st.caption(H_PREVIEW_ROWS.format(table=zh, n=len(rows)))
-        st.dataframe(rows, key=f"map_rows_{shown_table}", hide_index=True)
+        if rows:
+            st.dataframe(rows, key=f"map_rows_{shown_table}", hide_index=True)
     if result.rejects:
         st.markdown(f"**{H_PREVIEW_REJECTS}**")
-        st.dataframe(result.rejects, key="map_rejects", hide_index=True)
+        st.dataframe(
+            result.rejects, key="map_rejects", hide_index=True, column_config=REJECT_LABELS
+        )
 
 # --- 5. save and rebuild ------------------------------------------------------------------
 st.subheader(H_SAVE, anchor=False)

@@ -32,8 +32,9 @@ class Preview:
     rejects: list[dict] = field(default_factory=list)  # {table, sheet, row, reason}
 
 
-def reference_files(manifest: dict, folder: Path, target: str, table: str) -> list[Path]:
-    """Files of the last build that hold the tables the mapped rows refer to."""
+def reference_files(manifest: dict, sources: list[Path], target: str, table: str) -> list[Path]:
+    """Files of the last build that hold the tables the mapped rows refer to, found under
+    the build's ``sources`` (folders, or files named as the manifest names them)."""
     wanted = set(REFERENCE_TABLES) | (
         {"activities"} if table in ("attendance", "ratings") else set()
     )
@@ -42,9 +43,21 @@ def reference_files(manifest: dict, folder: Path, target: str, table: str) -> li
         if entry["file"] == target or entry["status"] != "loaded":
             continue
         tables = {entry.get("table")} | {s.get("table") for s in entry.get("sheets", [])}
-        if tables & wanted and (folder / entry["file"]).is_file():
-            out.append(folder / entry["file"])
+        found = tables & wanted and _source_file(sources, entry["file"])
+        if found:
+            out.append(found)
     return out
+
+
+def _source_file(sources: list[Path], name: str) -> Path | None:
+    """The file the manifest names ``name``: relative to a source folder, or a source
+    file given by itself."""
+    for source in sources:
+        if source.is_dir() and (source / name).is_file():
+            return source / name
+        if source.is_file() and source.name == name:
+            return source
+    return None
 
 
 def preview(

@@ -39,6 +39,8 @@ CODES = {
     "brand_name_ambiguous": REASON_BRAND_MANY,
 }
 _SUFFIXES = re.compile(r"(新时代文明实践(中心|站|所)|文明实践(中心|站|所)|实践(中心|站|所)|站|所)$")
+# the same words written first: 新时代文明实践站 双桥社区
+_PREFIXES = re.compile(r"^(新时代文明实践(中心|站|所)|文明实践(中心|站|所))")
 _PUNCT = re.compile(r"[\s\W_]+")
 MAX_CANDIDATES = 3
 
@@ -46,7 +48,7 @@ MAX_CANDIDATES = 3
 def normal_unit(name: str) -> str:
     """A unit name as matched (see the module docstring)."""
     text = _PUNCT.sub("", unicodedata.normalize("NFKC", name))
-    return _SUFFIXES.sub("", text) or text
+    return _SUFFIXES.sub("", _PREFIXES.sub("", text)) or text
 
 
 def needs_resolving(frame: pl.DataFrame) -> bool:
