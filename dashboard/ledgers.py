@@ -118,6 +118,10 @@ def _require(by: Uploader | None, action: str, *roles: str) -> None:
         raise RoleRefused(MSG_ROLE.format(roles="、".join(roles), action=action, role=by.role))
 
 
+# file statuses of a build that no mapping or rebuild will ever turn into rows
+UNUSABLE = frozenset({"unreadable", "empty", "unrecognised", "duplicate_file"})
+
+
 # ---------------------------------------------------------------- settings and paths
 
 
@@ -181,6 +185,17 @@ class Preview:
     @property
     def changes(self) -> bool:
         return bool(self.entries or self.withdraw)
+
+    @property
+    def nothing_readable(self) -> bool:
+        """An upload none of whose files can ever load (unreadable, empty, no table):
+        storing it would only add a useless file. A file waiting for a 报送格式 counts
+        as readable: it loads once mapped."""
+        return (
+            self.kind == "add"
+            and all(f["status_code"] in UNUSABLE for f in self.files_added)
+            and not self.tables
+        )
 
 
 def _pending_root(folder: Path) -> Path:
@@ -439,6 +454,7 @@ def _file_line(entry: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         note = entry["hint"]
     return {
         "file": names.get(entry["file"], entry["file"]),
+        "status_code": entry["status"],
         "status": STATUS_ZH.get(entry["status"], entry["status"]),
         "rows": entry.get("rows", 0),
         "note": note,

@@ -287,6 +287,20 @@ def test_an_upload_is_previewed_and_added_only_when_confirmed(open_data, built):
     assert "待确认的变更" not in [s.value for s in at.subheader]
 
 
+def test_an_upload_that_can_never_load_is_explained_and_cannot_be_confirmed(open_data, built):
+    folder, db = built
+    at = open_data(db, folder)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(200)  # a picture renamed .xlsx
+    at.file_uploader[0].set_value(("照片.xlsx", png, "application/octet-stream")).run()
+    at = at.button(key="data_upload_preview").click().run()
+    assert not at.exception
+    assert preview(at, "文件", "状态", "行数")[0]["状态"] == "无法读取"
+    assert "所选文件都无法读入" in texts(at)
+    assert at.button(key="data_confirm").disabled
+    at.button(key="data_cancel").click().run()
+    assert not folder.exists() or ledger_index.stored_files(folder) == []
+
+
 def test_cancelling_a_preview_changes_nothing(open_data, built):
     folder, db = built
     before = db.read_bytes()

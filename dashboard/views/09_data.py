@@ -60,6 +60,7 @@ PREVIEW_WITHDRAW = (
 PREVIEW_NO_ROWS = "各表行数没有变化。"
 H_ADDED, H_WITHDRAWN = "新增的文件", "移出的文件"
 BUTTON_CONFIRM = {"add": "确认导入", "withdraw": "确认撤回"}
+PREVIEW_NOTHING_READABLE = "所选文件都无法读入（原因见上表），导入后也不会有任何数据：请按说明修改文件后重新选择，或点「取消」。"
 BUTTON_CANCEL = "取消"
 PREVIEWING = "正在试算导入后的变化（不改动数据仓库），请稍候…"
 SPINNER = "正在重新构建数据仓库，请稍候…"
@@ -308,8 +309,15 @@ if preview is not None:
             if rows:
                 st.markdown(f"**{heading}**")
                 st.table(ui_rows(rows, CHANGED_FILE_COLUMNS), border="horizontal")
+        if preview.nothing_readable:
+            st.warning(PREVIEW_NOTHING_READABLE, icon=":material/warning:")
         with st.container(horizontal=True, key="data_preview_buttons"):
-            if st.button(BUTTON_CONFIRM[preview.kind], key="data_confirm", type="primary"):
+            if st.button(
+                BUTTON_CONFIRM[preview.kind],
+                key="data_confirm",
+                type="primary",
+                disabled=preview.nothing_readable,
+            ):
                 confirm(preview)
             if st.button(BUTTON_CANCEL, key="data_cancel"):
                 cancel(preview)
