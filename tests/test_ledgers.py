@@ -196,7 +196,13 @@ def test_the_preview_shows_the_change_a_real_build_then_makes(county):
         }
     ]
     assert preview.files_added == [
-        {"file": "活动_四月.csv", "status": "已读入", "rows": 3, "note": ""}
+        {
+            "file": "活动_四月.csv",
+            "status_code": "loaded",
+            "status": "已读入",
+            "rows": 3,
+            "note": "",
+        }
     ]
     assert preview.files_withdrawn == []
     # the real warehouse is untouched, the scratch one gone, the upload not yet stored
