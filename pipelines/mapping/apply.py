@@ -354,25 +354,42 @@ def _sum_text(cols: list[int]) -> pl.Expr:
 
 def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
     """n of each activity row: earlier rows of the same unit, day and title in the file
-    (``seen["keys"]``: how many each earlier sheet had), + 1."""
-    parts = body.select("_unit", "_day", "_title")
-    for column in ("_unit", "_title"):  # normalised once per distinct value
-        distinct = parts.select(pl.col(column).unique())
-        normal = distinct.with_columns(normal_titles(pl.col(column)).alias(f"{column}_n"))
-        parts = parts.join(normal, on=column, how="left", nulls_equal=True, maintain_order="left")
-    keys = parts.select(
+    (``seen["keys"]``: the keys of the earlier sheets), + 1.
+
+    Vectorised: most rows have a key of their own (n = 1), so only rows whose key's
+    hash repeats are numbered by a window over the exact key."""
+    keys = body.select(
         pl.concat_str(
-            [pl.col("_unit_n"), pl.col("_day").fill_null(""), pl.col("_title_n")],
+            [
+                normal_titles(pl.col("_unit")),
+                pl.col("_day").fill_null(""),
+                normal_titles(pl.col("_title")),
+            ],
             separator="\x1f",
         ).alias("k")
     )
-    before = seen.get("keys", pl.DataFrame(schema={"k": pl.String, "len": pl.UInt32}))
-    numbered = keys.join(before, on="k", how="left", maintain_order="left").select(
-        (pl.int_range(pl.len()).over("k") + 1 + pl.col("len").fill_null(0)).alias("n")
-    )
-    counts = pl.concat([before, keys.group_by("k").len()])
-    seen["keys"] = counts.group_by("k").agg(pl.col("len").sum())
-    return numbered["n"].cast(pl.String)
+    n = pl.repeat(1, keys.height, dtype=pl.Int64, eager=True).alias("n")
+    repeated = keys.get_column("k").hash(seed=0).is_duplicated()
+    if repeated.any():
+        numbered = (
+            keys.with_row_index("_i")
+            .filter(repeated)
+            .select("_i", (pl.int_range(pl.len(), dtype=pl.Int64).over("k") + 1).alias("n"))
+        )
+        n = n.scatter(numbered.get_column("_i"), numbered.get_column("n"))
+    earlier = seen.get("keys")
+    if earlier is not None and earlier.height:
+        counts = (
+            earlier.filter(pl.col("k").is_in(keys.get_column("k").implode())).group_by("k").len()
+        )
+        n = (
+            keys.with_columns(n)
+            .join(counts, on="k", how="left", maintain_order="left")
+            .select(pl.col("n") + pl.col("len").fill_null(0))
+            .get_column("n")
+        )
+    seen["keys"] = keys if earlier is None else pl.concat([earlier, keys])
+    return n.cast(pl.String)
 
 
 def _pseudonyms(body: pl.DataFrame, values: _Values, salt: str) -> pl.Expr | None:
