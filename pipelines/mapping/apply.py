@@ -42,6 +42,10 @@ _GROUP_HEADCOUNT = "headcount_by_group"
 _GROUP_HOURS = "hours_by_group"
 _PUNCT = re.compile(r"[\s\W_]+")
 _SPACES = " \t\r\n\u3000\u00a0"
+# a total cell: a TOTAL_WORDS word with spaces or colons anywhere, as one anchored match
+# (most cells fail at their first character)
+_GAP = r"[\s:：]*"
+_TOTAL = f"^{_GAP}(?:{'|'.join(_GAP.join(map(re.escape, w)) for w in TOTAL_WORDS)}){_GAP}$"
 
 
 def normal_title(title: str | None) -> str:
@@ -181,9 +185,10 @@ def to_frames(
         if hours and "volunteer_hours" not in out:
             out["volunteer_hours"] = _sum_text(hours)
         out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(GENERATE))
-        body = body.with_columns(day.alias("_day"))
+        # the title as its code's digest reads it (normalised once, here)
+        body = body.with_columns(day.alias("_day"), normal_titles(title).alias("_title_n"))
         body = body.with_columns(_nth(body, seen).alias("t__n"))
-        out |= {"t__day": pl.col("_day"), "t__title": title, "t__n": pl.col("t__n")}
+        out |= {"t__day": pl.col("_day"), "t__title": pl.col("_title_n"), "t__n": pl.col("t__n")}
     elif table in ("attendance", "ratings"):
         attach = values.get("activity_id").is_null()
         out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(ATTACH))
@@ -250,10 +255,7 @@ def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
             for t, n in zip(trimmed, names, strict=True)
         ]
     )
-    totals = list(TOTAL_WORDS)
-    is_total = pl.any_horizontal(
-        [pl.col(n).str.replace_all(r"[\s:：]", "").is_in(totals).fill_null(False) for n in names]
-    )
+    is_total = pl.any_horizontal([pl.col(n).str.contains(_TOTAL).fill_null(False) for n in names])
     blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
     return body.filter(~blank & ~is_total).with_columns(pl.col("_row").cast(pl.Int64))
 
@@ -358,12 +360,15 @@ def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
 
     Vectorised: most rows have a key of their own (n = 1), so only rows whose key's
     hash repeats are numbered by a window over the exact key."""
+    # a file names few units: each distinct one normalised once
+    units = body.select(pl.col("_unit").fill_null("").unique())
+    units = units.with_columns(normal_titles(pl.col("_unit")).alias("_unit_n"))
     keys = body.select(
         pl.concat_str(
             [
-                normal_titles(pl.col("_unit")),
+                pl.col("_unit").fill_null("").replace(units["_unit"], units["_unit_n"]),
                 pl.col("_day").fill_null(""),
-                normal_titles(pl.col("_title")),
+                pl.col("_title_n"),
             ],
             separator="\x1f",
         ).alias("k")
