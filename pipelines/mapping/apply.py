@@ -125,7 +125,17 @@ def _read_mapped(path: Path, sheets: list) -> list:
         tables = to_frames(grid, header, fmt, salt, seen)
         for table, frame in tables.items():
             headers = [n for n in header.names if n]
-            out.append(Sheet(sheet.sheet, "loaded", headers, table, frame, format=fmt.name))
+            out.append(
+                Sheet(
+                    sheet.sheet,
+                    "loaded",
+                    headers,
+                    table,
+                    frame,
+                    format=fmt.name,
+                    raw_masked=True,  # _raw_column masks phone and ID numbers
+                )
+            )
     return out
 
 
@@ -296,7 +306,8 @@ def _read_body(utf8: Path, skip: int, names: list[str]) -> pl.DataFrame:
 
 
 def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.Series:
-    """Each row's non-empty cells by header as JSON, 姓名 shown as its first character."""
+    """Each row's non-empty cells by header as JSON, 姓名 shown as its first character,
+    phone and ID numbers masked (``pii.mask_frame``)."""
     cells = body.select(pl.exclude("_row"))
     labels = [names[j] if j < len(names) else f"第{j + 1}列" for j in range(cells.width)]
     if private:
@@ -308,7 +319,9 @@ def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.
             for j in private
         ]
         cells = cells.with_columns(masked)
-    return _raw_json(cells, _dedupe(labels), None)
+    # masked here, cell by cell (each distinct value once), as the reader masks a
+    # template ledger's raw rows: the stage then need not mask whole rows again
+    return _raw_json(cells, _dedupe(labels), pii.mask_frame)
 
 
 def _start(body: pl.DataFrame, values: _Values) -> pl.Expr:
