@@ -618,3 +618,29 @@ def test_a_station_name_matches_however_the_clerk_places_the_station_words(writt
     from pipelines.mapping.resolve import normal_unit
 
     assert normal_unit(written) == "双桥社区"
+
+
+def test_the_same_activity_again_in_a_later_sheet_is_numbered_on_from_the_earlier_ones(tmp_path):
+    first = L.ISSUE_ROWS[0]
+    spaced = (*first[:3], "理论宣讲 进村！", *first[4:])  # the same title once normalised
+    src = tmp_path / "src"
+    write_csv(src / "00-阵地.csv", L.UNITS)
+    L.write_book(
+        src / "2024年活动台账.xlsx",
+        {
+            "6月": L.issue_workbook_rows([first, spaced, L.ISSUE_ROWS[1]]),
+            "6月补报": L.issue_workbook_rows([first]),
+        },
+    )
+    db = tmp_path / "w.duckdb"
+    _save(src / "2024年活动台账.xlsx", db, "所台账", "--constant", "unit_id=S1", sheet="6月")
+
+    manifest = _build(src, db)
+
+    # four activity rows: the same unit, day and title three times (1, 2, 3), 广场舞 once
+    assert counts(manifest, "activities") == (4, 4, 0, 0)
+    ids = [i for (i,) in query(db, "SELECT activity_id FROM activities ORDER BY activity_id")]
+    june_30 = [i for i in ids if "-20240630-" in i]  # 理论宣讲进村, 6.30
+    assert len({i.rsplit("-", 1)[0] for i in june_30}) == 1
+    assert sorted(i.rsplit("-", 1)[1] for i in june_30) == ["1", "2", "3"]
+    assert [i.rsplit("-", 1)[1] for i in ids if "-20240612-" in i] == ["1"]

@@ -42,6 +42,10 @@ _GROUP_HEADCOUNT = "headcount_by_group"
 _GROUP_HOURS = "hours_by_group"
 _PUNCT = re.compile(r"[\s\W_]+")
 _SPACES = " \t\r\n\u3000\u00a0"
+# a total cell: a TOTAL_WORDS word with spaces or colons anywhere, as one anchored match
+# (most cells fail at their first character)
+_GAP = r"[\s:：]*"
+_TOTAL = f"^{_GAP}(?:{'|'.join(_GAP.join(map(re.escape, w)) for w in TOTAL_WORDS)}){_GAP}$"
 
 
 def normal_title(title: str | None) -> str:
@@ -121,7 +125,17 @@ def _read_mapped(path: Path, sheets: list) -> list:
         tables = to_frames(grid, header, fmt, salt, seen)
         for table, frame in tables.items():
             headers = [n for n in header.names if n]
-            out.append(Sheet(sheet.sheet, "loaded", headers, table, frame, format=fmt.name))
+            out.append(
+                Sheet(
+                    sheet.sheet,
+                    "loaded",
+                    headers,
+                    table,
+                    frame,
+                    format=fmt.name,
+                    raw_masked=True,  # _raw_column masks phone and ID numbers
+                )
+            )
     return out
 
 
@@ -181,9 +195,10 @@ def to_frames(
         if hours and "volunteer_hours" not in out:
             out["volunteer_hours"] = _sum_text(hours)
         out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(GENERATE))
-        body = body.with_columns(day.alias("_day"))
+        # the title as its code's digest reads it (normalised once, here)
+        body = body.with_columns(day.alias("_day"), normal_titles(title).alias("_title_n"))
         body = body.with_columns(_nth(body, seen).alias("t__n"))
-        out |= {"t__day": pl.col("_day"), "t__title": title, "t__n": pl.col("t__n")}
+        out |= {"t__day": pl.col("_day"), "t__title": pl.col("_title_n"), "t__n": pl.col("t__n")}
     elif table in ("attendance", "ratings"):
         attach = values.get("activity_id").is_null()
         out["activity_id"] = pl.coalesce(values.get("activity_id"), pl.lit(ATTACH))
@@ -250,10 +265,7 @@ def data_frame(grid: Grid, header: Header) -> pl.DataFrame:
             for t, n in zip(trimmed, names, strict=True)
         ]
     )
-    totals = list(TOTAL_WORDS)
-    is_total = pl.any_horizontal(
-        [pl.col(n).str.replace_all(r"[\s:：]", "").is_in(totals).fill_null(False) for n in names]
-    )
+    is_total = pl.any_horizontal([pl.col(n).str.contains(_TOTAL).fill_null(False) for n in names])
     blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
     return body.filter(~blank & ~is_total).with_columns(pl.col("_row").cast(pl.Int64))
 
@@ -294,7 +306,8 @@ def _read_body(utf8: Path, skip: int, names: list[str]) -> pl.DataFrame:
 
 
 def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.Series:
-    """Each row's non-empty cells by header as JSON, 姓名 shown as its first character."""
+    """Each row's non-empty cells by header as JSON, 姓名 shown as its first character,
+    phone and ID numbers masked (``pii.mask_frame``)."""
     cells = body.select(pl.exclude("_row"))
     labels = [names[j] if j < len(names) else f"第{j + 1}列" for j in range(cells.width)]
     if private:
@@ -306,7 +319,9 @@ def _raw_column(body: pl.DataFrame, names: list[str], private: list[int]) -> pl.
             for j in private
         ]
         cells = cells.with_columns(masked)
-    return _raw_json(cells, _dedupe(labels), None)
+    # masked here, cell by cell (each distinct value once), as the reader masks a
+    # template ledger's raw rows: the stage then need not mask whole rows again
+    return _raw_json(cells, _dedupe(labels), pii.mask_frame)
 
 
 def _start(body: pl.DataFrame, values: _Values) -> pl.Expr:
@@ -354,25 +369,45 @@ def _sum_text(cols: list[int]) -> pl.Expr:
 
 def _nth(body: pl.DataFrame, seen: dict) -> pl.Series:
     """n of each activity row: earlier rows of the same unit, day and title in the file
-    (``seen["keys"]``: how many each earlier sheet had), + 1."""
-    parts = body.select("_unit", "_day", "_title")
-    for column in ("_unit", "_title"):  # normalised once per distinct value
-        distinct = parts.select(pl.col(column).unique())
-        normal = distinct.with_columns(normal_titles(pl.col(column)).alias(f"{column}_n"))
-        parts = parts.join(normal, on=column, how="left", nulls_equal=True, maintain_order="left")
-    keys = parts.select(
+    (``seen["keys"]``: the keys of the earlier sheets), + 1.
+
+    Vectorised: most rows have a key of their own (n = 1), so only rows whose key's
+    hash repeats are numbered by a window over the exact key."""
+    # a file names few units: each distinct one normalised once
+    units = body.select(pl.col("_unit").fill_null("").unique())
+    units = units.with_columns(normal_titles(pl.col("_unit")).alias("_unit_n"))
+    keys = body.select(
         pl.concat_str(
-            [pl.col("_unit_n"), pl.col("_day").fill_null(""), pl.col("_title_n")],
+            [
+                pl.col("_unit").fill_null("").replace(units["_unit"], units["_unit_n"]),
+                pl.col("_day").fill_null(""),
+                pl.col("_title_n"),
+            ],
             separator="\x1f",
         ).alias("k")
     )
-    before = seen.get("keys", pl.DataFrame(schema={"k": pl.String, "len": pl.UInt32}))
-    numbered = keys.join(before, on="k", how="left", maintain_order="left").select(
-        (pl.int_range(pl.len()).over("k") + 1 + pl.col("len").fill_null(0)).alias("n")
-    )
-    counts = pl.concat([before, keys.group_by("k").len()])
-    seen["keys"] = counts.group_by("k").agg(pl.col("len").sum())
-    return numbered["n"].cast(pl.String)
+    n = pl.repeat(1, keys.height, dtype=pl.Int64, eager=True).alias("n")
+    repeated = keys.get_column("k").hash(seed=0).is_duplicated()
+    if repeated.any():
+        numbered = (
+            keys.with_row_index("_i")
+            .filter(repeated)
+            .select("_i", (pl.int_range(pl.len(), dtype=pl.Int64).over("k") + 1).alias("n"))
+        )
+        n = n.scatter(numbered.get_column("_i"), numbered.get_column("n"))
+    earlier = seen.get("keys")
+    if earlier is not None and earlier.height:
+        counts = (
+            earlier.filter(pl.col("k").is_in(keys.get_column("k").implode())).group_by("k").len()
+        )
+        n = (
+            keys.with_columns(n)
+            .join(counts, on="k", how="left", maintain_order="left")
+            .select(pl.col("n") + pl.col("len").fill_null(0))
+            .get_column("n")
+        )
+    seen["keys"] = keys if earlier is None else pl.concat([earlier, keys])
+    return n.cast(pl.String)
 
 
 def _pseudonyms(body: pl.DataFrame, values: _Values, salt: str) -> pl.Expr | None:

@@ -21,7 +21,7 @@ import unicodedata
 import duckdb
 import polars as pl
 
-from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, normal_title, normal_titles
+from pipelines.mapping.apply import ATTACH, GENERATE, NAME_PREFIX, normal_title
 
 REASON_UNIT_NONE = "找不到名为“{}”的阵地，请核对名称或在格式中改填阵地编码"
 REASON_UNIT_MANY = "名为“{}”的阵地不止一个：{}，请在格式中改填阵地编码"
@@ -141,16 +141,13 @@ def _generate(table: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection) -
     if not frame.select(wanted.any()).item():
         return frame
     unit = pl.col("t_unit_id" if table == "activities" else "t__unit")
-    # the title's digest (``apply.title_digest``), once per distinct title, joined back
-    titles = (
-        frame.filter(wanted)
-        .select(pl.col("t__title").unique())
-        .with_columns(normal_titles(pl.col("t__title")).alias("_norm"))
-    )
+    # the title's digest (``apply.title_digest``), once per distinct title, joined back;
+    # ``apply`` stages the titles of rows to generate already normalised
+    titles = frame.filter(wanted).select(pl.col("t__title").unique())
     # SHA-256 in DuckDB: one vectorised pass instead of a Python call per title
     con.register("_titles", titles)
     try:
-        titles = con.sql('SELECT t__title, left(sha256("_norm"), 8) AS _digest FROM _titles').pl()
+        titles = con.sql("SELECT t__title, left(sha256(t__title), 8) AS _digest FROM _titles").pl()
     finally:
         con.unregister("_titles")
     frame = frame.join(titles, on="t__title", how="left", nulls_equal=True, maintain_order="left")
