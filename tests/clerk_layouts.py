@@ -270,8 +270,8 @@ NAMES_ONLY = Layout(
 )
 
 
-def _split_date(folder: Path) -> Path:
-    rows = [
+def _split_date_rows() -> list[list[object]]:
+    return [
         [TITLE],
         [UNIT_LINE],
         ["年份", "月份", "日期", "时间", "活动名称", "站点", "类别", "人数"],
@@ -281,7 +281,12 @@ def _split_date(folder: Path) -> Path:
         [2024, 7, "2024.7.1", "", "建党节宣讲", "东林子村", "宣讲", 41],
         [2024, 7, "7.2-7.4", "", "暑期托管", "东林子村", "一老一小", 26],
     ]
-    return write_book(folder / "峡窝镇台账（分列日期）.xlsx", {"台账": Sheet(rows, [])})
+
+
+def _split_date(folder: Path) -> Path:
+    return write_book(
+        folder / "峡窝镇台账（分列日期）.xlsx", {"台账": Sheet(_split_date_rows(), [])}
+    )
 
 
 SPLIT_DATE = Layout(
@@ -303,16 +308,7 @@ SPLIT_DATE = Layout(
 
 def _split_date_xls(folder: Path) -> Path:
     """The split-date ledger saved as .xls, its title merged over the columns."""
-    rows = [
-        [TITLE, "", "", "", "", "", "", ""],
-        [UNIT_LINE],
-        ["年份", "月份", "日期", "时间", "活动名称", "站点", "类别", "人数"],
-        [2024, 6, "6.30", "上午9:00", "党史宣讲", "东林子村", "宣讲", 30],
-        [2024, 6, "6月28日", "下午2:30", "健康讲座", "西林子村", "健康", 22],
-        [2024, 6, "30", "", "消夏晚会", "西林子村", "文艺", 150],
-        [2024, 7, "2024.7.1", "", "建党节宣讲", "东林子村", "宣讲", 41],
-        [2024, 7, "7.2-7.4", "", "暑期托管", "东林子村", "一老一小", 26],
-    ]
+    rows = _split_date_rows()
     return write_xls(folder / "峡窝镇台账（WPS）.xls", {"台账": Sheet(rows, [(0, 0, 0, 7)])})
 
 
