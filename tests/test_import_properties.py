@@ -163,6 +163,9 @@ def cells(draw, key: str) -> Cell:
     return Cell(draw(st.text(max_size=12)))
 
 
+MIXED = "gb18030 with a utf-8 line"
+
+
 @dataclass
 class Ledger:
     name: str
@@ -212,7 +215,7 @@ def ledgers(draw, index: int) -> Ledger:
         first = [draw(phones()), draw(id_cards())]
         rows.insert(0, [c.text for c in first])
         numbers += [n for c in first for n in c.numbers]
-    fmt = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "xlsx"]))
+    fmt = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", MIXED, "xlsx"]))
     return Ledger(f"{index}-{table}", rows, fmt, numbers)
 
 
@@ -226,9 +229,18 @@ def _write(folder: Path, ledger: Ledger) -> None:
                     sheet.write_string(r, c, text)
         workbook.close()
         return
+    if ledger.encoding == MIXED:  # a GBK file whose last record was pasted in as UTF-8
+        *gbk, pasted = ledger.rows
+        data = _csv_text(gbk).encode("gb18030") + _csv_text([pasted]).encode("utf-8")
+    else:
+        data = _csv_text(ledger.rows).encode(ledger.encoding)
+    (folder / f"{ledger.name}.csv").write_bytes(data)
+
+
+def _csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(ledger.rows)
-    (folder / f"{ledger.name}.csv").write_bytes(buffer.getvalue().encode(ledger.encoding))
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- what was stored
