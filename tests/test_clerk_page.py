@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import APP
+from page_helpers import texts
 from streamlit.testing.v1 import AppTest
 from test_clerk_uploads import ACTIVITIES, AS_OF, CLERK_LEDGER, OTHER_CLERK, OTHER_LEDGER, UNITS
 
@@ -62,11 +63,6 @@ def data_page(user: str) -> AppTest:
     at.switch_page(DATA).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
-
-
-def texts(at: AppTest) -> str:
-    elements = [*at.markdown, *at.caption, *at.info, *at.error, *at.success, *at.warning]
-    return "\n".join(e.value for e in elements)
 
 
 def frame(at: AppTest, *headers: str, preview: bool = False) -> list[dict]:

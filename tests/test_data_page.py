@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-import python_calamine
 from import_helpers import BASE
+from page_helpers import preview, sheet_rows, table, texts, tiles
 from streamlit.testing.v1 import AppTest
 
 from dashboard import build_sources, ledger_index, ledgers, quality
@@ -75,38 +74,6 @@ def open_data(fixture_db, monkeypatch, tmp_path):
         return at
 
     return run
-
-
-def tiles(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def table(at: AppTest, *headers: str) -> list[dict]:
-    """The rows of the first table whose columns start with ``headers``."""
-    for element in at.dataframe:
-        frame = element.value
-        if list(frame.columns)[: len(headers)] == list(headers):
-            return frame.to_dict("records")
-    raise AssertionError(f"no table starting with {headers}")
-
-
-def preview(at: AppTest, *headers: str) -> list[dict]:
-    """The rows of the preview's table whose columns start with ``headers``."""
-    for element in at.table:
-        frame = element.value
-        if list(frame.columns)[: len(headers)] == list(headers):
-            return frame.to_dict("records")
-    raise AssertionError(f"no preview table starting with {headers}")
-
-
-def texts(at: AppTest) -> str:
-    elements = [*at.markdown, *at.caption, *at.info, *at.error, *at.success, *at.warning]
-    return "\n".join(e.value for e in elements)
-
-
-def sheet_rows(data: bytes) -> list[list]:
-    book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
-    return book.get_sheet_by_index(0).to_python()
 
 
 def upload(at: AppTest, name: str, text: str) -> AppTest:

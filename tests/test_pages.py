@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from fractions import Fraction
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-import python_calamine
+from page_helpers import sheet_rows, table, texts, tiles
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ledgers
@@ -63,10 +62,6 @@ def open_app(fixture_db, monkeypatch, tmp_path):
     return run
 
 
-def tiles(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
 def chart(at: AppTest, title: str) -> dict:
     """The plotly spec of the chart titled ``title`` (AppTest has no plotly element)."""
     for element in at.get("plotly_chart"):
@@ -74,25 +69,6 @@ def chart(at: AppTest, title: str) -> dict:
         if spec["layout"].get("title", {}).get("text") == title:
             return spec
     raise AssertionError(f"no chart titled {title}")
-
-
-def table(at: AppTest, *headers: str) -> list[dict]:
-    """The rows of the first table whose columns start with ``headers``."""
-    for element in at.dataframe:
-        frame = element.value
-        if list(frame.columns)[: len(headers)] == list(headers):
-            return frame.to_dict("records")
-    raise AssertionError(f"no table starting with {headers}")
-
-
-def texts(at: AppTest) -> str:
-    elements = [*at.markdown, *at.caption, *at.info, *at.error, *at.success, *at.warning]
-    return "\n".join(e.value for e in elements)
-
-
-def sheet_rows(data: bytes) -> list[list]:
-    book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
-    return book.get_sheet_by_index(0).to_python()
 
 
 # --- 服务人次 ----------------------------------------------------------------------------------
