@@ -78,15 +78,13 @@ _STAGE = """
 import json, sys, tempfile, time
 from pathlib import Path
 from pipelines import pii, stage
-from pipelines.mapping import formats
 from pipelines.settings import config, salt_path
 path, db = Path(sys.argv[1]), Path(sys.argv[2])
-formats.activate(db)
 salt = pii.load_salt(salt_path(db), config().salt)
 with tempfile.TemporaryDirectory() as cache:
-    fp = stage.fingerprint(salt)
+    fp = stage.fingerprint(salt, db)
     start = time.perf_counter()
-    staged = stage.stage_file(path, "bench", Path(cache), fp, salt)
+    staged = stage.stage_file(path, "bench", Path(cache), fp, salt, db)
     seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rows": sum(s.rows for s in staged.sheets)}))
 """

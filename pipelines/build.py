@@ -32,7 +32,7 @@ import polars as pl
 
 from pipelines import append, dedup, pii, read, scopes, stage, summaries
 from pipelines.contract import TABLE_SPECS
-from pipelines.mapping import formats, resolve
+from pipelines.mapping import resolve
 from pipelines.schema import DDL
 from pipelines.settings import TABLES, config, decisions_path, salt_path
 from pipelines.validate import Context, check_refs, check_unit_parents
@@ -190,7 +190,6 @@ def _build_locked(
     say,
     write_units: dict[int, str],
 ) -> dict:
-    formats.activate(db)  # the saved 报送格式 beside this warehouse are the ones applied
     salt = pii.load_salt(salt_path(db), config().salt)
     entries, parts, source_rows, used = _stage_all(files, db, salt, say)
     if not any(parts.values()) and not _waiting_for_mapping(entries):
@@ -199,7 +198,7 @@ def _build_locked(
         )
         raise BuildError("没有可识别的台账表：" + found)
     decisions = load_decisions(db)
-    state = append.build_state(stage.fingerprint(salt), decisions)
+    state = append.build_state(stage.fingerprint(salt, db), decisions)
     try:
         if any(p.staged.format for ps in parts.values() for p in ps):
             # generated codes and names resolved against the loaded units: only a full
@@ -268,7 +267,7 @@ def request_state(sources: list[str | os.PathLike], as_of: dt.datetime | None) -
 
 
 def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
-    fp = stage.fingerprint(salt)
+    fp = stage.fingerprint(salt, db)  # the saved 报送格式 beside this warehouse apply
     cache = cache_dir(db)
     seen: dict[str, str] = {}
     entries: list[dict] = []
@@ -276,7 +275,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
     source_rows: list[dict] = []
     used: set[str] = set()
     digests = _digests(files, cache)
-    _stage_in_parallel(files, digests, cache, fp, salt, say)
+    _stage_in_parallel(files, digests, cache, fp, salt, db, say)
     for file_idx, source in enumerate(files):
         say(f"读取 {source.rel}（{file_idx + 1}/{len(files)}）")
         digest = digests[file_idx]
@@ -296,7 +295,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             continue
         seen[digest] = source.rel
         used.add(f"{digest}-{fp}")
-        staged = stage.stage_file(source.path, digest, cache, fp, salt)
+        staged = stage.stage_file(source.path, digest, cache, fp, salt, db)
         if staged.error:
             entries.append(
                 {"file": source.rel, "status": "unreadable", "rows": 0, "error": staged.error}
@@ -390,7 +389,7 @@ def _waiting_for_mapping(entries: list[dict]) -> bool:
     )
 
 
-def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> None:
+def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, db: Path, say) -> None:
     """Stage the files the cache lacks, one process per core, when there is enough to do.
 
     Each worker writes its file's cache entry; the build then reads them in order.
@@ -410,7 +409,7 @@ def _stage_in_parallel(files, digests, cache: Path, fp: str, salt: str, say) -> 
         # the largest first, so the last files to finish are small ones
         largest_first = sorted(todo.items(), key=lambda item: -item[1].stat().st_size)
         jobs = [
-            pool.submit(stage.stage_file, path, digest, cache, fp, salt)
+            pool.submit(stage.stage_file, path, digest, cache, fp, salt, db)
             for digest, path in largest_first
         ]
         for job in jobs:

@@ -763,7 +763,10 @@ def _dedupe(labels: list[str]) -> list[str]:
 
 
 def read_source(
-    path: Path, mask: RawMask | None = None, scratch: Path | None = None
+    path: Path,
+    mask: RawMask | None = None,
+    scratch: Path | None = None,
+    formats_db: Path | None = None,
 ) -> list[Sheet]:
     """All sheets of one ledger file (a CSV is one sheet named None).
 
@@ -778,7 +781,7 @@ def read_source(
     else:
         sheets = read_workbook(path)
     # mapping hook: a sheet no template table fits is read through its saved 报送格式
-    return read_mapped(path, sheets, scratch)
+    return read_mapped(path, sheets, scratch, formats_db)
 
 
 __all__ = [

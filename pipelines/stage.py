@@ -56,8 +56,9 @@ MSG_TOO_BIG_TO_READ = "文件太大，读取时内存不足：请把数据分成
 BUCKETED = {"activities", "attendance", "ratings"}
 
 
-def fingerprint(salt: str) -> str:
-    """Changes whenever the code or a setting that shapes staged rows changes."""
+def fingerprint(salt: str, formats_db: Path | None = None) -> str:
+    """Changes whenever the code or a setting that shapes staged rows changes, including
+    the saved 报送格式 of warehouse ``formats_db`` (the build's)."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in _CODE:
@@ -65,7 +66,7 @@ def fingerprint(salt: str) -> str:
     digest.update(json.dumps(config().staging(), sort_keys=True, ensure_ascii=False).encode())
     for path in sorted((here / "mapping").glob("*.py")):
         digest.update(path.read_bytes())
-    digest.update(formats.digest(formats.active_db()).encode())  # saved 报送格式
+    digest.update(formats.digest(formats_db).encode())
     digest.update(hashlib.sha256(salt.encode()).digest())
     return digest.hexdigest()[:16]
 
@@ -103,8 +104,11 @@ def is_staged(digest: str, cache: Path, fp: str) -> bool:
     return (cache / f"{digest}-{fp}.json").exists()
 
 
-def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> StagedFile:
-    """The staged result of one file: from the cache, or read and staged now."""
+def stage_file(
+    path: Path, digest: str, cache: Path, fp: str, salt: str, formats_db: Path | None = None
+) -> StagedFile:
+    """The staged result of one file: from the cache, or read and staged now (a sheet no
+    table fits through a saved 报送格式 of warehouse ``formats_db``)."""
     index = cache / f"{digest}-{fp}.json"
     if index.exists():
         data = json.loads(index.read_text(encoding="utf-8"))
@@ -113,7 +117,9 @@ def stage_file(path: Path, digest: str, cache: Path, fp: str, salt: str) -> Stag
             return staged
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        sheets = read.read_source(path, mask=pii.mask_frame, scratch=scratch_dir(cache))
+        sheets = read.read_source(
+            path, mask=pii.mask_frame, scratch=scratch_dir(cache), formats_db=formats_db
+        )
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a corrupt or foreign file must not stop the build

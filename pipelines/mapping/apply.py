@@ -93,19 +93,21 @@ def match(grid: Grid, saved: list[formats.Format]) -> tuple[formats.Format, Head
 _SCRATCH: contextvars.ContextVar[Path | None] = contextvars.ContextVar("scratch", default=None)
 
 
-def read_mapped(path: Path, sheets: list, scratch: Path | None = None) -> list:
-    """``sheets`` with each one that waits for a mapping read through its saved format,
-    when one matches; a format with group headcounts adds a sign-in sheet after it."""
+def read_mapped(
+    path: Path, sheets: list, scratch: Path | None = None, db: Path | None = None
+) -> list:
+    """``sheets`` with each one that waits for a mapping read through a saved format of
+    warehouse ``db``, when one matches; a format with group headcounts adds a sign-in
+    sheet after it."""
     token = _SCRATCH.set(scratch)
     try:
-        return _read_mapped(path, sheets)
+        return _read_mapped(path, sheets, db)
     finally:
         _SCRATCH.reset(token)
 
 
-def _read_mapped(path: Path, sheets: list) -> list:
+def _read_mapped(path: Path, sheets: list, db: Path | None) -> list:
     waiting = [s for s in sheets if s.status in ("needs_mapping", "unrecognised")]
-    db = formats.active_db()
     saved = formats.load_all(db) if waiting and db else []
     if not saved:
         return sheets

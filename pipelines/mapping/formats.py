@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ from pathlib import Path
 from pipelines.mapping.fields import IGNORE, field_keys
 from pipelines.settings import TABLES
 
-DB_ENV = "WENMING_MAPPING_DB"  # the warehouse a build reads formats for (spawned workers too)
 SUFFIX = ".json"
 MSG_BAD_NAME = '格式名称不能为空，也不能含有 / \\ : * ? " < > | 等字符：{}'
 MSG_UNKNOWN = "没有名为“{}”的报送格式"
@@ -113,15 +111,3 @@ def digest(db: Path | None) -> str:
     for fmt in load_all(db) if db else []:
         sha.update(json.dumps(asdict(fmt), sort_keys=True, ensure_ascii=False).encode())
     return sha.hexdigest()
-
-
-def active_db() -> Path | None:
-    """The warehouse whose formats the running build applies (set by ``activate``)."""
-    value = os.environ.get(DB_ENV)
-    return Path(value) if value else None
-
-
-def activate(db: Path) -> None:
-    """Make ``db``'s formats the ones the build applies, here and in the worker processes
-    it spawns (they inherit the environment; read_source has no other way to learn it)."""
-    os.environ[DB_ENV] = str(Path(db).resolve())
