@@ -164,6 +164,15 @@ def _format_large(number: Decimal) -> str | None:
     return None
 
 
+# The Excel number formats that show what ``format_count``, ``format_hours``,
+# ``format_percent`` and ``format_score`` write (``dashboard.xlsx`` cuts the cell's value
+# to the digits shown, so Excel's half-up rounding cannot make them differ).
+EXCEL_COUNT = "#,##0"
+EXCEL_HOURS = "#,##0.0"
+EXCEL_PERCENT = "0.0%"
+EXCEL_SCORE = "0.00"
+
+
 def format_count(n: object) -> str:
     """Return a count for display: ``12,345`` below 100,000, then ``12.3万``, ``1.2亿``.
 

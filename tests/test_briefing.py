@@ -267,11 +267,12 @@ def test_the_workbook_holds_every_figure_of_the_text_equal_to_the_metrics_layer(
         ("服务人次", "person_times"),
         ("志愿服务时长", "volunteer_hours"),
         ("满意度均分", "mean_score"),
-        ("满意率", "satisfaction_rate"),
     ):
         assert by_label[label][2] == pytest.approx(summary[key])
+    # a rate's exact value is in the unit beside it: % (28/46 = 60.869…%)
+    assert by_label["满意率"][2:5] == [pytest.approx(100 * 28 / 46), "60.8%", "%"]
     assert by_label["服务人次"][2:4] == [506, "500余"]
-    assert by_label["覆盖率"][2] == pytest.approx(metrics.coverage(wh, Q1)["rate"])
+    assert by_label["覆盖率"][2] == pytest.approx(100 * metrics.coverage(wh, Q1)["rate"])
     assert by_label["点单数"][2] == metrics.order_figures(wh, Q1)["orders"] == 5
     assert by_label["“五云秀场”服务人次"][2:4] == [181, "180余"]
     assert by_label["活动场次"][8] == 11

@@ -67,7 +67,7 @@ def test_labels_name_the_headers_and_number_formats_apply_to_numbers():
     data = to_xlsx(
         {"表": [{"rate": 0.875}]}, labels={"rate": "满意率"}, number_formats={"rate": "0.0%"}
     )
-    assert _read(data)["表"] == [["满意率"], [0.875]]
+    assert _read(data)["表"] == [["满意率", "满意率（精确值）"], [0.875, 0.875]]
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert 'formatCode="0.0%"' in archive.read("xl/styles.xml").decode()
 
@@ -80,3 +80,25 @@ def test_sheet_names_are_made_legal_and_unique():
 
 def test_no_sheets_still_make_a_workbook():
     assert list(_read(to_xlsx({}))) == ["Sheet1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "cell"),
+    [
+        (0.81896, "0.0%", 0.818),  # Excel would show 81.9%; the page shows 81.8%
+        (2.4789, "0.00", 2.47),  # 修正分 2.47, as the text beside it
+        (0.9996, "0.0%", 0.999),  # never a 100.0% that is not
+        (1234.56, "#,##0.0", 1234.5),
+        (12.7, "#,##0", 12),
+    ],
+)
+def test_a_formatted_number_is_cut_to_the_digits_it_shows_and_kept_exact_beside_it(
+    value, number_format, cell
+):
+    data = to_xlsx({"表": [{"x": value}]}, labels={"x": "值"}, number_formats={"x": number_format})
+    assert _read(data)["表"] == [["值", "值（精确值）"], [pytest.approx(cell), value]]
+
+
+def test_a_whole_number_under_an_integer_format_gets_no_exact_column():
+    data = to_xlsx({"表": [{"n": 11, "m": "a"}]}, number_formats={"n": "#,##0"})
+    assert _read(data)["表"] == [["n", "m"], [11, "a"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from dashboard import texts
@@ -24,18 +25,35 @@ from dashboard.briefing.wording import (
     TEXT_SCOPE,
 )
 from dashboard.numbers import (
+    EXCEL_COUNT,
+    EXCEL_HOURS,
+    EXCEL_PERCENT,
+    EXCEL_SCORE,
     format_date,
 )
 from dashboard.xlsx import to_xlsx
 
 
+PERCENT_UNIT = "%"
+BRAND_ADJUSTED = "满意度修正分"
+
+
+def exact_in_unit(value: Any, unit: str) -> Any:
+    """The exact value in the unit written beside it: a rate (0.8775483533716676) as a
+    percentage (87.75483533716676) when the unit is %, anything else as it is."""
+    if unit != PERCENT_UNIT or value is None:
+        return value
+    return float(Decimal(str(value)) * 100)
+
+
 def fact_rows(text: Text) -> list[dict[str, Any]]:
-    """One row per number the text writes, with Chinese headers, for tables and xlsx."""
+    """One row per number the text writes, with Chinese headers, for tables and xlsx.
+    The exact value is in the row's unit (a rate in %), never rounded."""
     return [
         {
             FACT_HEADERS["n"]: i,
             FACT_HEADERS["label"]: f.label,
-            FACT_HEADERS["value"]: f.value,
+            FACT_HEADERS["value"]: exact_in_unit(f.value, f.unit),
             FACT_HEADERS["written"]: f.written,
             FACT_HEADERS["unit"]: f.unit,
             FACT_HEADERS["definition"]: f.definition,
@@ -73,13 +91,29 @@ def breakdown_sheets(b: Briefing) -> dict[str, list[dict[str, Any]]]:
                 "所属阵地": r["unit_name"],
                 "服务类别": r["category"],
                 **measures(r),
-                "满意度修正分": r["adjusted_score"],
+                BRAND_ADJUSTED: r["adjusted_score"],
             }
             for r in b.brands
         ],
         SHEET_MONTHS: [{"月份": r["month"], **measures(r)} for r in b.by_month],
         SHEET_CATEGORIES: [{"服务类别": r["category"], **measures(r)} for r in b.by_category],
     }
+
+
+def breakdown_formats() -> dict[str, str]:
+    """The Excel number format of each measure column of the breakdown sheets, as the
+    app's tables write them (counts ``#,##0``, hours one decimal, scores two, rates
+    ``0.0%``): every value is cut to those digits and kept exact beside them."""
+    label = texts.METRIC_LABELS
+    formats = {
+        label[k]: EXCEL_COUNT
+        for k in ("activities", "person_times", "volunteer_times", "ratings", "unique_persons")
+    }
+    formats[label["volunteer_hours"]] = EXCEL_HOURS
+    formats[label["mean_score"]] = EXCEL_SCORE
+    formats[BRAND_ADJUSTED] = EXCEL_SCORE
+    formats[label["satisfaction_rate"]] = EXCEL_PERCENT
+    return formats
 
 
 def workbook(b: Briefing, text: Text | None = None) -> bytes:
@@ -100,4 +134,4 @@ def workbook(b: Briefing, text: Text | None = None) -> bytes:
         SHEET_FACTS: fact_rows(text),
         **breakdown_sheets(b),
     }
-    return to_xlsx(sheets)
+    return to_xlsx(sheets, number_formats=breakdown_formats())
