@@ -14,7 +14,18 @@ import streamlit as st
 
 from dashboard import audit, cache, charts, scopebar, shell, signin, xlsx
 from dashboard.cache import Rows
-from dashboard.numbers import UNKNOWN, format_date, format_percent
+from dashboard.numbers import (
+    EXCEL_COUNT,
+    EXCEL_HOURS,
+    EXCEL_PERCENT,
+    EXCEL_SCORE,
+    UNKNOWN,
+    format_count,
+    format_date,
+    format_hours,
+    format_percent,
+    format_score,
+)
 
 FRESHNESS = "数据截至 {as_of}　·　最近导入 {built_at}{files}"
 FRESHNESS_FILES = "（{n} 个文件）"
@@ -309,14 +320,34 @@ def _page(
     return total, shown, pages
 
 
+# A column the app writes with one of these shows the same digits in Excel under the
+# format beside it, whatever its ``excel`` says.
+_EXCEL_OF_WRITER: dict[Callable[[Any], str], str] = {
+    format_count: EXCEL_COUNT,
+    format_hours: EXCEL_HOURS,
+    format_percent: EXCEL_PERCENT,
+    format_score: EXCEL_SCORE,
+}
+
+
+def excel_format(column: Column) -> str | None:
+    """The Excel number format of ``column``: the one matching its writer when it is a
+    ``dashboard.numbers`` writer (so the download shows the page's digits), else its own
+    ``excel``."""
+    return _EXCEL_OF_WRITER.get(column.fmt, column.excel) if column.fmt else column.excel
+
+
 def to_xlsx(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, sheet: str) -> bytes:
     """The table as an xlsx workbook (``dashboard.xlsx``): the columns in order under their
-    Chinese headers, numbers as numbers, every string as text (never a formula)."""
+    Chinese headers, numbers as numbers showing the page's digits (the exact value in a
+    ``（精确值）`` column beside a rate, score or hours), every string as text (never a
+    formula)."""
     table_rows = [{c.key: row.get(c.key) for c in columns} for row in rows]
+    formats = {c.key: excel_format(c) for c in columns}
     return xlsx.to_xlsx(
         {sheet: table_rows},
         labels={c.key: c.label for c in columns},
-        number_formats={c.key: c.excel for c in columns if c.excel},
+        number_formats={key: fmt for key, fmt in formats.items() if fmt},
     )
 
 
