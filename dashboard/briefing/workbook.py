@@ -33,7 +33,6 @@ from dashboard.numbers import (
 )
 from dashboard.xlsx import to_xlsx
 
-
 PERCENT_UNIT = "%"
 BRAND_ADJUSTED = "满意度修正分"
 
