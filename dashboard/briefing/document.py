@@ -23,6 +23,7 @@ from dashboard.briefing.wording import (
     ISSUE,
     ISSUE_BLANK,
     MASTHEAD,
+    PAGE_NUMBER,
 )
 from dashboard.numbers import (
     format_date,
@@ -33,6 +34,7 @@ HEAD_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 # Word uses the altName when a font is missing: Windows 10+ ships 仿宋, not 仿宋_GB2312.
 FONT_FALLBACKS = {BODY_FONT: "仿宋", HEAD_FONT: "SimHei"}
+PAGE_NUMBER_FONT = "宋体"
 RED = "C00000"
 PAGE_CM = (21.0, 29.7)  # A4
 MARGINS_CM = {"top": 3.7, "bottom": 3.5, "left": 2.8, "right": 2.6}  # GB/T 9704
@@ -71,6 +73,7 @@ def document(
     section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
     section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
     _set_style_font(doc.styles["Normal"], BODY_FONT, 16)
+    _page_numbers(section)
     doc.core_properties.title = headline
     doc.core_properties.author = office
 
@@ -115,6 +118,34 @@ def document(
     out = io.BytesIO()
     doc.save(out)
     return _with_font_fallbacks(out.getvalue())
+
+
+def _page_numbers(section: Any) -> None:
+    """The page number centred in the footer as GB/T 9704 writes it, "— 1 —": a PAGE
+    field that Word, WPS and LibreOffice fill in on every page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, after = PAGE_NUMBER.split("{page}")
+    _run(paragraph, before, PAGE_NUMBER_FONT, 14)
+    # a complex field: begin, the instruction, separate, the last value shown, end
+    for part in ("begin", " PAGE ", "separate", "1", "end"):
+        run = _run(paragraph, "", PAGE_NUMBER_FONT, 14)
+        if part in ("begin", "separate", "end"):
+            mark = OxmlElement("w:fldChar")
+            mark.set(qn("w:fldCharType"), part)
+            run._r.append(mark)
+        elif part == " PAGE ":
+            code = OxmlElement("w:instrText")
+            code.set(qn("xml:space"), "preserve")
+            code.text = part
+            run._r.append(code)
+        else:
+            run.text = part
+    _run(paragraph, after, PAGE_NUMBER_FONT, 14)
 
 
 def _definitions(text: Text) -> list[tuple[str, str]]:

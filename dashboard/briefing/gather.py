@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dashboard import metrics
+from dashboard.briefing.problems import Problems, find_problems
 from dashboard.briefing.wording import (
     ALL_MEMBERS,
     MEMBERS,
@@ -52,6 +53,7 @@ class Briefing:
     by_month: list[dict[str, Any]]
     by_category: list[dict[str, Any]]
     effective_k: int = 1
+    problems: Problems | None = None  # 存在问题 (dashboard.briefing.problems)
 
 
 def gather(wh: Warehouse, scope: Scope) -> Briefing:
@@ -86,6 +88,7 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
         by_month=metrics.by_month(wh, scope),
         by_category=metrics.by_category(wh, scope),
         effective_k=config().effective_k,
+        problems=find_problems(wh, scope),
     )
 
 

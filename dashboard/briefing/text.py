@@ -11,6 +11,7 @@ from typing import Any
 
 from dashboard import metrics
 from dashboard.briefing.gather import Briefing, area_phrase, gather, period_phrase, whole_place
+from dashboard.briefing.problems import Problems, problem_paragraphs
 from dashboard.briefing.wording import (
     ALL_UNITS,
     CHANGE_DOWN,
@@ -185,6 +186,8 @@ def scope_text(scope: Scope, unit: dict[str, Any] | None, is_whole: bool, end: d
 def compose(b: Briefing, *, top_brands: int = 3) -> Text:
     """The briefing paragraphs for ``b`` and the facts behind every number written."""
     ledger = Ledger(b)
+    # a period without activity has nothing to judge: no 存在问题
+    problems = b.problems if b.problems and b.summary["activities"] else Problems()
     as_of = b.as_of.date() if b.as_of else None
     period = period_phrase(b.scope.date_from, b.scope.date_to, as_of)
     place = whole_place(b.unit)
@@ -194,6 +197,7 @@ def compose(b: Briefing, *, top_brands: int = 3) -> Text:
         _brands_paragraph(ledger, place, top_brands),
         _orders_paragraph(ledger),
         _ratings_paragraph(ledger),
+        *problem_paragraphs(ledger, problems),
     ]
     return Text(tuple(p for p in paragraphs if p), tuple(ledger.facts))
 

@@ -76,6 +76,7 @@ CAPTION = "图{n}　{title}"
 APPENDIX = "附件：口径说明"
 APPENDIX_SCOPE = "统计范围：{scope}。数据截至{as_of}。数字按简报写法向下取整（“余”表示有舍去），阵地、品牌、村（社区）等个数照实写。"
 APPENDIX_ITEM = "{n}. {label}：{definition}"
+PAGE_NUMBER = "— {page} —"  # GB/T 9704: 4号半角宋体阿拉伯数字, a dash either side
 DISTRIBUTION = ("本期送：", "发：", "责任编辑：")
 
 # Chart titles state scope and period; file names are the stems below.
@@ -222,5 +223,87 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "活动",
         "（本期 − 去年同期）÷ 去年同期；去年同期为统计期间前移一年（截至本期数据截止日的前一年同日），"
         "去年同期为0或无数据时不计算。",
+    ),
+}
+
+# --- 存在问题 and 下一步工作 (dashboard.briefing.problems) ---------------------------------
+PROBLEMS_HEAD = "工作中还存在一些不足："
+ACTIONS_HEAD = "下一步，将重点抓好以下工作："
+ORDINALS = ("一是", "二是", "三是", "四是")
+SENTENCE_END, SENTENCE_SEPARATOR, PART_SEPARATOR = "。", "；", "，"
+ITEM_SEPARATOR = "、"
+SAMPLE_MORE = "等"
+P_LOW = "{n}个活动或品牌项目的群众满意度修正分低于{threshold}，{items}"
+P_LOW_ITEM = "{unit}“{name}”修正分{score}（满意率{rate}）"
+A_LOW = "针对{items}满意度偏低的问题，逐条梳理群众意见，调整活动内容和形式"
+A_LOW_MORE = "{items}等{n}个活动和项目"
+P_IDLE = "{n}个实践站已连续{days}天以上未开展活动，{items}"
+P_IDLE_ITEM = "{name}已{days}天"
+A_IDLE = "督促{items}制定活动计划，尽快恢复常态化开展活动"
+A_IDLE_MORE = "{items}等{n}个实践站"
+P_TARGETS = "{n}个实践所年度目标进度滞后，{items}"
+P_TARGET_ITEM = "{unit}{metric}完成{progress}，{status}"
+TARGET_BEHIND = "落后于时间进度{elapsed}"
+TARGET_UNMET = "未完成年度目标"
+TARGET_NOTE = "完成值{actual}，目标值{target}"
+A_TARGETS = "对{items}加强调度，逐项分析差距，确保完成年度目标"
+A_TARGETS_MORE = "{items}等{n}个实践所"
+P_COVERAGE_GAP = "{n}个村（社区）尚未纳入实践站服务范围（{items}）"
+P_COVERAGE_WEAK = "{n}个村（社区）的实践站期内开展活动不足{min}场（{items}）"
+A_COVERAGE_GAP = "推动{items}纳入实践站服务范围"
+A_COVERAGE_WEAK = "督促服务{items}的实践站常态化开展活动，提升有效覆盖率"
+A_VILLAGES_MORE = "{items}等{n}个村（社区）"
+ACTION_LABEL = "下一步工作：{name}"
+
+DEFINITIONS |= {
+    "low_items": (
+        "满意度偏低的活动和项目数",
+        "个",
+        "评价、活动、品牌项目",
+        "满意度修正分低于阈值的品牌项目和活动个数（其品牌已列出的活动不重复计）；"
+        "修正分把均分按评价条数向范围均分收缩，见“群众满意度”页。",
+    ),
+    "low_score": (
+        "满意度修正分",
+        "分",
+        "评价",
+        "（评分之和 + 5 × 范围均分）÷（评价条数 + 5），范围均分不低于阈值。",
+    ),
+    "idle_stations": (
+        "长期未开展活动的实践站数",
+        "个",
+        "阵地、活动",
+        "期末前已挂牌、截至期末连续{days}天以上没有活动（含所属实践点）的实践站个数。",
+    ),
+    "idle_days": (
+        "未开展活动天数",
+        "天",
+        "活动",
+        "从最近一次活动次日（期内没有活动的，从期初或挂牌日）到期末的天数。",
+    ),
+    "behind_towns": (
+        "目标进度滞后的实践所数",
+        "个",
+        "目标、活动、评价",
+        "有年度目标、完成进度低于时间进度（年度结束后为未完成）的实践所个数。",
+    ),
+    "target_progress": (
+        "目标完成进度",
+        "%",
+        "目标、活动、评价",
+        "1月1日至数据截至日的完成值 ÷ 年度目标值。",
+    ),
+    "year_elapsed": ("时间进度", "%", "目标", "1月1日至数据截至日的天数 ÷ 全年天数。"),
+    "uncovered": (
+        "未覆盖村（社区）数",
+        "个",
+        "阵地、区划",
+        "范围所辖村（社区）中，没有期末前已挂牌的实践站服务的个数。",
+    ),
+    "weak": (
+        "活动不足的村（社区）数",
+        "个",
+        "阵地、区划、活动",
+        "已纳入服务范围、但服务它的实践站期内开展活动都少于{min}场的村（社区）个数。",
     ),
 }
