@@ -44,6 +44,7 @@ SEARCH_FOUND = "名称或编码含「{text}」的阵地有 {n} 个，已列在�
 SEARCH_MORE = "（只列出前 {shown} 个，可输入更完整的名称）"
 SEARCH_NONE = "没有名称或编码含「{text}」的阵地。"
 SCOPE_STATE = "_scope_text"  # the page's scope as the audit log writes it
+SCOPE_LINE_STATE = "_scope_line"  # the page's scope as the scope bar writes it
 SCOPE_TEXT = "{unit} {date_from}～{date_to}"
 
 
@@ -186,15 +187,15 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
     st.session_state[SCOPE_STATE] = SCOPE_TEXT.format(
         unit=scope.unit_id or cache.ALL_UNITS, date_from=date_from, date_to=date_to
     )
-    st.caption(
-        SCOPE_LINE.format(
-            date_from=format_date(date_from),
-            date_to=format_date(date_to),
-            unit=UNIT_PATH_SEP.join(tree.name(u) for u in tree.path(scope.unit_id))
-            if scope.unit_id
-            else cache.ALL_UNITS,
-        )
+    line = SCOPE_LINE.format(
+        date_from=format_date(date_from),
+        date_to=format_date(date_to),
+        unit=UNIT_PATH_SEP.join(tree.name(u) for u in tree.path(scope.unit_id))
+        if scope.unit_id
+        else cache.ALL_UNITS,
     )
+    st.session_state[SCOPE_LINE_STATE] = line  # the printed page's header says it too
+    st.caption(line)
     return scope
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import audit, cache, charts, scopebar, shell, signin, xlsx
+from dashboard import audit, cache, charts, printout, scopebar, shell, signin, xlsx
 from dashboard.cache import Rows
 from dashboard.numbers import (
     EXCEL_COUNT,
@@ -39,6 +39,9 @@ LABEL_PAGE = "页码（共 {pages} 页）"
 TABLE_PAGED = "共 {total} 行，每页显示 {rows} 行；完整数据请点「{file}」。"
 DOWNLOAD_PNG = "下载图片（PNG）"
 MORE_ITEMS = "另有 {n} 项"
+DOWNLOAD_PDF = "打印/导出PDF"
+HELP_PDF = "生成本页的 A4 打印版（PDF）：标题、范围、数据截至和页码，不含侧边栏和按钮；需要几秒钟。"
+PRINT_STATE = "_print_sheet"  # what the page showed, for its PDF (dashboard.printout)
 SEE_PAGE = "查看「{title}」"
 
 
@@ -46,9 +49,37 @@ SEE_PAGE = "查看「{title}」"
 
 
 def title(text: str) -> None:
-    """The page title and the line saying how fresh the data is."""
+    """The page title, the line saying how fresh the data is, and the page's 打印/导出PDF
+    button (the PDF holds what the rest of the page shows, recorded as it runs)."""
     st.title(text, anchor=False)
     freshness()
+    print_button(text)
+
+
+def print_button(page_title: str) -> None:
+    """Start recording this run's printable content (``printout.Sheet``) and offer it as
+    an A4 PDF; the PDF is made on click, after the page has shown everything."""
+    info = cache.build_info() if cache.warehouse().path.is_file() else {"as_of": None}
+    sheet = printout.Sheet(
+        app=shell.APP_TITLE,
+        title=page_title,
+        scope=st.session_state.get(scopebar.SCOPE_LINE_STATE, ""),
+        as_of=format_date(info["as_of"]) if info["as_of"] else "",
+    )
+    st.session_state[PRINT_STATE] = sheet
+    download(
+        DOWNLOAD_PDF,
+        lambda: printout.to_pdf(sheet),
+        file_name=f"{page_title}.pdf",
+        key="print_pdf",
+        icon=":material/print:",
+        help=HELP_PDF,
+    )
+
+
+def _printing() -> printout.Sheet | None:
+    """The sheet this run records into (None before the page's title)."""
+    return st.session_state.get(PRINT_STATE)
 
 
 def freshness() -> None:
@@ -187,6 +218,9 @@ def figure_switch(
 
 def tiles(items: Iterable[Tile], *, key: str) -> None:
     """The tiles side by side, wrapping (two to a row on a phone)."""
+    items = list(items)
+    if (sheet := _printing()) is not None:
+        sheet.tiles.extend(printout.Tile(t.label, t.value, t.delta) for t in items)
     with st.container(horizontal=True, key=f"tiles_{key}", gap="small"):
         for item in items:
             st.metric(
@@ -205,6 +239,9 @@ def tiles(items: Iterable[Tile], *, key: str) -> None:
 def alert(headline: str, items: Sequence[str], page: str, *, key: str, limit: int = 5) -> None:
     """A boxed notice: headline, the first ``limit`` items, and a link to the page that
     has the rest (``page`` is a URL path of ``PAGES``)."""
+    if (sheet := _printing()) is not None:
+        more = MORE_ITEMS.format(n=len(items) - limit) if len(items) > limit else None
+        sheet.blocks.append(printout.Notice(headline, list(items[:limit]), more))
     with st.container(border=True, key=key):
         if items:
             st.markdown(f"**:material/warning: {headline}**")
@@ -272,6 +309,13 @@ def table(
     page_key = f"{key}_page"
     total, shown, pages = _page(rows, page_key, page_rows)
     data = {c.label: [_shown(row.get(c.key), c) for row in shown] for c in columns}
+    if (sheet := _printing()) is not None:
+        printed = [[str(data[c.label][i]) for c in columns] for i in range(len(shown))]
+        sheet.blocks.append(
+            printout.Table(
+                file_name, [c.label for c in columns], printed[: printout.PRINT_ROWS], total
+            )
+        )
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "single-row"}
@@ -360,6 +404,8 @@ def chart(fig: Any, *, key: str, file_name: str, source: str = shell.APP_TITLE) 
     """The plotly figure, with a PNG download (print size, with a source line under the
     chart) rendered only when it is clicked: an export starts a Chromium."""
     st.plotly_chart(fig, key=key, theme=None, config=_PLOTLY_CONFIG, width="stretch")
+    if (sheet := _printing()) is not None:
+        sheet.charts.append(printout.Chart(fig, file_name))
     source_line = charts.source_text(source, cache.as_of())
     download(
         DOWNLOAD_PNG,
@@ -377,6 +423,7 @@ MIME = {
     ".png": "image/png",
     ".zip": "application/zip",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
 }
 
 
