@@ -57,6 +57,7 @@ from dashboard.briefing.wording import (
     TARGET_UNMET,
 )
 from dashboard.metrics import Scope
+from dashboard.metrics import queries as q
 from dashboard.numbers import brief_score, inventory_number
 from dashboard.warehouse import Warehouse
 from pipelines.settings import config
@@ -128,10 +129,15 @@ def low_items(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
 def towns_behind(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Targets of the 所 in scope (the scope unit too, when it is one) that are not on
     track: rows of ``metrics.target_progress``, by unit then metric."""
-    towns = [u for u in metrics.unit_activities(wh, scope) if u["level"] == TOWN]
+    towns = [u["unit_id"] for u in metrics.unit_activities(wh, scope) if u["level"] == TOWN]
+    # one query for which towns have a target at all: a province has thousands of 所
+    targeted = {
+        row["unit_id"]
+        for row in wh.query(q.TARGETS, {"year": scope.date_to.year, "unit_ids": towns})
+    }
     behind = []
-    for town in sorted(towns, key=lambda u: u["unit_id"]):
-        town_scope = Scope(scope.date_from, scope.date_to, town["unit_id"])
+    for unit_id in sorted(targeted):
+        town_scope = Scope(scope.date_from, scope.date_to, unit_id)
         behind += [r for r in metrics.target_progress(wh, town_scope) if r["on_track"] is False]
     return behind
 
