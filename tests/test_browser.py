@@ -238,6 +238,25 @@ def test_tables_download_as_xlsx_and_charts_as_png_when_clicked(server, browser)
         context.close()
 
 
+def test_the_print_button_downloads_the_pages_a4_pdf(server, browser):
+    from pypdf import PdfReader
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        open_page(page, server, "总览")
+        with page.expect_download(timeout=120_000) as download:
+            page.locator("[data-testid=stDownloadButton] button", has_text="打印/导出PDF").click()
+        assert download.value.suggested_filename == "总览.pdf"
+        pdf = PdfReader(download.value.path())
+        text = "".join(p.extract_text() for p in pdf.pages)
+        assert f"第 1 页，共 {len(pdf.pages)} 页" in text and "数据截至 2025年4月15日" in text
+        assert "服务人次" in text and "552" in text  # the tile, as on the page
+        assert "打印/导出PDF" not in text and "数据导入与质量" not in text
+    finally:
+        context.close()
+
+
 def test_the_overview_reads_on_a_phone(server, browser):
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN"
