@@ -46,15 +46,16 @@ from dashboard.briefing.wording import (
     P_LOW,
     P_LOW_ITEM,
     P_TARGET_ITEM,
+    P_TARGET_METRIC,
     P_TARGETS,
+    P_TARGETS_UNMET,
     PART_SEPARATOR,
     PROBLEMS_HEAD,
     SAMPLE_MORE,
     SENTENCE_END,
     SENTENCE_SEPARATOR,
-    TARGET_BEHIND,
     TARGET_NOTE,
-    TARGET_UNMET,
+    TOWN_SEPARATOR,
 )
 from dashboard.metrics import Scope
 from dashboard.metrics import queries as q
@@ -166,9 +167,13 @@ def problem_paragraphs(ledger: Any, problems: Problems) -> tuple[str, str]:
     return PROBLEMS_HEAD + said + SENTENCE_END, ACTIONS_HEAD + todo + SENTENCE_END
 
 
-def _names(rows: list[dict[str, Any]], write: Callable[[dict[str, Any]], str]) -> str:
+def _names(
+    rows: list[dict[str, Any]],
+    write: Callable[[dict[str, Any]], str],
+    separator: str = ITEM_SEPARATOR,
+) -> str:
     """The first ``NAMED`` rows written by ``write``, joined, with 等 when there are more."""
-    text = ITEM_SEPARATOR.join(write(row) for row in rows[:NAMED])
+    text = separator.join(write(row) for row in rows[:NAMED])
     return text + (SAMPLE_MORE if len(rows) > NAMED else "")
 
 
@@ -270,29 +275,36 @@ def _idle(ledger: Any, p: Problems) -> tuple[str, str]:
 
 
 def _behind(ledger: Any, p: Problems) -> tuple[str, str]:
-    towns = list({row["unit_id"]: {"name": row["unit_name"]} for row in p.behind}.values())
+    by_town: dict[str, list[dict[str, Any]]] = {}
+    for row in p.behind:
+        by_town.setdefault(row["unit_id"], []).append(row)
+    towns = [{"name": rows[0]["unit_name"], "rows": rows} for rows in by_town.values()]
     ids = ITEM_SEPARATOR.join(f"{row['unit_id']} {row['metric']}" for row in p.behind)
 
-    def item(row: dict[str, Any]) -> str:
-        where = f"{row['unit_id']}:{row['metric']}"
+    def metric(row: dict[str, Any]) -> str:
         progress = ledger.rate(
-            f"target:{where}",
+            f"target:{row['unit_id']}:{row['metric']}",
             row["progress"],
             1,
             kind="target_progress",
             label=f"{row['unit_name']}{row['metric']}目标完成进度",
             note=TARGET_NOTE.format(actual=_exact(row["actual"]), target=_exact(row["target"])),
         )
-        status = TARGET_UNMET
-        if row["year_elapsed"] < 1:
-            elapsed = ledger.rate(f"elapsed:{where}", row["year_elapsed"], 1, kind="year_elapsed")
-            status = TARGET_BEHIND.format(elapsed=elapsed)
-        return P_TARGET_ITEM.format(
-            unit=row["unit_name"], metric=row["metric"], progress=progress, status=status
-        )
+        return P_TARGET_METRIC.format(metric=row["metric"], progress=progress)
+
+    def town(item: dict[str, Any]) -> str:
+        metrics = ITEM_SEPARATOR.join(metric(row) for row in item["rows"])
+        return P_TARGET_ITEM.format(unit=item["name"], metrics=metrics)
 
     n = ledger.count("behind_towns", len(towns), len(p.behind), note=ids)
-    problem = P_TARGETS.format(n=n, items=_names(p.behind, item))
+    named = _names(towns, town, separator=TOWN_SEPARATOR)
+    # every target is of the scope's year: one elapsed share for all
+    elapsed = p.behind[0]["year_elapsed"]
+    if elapsed >= 1:
+        problem = P_TARGETS_UNMET.format(n=n, items=named)
+    else:
+        written = ledger.rate("year_elapsed", elapsed, 1, note=_exact(elapsed))
+        problem = P_TARGETS.format(n=n, elapsed=written, items=named)
     items = _action_items(
         ledger, "behind_towns", towns, _name, A_TARGETS_MORE, source_rows=len(p.behind), note=ids
     )
