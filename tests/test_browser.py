@@ -246,7 +246,7 @@ def test_the_print_button_downloads_the_pages_a4_pdf(server, browser):
     try:
         open_page(page, server, "总览")
         with page.expect_download(timeout=120_000) as download:
-            page.locator("[data-testid=stDownloadButton] button", has_text="打印/导出PDF").click()
+            page.get_by_role("button", name="打印/导出PDF").click()
         assert download.value.suggested_filename == "总览.pdf"
         pdf = PdfReader(download.value.path())
         text = "".join(p.extract_text() for p in pdf.pages)
