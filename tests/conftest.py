@@ -338,3 +338,11 @@ def open_app(fixture_db, monkeypatch):
         return at
 
     return run
+
+
+@pytest.fixture(scope="session")
+def practice_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The practice county of tests/practice_county.py (五有、红灰黑榜、三张清单、积分)."""
+    from practice_county import build_practice_warehouse
+
+    return build_practice_warehouse(tmp_path_factory.mktemp("warehouse") / "practice.duckdb")
