@@ -278,7 +278,8 @@ def _station_scores(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
             (score_sum + PRIOR_WEIGHT * prior) / (ratings + PRIOR_WEIGHT) if ratings else prior
         )
         open_orders = row["orders"] - row.pop("cancelled")
-        completion = row.pop("completed") / open_orders if open_orders > 0 else scope_rate
+        completed = row.pop("completed")
+        completion = completed / open_orders if open_orders > 0 else scope_rate
         parts = [activity_part, w_sat * (adjusted - 1) / 4]
         weights = [w_act, w_sat]
         if completion is not None:
@@ -526,7 +527,8 @@ def points_breakdown(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 
     Returns ``{by_unit: [{unit_id, name, level, is_self, earned, redeemed}], by_month:
     [{month: "YYYY-MM", earned, redeemed}]}``; every month the period touches up to the
-    as-of date is listed; rows add up to ``points``' earned and redeemed.
+    as-of date is listed; rows add up to ``points``' earned and redeemed (None, as
+    there, where the input was not sent).
     """
     resolve(wh, scope)
     anchor = _breakdown_anchor(wh, scope)
@@ -549,6 +551,11 @@ def points_breakdown(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     if own["earned"] or own["redeemed"]:
         rows.append(own)
     rows.sort(key=lambda r: (-r["earned"], r["is_self"], r["unit_id"] or ""))
+    earning, redeeming = _points_known(wh, scope.unit_id)
+    for row in [*rows, *months.values()]:
+        # an input not sent is unknown, never 0
+        row["earned"] = row["earned"] if earning else None
+        row["redeemed"] = row["redeemed"] if redeeming else None
     return {"by_unit": rows, "by_month": list(months.values())}
 
 
