@@ -346,6 +346,7 @@ MIME = {
     ".png": "image/png",
     ".zip": "application/zip",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".html": "text/html",
 }
 
 

@@ -346,8 +346,9 @@ def rankings(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """红灰黑榜 of the 站 in scope for the quarter holding the period's end (up to the
     as-of date), with each station's move since the quarter before.
 
-    Returns ``{quarter, date_from, date_to, previous_quarter, months, weights, stations,
-    red, grey, black}``: ``stations`` every 站 by rank, each ``{unit_id, name,
+    Returns ``{quarter, date_from, date_to, previous_quarter, months, weights, prior,
+    scope_completion_rate, stations, red, grey, black}`` (``prior`` the adjusted score of
+    a station without ratings, ``scope_completion_rate`` the rate of one without orders): ``stations`` every 站 by rank, each ``{unit_id, name,
     parent_name, activities, activities_per_month, activity_part, ratings,
     adjusted_score, satisfaction_from_prior, satisfaction_part, orders, completion_rate,
     completion_from_scope, completion_part, score, rank, list, black_reason,
@@ -378,6 +379,8 @@ def rankings(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "previous_quarter": quarter_label(before_first),
         "months": max(1, months_touched(first, data_end(wh, quarter))),
         "weights": list(config().score_weights),
+        "prior": rating_prior(wh, quarter),
+        "scope_completion_rate": order_figures(wh, quarter)["completion_rate"],
         "stations": stations,
         **{name: [r for r in stations if r["list"] == name] for name in LISTS},
     }
