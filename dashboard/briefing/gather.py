@@ -17,7 +17,7 @@ from dashboard.briefing.wording import (
     SINCE_NEW_YEAR,
     WHOLE_ENDINGS,
 )
-from dashboard.metrics import Scope
+from dashboard.metrics import Scope, practices
 from dashboard.metrics.scope import top_units
 from dashboard.numbers import (
     format_date,
@@ -52,6 +52,12 @@ class Briefing:
     by_month: list[dict[str, Any]]
     by_category: list[dict[str, Any]]
     effective_k: int = 1
+    # the practices (dashboard.metrics.practices); None in a Briefing made without them
+    five_haves: dict[str, Any] | None = None
+    rankings: dict[str, Any] | None = None
+    three_lists: dict[str, Any] | None = None
+    points: dict[str, Any] | None = None
+    stars: dict[str, Any] | None = None
 
 
 def gather(wh: Warehouse, scope: Scope) -> Briefing:
@@ -86,6 +92,11 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
         by_month=metrics.by_month(wh, scope),
         by_category=metrics.by_category(wh, scope),
         effective_k=config().effective_k,
+        five_haves=practices.five_haves(wh, scope),
+        rankings=practices.rankings(wh, scope),
+        three_lists=practices.three_lists(wh, scope),
+        points=practices.points(wh, scope),
+        stars=practices.stars(wh, scope),
     )
 
 
