@@ -52,7 +52,7 @@ class Briefing:
     by_month: list[dict[str, Any]]
     by_category: list[dict[str, Any]]
     effective_k: int = 1
-    # the practices (dashboard.metrics.practices); None in a Briefing made without them
+    # the practices (dashboard.metrics.practices); None where the county runs none of them
     five_haves: dict[str, Any] | None = None
     rankings: dict[str, Any] | None = None
     three_lists: dict[str, Any] | None = None
@@ -92,12 +92,22 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
         by_month=metrics.by_month(wh, scope),
         by_category=metrics.by_category(wh, scope),
         effective_k=config().effective_k,
-        five_haves=practices.five_haves(wh, scope),
-        rankings=practices.rankings(wh, scope),
-        three_lists=practices.three_lists(wh, scope),
-        points=practices.points(wh, scope),
-        stars=practices.stars(wh, scope),
+        **_practices(wh, scope),
     )
+
+
+def _practices(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """The practice families for the briefing, for a county that runs them (sent teams,
+    per-volunteer hours or redemptions); none for one that does not."""
+    if not practices.is_practising(wh, scope.unit_id):
+        return {}
+    return {
+        "five_haves": practices.five_haves(wh, scope),
+        "rankings": practices.rankings(wh, scope),
+        "three_lists": practices.three_lists(wh, scope),
+        "points": practices.points(wh, scope),
+        "stars": practices.stars(wh, scope),
+    }
 
 
 def _year_before(day: date) -> date:

@@ -2,7 +2,9 @@
 
 One paragraph per family, written by the ledger's rule like every paragraph: flows
 (点单, 场次, 小时, 积分, 人数) by ``brief_number``, inventories (所站, 站, 类别) exactly. A
-family whose input was not sent writes nothing rather than a zero.
+family whose input was not sent writes nothing rather than a zero, and a county that sent
+none of the practices' own inputs (teams, per-volunteer hours, redemptions) gets none of
+these paragraphs (``gather`` reads them only for a county that runs the practices).
 """
 
 from __future__ import annotations
@@ -86,8 +88,8 @@ def _five_haves(ledger: Ledger) -> str:
 
 def _rankings(ledger: Ledger) -> str:
     ranked = ledger.b.rankings
-    if not ranked or not ranked["stations"]:
-        return ""
+    if not ranked or not any(r["activities"] for r in ranked["stations"]):
+        return ""  # a quarter without activity ranks nothing
     n = len(ranked["stations"])
     first = ranked["date_from"]
     lists = {
@@ -111,8 +113,8 @@ def _rankings(ledger: Ledger) -> str:
 
 def _three_lists(ledger: Ledger) -> str:
     lists = ledger.b.three_lists
-    if not lists:
-        return ""
+    if not lists or not lists["teams_reported"]:
+        return ""  # without teams the resources and gaps are unknown
     rows = lists["by_category"]
     demand = sum(r["demand"] for r in rows)
     if not demand:

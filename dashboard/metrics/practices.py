@@ -108,6 +108,12 @@ def is_reported(wh: Warehouse, what: str, unit_id: str | None) -> bool:
     return bool(reported) if root is None else root in reported
 
 
+def is_practising(wh: Warehouse, unit_id: str | None) -> bool:
+    """Whether the county of ``unit_id`` sent any of the practices' own inputs (teams,
+    per-volunteer hours, redemptions): the briefing writes of the practices only then."""
+    return any(is_reported(wh, what, unit_id) for what in ("teams", "hours", "redemptions"))
+
+
 def _breakdown_anchor(wh: Warehouse, scope: Scope) -> str | None:
     """The unit whose direct children are the breakdown rows (as ``by_unit``): the scope
     unit, the single top unit, or None (the top units are the rows)."""
