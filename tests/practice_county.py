@@ -55,7 +55,7 @@ AS_OF = datetime(2025, 6, 20, 12, 0)
 SOURCE = "practice"
 
 UNIT_COLUMNS = (
-    "unit_id name level parent_id opened_on is_model rules_posted head room_count floor_area"
+    "unit_id name level parent_id opened_on is_model is_rules_posted head room_count area_sqm"
 )
 UNITS = [
     ("ZX", "示范县新时代文明实践中心", "中心", None, None, False, None, None, None, None),
@@ -147,22 +147,6 @@ REDEMPTIONS = [
     ("R4", "V2", "T2", _t("2025-03-10 10:00"), 50, "香皂"),
 ]
 
-# The optional tables and columns, for a warehouse whose schema lacks them.
-EXTRA_DDL = [
-    "ALTER TABLE units ADD COLUMN IF NOT EXISTS rules_posted BOOLEAN",
-    "ALTER TABLE units ADD COLUMN IF NOT EXISTS head VARCHAR",
-    "ALTER TABLE units ADD COLUMN IF NOT EXISTS room_count INTEGER",
-    "ALTER TABLE units ADD COLUMN IF NOT EXISTS floor_area DOUBLE",
-    "ALTER TABLE attendance ADD COLUMN IF NOT EXISTS service_hours DECIMAL(14, 2)",
-    """CREATE TABLE IF NOT EXISTS teams (team_id VARCHAR, name VARCHAR, unit_id VARCHAR,
-       category VARCHAR, founded_on DATE, member_count INTEGER, source_file VARCHAR,
-       source_sheet VARCHAR, source_row INTEGER)""",
-    """CREATE TABLE IF NOT EXISTS redemptions (redemption_id VARCHAR, person_id VARCHAR,
-       unit_id VARCHAR, redeemed_at TIMESTAMP, points INTEGER, item VARCHAR,
-       source_file VARCHAR, source_sheet VARCHAR, source_row INTEGER)""",
-]
-
-
 def _insert(con, table: str, columns: str, rows: list[tuple]) -> None:
     names = columns.split() + ["source_file", "source_sheet", "source_row"]
     marks = ", ".join("?" * len(names))
@@ -188,8 +172,6 @@ def build_practice_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     try:
         for ddl in DDL.values():
-            con.execute(ddl)
-        for ddl in EXTRA_DDL:
             con.execute(ddl)
         _insert(con, "units", UNIT_COLUMNS, UNITS)
         _insert(con, "teams", "team_id name unit_id category founded_on member_count", TEAMS)

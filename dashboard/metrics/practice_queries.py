@@ -24,9 +24,9 @@ from dashboard.metrics.queries import SCOPE_UNITS
 # gives them (docs/warehouse.md).
 UNIT_EXTRAS = {
     "head": "VARCHAR",
-    "rules_posted": "BOOLEAN",
+    "is_rules_posted": "BOOLEAN",
     "room_count": "INTEGER",
-    "floor_area": "DOUBLE",
+    "area_sqm": "DOUBLE",
 }
 TEAM_COLUMNS = {
     "team_id": "VARCHAR",
@@ -150,7 +150,7 @@ projects AS (
     GROUP BY s.unit_id
 )
 SELECT s.unit_id, s.name, s.level, s.parent_id, p.name AS parent_name, s.opened_on,
-       s.head, s.rules_posted, s.room_count, s.floor_area,
+       s.head, s.is_rules_posted, s.room_count, s.area_sqm,
        COALESCE(h.activities, 0) AS activities,
        COALESCE(z.teams, 0) AS teams,
        COALESCE(z.full_teams, 0) AS full_teams,

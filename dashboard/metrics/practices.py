@@ -195,7 +195,7 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         opened = _known(row.pop("opened_on"), lambda d: d <= scope.date_to)
         space = _either(
             _known(row.pop("room_count"), lambda n: n >= 1),
-            _known(row.pop("floor_area"), lambda a: a > 0),
+            _known(row.pop("area_sqm"), lambda a: a > 0),
         )
         head = True if row.pop("head") else None
         teams, full, unsized = row.pop("teams"), row.pop("full_teams"), row.pop("unsized_teams")
@@ -211,7 +211,7 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         else:
             project = False if is_reported(wh, "brands", row["unit_id"]) else None
         parts = {
-            "mechanism": _both(row.pop("rules_posted"), head),
+            "mechanism": _both(row.pop("is_rules_posted"), head),
             "site": _both(opened, space),
             "team": team,
             "activity": row["activities"] >= need,
