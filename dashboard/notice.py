@@ -12,7 +12,8 @@ from typing import Any
 
 from dashboard.numbers import format_date
 
-NOTICE_TITLE = "{scope}新时代文明实践站{year}年第{quarter}季度红灰黑榜公示"
+NOTICE_TITLE = "{scope}{year}年{quarter}新时代文明实践站红灰黑榜公示"
+QUARTER_WORDS = ("第一季度", "第二季度", "第三季度", "第四季度")
 NOTICE_INTRO = (
     "根据各站{date_from}至{date_to}的活动开展、群众满意度和点单办结情况，"
     "按“一季一公示、年度一考评”的要求，现将本季度红灰黑榜公示如下。"
@@ -114,11 +115,12 @@ def _rows(name: str, rows: list[dict[str, Any]]) -> str:
 
 
 def notice_html(ranked: dict[str, Any], scope_name: str, as_of: Any) -> str:
-    """The 公示 of ``ranked`` (``practices.rankings``) for the scope named ``scope_name``."""
+    """The 公示 of ``ranked`` (``practices.rankings``) for the place named ``scope_name``
+    ("示范县", "卜宜乡")."""
     first = ranked["date_from"]
     w_act, w_sat, w_done = ranked["weights"]
     title = NOTICE_TITLE.format(
-        scope=scope_name, year=first.year, quarter=(first.month - 1) // 3 + 1
+        scope=scope_name, year=first.year, quarter=QUARTER_WORDS[(first.month - 1) // 3]
     )
     parts = [
         f"<h1>{escape(title)}</h1>",

@@ -5,6 +5,7 @@ printable A4 page."""
 import streamlit as st
 
 from dashboard import notice, ui
+from dashboard.briefing.gather import place_name
 from dashboard.metrics import practices
 from dashboard.numbers import format_count, format_date, format_percent, format_score
 from pipelines import settings
@@ -104,7 +105,12 @@ st.caption(
     )
 )
 
-html = notice.notice_html(ranked, ui.unit_name(scope.unit_id), ui.as_of())
+# the notice names the place: the scope unit, or the single top unit of the warehouse
+units = ui.reader().units()
+tops = [u for u in units.values() if u["parent_id"] is None]
+unit = units.get(scope.unit_id) if scope.unit_id else (tops[0] if len(tops) == 1 else None)
+place = place_name(unit) if unit else ui.unit_name(scope.unit_id)
+html = notice.notice_html(ranked, place, ui.as_of())
 ui.download(
     NOTICE_LABEL,
     lambda: html.encode("utf-8"),
