@@ -148,4 +148,3 @@ def notice_html(ranked: dict[str, Any], scope_name: str, as_of: Any) -> str:
         + "".join(parts)
         + "</body></html>"
     )
-

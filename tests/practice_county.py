@@ -147,6 +147,7 @@ REDEMPTIONS = [
     ("R4", "V2", "T2", _t("2025-03-10 10:00"), 50, "香皂"),
 ]
 
+
 def _insert(con, table: str, columns: str, rows: list[tuple]) -> None:
     names = columns.split() + ["source_file", "source_sheet", "source_row"]
     marks = ", ".join("?" * len(names))
@@ -202,12 +203,8 @@ def build_practice_warehouse(path: Path) -> Path:
             "activity_id title unit_id brand_id category start_at start_on source order_id",
             activities,
         )
-        attendance = [
-            (a, p, 1, role, Decimal(h) if h else None) for a, p, role, h in ATTENDANCE
-        ]
-        _insert(
-            con, "attendance", "activity_id person_id headcount role service_hours", attendance
-        )
+        attendance = [(a, p, 1, role, Decimal(h) if h else None) for a, p, role, h in ATTENDANCE]
+        _insert(con, "attendance", "activity_id person_id headcount role service_hours", attendance)
         ratings = [(a, f"R{i:02d}", s) for i, (a, s) in enumerate(RATINGS, start=1)]
         _insert(con, "ratings", "activity_id rater_id score", ratings)
         _insert(
@@ -218,9 +215,7 @@ def build_practice_warehouse(path: Path) -> Path:
         )
         con.executemany("INSERT INTO unit_tree VALUES (?, ?, ?)", _unit_tree())
         summaries.build(con)
-        con.execute(
-            "INSERT INTO manifest VALUES (?, ?, ?, ?)", (AS_OF, AS_OF, "practice", "{}")
-        )
+        con.execute("INSERT INTO manifest VALUES (?, ?, ?, ?)", (AS_OF, AS_OF, "practice", "{}"))
         con.execute("CHECKPOINT")
     finally:
         con.close()

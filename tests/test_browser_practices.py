@@ -36,7 +36,7 @@ def practice_server(practice_db):
         yield base
 
 
-def test_each_practice_page_opens_in_a_browser_with_its_figures(practice_server, page):
+def test_each_practice_page_opens_in_a_browser_with_its_figures(practice_server, page):  # noqa: F811
     for url_path, headline in HEADLINES.items():
         open_page(page, f"{practice_server}/{url_path}?period=本季度", ui.PAGE[url_path].title)
         assert_clean(page)

@@ -51,7 +51,9 @@ def test_the_five_haves_page_shows_the_matrix_with_not_sent_apart_from_no(open_p
     assert at.title[0].value == "五有达标"
     shown = tiles(at)
     assert shown["所站数"] == "8" and shown["五有全达标"] == "2"  # S1, T1
-    assert [shown[f"{name}达标"] for name in ("有机制", "有阵地", "有队伍", "有活动", "有项目")] == [
+    assert [
+        shown[f"{name}达标"] for name in ("有机制", "有阵地", "有队伍", "有活动", "有项目")
+    ] == [
         "2",
         "4",
         "3",
@@ -135,7 +137,9 @@ def test_the_volunteers_page_shows_points_and_stars_and_never_a_person(open_page
         ("2025-06", "0", "200"),
     ]
     overdrawn = table(at, "兑换编号", "兑换阵地")
-    assert [(r["兑换编号"], r["兑换积分"], r["兑换前结余"]) for r in overdrawn] == [("R2", "100", "80")]
+    assert [(r["兑换编号"], r["兑换积分"], r["兑换前结余"]) for r in overdrawn] == [
+        ("R2", "100", "80")
+    ]
     shown = json.dumps([e.value.to_dict("records") for e in at.dataframe], ensure_ascii=False)
     assert not any(person in shown for person in ("V1", "V2", "V3", "V4", "P1"))
 
@@ -148,7 +152,9 @@ def test_the_volunteers_page_shows_points_and_stars_and_never_a_person(open_page
         (VOLUNTEERS, "本范围未报送志愿者个人服务时长和积分兑换记录"),
     ],
 )
-def test_a_county_that_sent_no_practice_inputs_is_told_what_to_send(open_page, fixture_db, page, says):
+def test_a_county_that_sent_no_practice_inputs_is_told_what_to_send(
+    open_page, fixture_db, page, says
+):
     at = open_page(page, db=fixture_db)
     assert says in texts(at)
     if page == VOLUNTEERS:

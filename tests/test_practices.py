@@ -107,8 +107,10 @@ def _q2_scores():
         return (total + 5 * prior) / (ratings + 5) if ratings else prior
 
     def score(activities, ratings, total, completion):
-        return 40 * min(1, Fraction(activities, 3)) + 30 * (adjusted(ratings, total) - 1) / 4 + (
-            30 * completion
+        return (
+            40 * min(1, Fraction(activities, 3))
+            + 30 * (adjusted(ratings, total) - 1) / 4
+            + (30 * completion)
         )
 
     return {

@@ -166,7 +166,11 @@ def _stars(ledger: Ledger) -> str:
         P_STARS_LEVEL.format(
             name=word,
             n=ledger.flow(
-                f"stars:{i}", stars["counts"][str(i)], None, kind="stars_level", label=f"{word}志愿者人数"
+                f"stars:{i}",
+                stars["counts"][str(i)],
+                None,
+                kind="stars_level",
+                label=f"{word}志愿者人数",
             ),
         )
         for i, word in enumerate(STAR_WORDS, start=1)

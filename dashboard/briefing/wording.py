@@ -232,7 +232,9 @@ P_FIVE_HAVES_NOT_SENT = "；{names}所需信息未报送"
 P_FIVE_HAVES_UNREPORTED = "（另有{n}个所站部分项目未报送，未计入达标）"
 P_RANKINGS = "{year}年{quarter}红灰黑榜评出：{stations}个实践站参评，红榜{red}个、灰榜{grey}个、黑榜{black}个"
 P_RANKINGS_RED = "，红榜为{names}"
-P_THREE_LISTS = "三张清单方面，群众点单{demand}单，开展活动{delivered}场，其中来自群众点单{from_orders}场"
+P_THREE_LISTS = (
+    "三张清单方面，群众点单{demand}单，开展活动{delivered}场，其中来自群众点单{from_orders}场"
+)
 P_THREE_LISTS_GAPS = "；{gaps}个服务类别有点单但无对应志愿服务队伍或品牌项目（{names}）"
 P_POINTS = "积分激励方面，志愿者服务{hours}小时，获得积分{earned}分"
 P_POINTS_REDEEMED = "，爱心超市兑换积分{redeemed}分"
@@ -271,7 +273,12 @@ DEFINITIONS.update(
             "活动、评价、点单",
             "季度站点得分（活动40分、满意度30分、点单办结30分）排出的榜单站数；口径见 docs/figures.md。",
         ),
-        "three_lists_demand": ("需求清单点单数", "单", "点单", "期内点单阵地在范围内的群众点单数。"),
+        "three_lists_demand": (
+            "需求清单点单数",
+            "单",
+            "点单",
+            "期内点单阵地在范围内的群众点单数。",
+        ),
         "three_lists_delivered": ("服务清单活动数", "场", "活动", "期内范围内开展的活动场数。"),
         "three_lists_from_orders": (
             "来自群众点单的活动数",
@@ -291,16 +298,31 @@ DEFINITIONS.update(
             "参与记录",
             "期内范围内活动中志愿者个人服务时长之和。",
         ),
-        "points_earned": ("获得积分", "分", "参与记录", "每小时积分 × 志愿者个人服务时长（另加群众签到积分）。"),
+        "points_earned": (
+            "获得积分",
+            "分",
+            "参与记录",
+            "每小时积分 × 志愿者个人服务时长（另加群众签到积分）。",
+        ),
         "points_redeemed": ("兑换积分", "分", "积分兑换", "期内范围内爱心超市兑换的积分之和。"),
-        "points_persons": ("积分参与人数", "人", "参与记录、积分兑换", "期内获得或兑换积分的人数。"),
+        "points_persons": (
+            "积分参与人数",
+            "人",
+            "参与记录、积分兑换",
+            "期内获得或兑换积分的人数。",
+        ),
         "stars_starred": (
             "星级志愿者人数",
             "人",
             "参与记录",
             "截至期末在范围内累计服务时长达到一星及以上的志愿者人数。",
         ),
-        "stars_level": ("各星级志愿者人数", "人", "参与记录", "按累计服务时长评定星级的志愿者人数。"),
+        "stars_level": (
+            "各星级志愿者人数",
+            "人",
+            "参与记录",
+            "按累计服务时长评定星级的志愿者人数。",
+        ),
         "stars_promoted": (
             "本期晋星人数",
             "人",

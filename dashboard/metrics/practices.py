@@ -61,8 +61,7 @@ def _present(wh: Warehouse) -> frozenset[tuple[str, str]]:
     return wh.memo(
         ("practice_present",),
         lambda: frozenset(
-            (r["table_name"], r["column_name"])
-            for r in wh.query(pq.PRESENT_COLUMNS, {"db": ALIAS})
+            (r["table_name"], r["column_name"]) for r in wh.query(pq.PRESENT_COLUMNS, {"db": ALIAS})
         ),
     )
 
@@ -508,7 +507,9 @@ def points(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     resolve(wh, scope)
     earning, redeeming = _points_known(wh, scope.unit_id)
     row = _point_events(wh, scope, pq.POINTS)[0]
-    reasons = [text for known, text in ((earning, NO_HOURS), (redeeming, NO_REDEMPTIONS)) if not known]
+    reasons = [
+        text for known, text in ((earning, NO_HOURS), (redeeming, NO_REDEMPTIONS)) if not known
+    ]
     return {
         "earned": (row["earned"] or 0) if earning else None,
         "redeemed": (row["redeemed"] or 0) if redeeming else None,

@@ -85,7 +85,9 @@ if unreported:
 
 st.subheader("五有达标矩阵", anchor=False)
 st.caption(CAPTION_MATRIX)
-ui.table(rows, COLUMNS, key="five_haves_matrix", file_name=f"五有达标_{ui.unit_name(scope.unit_id)}")
+ui.table(
+    rows, COLUMNS, key="five_haves_matrix", file_name=f"五有达标_{ui.unit_name(scope.unit_id)}"
+)
 
 st.subheader("各所站缺项清单", anchor=False)
 short = [row for row in rows if row["lacks"] or row["unreported"]]

@@ -11,9 +11,7 @@ from dashboard.numbers import format_count, format_date, format_percent, format_
 from pipelines import settings
 
 NO_STATIONS = "所选阵地范围内没有实践站，无法排榜。可在上方换一个阵地范围。"
-CAPTION_QUARTER = (
-    "{quarter}（{date_from}至{date_to}，按统计期间的结束日期所在季度；与上季度 {previous} 比较名次）。"
-)
+CAPTION_QUARTER = "{quarter}（{date_from}至{date_to}，按统计期间的结束日期所在季度；与上季度 {previous} 比较名次）。"
 CAPTION_RULE = (
     "得分 = 活动{w_act:g}分 × min(1, 月均活动场次 ÷ {k}) + 满意度{w_sat:g}分 × （修正分−1）÷ 4 "
     "+ 点单办结{w_done:g}分 × 办结率。无评价的站取本范围的平均水平（修正分 {prior}），"
@@ -43,7 +41,11 @@ COLUMNS = [
     ),
 ]
 BLACK_COLUMNS = [COLUMNS[1], COLUMNS[2], ui.Column("black_reason", "列入原因"), *COLUMNS[3:]]
-ALL_COLUMNS = [*COLUMNS[:3], ui.Column("list", "榜单", lambda v: practices.LIST_NAMES.get(v, "—")), *COLUMNS[3:]]
+ALL_COLUMNS = [
+    *COLUMNS[:3],
+    ui.Column("list", "榜单", lambda v: practices.LIST_NAMES.get(v, "—")),
+    *COLUMNS[3:],
+]
 
 scope = ui.scope_bar()
 ui.title("红灰黑榜")

@@ -24,9 +24,13 @@ COLUMNS = [
     ui.Column("category", "服务类别"),
     ui.Column("gap", "供需缺口", GAP_NAMES.get),
     ui.Column("demand", "需求清单（点单）", format_count, "#,##0"),
-    ui.Column("teams", "志愿服务队伍", lambda v: "未报送" if v is None else format_count(v), "#,##0"),
+    ui.Column(
+        "teams", "志愿服务队伍", lambda v: "未报送" if v is None else format_count(v), "#,##0"
+    ),
     ui.Column("brands", "品牌项目", format_count, "#,##0"),
-    ui.Column("resources", "资源合计", lambda v: "未报送" if v is None else format_count(v), "#,##0"),
+    ui.Column(
+        "resources", "资源合计", lambda v: "未报送" if v is None else format_count(v), "#,##0"
+    ),
     ui.Column("delivered", "服务清单（活动）", format_count, "#,##0"),
     ui.Column("from_orders", "其中群众点单", format_count, "#,##0"),
 ]
@@ -79,7 +83,9 @@ ui.chart(
 
 st.subheader("按服务类别", anchor=False)
 st.caption(CAPTION)
-ui.table(rows, COLUMNS, key="three_lists_categories", file_name=f"三张清单_{ui.unit_name(scope.unit_id)}")
+ui.table(
+    rows, COLUMNS, key="three_lists_categories", file_name=f"三张清单_{ui.unit_name(scope.unit_id)}"
+)
 
 st.subheader("按下级阵地", anchor=False)
 ui.table(

@@ -17,9 +17,7 @@ CAPTION_POINTS = (
     "积分 = 每小时 {per_hour:g} 分 × 志愿服务时长 + 每次签到 {per_signin:g} 分 × 以群众身份签到次数；"
     "结余为截至期末本范围累计获得减累计兑换。"
 )
-CAPTION_STARS = (
-    "按截至期末在本范围内的累计志愿服务时长评定：{levels}。只统计人数，不显示个人。"
-)
+CAPTION_STARS = "按截至期末在本范围内的累计志愿服务时长评定：{levels}。只统计人数，不显示个人。"
 STAR_NAMES = {"1": "一星", "2": "二星", "3": "三星", "4": "四星", "5": "五星"}
 OVERDRAWN_CAPTION = "兑换积分超过兑换时个人结余的记录（已导入，请核实）。不显示兑换人。"
 NONE_OVERDRAWN = "没有超过结余的兑换。"
@@ -46,10 +44,7 @@ MONTH_COLUMNS = [
 STAR_COLUMNS = [
     ui.Column("name", "阵地"),
     ui.Column("level", "层级", lambda v: v or ""),
-    *[
-        ui.Column(f"star_{n}", f"{STAR_NAMES[n]}志愿者", format_count, "#,##0")
-        for n in STAR_NAMES
-    ],
+    *[ui.Column(f"star_{n}", f"{STAR_NAMES[n]}志愿者", format_count, "#,##0") for n in STAR_NAMES],
     ui.Column("starred", "星级志愿者合计", format_count, "#,##0"),
     ui.Column("volunteers", "有服务时长的志愿者", format_count, "#,##0"),
     ui.Column("promoted", "本期晋星", format_count, "#,##0"),
@@ -73,8 +68,12 @@ if points["unknown_reason"]:
 
 ui.tiles(
     [
-        ui.tile("获得积分", points["earned"], format_points, unknown_reason=points["unknown_reason"]),
-        ui.tile("兑换积分", points["redeemed"], format_points, unknown_reason=points["unknown_reason"]),
+        ui.tile(
+            "获得积分", points["earned"], format_points, unknown_reason=points["unknown_reason"]
+        ),
+        ui.tile(
+            "兑换积分", points["redeemed"], format_points, unknown_reason=points["unknown_reason"]
+        ),
         ui.tile(
             "积分结余",
             points["balance"],
@@ -84,8 +83,12 @@ ui.tiles(
         ),
         ui.tile("参与人数", points["persons"], format_count, help="期间内获得或兑换积分的人数。"),
         ui.tile("志愿服务时长（小时）", points["hours"], format_hours),
-        ui.tile("星级志愿者", stars["starred"], format_count, unknown_reason=stars["unknown_reason"]),
-        ui.tile("本期晋星", stars["promoted"], format_count, unknown_reason=stars["unknown_reason"]),
+        ui.tile(
+            "星级志愿者", stars["starred"], format_count, unknown_reason=stars["unknown_reason"]
+        ),
+        ui.tile(
+            "本期晋星", stars["promoted"], format_count, unknown_reason=stars["unknown_reason"]
+        ),
         ui.tile(
             "超结余兑换",
             points["overdrawn"],
@@ -115,7 +118,8 @@ if stars["counts"] is None:
     st.info(stars["unknown_reason"], icon=":material/info:")
 else:
     levels = "、".join(
-        f"{STAR_NAMES[str(i + 1)]} {format_hours(h)} 小时" for i, h in enumerate(stars["star_hours"])
+        f"{STAR_NAMES[str(i + 1)]} {format_hours(h)} 小时"
+        for i, h in enumerate(stars["star_hours"])
     )
     st.caption(CAPTION_STARS.format(levels=levels))
     ui.chart(
