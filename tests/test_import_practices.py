@@ -8,10 +8,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from python_calamine import CalamineWorkbook
-
-from pipelines.template import write_template
-from tests.import_helpers import (
+from import_helpers import (
     BASE,
     all_tables,
     build,
@@ -20,8 +17,15 @@ from tests.import_helpers import (
     counts,
     query,
     rejects,
+    run_cli,
     write_csv,
+    write_xlsx,
 )
+from python_calamine import CalamineWorkbook
+
+from pipelines.build import build as library_build
+from pipelines.build_cli import parse_as_of
+from pipelines.template import write_template
 
 AS_OF = "2025-06-30T12:00:00"
 PHONE = "13800138000"
@@ -318,3 +322,140 @@ def test_a_workbook_sheet_of_teams_is_told_apart_from_brands_by_its_headers(tmp_
     manifest = build(folder, db=tmp_path / "wh.duckdb", as_of=AS_OF)
     tables = {f["file"]: f.get("table") for f in manifest["files"]}
     assert tables["队伍.csv"] == "teams" and tables["品牌项目.csv"] == "brands"
+
+
+# ---------------------------------------------------------------- the append path
+
+APPENDED, FULL = "增量构建", "全量构建"
+
+
+def _build_saying(sources, db, as_of: str) -> tuple[dict, str]:
+    """A build through the library; the manifest and what it said of its mode."""
+    said: list[str] = []
+    manifest = library_build(sources, db, as_of=parse_as_of(as_of), progress=said.append)
+    mode = next(s for s in said if s.startswith((APPENDED, FULL)))
+    return manifest, mode
+
+
+def _at(rows: list[list], row: int) -> list:
+    """The ledger line a spreadsheet shows as ``row`` (the header is row 1)."""
+    return rows[row - 1]
+
+
+def _later_files(folder, teams, redemptions):
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "队伍补报.csv", [TEAMS[0], *teams])
+    write_csv(folder / "兑换补报.csv", [REDEMPTIONS[0], *redemptions])
+    return folder
+
+
+@pytest.fixture
+def first_build(tmp_path, monkeypatch):
+    """The base ledgers with one team and one redemption, built: (folder, warehouse)."""
+    monkeypatch.setenv("WENMING_SALT", "practices-append")
+    folder = copy_base(tmp_path / "ledgers", "units", "activities")
+    write_csv(folder / "志愿服务队伍.csv", TEAMS[:2])
+    write_csv(folder / "积分兑换.csv", REDEMPTIONS[:2])
+    db = tmp_path / "wh" / "wh.duckdb"
+    _manifest, mode = _build_saying([folder], db, AS_OF)
+    assert mode.startswith(FULL)
+    return folder, db
+
+
+def _equals_full_rebuild(db, sources, as_of: str) -> None:
+    reference = db.parent.parent / "reference" / "wh.duckdb"
+    _manifest, mode = _build_saying(sources, reference, as_of)
+    assert mode.startswith(FULL)
+    assert all_tables(db) == all_tables(reference)
+
+
+def test_new_teams_and_redemptions_are_appended_and_equal_a_full_rebuild(first_build, tmp_path):
+    folder, db = first_build
+    later = _later_files(
+        tmp_path / "zz_later",
+        [_at(TEAMS, 3), _at(TEAMS, 6)],  # T02 loaded; T03 of an unknown unit rejected
+        # DH09 loaded, DH03 of 0 points rejected, DH09 again a duplicate
+        [_at(REDEMPTIONS, 12), _at(REDEMPTIONS, 6), _at(REDEMPTIONS, 12)],
+    )
+    manifest, mode = _build_saying([folder, later], db, AS_OF)
+    assert mode.startswith(APPENDED)
+    assert counts(manifest, "teams") == (1 + 2, 2, 0, 1)
+    assert counts(manifest, "redemptions") == (1 + 3, 2, 1, 1)
+    _equals_full_rebuild(db, [folder, later], AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("teams", "redemptions", "why"),
+    [
+        # T01 again (a duplicate), DH01 with other points (a conflict)
+        ([_at(TEAMS, 4)], [], "新文件中有志愿服务队伍记录与已入库记录编码相同"),
+        ([], [_at(REDEMPTIONS, 14)], "新文件中有积分兑换记录与已入库记录编码相同"),
+    ],
+)
+def test_a_new_team_or_redemption_with_an_old_code_rebuilds_in_full(
+    first_build, tmp_path, teams, redemptions, why
+):
+    folder, db = first_build
+    later = _later_files(tmp_path / "zz_later", teams, redemptions)
+    _manifest, mode = _build_saying([folder, later], db, AS_OF)
+    assert mode == f"{FULL}（{why}）…"
+    _equals_full_rebuild(db, [folder, later], AS_OF)
+
+
+def test_a_later_as_of_rechecks_a_redemption_rejected_as_after_the_old_one(first_build, tmp_path):
+    folder, db = first_build
+    later = _later_files(tmp_path / "zz_later", [], [_at(REDEMPTIONS, 15)])  # DH11 06-30 13:00
+    manifest, mode = _build_saying([folder, later], db, AS_OF)
+    assert mode.startswith(APPENDED)
+    assert codes_by_row(manifest, "redemptions") == {("兑换补报.csv", 2): "date_after_as_of"}
+    manifest, mode = _build_saying([folder, later], db, "2025-06-30T18:00:00")
+    assert mode == f"{FULL}（数据截至时间推后，上次因晚于截至时间而退回的记录需重新校验）…"
+    assert counts(manifest, "redemptions") == (2, 2, 0, 0)
+
+
+# ---------------------------------------------------------------- ledgers of their own layout
+
+CLERK_UNITS = [
+    ["阵地编码", "阵地名称", "层级", "上级编码"],
+    ["ZX1", "上街区新时代文明实践中心", "中心", ""],
+    ["S1", "峡窝镇新时代文明实践所", "所", "ZX1"],
+    ["Z1", "西林子村新时代文明实践站", "站", "S1"],
+    ["Z2", "马固村新时代文明实践站", "站", "S1"],
+]
+CLERK_TEAMS = [
+    ["峡窝镇志愿服务队伍登记表"],
+    ["序号", "队伍编号", "队伍名称", "所在站点", "服务类别", "队员人数"],
+    [1, "T1", "西林子宣讲队", "西林子村", "宣讲", 20],
+    [2, "T2", "马固文艺队", "马固村", "文艺", 15],
+    [3, "T3", "无站点队", "东风村", "文艺", 8],
+]
+CLERK_REDEMPTIONS = [
+    ["爱心超市积分兑换登记"],
+    ["序号", "兑换单号", "姓名", "手机号", "兑换站点", "兑换日期", "兑换积分", "兑换物品"],
+    [1, "DH1", "张三", PHONE, "西林子村", "2025-06-01", 20, "洗衣液"],
+    [2, "DH2", "李四", OTHER_PHONE, "马固村", "2025-06-02", 10, "毛巾"],
+]
+
+
+def test_teams_and_redemptions_in_a_layout_of_their_own_import_once_mapped(tmp_path):
+    src = tmp_path / "src"
+    write_csv(src / "00-阵地.csv", CLERK_UNITS)
+    write_xlsx(src / "队伍台账.xlsx", {"队伍": CLERK_TEAMS})
+    write_xlsx(src / "爱心超市.xlsx", {"兑换": CLERK_REDEMPTIONS})
+    db = tmp_path / "wh.duckdb"
+    for name in ("队伍台账.xlsx", "爱心超市.xlsx"):  # the suggestion alone, saved
+        code, _out, err = run_cli("map", src / name, "--save", name, "--db", db)
+        assert code == 0, err
+    manifest = build(src, db=db, as_of=AS_OF)
+    assert counts(manifest, "teams") == (3, 2, 0, 1)
+    assert codes_by_row(manifest, "teams") == {("队伍台账.xlsx", 5): "unit_name_unmatched"}
+    assert query(db, "SELECT team_id, unit_id, category, member_count FROM teams ORDER BY 1") == [
+        ("T1", "Z1", "理论宣讲", 20),
+        ("T2", "Z2", "文化服务", 15),
+    ]
+    assert counts(manifest, "redemptions") == (2, 2, 0, 0)
+    rows = query(db, "SELECT redemption_id, person_id, unit_id, points FROM redemptions ORDER BY 1")
+    assert [(r[0], r[2], r[3]) for r in rows] == [("DH1", "Z1", 20), ("DH2", "Z2", 10)]
+    assert all(r[1].startswith("h:") for r in rows)  # 姓名 + 手机号, hashed together
+    stored = repr(all_tables(db))
+    assert "张三" not in stored and PHONE not in stored and OTHER_PHONE not in stored

@@ -115,7 +115,23 @@ LEDGER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "target_group": ("服务人群", "参与对象"),
         "start_at": ("活动开展时间", "开展日期时间"),
     },
-    "attendance": {"checked_in_at": ("签到日期时间",), "group": ("类别", "人群")},
+    "attendance": {
+        "checked_in_at": ("签到日期时间",),
+        "group": ("类别", "人群"),
+        "service_hours": ("服务时长", "志愿服务时长", "时长（小时）", "服务小时数"),
+    },
+    "teams": {
+        "name": ("队名", "志愿服务队名称", "志愿服务队"),
+        "category": ("类别", "服务领域", "服务类型"),
+        "founded_on": ("组建日期", "成立时间"),
+        "member_count": ("队员数", "成员人数", "人数"),
+    },
+    "redemptions": {
+        "redemption_id": ("兑换单号", "兑换编码", "单号"),
+        "redeemed_at": ("兑换日期", "日期"),
+        "points": ("使用积分", "扣减积分", "消耗积分"),
+        "item": ("物品", "兑换商品", "商品"),
+    },
     "ratings": {
         "score": ("满意程度", "评价等级", "满意度评价", "打分"),
         "comment": ("意见", "建议", "评价意见", "意见和建议"),
