@@ -285,3 +285,39 @@ def test_the_reader_clips_every_family_to_the_account_subtree(practice_db):
     assert reader.read(practices.points, Q2)["redeemed"] == 100
     with pytest.raises(OutOfScope):
         reader.read(practices.rankings, Scope(Q2.date_from, Q2.date_to, "S1"))
+
+
+# --- through the import -------------------------------------------------------------------
+
+LEDGERS = {
+    "阵地.csv": "阵地编码,阵地名称,层级,上级编码,挂牌日期,制度上墙,负责人,功能室数量,场所面积（平方米）\n"
+    "ZX,示范县新时代文明实践中心,中心,,,,,,\n"
+    "S1,卜宜乡新时代文明实践所,所,ZX,2020-01-01,是,张所长,3,\n"
+    "T1,卜宜村新时代文明实践站,站,S1,2021-01-01,否,李站长,,80\n",
+    "活动.csv": "活动编码,活动名称,阵地编码,服务类别,开始时间\n"
+    "A1,宣讲,T1,理论宣讲,2025-04-10 09:00\nA2,宣讲,T1,理论宣讲,2025-05-10 09:00\n",
+    "志愿者.csv": "活动编码,志愿者编号,服务时长（小时）\nA1,13912345678,12.5\nA2,139 1234 5678,20\n",
+    "队伍.csv": "队伍编码,队伍名称,所属阵地编码,服务类别,队员人数\nK1,宣讲队,T1,理论宣讲,12\n",
+    "兑换.csv": "兑换编号,参与者编号,兑换阵地编码,兑换时间,积分\nR1,13912345678,T1,2025-04-20,400\n",
+}
+
+
+def test_imported_ledgers_feed_the_practice_figures(tmp_path, capsys):
+    from pipelines.cli import main
+
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    for name, text in LEDGERS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "wh.duckdb"
+    assert main(["build", str(folder), "--db", str(db), "--as-of", "2025-06-20"]) == 0
+    capsys.readouterr()
+    wh = Warehouse(db)
+    points = practices.points(wh, Q2)
+    # one person under two spellings of a phone number (hashed alike in both tables):
+    # 12.5 + 20 h → 325 points; R1 took 400 on 20 April when only 125 were earned
+    assert (points["hours"], points["earned"], points["redeemed"]) == (32.5, 325, 400)
+    assert (points["persons"], points["balance"], points["overdrawn"]) == (1, -75, 1)
+    rows = {r["unit_id"]: _parts(r) for r in practices.five_haves(wh, Q2)["by_unit"]}
+    # no brand sent: 有项目 未报送; T1: 制度上墙 否, 80 m², K1 12 members, 2 < 3 activities
+    assert rows == {"S1": (YES, YES, YES, NO, UNKNOWN), "T1": (NO, YES, YES, NO, UNKNOWN)}
