@@ -178,3 +178,13 @@ def test_the_report_json_carries_the_five_practice_families(practice_db, capsys)
     # the briefing writes each family (670余: 675 rounded down to tens)
     assert "获得积分670余分" in document["briefing"]
     assert "红榜2个、灰榜1个、黑榜2个" in document["briefing"]
+
+
+def test_picking_the_quarter_before_shows_its_lists(open_page):
+    at = open_page(HONOR)
+    at.selectbox(key="honor_quarter").select_index(1).run()
+    # Q1: T3 (3 activities) red, T1 (1) grey; the four stations without activity black
+    assert tiles(at) == {"参评站数": "6", "红榜": "1", "灰榜": "1", "黑榜": "4"}
+    assert [r["站点"] for r in table(at, "名次", "站点", "所属", "得分")] == [
+        "西泉村新时代文明实践站"
+    ]

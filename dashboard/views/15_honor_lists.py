@@ -2,11 +2,13 @@
 (一季一公示), each score with its parts and its move since last quarter, and the 公示 as a
 printable A4 page."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import notice, ui
 from dashboard.briefing.gather import place_name
-from dashboard.metrics import practices
+from dashboard.metrics import Scope, practices
 from dashboard.numbers import format_count, format_date, format_percent, format_score
 from pipelines import settings
 
@@ -21,6 +23,8 @@ CAPTION_RULE = (
 EMPTY_LIST = "本季度没有站点列入{name}。"
 NOTICE_LABEL = "下载 A4 公示（可直接打印）"
 NOTICE_PREVIEW = "公示预览"
+LABEL_QUARTER = "公示季度"
+QUARTERS_OFFERED = 8
 
 COLUMNS = [
     ui.Column("rank", "名次", lambda v: "—" if v is None else str(v), "0"),
@@ -50,7 +54,19 @@ ALL_COLUMNS = [
 scope = ui.scope_bar()
 ui.title("红灰黑榜")
 
-ranked = ui.load(practices.rankings, scope)
+# 一季一公示: the quarter holding the period's end, or one of the quarters before it
+end = min(scope.date_to, ui.as_of())
+quarters = [practices.quarter_of(end)]
+while len(quarters) < QUARTERS_OFFERED:
+    quarters.append(practices.quarter_of(quarters[-1][0] - timedelta(days=1)))
+picked = st.selectbox(
+    LABEL_QUARTER,
+    range(len(quarters)),
+    format_func=lambda i: practices.quarter_label(quarters[i][0]),
+    key="honor_quarter",
+)
+first, last = quarters[picked or 0]
+ranked = ui.load(practices.rankings, Scope(first, last, scope.unit_id))
 ui.guard(ranked["stations"], NO_STATIONS)
 config = settings.config()
 w_act, w_sat, w_done = ranked["weights"]
