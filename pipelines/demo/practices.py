@@ -43,6 +43,7 @@ TEAMS_HEADER = ["队伍编码", "队伍名称", "所属阵地编码", "服务类
 HOURS_HEADER = ["活动编码", "志愿者编号", "服务时长（小时）"]
 REDEMPTIONS_HEADER = ["兑换编号", "志愿者编号", "兑换阵地编码", "兑换时间", "兑换积分", "兑换物品"]
 UNIT_COLUMNS = ["负责人", "制度上墙", "功能室数量", "场所面积（平方米）"]
+HEAD_ROWS = 8  # rows of a demo CSV searched for its header
 
 TOWN_TEAMS = 8  # the "8" of 卜宜乡's "8+N": teams of the 所 itself
 POINTS_PER_HOUR = 10  # the figure's default (practices.md): points earned per hour
@@ -78,11 +79,15 @@ class Unit:
 def write_practices(w: Writer, seed: int) -> None:
     """Teams, volunteers' hours and redemptions from the units and activities ``w`` wrote,
     and the 五有 columns added to its units files."""
-    units, activities = _generated(w)
+    # which table each CSV written so far holds, by its header
+    tables = {
+        rel: _csv_table(w.root / rel) for rel in dict.fromkeys(w.files) if rel.endswith(".csv")
+    }
+    units, activities = _generated(w, tables)
     if not units:
         return
     rng = random.Random(f"{seed}-practices")
-    _add_unit_columns(w, units, seed)
+    _add_unit_columns(w, tables, units, seed)
     teams = _teams(rng, units)
     w.csv(TEAMS_FILE, [TEAMS_HEADER, *teams], "utf-8-sig")
     w.count("teams", len(teams))
@@ -124,14 +129,14 @@ def _csv_out(w: Writer, rel: str, header: list[str]):
 # ---------------------------------------------------------------- what was generated
 
 
-def _generated(w: Writer) -> tuple[dict[str, Unit], pl.DataFrame]:
+def _generated(w: Writer, tables: dict[str, str | None]) -> tuple[dict[str, Unit], pl.DataFrame]:
     """The units and activities the build will load, in file order: read as the import
     reads them, the summary's bad rows left out, the first row of a code kept."""
     bad = {(b["file"], b.get("sheet"), b["row"]) for b in w.bad_rows}
     frames: dict[str, list[pl.DataFrame]] = {"units": [], "activities": []}
     for rel in sorted(dict.fromkeys(w.files)):
         path = w.root / rel
-        if path.suffix == ".csv" and _csv_table(path) not in frames:
+        if rel in tables and tables[rel] not in frames:
             continue
         for sheet in read.read_source(path):
             if sheet.status != "loaded" or sheet.table not in frames:
@@ -184,15 +189,16 @@ def _generated(w: Writer) -> tuple[dict[str, Unit], pl.DataFrame]:
 
 
 def _csv_table(path: Path) -> str | None:
-    """The table a CSV's header names, from its first lines only."""
+    """The table a CSV's header names, from its first lines only (the demo writes at
+    most a title, a 填报单位 line and a two-row header above its data)."""
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(1 << 13)
     head = head[: head.rfind(b"\n") + 1] or head  # no character cut in two
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = head.decode("gb18030", errors="ignore")
-    rows = list(csv.reader(io.StringIO(text)))[: read.HEADER_SCAN_ROWS + 1]
+    rows = list(csv.reader(io.StringIO(text)))[:HEAD_ROWS]
     found = read.locate_header(rows)
     return found.table if found else None
 
@@ -217,7 +223,9 @@ def _station_columns(unit: Unit, seed: int) -> list[object]:
     return values
 
 
-def _add_unit_columns(w: Writer, units: dict[str, Unit], seed: int) -> None:
+def _add_unit_columns(
+    w: Writer, tables: dict[str, str | None], units: dict[str, Unit], seed: int
+) -> None:
     """Add the four columns to every units sheet that holds a 所 or 站, in place."""
     for rel in sorted(dict.fromkeys(w.files)):
         if rel in w.workbooks:
@@ -225,7 +233,7 @@ def _add_unit_columns(w: Writer, units: dict[str, Unit], seed: int) -> None:
             if any(_amend(sheet.rows, units, seed) for sheet in sheets):
                 w.xlsx(rel, sheets)
                 w.files.remove(rel)  # written again, listed once
-        elif rel.endswith(".csv") and _csv_table(w.root / rel) == "units":
+        elif tables.get(rel) == "units":
             path = w.root / rel
             data = path.read_bytes()
             encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -359,10 +367,13 @@ def _cumulative(values: list[float]):
 
 
 def _pick(rng: random.Random, pool: list[str], cum: list[float], k: int) -> list[str]:
+    """``k`` distinct volunteers, the busy ones likelier (draws in batches: one call
+    per activity in the usual case)."""
     chosen: dict[str, None] = {}
     while len(chosen) < k:
-        chosen.setdefault(rng.choices(pool, cum_weights=cum)[0])
-    return list(chosen)
+        for person in rng.choices(pool, cum_weights=cum, k=2 * k):
+            chosen.setdefault(person)
+    return list(chosen)[:k]
 
 
 def _split(rng: random.Random, tenths: int, n: int) -> list[int]:
