@@ -98,6 +98,8 @@ def test_the_honor_lists_page_shows_each_list_with_the_parts_and_movement(open_p
     assert "@page { size: A4" in notice
     assert "红榜（2个）" in notice and "灰榜（1个）" in notice and "黑榜（2个）" in notice
     assert "示范县2025年第二季度新时代文明实践站红灰黑榜公示" in notice
+    at.toggle(key="honor_preview").set_value(True).run()  # the preview frames the same notice
+    assert not at.exception
 
 
 def test_the_three_lists_page_puts_the_gaps_first(open_page):

@@ -43,14 +43,41 @@ LACK_COLUMNS = [
     ui.Column("score", "达标项数", format_count, "0"),
 ]
 
+
+# At a province the matrix runs to tens of thousands of 所站: the page keeps a small
+# summary and reads the tables a page at a time (ui.cached), not the whole list per rerun.
+@ui.cached
+def overview(scope):
+    haves = ui.load(practices.five_haves, scope)
+    rows = haves["by_unit"]
+    return {
+        "units": haves["units"],
+        "counts": haves["counts"],
+        "team_min_members": haves["team_min_members"],
+        "full": sum(1 for row in rows if row["score"] == 5),
+        "unreported": sum(1 for row in rows if row["unreported"]),
+        "short": sum(1 for row in rows if row["lacks"] or row["unreported"]),
+    }
+
+
+@ui.cached
+def matrix(scope):
+    return ui.load(practices.five_haves, scope)["by_unit"]
+
+
+@ui.cached
+def shortfalls(scope):
+    rows = ui.load(practices.five_haves, scope)["by_unit"]
+    short = [row for row in rows if row["lacks"] or row["unreported"]]
+    return sorted(short, key=lambda r: (r["score"], r["unit_id"]))
+
+
 scope = ui.scope_bar()
 ui.title("五有达标")
 
-haves = ui.load(practices.five_haves, scope)
+haves = overview(scope)
 ui.guard(haves["units"], NO_UNITS)
-rows = haves["by_unit"]
 counts = haves["counts"]
-full = sum(1 for row in rows if row["score"] == 5)
 standard = {"n": haves["team_min_members"], "k": settings.config().effective_k}
 
 
@@ -64,7 +91,7 @@ def have_help(key: str, need: str) -> str:
 ui.tiles(
     [
         ui.tile("所站数", haves["units"], format_count, help="所选范围内的实践所和实践站。"),
-        ui.tile("五有全达标", full, format_count, help="五项全部为“是”的所站。"),
+        ui.tile("五有全达标", haves["full"], format_count, help="五项全部为“是”的所站。"),
         *[
             ui.tile(
                 f"{name}达标",
@@ -79,22 +106,23 @@ ui.tiles(
 )
 st.caption(CAPTION_STANDARD.format(**standard))
 
-unreported = sum(1 for row in rows if row["unreported"])
-if unreported:
-    st.info(WHAT_TO_SEND.format(n=unreported), icon=":material/info:")
+if haves["unreported"]:
+    st.info(WHAT_TO_SEND.format(n=haves["unreported"]), icon=":material/info:")
 
 st.subheader("五有达标矩阵", anchor=False)
 st.caption(CAPTION_MATRIX)
 ui.table(
-    rows, COLUMNS, key="five_haves_matrix", file_name=f"五有达标_{ui.unit_name(scope.unit_id)}"
+    matrix.rows(scope),
+    COLUMNS,
+    key="five_haves_matrix",
+    file_name=f"五有达标_{ui.unit_name(scope.unit_id)}",
 )
 
 st.subheader("各所站缺项清单", anchor=False)
-short = [row for row in rows if row["lacks"] or row["unreported"]]
-if short:
+if haves["short"]:
     st.caption(LACKS_CAPTION)
     ui.table(
-        sorted(short, key=lambda r: (r["score"], r["unit_id"])),
+        shortfalls.rows(scope),
         LACK_COLUMNS,
         key="five_haves_lacks",
         file_name=f"五有缺项清单_{ui.unit_name(scope.unit_id)}",

@@ -22,7 +22,7 @@ CAPTION_RULE = (
 )
 EMPTY_LIST = "本季度没有站点列入{name}。"
 NOTICE_LABEL = "下载 A4 公示（可直接打印）"
-NOTICE_PREVIEW = "公示预览"
+NOTICE_PREVIEW = "显示公示预览"
 LABEL_QUARTER = "公示季度"
 QUARTERS_OFFERED = 8
 
@@ -51,6 +51,24 @@ ALL_COLUMNS = [
     *COLUMNS[3:],
 ]
 
+
+# A province ranks tens of thousands of stations: the page keeps a small summary and reads
+# each list a page at a time (ui.cached), not every station on every rerun.
+@ui.cached
+def summary(quarter):
+    ranked = ui.load(practices.rankings, quarter)
+    return {
+        **{k: v for k, v in ranked.items() if k not in ("stations", *practices.LISTS)},
+        "stations": len(ranked["stations"]),
+        **{name: len(ranked[name]) for name in practices.LISTS},
+    }
+
+
+@ui.cached
+def listed(quarter, name):
+    return ui.load(practices.rankings, quarter)[name]
+
+
 scope = ui.scope_bar()
 ui.title("红灰黑榜")
 
@@ -66,7 +84,8 @@ picked = st.selectbox(
     key="honor_quarter",
 )
 first, last = quarters[picked or 0]
-ranked = ui.load(practices.rankings, Scope(first, last, scope.unit_id))
+quarter = Scope(first, last, scope.unit_id)
+ranked = summary(quarter)
 ui.guard(ranked["stations"], NO_STATIONS)
 config = settings.config()
 w_act, w_sat, w_done = ranked["weights"]
@@ -81,9 +100,9 @@ st.caption(
 )
 ui.tiles(
     [
-        ui.tile("参评站数", len(ranked["stations"]), format_count),
+        ui.tile("参评站数", ranked["stations"], format_count),
         *[
-            ui.tile(practices.LIST_NAMES[name], len(ranked[name]), format_count)
+            ui.tile(practices.LIST_NAMES[name], ranked[name], format_count)
             for name in practices.LISTS
         ],
     ],
@@ -91,13 +110,12 @@ ui.tiles(
 )
 
 for name in practices.LISTS:
-    rows = ranked[name]
-    st.subheader(f"{practices.LIST_NAMES[name]}（{len(rows)}个）", anchor=False)
-    if not rows:
+    st.subheader(f"{practices.LIST_NAMES[name]}（{ranked[name]}个）", anchor=False)
+    if not ranked[name]:
         st.caption(EMPTY_LIST.format(name=practices.LIST_NAMES[name]))
         continue
     ui.table(
-        rows,
+        listed.rows(quarter, name=name),
         BLACK_COLUMNS if name == "black" else COLUMNS,
         key=f"honor_{name}",
         file_name=f"{practices.LIST_NAMES[name]}_{ranked['quarter']}",
@@ -105,7 +123,7 @@ for name in practices.LISTS:
 
 st.subheader("全部站点得分", anchor=False)
 ui.table(
-    ranked["stations"],
+    listed.rows(quarter, name="stations"),
     ALL_COLUMNS,
     key="honor_all",
     file_name=f"站点得分_{ranked['quarter']}_{ui.unit_name(scope.unit_id)}",
@@ -128,15 +146,22 @@ units = ui.reader().units()
 tops = [u for u in units.values() if u["parent_id"] is None]
 unit = units.get(scope.unit_id) if scope.unit_id else (tops[0] if len(tops) == 1 else None)
 place = place_name(unit) if unit else ui.unit_name(scope.unit_id)
-html = notice.notice_html(ranked, place, ui.as_of())
+as_of = ui.as_of()
+
+
+def notice_bytes() -> bytes:
+    """The 公示, made when asked for (a province's lists run to thousands of stations)."""
+    return notice.notice_html(ui.load(practices.rankings, quarter), place, as_of).encode()
+
+
 ui.download(
     NOTICE_LABEL,
-    lambda: html.encode("utf-8"),
+    notice_bytes,
     file_name=f"红灰黑榜公示_{ranked['quarter']}.html",
     key="honor_notice",
     icon=":material/print:",
 )
-with st.expander(NOTICE_PREVIEW):
+if st.toggle(NOTICE_PREVIEW, key="honor_preview"):
     # in a frame of its own: the notice's print CSS must not restyle the app; every
     # ledger value in it is escaped (dashboard.notice)
-    st.iframe(html, height=900)
+    st.iframe(notice_bytes().decode(), height=900)
