@@ -159,6 +159,8 @@ def test_a_county_that_sent_no_practice_inputs_is_told_what_to_send(
 ):
     at = open_page(page, db=fixture_db)
     assert says in texts(at)
+    if page == FIVE:  # nobody sent 制度上墙, 面积 or teams: unknown, not 0
+        assert [tiles(at)[f"{n}达标"] for n in ("有机制", "有阵地", "有队伍")] == ["—"] * 3
     if page == VOLUNTEERS:
         assert not at.metric  # no tile of a wrong zero
 

@@ -211,6 +211,7 @@ def test_without_teams_the_resources_and_gaps_are_not_sent(plain):
     # 便民服务: O1, no brand of that category: a gap would need the teams
     row = next(r for r in lists["by_category"] if r["category"] == "便民服务")
     assert (row["teams"], row["resources"], row["gap"]) == (None, None, None)
+    assert lists["gaps"] is None
 
 
 # --- 积分 and 星级 -----------------------------------------------------------------------------

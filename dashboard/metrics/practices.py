@@ -414,7 +414,7 @@ def three_lists(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     ``resources`` None where the county sent no teams; ``gap`` True for orders without
     any team or brand in the subtree, None when that is unknown), gaps first, then by
     demand; ``by_unit`` rows add ``unit_id, name, level, is_self``; ``gaps`` counts the
-    categories with a gap in scope.
+    categories with a gap in scope (None while any category's gap is unknown).
     """
     resolve(wh, scope)
     anchor = _breakdown_anchor(wh, scope)
@@ -446,7 +446,10 @@ def three_lists(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "by_category": by_category,
         "by_unit": by_unit,
         "teams_reported": scope_known,
-        "gaps": sum(1 for r in by_category if r["gap"]),
+        # unknown, not 0, while some category's gap is (teams not sent)
+        "gaps": None
+        if any(r["gap"] is None for r in by_category)
+        else sum(1 for r in by_category if r["gap"]),
     }
 
 

@@ -22,6 +22,7 @@ WHAT_TO_SEND = (
     "“挂牌日期”“功能室数量”“场所面积（平方米）”列，以及志愿服务队伍表（队伍编码、队伍名称、所属阵地编码、"
     "队员人数）。"
 )
+NOT_SENT = "所有所站都未报送判断这一项所需的信息。"
 HELP_HAVE = "{need}。否 {no} 个，未报送 {unreported} 个。"
 ALL_MET = "所选范围内的所站五项全部达标。"
 LACKS_CAPTION = "按所站列出判断为“否”的项（未报送的项另列），可据此逐站补短板。"
@@ -95,8 +96,10 @@ ui.tiles(
         *[
             ui.tile(
                 f"{name}达标",
-                counts[key]["yes"],
+                # no 所站 could be judged: unknown, never 0
+                counts[key]["yes"] if counts[key]["yes"] + counts[key]["no"] else None,
                 format_count,
+                unknown_reason=NOT_SENT,
                 help=have_help(key, need),
             )
             for key, name, need in practices.HAVES

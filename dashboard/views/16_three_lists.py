@@ -59,6 +59,7 @@ ui.tiles(
             "供需缺口类别",
             lists["gaps"],
             format_count,
+            unknown_reason="未报送志愿服务队伍表，无法判断是否有缺口。",
             help="有群众点单、但本范围没有同类别志愿服务队伍和品牌项目的服务类别数。",
         ),
     ],
