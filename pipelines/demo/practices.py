@@ -24,7 +24,7 @@ import math
 import random
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -69,11 +69,12 @@ TEAM_WORDS = {
 
 @dataclass
 class Unit:
+    """A unit as the build will load it: what teams, pools and the 五有 columns need."""
+
     unit_id: str
     name: str
     level: str
     parent_id: str | None
-    children: list[str] = field(default_factory=list)
 
 
 def write_practices(w: Writer, seed: int) -> None:
@@ -132,32 +133,38 @@ def _csv_out(w: Writer, rel: str, header: list[str]):
 def _generated(w: Writer, tables: dict[str, str | None]) -> tuple[dict[str, Unit], pl.DataFrame]:
     """The units and activities the build will load, in file order: read as the import
     reads them, the summary's bad rows left out, the first row of a code kept."""
-    bad = {(b["file"], b.get("sheet"), b["row"]) for b in w.bad_rows}
-    frames: dict[str, list[pl.DataFrame]] = {"units": [], "activities": []}
+    bad = pl.DataFrame(
+        [(b["file"], b.get("sheet") or "", b["row"]) for b in w.bad_rows],
+        schema={"_file": pl.String, "_sheet": pl.String, "_row": pl.Int64},
+        orient="row",
+    )
+    raw: dict[str, list[pl.DataFrame]] = {"units": [], "activities": []}
     for rel in sorted(dict.fromkeys(w.files)):
-        path = w.root / rel
-        if rel in tables and tables[rel] not in frames:
+        if rel in tables and tables[rel] not in raw:
             continue
-        for sheet in read.read_source(path):
-            if sheet.status != "loaded" or sheet.table not in frames:
-                continue
-            typed = prepare_local(
-                sheet.table, sheet.frame.drop("_defect", "_defect_reason", strict=False)
+        for sheet in read.read_source(w.root / rel):
+            if sheet.status == "loaded" and sheet.table in raw:
+                where = [pl.lit(rel).alias("_file"), pl.lit(sheet.sheet or "").alias("_sheet")]
+                frame = sheet.frame.drop("_raw", "_defect", "_defect_reason", strict=False)
+                raw[sheet.table].append(frame.with_columns(where))
+    frames: dict[str, list[pl.DataFrame]] = {}
+    for table, parts in raw.items():  # typed once per table: the rules run per distinct value
+        if not parts:
+            frames[table] = []
+            continue
+        typed = prepare_local(table, pl.concat(parts, how="diagonal_relaxed"))
+        typed = typed.with_columns(pl.col("_row").cast(pl.Int64))
+        frames[table] = [
+            typed.filter(pl.col("_code").is_null()).join(
+                bad, on=["_file", "_sheet", "_row"], how="anti", maintain_order="left"
             )
-            keep = [
-                code is None and (rel, sheet.sheet, row) not in bad
-                for code, row in zip(typed["_code"], typed["_row"], strict=True)
-            ]
-            frames[sheet.table].append(typed.filter(pl.Series(keep, dtype=pl.Boolean)))
+        ]
     units: dict[str, Unit] = {}
     for frame in frames["units"]:
         for unit_id, name, level, parent in frame.select(
             "t_unit_id", "t_name", "t_level", "t_parent_id"
         ).iter_rows():
             units.setdefault(unit_id, Unit(unit_id, name, level, parent))
-    for unit in units.values():
-        if unit.parent_id in units:
-            units[unit.parent_id].children.append(unit.unit_id)
     columns = {
         "t_activity_id": "activity_id",
         "t_unit_id": "unit_id",
