@@ -13,7 +13,6 @@ from test_browser import (  # noqa: F401
     expect_tile,
     open_page,
     page,
-    screenshot,
     serve,
 )
 
@@ -41,4 +40,3 @@ def test_each_practice_page_opens_in_a_browser_with_its_figures(practice_server,
         open_page(page, f"{practice_server}/{url_path}?period=本季度", ui.PAGE[url_path].title)
         assert_clean(page)
         expect_tile(page, *headline)
-    screenshot(page, "volunteers_practice_1280")

@@ -79,7 +79,7 @@ def test_the_five_haves_page_shows_the_matrix_with_not_sent_apart_from_no(open_p
     assert workbook[0][:4] == ["阵地", "层级", "上级阵地", "有机制"] and len(workbook) == 9
 
 
-def test_the_honor_lists_page_shows_each_list_with_the_parts_and_movement(open_page, downloads):
+def test_the_honor_lists_page_shows_each_quarter_with_the_parts_and_movement(open_page, downloads):
     at = open_page(HONOR)
     assert tiles(at) == {"参评站数": "6", "红榜": "2", "灰榜": "1", "黑榜": "2"}
     red = table(at, "名次", "站点", "所属", "得分")
@@ -100,6 +100,13 @@ def test_the_honor_lists_page_shows_each_list_with_the_parts_and_movement(open_p
     assert "示范县2025年第二季度新时代文明实践站红灰黑榜公示" in notice
     at.toggle(key="honor_preview").set_value(True).run()  # the preview frames the same notice
     assert not at.exception
+    # the quarter before: T3 (3 activities) red, T1 (1) grey; the four stations without
+    # activity black
+    at.selectbox(key="honor_quarter").select_index(1).run()
+    assert tiles(at) == {"参评站数": "6", "红榜": "1", "灰榜": "1", "黑榜": "4"}
+    assert [r["站点"] for r in table(at, "名次", "站点", "所属", "得分")] == [
+        "西泉村新时代文明实践站"
+    ]
 
 
 def test_the_three_lists_page_puts_the_gaps_first(open_page):
@@ -182,13 +189,3 @@ def test_the_report_json_carries_the_five_practice_families(practice_db, capsys)
     # the briefing writes each family (670余: 675 rounded down to tens)
     assert "获得积分670余分" in document["briefing"]
     assert "红榜2个、灰榜1个、黑榜2个" in document["briefing"]
-
-
-def test_picking_the_quarter_before_shows_its_lists(open_page):
-    at = open_page(HONOR)
-    at.selectbox(key="honor_quarter").select_index(1).run()
-    # Q1: T3 (3 activities) red, T1 (1) grey; the four stations without activity black
-    assert tiles(at) == {"参评站数": "6", "红榜": "1", "灰榜": "1", "黑榜": "4"}
-    assert [r["站点"] for r in table(at, "名次", "站点", "所属", "得分")] == [
-        "西泉村新时代文明实践站"
-    ]
