@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dashboard import briefing, lowsat, metrics
-from dashboard.metrics import Scope, UnknownUnit
+from dashboard.metrics import Scope, UnknownUnit, practices
 from dashboard.metrics.reader import Reader
 from dashboard.numbers import (
     UNKNOWN,
@@ -125,10 +125,25 @@ def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "by_unit": [_pick(row, BY_UNIT_KEYS) for row in metrics.by_unit(wh, scope)],
         "brands": [_pick(row, BRAND_KEYS) for row in metrics.by_brand(wh, scope, prior)],
         "low_satisfaction": lowsat.low_satisfaction(wh, scope, prior),
+        **practice_families(wh, scope),
     }
     # one text for the report, the briefing kit and the app (dashboard.briefing)
     report["briefing"] = briefing.briefing_text(wh, scope)
     return _jsonable(report)
+
+
+def practice_families(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """The five practice families (docs/figures.md): 五有, 红灰黑榜 (the three lists, not
+    every station), 三张清单, 积分, 星级志愿者."""
+    ranked = practices.rankings(wh, scope)
+    del ranked["stations"]
+    return {
+        "five_haves": practices.five_haves(wh, scope),
+        "rankings": ranked,
+        "three_lists": practices.three_lists(wh, scope),
+        "points": practices.points(wh, scope),
+        "stars": practices.stars(wh, scope),
+    }
 
 
 def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

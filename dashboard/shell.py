@@ -47,6 +47,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/06_orders.py", "点单服务", ":material/assignment:", "orders"),
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
+    PageSpec("views/14_five_haves.py", "五有达标", ":material/verified:", "five-haves"),
+    PageSpec("views/15_honor_lists.py", "红灰黑榜", ":material/military_tech:", "honor-lists"),
+    PageSpec("views/16_three_lists.py", "三张清单", ":material/checklist:", "three-lists"),
+    PageSpec("views/17_volunteers.py", "志愿者与积分", ":material/redeem:", "volunteers"),
     # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
     # imports, conflict decisions and others' files: the page and dashboard.ledgers check
     PageSpec(

@@ -424,6 +424,7 @@ MIME = {
     ".zip": "application/zip",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".pdf": "application/pdf",
+    ".html": "text/html",
 }
 
 

@@ -28,6 +28,8 @@ TABLES = (
     "attendance",
     "ratings",
     "targets",
+    "teams",
+    "redemptions",
 )
 
 LEDGER_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm")
@@ -95,6 +97,16 @@ class Config:
     session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
     server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
 
+    # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
+    points_per_hour: float = 10  # 积分 per volunteer service hour
+    points_per_signin: float = 0  # 积分 per sign-in as 群众
+    star_hours: tuple[float, ...] = (100, 300, 600, 1000, 1500)  # hours for 1..5 stars
+    team_min_members: int = 10  # 有队伍: a team of at least this many members
+    red_share: float = 0.1  # 红榜: the top share of the stations not on the 黑榜
+    grey_share: float = 0.2  # 灰榜: the bottom share of them
+    # the station score's parts: activity, satisfaction, order completion (sum 100)
+    score_weights: tuple[float, float, float] = (40, 30, 30)
+
     def staging(self) -> dict:
         """The settings that decide which rows a build keeps: part of the cache fingerprint
         (so a change re-stages every file) and of the state an append must find unchanged."""
@@ -149,7 +161,23 @@ def _load_config(path: str | None) -> Config:
         import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
         session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
         server_address=str(raw.get("server_address", "0.0.0.0")),
+        **_practice_settings(raw),
     )
+
+
+def _practice_settings(raw: dict) -> dict:
+    """The practices' settings a wenming.toml gives (top-level keys, as above)."""
+    out: dict = {}
+    for name in ("points_per_hour", "points_per_signin", "red_share", "grey_share"):
+        if name in raw:
+            out[name] = float(raw[name])
+    if "team_min_members" in raw:
+        out["team_min_members"] = int(raw["team_min_members"])
+    if "star_hours" in raw:
+        out["star_hours"] = tuple(float(v) for v in raw["star_hours"])
+    if "score_weights" in raw:
+        out["score_weights"] = tuple(float(v) for v in raw["score_weights"])
+    return out
 
 
 def config() -> Config:

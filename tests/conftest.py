@@ -240,11 +240,24 @@ def _unit_tree() -> list[tuple[str, str, int]]:
     return rows
 
 
+# columns the fixture county leaves NULL (未报送): the practices' optional columns
+UNFILLED = {
+    "units": ("head", "is_rules_posted", "room_count", "area_sqm"),
+    "attendance": ("service_hours",),
+}
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Rows into the table's columns in order, less the ``UNFILLED`` ones."""
     if not rows:
         return
+    names = [
+        f'"{name}"'
+        for (name, *_rest) in con.execute(f"DESCRIBE {table}").fetchall()
+        if name not in UNFILLED.get(table, ())
+    ]
     marks = ", ".join("?" * len(rows[0]))
-    con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    con.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
 
 
 def _with_source(rows: list[tuple]) -> list[tuple]:
@@ -338,3 +351,11 @@ def open_app(fixture_db, monkeypatch):
         return at
 
     return run
+
+
+@pytest.fixture(scope="session")
+def practice_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The practice county of tests/practice_county.py (五有、红灰黑榜、三张清单、积分)."""
+    from practice_county import build_practice_warehouse
+
+    return build_practice_warehouse(tmp_path_factory.mktemp("warehouse") / "practice.duckdb")

@@ -47,6 +47,17 @@ HEADERS = {
     **dict.fromkeys(("满意度", "评分"), "score"),
     **dict.fromkeys(("指标",), "metric"),
     **dict.fromkeys(("目标值",), "value"),
+    **dict.fromkeys(("队伍编码",), "team_id"),
+    **dict.fromkeys(("兑换编号",), "redemption_id"),
+    **dict.fromkeys(("兑换阵地编码",), "unit_id"),
+    **dict.fromkeys(("服务时长(小时)",), "service_hours"),
+    **dict.fromkeys(("队员人数",), "member_count"),
+    **dict.fromkeys(("兑换积分",), "points"),
+    **dict.fromkeys(("兑换时间",), "redeemed_at"),
+    **dict.fromkeys(("志愿服务时长(小时)", "志愿服务时长", "服务时长"), "volunteer_hours"),
+    **dict.fromkeys(("制度上墙",), "is_rules_posted"),
+    **dict.fromkeys(("功能室数量",), "room_count"),
+    **dict.fromkeys(("场所面积(平方米)",), "area_sqm"),
 }
 TOTALS = ("合计", "小计", "总计", "总合计")
 STARS = re.compile(r"^★{1,5}☆*$")
@@ -90,6 +101,8 @@ def _sheets(path: Path) -> list[tuple[str | None, list[list[str]]]]:
 
 def _table(keys: set[str]) -> str:
     for table, needed in (
+        ("teams", {"team_id"}),
+        ("redemptions", {"redemption_id"}),
         ("units", {"level"}),
         ("brands", {"brand_name"}),
         ("orders", {"ordered_at"}),
@@ -357,7 +370,7 @@ def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
 def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["files"] == 82
+    assert printed["files"] == 82 + 3  # the ledgers and practices/: teams, hours, redemptions
     assert printed["rows"]["activities"] == 1508
 
 
@@ -386,7 +399,13 @@ def test_a_city_puts_every_county_centre_under_the_city_centre(county, tmp_path)
         name: (tmp_path / "410102_中原区" / name).read_bytes().count(b"\n") - 1 for name in big
     }
     county_rows = county[1]["rows"]
-    assert summary["rows"]["attendance"] == county_rows["attendance"] + streamed["参与记录.csv"]
+    # practices/ holds the hours of the whole demo: the county's alone, or the city's
+    hours = {
+        scale: (root / "practices" / "志愿服务时长登记.csv").read_bytes().count(b"\n") - 1
+        for scale, root in (("county", county[0]), ("city", tmp_path))
+    }
+    ledgers = county_rows["attendance"] - hours["county"] + streamed["参与记录.csv"]
+    assert summary["rows"]["attendance"] == ledgers + hours["city"]
     assert summary["rows"]["ratings"] == county_rows["ratings"] + streamed["评价.csv"]
     assert 9_000 <= len(activity_ids) - county_rows["activities"] <= 12_000
     small = {t: n for t, n in summary["rows"].items() if t not in ("attendance", "ratings")}
@@ -396,7 +415,12 @@ def test_a_city_puts_every_county_centre_under_the_city_centre(county, tmp_path)
 def test_the_city_holds_the_county_ledgers_unchanged_but_the_centre_parent(county, tmp_path):
     write_demo(tmp_path, scale="city", max_counties=0)
     city = _digests(tmp_path / "410106_上街区")
-    alone = {f: d for f, d in _digests(county[0]).items() if f != MARKER}
+    # practices/ covers the whole demo: at the city scale it is the city's, beside the counties
+    alone = {
+        f: d
+        for f, d in _digests(county[0]).items()
+        if f != MARKER and not f.startswith("practices/")
+    }
     assert city.keys() == alone.keys()
     assert [f for f in city if city[f] != alone[f]] == ["基础信息.xlsx"]
 
@@ -412,3 +436,85 @@ def test_the_build_rejects_exactly_the_listed_bad_rows(county, tmp_path, capsys)
     assert rejected == listed
     assert {t: v["rows"] for t, v in manifest["tables"].items()} == summary["rows"]
     assert manifest["tables"]["activities"]["duplicates"] == 1
+
+
+# ---------------------------------------------------------------- the practices (issue 15)
+
+
+def _day(text: str) -> dt.date | None:
+    """The date of a demo cell: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305 or
+    an Excel serial day; None for the deliberately bad ones."""
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+    found = re.match(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})", text)
+    try:
+        return dt.date(*map(int, found.groups())) if found else None
+    except ValueError:
+        return None
+
+
+def _levels(tables) -> dict[str, str]:
+    return {u["unit_id"]: u["level"].removeprefix("实践") for u in tables["units"]}
+
+
+def test_every_town_has_eight_teams_of_its_own_and_most_stations_one(tables):
+    levels = _levels(tables)
+    per_unit = Counter(t["unit_id"] for t in tables["teams"])
+    towns = [u for u, level in levels.items() if level == "所"]
+    stations = [u for u, level in levels.items() if level == "站"]
+    assert [per_unit[t] for t in towns] == [8] * len(towns)
+    with_team = sum(per_unit[s] > 0 for s in stations)
+    assert 0.9 * len(stations) <= with_team <= len(stations)
+    assert set(per_unit) <= set(levels)
+    members = [int(t["member_count"]) for t in tables["teams"]]
+    assert min(members) < 10 <= max(members)  # some teams too small for 有队伍
+
+
+def test_volunteers_hours_stay_within_a_day_and_mostly_add_up_to_the_ledgers(tables):
+    hours = [a for a in tables["attendance"] if a.get("service_hours")]
+    assert all(0 < float(a["service_hours"]) <= 24 for a in hours)
+    assert len({(a["activity_id"], a["person_id"]) for a in hours}) == len(hours)
+    ledger: dict[str, float] = {}
+    for a in tables["activities"]:
+        if a.get("volunteer_hours"):
+            ledger.setdefault(a["activity_id"], float(a["volunteer_hours"]))
+    persons: dict[str, float] = defaultdict(float)
+    for a in hours:
+        persons[a["activity_id"]] += float(a["service_hours"])
+    assert set(persons) <= set(ledger)
+    off = [i for i, total in persons.items() if abs(total - ledger[i]) > 0.1 * ledger[i]]
+    assert 0 < len(off) <= 0.06 * len(persons)
+
+
+def test_a_few_redemptions_exceed_the_points_earned_before_them(tables):
+    start = {}
+    for a in tables["activities"]:
+        start.setdefault(a["activity_id"], _day(a["start_at"]))
+    earned: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    for a in tables["attendance"]:
+        if a.get("service_hours"):
+            earned[a["person_id"]].append((start[a["activity_id"]], float(a["service_hours"])))
+    redeemed: dict[str, int] = defaultdict(int)
+    over = 0
+    rows = sorted(tables["redemptions"], key=lambda r: r["redeemed_at"])
+    for r in rows:
+        day = _day(r["redeemed_at"])
+        balance = (
+            10 * sum(h for d, h in earned[r["person_id"]] if d < day) - redeemed[r["person_id"]]
+        )
+        over += int(r["points"]) > balance + 1e-6
+        redeemed[r["person_id"]] += int(r["points"])
+    assert all(int(r["points"]) > 0 for r in rows)
+    assert 0 < over <= 0.05 * len(rows)
+
+
+def test_most_towns_and_stations_send_the_five_haves_columns_and_some_do_not(tables):
+    levels = _levels(tables)
+    judged = [u for u in tables["units"] if levels[u["unit_id"]] in ("所", "站")]
+    posted = [u["is_rules_posted"] for u in judged]
+    assert set(posted) == {"是", "否", ""}
+    assert 0.8 * len(judged) <= sum(p != "" for p in posted) < len(judged)
+    rooms = [int(u["room_count"]) for u in judged if u["room_count"]]
+    assert min(rooms) == 0 and len(rooms) >= 0.8 * len(judged)
+    others = [u for u in tables["units"] if levels[u["unit_id"]] not in ("所", "站")]
+    assert all(not u.get("is_rules_posted") for u in others)

@@ -18,7 +18,7 @@ from dashboard.briefing.wording import (
     SINCE_NEW_YEAR,
     WHOLE_ENDINGS,
 )
-from dashboard.metrics import Scope
+from dashboard.metrics import Scope, practices
 from dashboard.metrics.scope import top_units
 from dashboard.numbers import (
     format_date,
@@ -54,6 +54,12 @@ class Briefing:
     by_category: list[dict[str, Any]]
     effective_k: int = 1
     problems: Problems | None = None  # 存在问题 (dashboard.briefing.problems)
+    # the practices (dashboard.metrics.practices); None where the county runs none of them
+    five_haves: dict[str, Any] | None = None
+    rankings: dict[str, Any] | None = None
+    three_lists: dict[str, Any] | None = None
+    points: dict[str, Any] | None = None
+    stars: dict[str, Any] | None = None
 
 
 def gather(wh: Warehouse, scope: Scope) -> Briefing:
@@ -89,7 +95,22 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
         by_category=metrics.by_category(wh, scope),
         effective_k=config().effective_k,
         problems=find_problems(wh, scope),
+        **_practices(wh, scope),
     )
+
+
+def _practices(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """The practice families for the briefing, for a county that runs them (sent teams,
+    per-volunteer hours or redemptions); none for one that does not."""
+    if not practices.is_practising(wh, scope.unit_id):
+        return {}
+    return {
+        "five_haves": practices.five_haves(wh, scope),
+        "rankings": practices.rankings(wh, scope),
+        "three_lists": practices.three_lists(wh, scope),
+        "points": practices.points(wh, scope),
+        "stars": practices.stars(wh, scope),
+    }
 
 
 def _year_before(day: date) -> date:

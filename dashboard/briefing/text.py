@@ -11,6 +11,7 @@ from typing import Any
 
 from dashboard import metrics
 from dashboard.briefing.gather import Briefing, area_phrase, gather, period_phrase, whole_place
+from dashboard.briefing.practice_text import practice_paragraphs
 from dashboard.briefing.problems import Problems, problem_paragraphs
 from dashboard.briefing.wording import (
     ALL_UNITS,
@@ -197,6 +198,7 @@ def compose(b: Briefing, *, top_brands: int = 3) -> Text:
         _brands_paragraph(ledger, place, top_brands),
         _orders_paragraph(ledger),
         _ratings_paragraph(ledger),
+        *practice_paragraphs(ledger),
         *problem_paragraphs(ledger, problems),
     ]
     return Text(tuple(p for p in paragraphs if p), tuple(ledger.facts))

@@ -308,3 +308,109 @@ DEFINITIONS |= {
         "已纳入服务范围、但服务它的实践站期内开展活动都少于{min}场的村（社区）个数。",
     ),
 }
+# --- the practices' paragraphs (dashboard.metrics.practices) ---------------------------------
+P_FIVE_HAVES = "五有建设方面，{units}个实践所、站中{full}个五项全部达标，其中{parts}"
+P_FIVE_HAVES_PART = "{name}{n}个"
+P_FIVE_HAVES_NOT_SENT = "；{names}所需信息未报送"
+P_FIVE_HAVES_UNREPORTED = "（另有{n}个所站部分项目未报送，未计入达标）"
+P_RANKINGS = "{year}年{quarter}红灰黑榜评出：{stations}个实践站参评，红榜{red}个、灰榜{grey}个、黑榜{black}个"
+P_RANKINGS_RED = "，红榜为{names}"
+P_THREE_LISTS = (
+    "三张清单方面，群众点单{demand}单，开展活动{delivered}场，其中来自群众点单{from_orders}场"
+)
+P_THREE_LISTS_GAPS = "；{gaps}个服务类别有点单但无对应志愿服务队伍或品牌项目（{names}）"
+P_POINTS = "积分激励方面，志愿者服务{hours}小时，获得积分{earned}分"
+P_POINTS_REDEEMED = "，爱心超市兑换积分{redeemed}分"
+P_POINTS_ONLY_REDEEMED = "积分激励方面，爱心超市兑换积分{redeemed}分"
+P_POINTS_PERSONS = "，{persons}人参与"
+P_STARS = "星级志愿者{starred}名（{levels}）"
+P_STARS_LEVEL = "{name}{n}名"
+P_STARS_PROMOTED = "，本期新晋星级{promoted}名"
+STAR_WORDS = ("一星", "二星", "三星", "四星", "五星")
+RED_NAMES_SHOWN = 3  # the 红榜 stations the paragraph names, at most
+
+DEFINITIONS.update(
+    {
+        "five_haves_units": ("参评所站数", "个", "阵地", "统计范围内的实践所和实践站。"),
+        "five_haves_full": (
+            "五有全达标所站数",
+            "个",
+            "阵地、志愿服务队伍、活动、品牌项目",
+            "有机制、有阵地、有队伍、有活动、有项目五项全部为“是”的所站；未报送的项不算达标。",
+        ),
+        "five_haves_part": (
+            "五有单项达标数",
+            "个",
+            "阵地、志愿服务队伍、活动、品牌项目",
+            "该项为“是”的所站数（口径见 docs/figures.md 五有）。",
+        ),
+        "five_haves_unreported": (
+            "部分项目未报送的所站数",
+            "个",
+            "阵地、志愿服务队伍",
+            "至少有一项因未报送所需信息而无法判断的所站。",
+        ),
+        "rankings_list": (
+            "红灰黑榜站数",
+            "个",
+            "活动、评价、点单",
+            "季度站点得分（活动40分、满意度30分、点单办结30分）排出的榜单站数；口径见 docs/figures.md。",
+        ),
+        "three_lists_demand": (
+            "需求清单点单数",
+            "单",
+            "点单",
+            "期内点单阵地在范围内的群众点单数。",
+        ),
+        "three_lists_delivered": ("服务清单活动数", "场", "活动", "期内范围内开展的活动场数。"),
+        "three_lists_from_orders": (
+            "来自群众点单的活动数",
+            "场",
+            "活动",
+            "来源为群众点单或填有点单编号的活动。",
+        ),
+        "three_lists_gaps": (
+            "供需缺口类别数",
+            "个",
+            "点单、志愿服务队伍、品牌项目",
+            "有群众点单、但范围内没有同类别志愿服务队伍和品牌项目的服务类别数。",
+        ),
+        "points_hours": (
+            "志愿者个人服务时长",
+            "小时",
+            "参与记录",
+            "期内范围内活动中志愿者个人服务时长之和。",
+        ),
+        "points_earned": (
+            "获得积分",
+            "分",
+            "参与记录",
+            "每小时积分 × 志愿者个人服务时长（另加群众签到积分）。",
+        ),
+        "points_redeemed": ("兑换积分", "分", "积分兑换", "期内范围内爱心超市兑换的积分之和。"),
+        "points_persons": (
+            "积分参与人数",
+            "人",
+            "参与记录、积分兑换",
+            "期内获得或兑换积分的人数。",
+        ),
+        "stars_starred": (
+            "星级志愿者人数",
+            "人",
+            "参与记录",
+            "截至期末在范围内累计服务时长达到一星及以上的志愿者人数。",
+        ),
+        "stars_level": (
+            "各星级志愿者人数",
+            "人",
+            "参与记录",
+            "按累计服务时长评定星级的志愿者人数。",
+        ),
+        "stars_promoted": (
+            "本期晋星人数",
+            "人",
+            "参与记录",
+            "期初星级低于期末星级的志愿者人数。",
+        ),
+    }
+)

@@ -44,6 +44,8 @@ placed AS (
     UNION ALL SELECT source_file, unit_id FROM orders
     UNION ALL SELECT source_file, unit_id FROM activities
     UNION ALL SELECT source_file, unit_id FROM targets
+    UNION ALL SELECT source_file, unit_id FROM teams
+    UNION ALL SELECT source_file, unit_id FROM redemptions
     UNION ALL SELECT r.source_file, a.unit_id
               FROM attendance AS r JOIN activities AS a USING (activity_id)
     UNION ALL SELECT r.source_file, a.unit_id

@@ -17,7 +17,8 @@ creation date.
 Modules: ``vocabulary`` and ``common`` (words, calendar, formats); ``shangjie_plan``,
 ``shangjie_sim``, ``ledger_styles``, ``activity_ledgers`` and ``shangjie_files`` (the
 detailed county); ``writer`` (files and the summary); ``region`` and ``synthetic``
-(the streamed city and province).
+(the streamed city and province); ``practices`` (teams, volunteers' hours, redemptions
+and the 五有 columns, from what the others wrote).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 from pipelines.demo.common import Calendar
+from pipelines.demo.practices import write_practices
 from pipelines.demo.region import write_region
 from pipelines.demo.shangjie_files import write_county
 from pipelines.demo.writer import Writer
@@ -65,6 +67,7 @@ def write_demo(
         write_county(w, "", cal, seed, None)
     else:
         write_region(w, scale, cal, seed, max_counties)
+    write_practices(w, seed)  # reads the units and activities written above
     files = sorted(w.files)
     for rel in previous:
         if rel not in w.files and (out / rel).is_file():

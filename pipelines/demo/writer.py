@@ -44,6 +44,9 @@ class Writer:
         self.rows: dict[str, int] = {t: 0 for t in TABLES}
         self.bad_rows: list[dict[str, object]] = []
         self.duplicates: list[dict[str, object]] = []
+        # the worksheets of every workbook written, by path: a later generator may add
+        # columns to a sheet and write the workbook again (pipelines.demo.practices)
+        self.workbooks: dict[str, list[XSheet]] = {}
 
     def file_path(self, rel: str) -> Path:
         path = self.root / rel
@@ -78,6 +81,7 @@ class Writer:
 
     def xlsx(self, rel: str, sheets: list[XSheet]) -> None:
         path = self.file_path(rel)
+        self.workbooks[rel] = sheets
         workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
         # a fixed creation date keeps the bytes identical from run to run
         workbook.set_properties(

@@ -36,7 +36,16 @@ COMPOSED: tuple[Field, ...] = (
     Field(
         "unit_name",
         "阵地名称（按名称找编码）",
-        ("activities", "attendance", "ratings", "orders", "brands", "targets"),
+        (
+            "activities",
+            "attendance",
+            "ratings",
+            "orders",
+            "brands",
+            "targets",
+            "teams",
+            "redemptions",
+        ),
         (
             "开展站点",
             "站点",
@@ -67,11 +76,16 @@ COMPOSED: tuple[Field, ...] = (
     # group columns are recognised by their merged header (参与人数/成人/人数), not a word
     Field("headcount_by_group", "分组人数（人群类别/人数）", ("activities",), (), "int"),
     Field("hours_by_group", "分组时长（计入志愿服务时长）", ("activities",), (), "decimal"),
-    Field("person_name", "姓名（仅与其他列一起加密）", ("attendance", "ratings"), ("姓名", "名字")),
+    Field(
+        "person_name",
+        "姓名（仅与其他列一起加密）",
+        ("attendance", "ratings", "redemptions"),
+        ("姓名", "名字"),
+    ),
     Field(
         "phone",
         "手机号（加密后作编号）",
-        ("attendance", "ratings"),
+        ("attendance", "ratings", "redemptions"),
         ("电话", "手机", "手机号", "手机号码", "联系电话", "联系方式"),
         "phone",
     ),
@@ -101,7 +115,23 @@ LEDGER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "target_group": ("服务人群", "参与对象"),
         "start_at": ("活动开展时间", "开展日期时间"),
     },
-    "attendance": {"checked_in_at": ("签到日期时间",), "group": ("类别", "人群")},
+    "attendance": {
+        "checked_in_at": ("签到日期时间",),
+        "group": ("类别", "人群"),
+        "service_hours": ("服务时长", "志愿服务时长", "时长（小时）", "服务小时数"),
+    },
+    "teams": {
+        "name": ("队名", "志愿服务队名称", "志愿服务队"),
+        "category": ("类别", "服务领域", "服务类型"),
+        "founded_on": ("组建日期", "成立时间"),
+        "member_count": ("队员数", "成员人数", "人数"),
+    },
+    "redemptions": {
+        "redemption_id": ("兑换单号", "兑换编码", "单号"),
+        "redeemed_at": ("兑换日期", "日期"),
+        "points": ("使用积分", "扣减积分", "消耗积分"),
+        "item": ("物品", "兑换商品", "商品"),
+    },
     "ratings": {
         "score": ("满意程度", "评价等级", "满意度评价", "打分"),
         "comment": ("意见", "建议", "评价意见", "意见和建议"),
