@@ -38,6 +38,8 @@ REASON_FELL = "均分由{first}降至{second}（前后半段各{first_n}、{seco
 REASON_IDLE_SINCE = "已{days}天未开展活动（最近一次：{last}）"
 REASON_IDLE_NEVER = "期内{days}天未开展活动"
 REASON_SEPARATOR = "；"
+# A brand listed only because some of its sessions were rated low: its own figures.
+BRAND_FIGURES = "{ratings}条评价，修正分{adjusted}"
 
 _EMPTY_RATING = {
     "ratings": None,
@@ -238,3 +240,68 @@ def _idle_reason(days: int, last_on: date | None) -> str:
     if last_on is None:
         return REASON_IDLE_NEVER.format(days=days)
     return REASON_IDLE_SINCE.format(days=days, last=format_date(last_on))
+
+
+def grouped(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
+    """The rated items to adjust, each activity under its brand, worst group first.
+
+    One group per flagged brand, per brand with a flagged activity, and per flagged
+    activity without a brand: ``{head, sessions, worst}``. ``head`` is the brand (a
+    ``low_brands`` row, or for a brand listed only because of its sessions its
+    ``by_brand`` figures with ``is_flagged`` False and ``reason`` None) or the lone
+    activity; ``sessions`` its flagged activities, lowest adjusted score first (then
+    date); ``worst`` the lowest adjusted score of the group's flagged rows. Groups are
+    sorted by ``worst`` so the worst item is always in the first group. Flagged rows
+    carry ``is_flagged`` True.
+    """
+    if prior is None:
+        prior = metrics.rating_prior(wh, scope)
+    brands = {row["id"]: {**row, "is_flagged": True} for row in low_brands(wh, scope, prior)}
+    groups: dict[str, dict[str, Any]] = {
+        f"brand:{brand_id}": {"head": row, "sessions": []} for brand_id, row in brands.items()
+    }
+    figures = None
+    for row in low_activities(wh, scope, prior):
+        row = {**row, "is_flagged": True}
+        if row["brand_id"] is None:
+            groups[f"activity:{row['id']}"] = {"head": row, "sessions": []}
+            continue
+        key = f"brand:{row['brand_id']}"
+        if key not in groups:
+            if figures is None:
+                figures = {b["brand_id"]: b for b in metrics.by_brand(wh, scope, prior=prior)}
+            groups[key] = {"head": _brand_head(figures[row["brand_id"]]), "sessions": []}
+        groups[key]["sessions"].append(row)
+    out = []
+    for group in groups.values():
+        group["sessions"].sort(key=lambda r: (r["adjusted_score"], r["start_on"], r["id"]))
+        flagged = [r for r in (group["head"], *group["sessions"]) if r["is_flagged"]]
+        group["worst"] = min(r["adjusted_score"] for r in flagged)
+        out.append(group)
+    out.sort(key=lambda g: (g["worst"], g["head"]["kind"] != KIND_BRAND, g["head"]["id"]))
+    return out
+
+
+def _brand_head(row: dict[str, Any]) -> dict[str, Any]:
+    """A brand row shaped as ``low_brands``' for a brand not flagged itself."""
+    return {
+        "kind": KIND_BRAND,
+        "id": row["brand_id"],
+        "name": row["name"],
+        "unit_id": row["unit_id"],
+        "unit_name": row["unit_name"],
+        "brand_id": row["brand_id"],
+        "brand_name": row["name"],
+        "ratings": row["ratings"],
+        "mean_score": row["mean_score"],
+        "adjusted_score": row["adjusted_score"],
+        "satisfaction_rate": row["satisfaction_rate"],
+        "complaints": [],
+        "reason": None,
+        "is_flagged": False,
+    }
+
+
+def brand_figures(row: dict[str, Any]) -> str:
+    """``112条评价，修正分2.47分``: a brand's ratings and adjusted score."""
+    return BRAND_FIGURES.format(ratings=row["ratings"], adjusted=brief_score(row["adjusted_score"]))

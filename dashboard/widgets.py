@@ -191,15 +191,24 @@ def tiles(items: Iterable[Tile], *, key: str) -> None:
             )
 
 
-def alert(headline: str, items: Sequence[str], page: str, *, key: str, limit: int = 5) -> None:
-    """A boxed notice: headline, the first ``limit`` items, and a link to the page that
-    has the rest (``page`` is a URL path of ``PAGES``)."""
+def alert(
+    headline: str,
+    items: Sequence[str],
+    page: str,
+    *,
+    key: str,
+    limit: int = 5,
+    more: str = MORE_ITEMS,
+) -> None:
+    """A boxed notice: headline, the first ``limit`` items (markdown; an item may hold a
+    nested list), ``more`` saying how many are left, and a link to the page that has the
+    rest (``page`` is a URL path of ``PAGES``)."""
     with st.container(border=True, key=key):
         if items:
             st.markdown(f"**:material/warning: {headline}**")
             st.markdown("\n".join(f"- {item}" for item in items[:limit]))
             if len(items) > limit:
-                st.caption(MORE_ITEMS.format(n=len(items) - limit))
+                st.caption(more.format(n=len(items) - limit))
         else:
             st.markdown(f":material/check_circle: {headline}")
         shell.page_link(page, SEE_PAGE.format(title=shell.PAGE[page].title))

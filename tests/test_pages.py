@@ -283,10 +283,12 @@ def test_satisfaction_page_ranks_what_to_adjust_with_the_complaints(open_app):
     at = open_app(SATISFACTION)
     rows = [(r["类型"], r["名称"], r["修正分"], r["主要意见"]) for r in table(at, "类型")]
     said_a07 = "老师讲得太快（4条）、场地太小（2条）、时间太短（1条）"
+    # each activity under its brand; B2 is listed for A04 only (8 ratings, sum 1 + 22 + 9)
     assert rows == [
-        ("活动", "四点半课堂·作业辅导", adjusted(30, 15), said_a07),
         ("品牌项目", "四点半智慧课堂", adjusted(30, 15), said_a07),
-        ("活动", "新春村晚", adjusted(1, 1), "声音太吵（1条）"),
+        ("活动", "└ 四点半课堂·作业辅导", adjusted(30, 15), said_a07),
+        ("品牌项目", "五云秀场", adjusted(32, 8), ""),
+        ("活动", "└ 新春村晚", adjusted(1, 1), "声音太吵（1条）"),
         ("品牌项目", "草堂叙语", adjusted(29, 7), "场地太小（1条）"),  # A02's 3
     ]
     comments = [(r["评分"], r["评价内容"]) for r in table(at, "评分")]
@@ -314,14 +316,38 @@ def test_the_rectification_list_has_one_row_per_item_and_columns_to_fill(open_ap
         "责任人",
         "完成时限",
     ]
+    # the items to adjust in the page's order; B2, listed only for A04, is not one
     assert [row[2] for row in rows[1:]] == [
-        "四点半课堂·作业辅导",
         "四点半智慧课堂",
+        "四点半课堂·作业辅导",
         "新春村晚",
         "草堂叙语",
     ]
     assert all(row[7:] == ["", "", ""] for row in rows[1:])
     assert "均分由4.50分降至3.66分" in rows[4][5]  # B1: 18/4 before, 11/3 after 21 Feb
+
+
+def test_satisfaction_lists_a_low_rated_brand_once_with_its_dated_sessions_beneath(
+    open_app, starry_db
+):
+    at = open_app(SATISFACTION, db=starry_db)
+    rows = [(r["类型"], r["名称"], r["活动日期"], r["所属阵地"], r["评价数"], r["修正分"])
+            for r in table(at, "类型")]  # fmt: skip
+    # 80 ratings summing 241 (the fixture's 48 and 177, eight sessions of four 2s): the
+    # mean 3.01 is below 3.5, so the prior is 3.5
+    prior = Fraction(7, 2)
+    brand = score((32 * 2 + 5 * prior) / (32 + 5))
+    session = score((4 * 2 + 5 * prior) / (4 + 5))
+    za1, zb2 = "东林子社区新时代文明实践站", "营坡顶村新时代文明实践站"
+    days = ["2025年1月6日", "2025年1月13日", "2025年1月20日", "2025年1月27日",
+            "2025年2月3日", "2025年2月10日", "2025年2月17日", "2025年2月24日"]  # fmt: skip
+    assert rows[0] == ("品牌项目", "星光课堂", "", za1, "32", brand)
+    assert rows[1:9] == [
+        ("活动", "└ 星光课堂·插花", day, za1 if n % 2 == 0 else zb2, "4", session)
+        for n, day in enumerate(days)
+    ]
+    assert rows[9][:2] == ("品牌项目", "四点半智慧课堂")
+    assert [name for _, name, *_ in rows].count("星光课堂") == 1
 
 
 def test_changing_the_period_changes_what_to_adjust(open_app):

@@ -4,9 +4,17 @@ trend, how the units below it rank, and what needs attention."""
 import streamlit as st
 
 from dashboard import charts, lowsat, metrics, ui
-from dashboard.numbers import format_count, format_hours, format_percent, format_score
+from dashboard.numbers import format_count, format_date, format_hours, format_percent, format_score
+from pipelines import settings
 
 SILENT_DAYS = 30
+ATTENTION_LOW = "满意度偏低的活动和品牌项目：{n} 项"
+ATTENTION_BRAND = "品牌项目「{name}」（{unit}）：{why}"
+ATTENTION_ACTIVITY = "活动「{name}」（{date}，{unit}）：{why}"
+ATTENTION_SESSION = "{name}（{date}，{unit}）：{why}"
+ATTENTION_MORE_SESSIONS = "该品牌另有 {n} 场评价偏低的活动"
+ATTENTION_MORE = "另有 {n} 项，按修正分从低到高排在后面"
+SESSIONS_SHOWN = 3  # a brand's poorly rated sessions listed under it on the card
 
 
 def hours(value: float) -> str:
@@ -106,6 +114,40 @@ def drill_down(key: str, rows: list[dict]) -> None:
         st.session_state["unit"] = rows[picked[0]]["unit_id"]
 
 
+def attention_line(group: dict) -> str:
+    """One item of the 需要关注 card: a brand with its figures and its poorly rated
+    sessions beneath (date and unit on every line), or a lone activity."""
+    head = group["head"]
+    if head["kind"] != lowsat.KIND_BRAND:
+        return ATTENTION_ACTIVITY.format(
+            name=head["name"],
+            date=format_date(head["start_on"]),
+            unit=head["unit_name"],
+            why=head["reason"],
+        )
+    low = head["is_flagged"] and head["adjusted_score"] < settings.config().low_score_threshold
+    why = (
+        head["reason"]
+        if low
+        else "；".join(filter(None, [lowsat.brand_figures(head), head["reason"]]))
+    )
+    lines = [ATTENTION_BRAND.format(name=head["name"], unit=head["unit_name"], why=why)]
+    sessions = group["sessions"]
+    lines += [
+        "    - "
+        + ATTENTION_SESSION.format(
+            name=row["name"],
+            date=format_date(row["start_on"]),
+            unit=row["unit_name"],
+            why=row["reason"],
+        )
+        for row in sessions[:SESSIONS_SHOWN]
+    ]
+    if len(sessions) > SESSIONS_SHOWN:
+        lines.append("    - " + ATTENTION_MORE_SESSIONS.format(n=len(sessions) - SESSIONS_SHOWN))
+    return "\n".join(lines)
+
+
 @ui.cached
 def silent_stations(scope: metrics.Scope) -> list[str]:
     """The names of the scope's stations with no activity in the period."""
@@ -162,14 +204,16 @@ ui.table(
 )
 
 st.subheader("需要关注", anchor=False)
-low = ui.load(lowsat.low_activities, scope) + ui.load(lowsat.low_brands, scope)
+groups = ui.load(lowsat.grouped, scope)
+flagged = sum(row["is_flagged"] for g in groups for row in (g["head"], *g["sessions"]))
 idle = ui.load(lowsat.idle_stations, scope)
 silent = silent_stations(ui.last_days(scope, SILENT_DAYS))
 ui.alert(
-    f"满意度偏低的活动和品牌项目：{len(low)} 项",
-    [f"{row['name']}：{row['reason']}" for row in low],
+    ATTENTION_LOW.format(n=flagged),
+    [attention_line(group) for group in groups],
     "satisfaction",
     key="overview_alert_low",
+    more=ATTENTION_MORE,
 )
 ui.alert(
     f"长期未开展活动的实践站：{len(idle)} 个",

@@ -1,0 +1,87 @@
+"""总览, run by AppTest: what its 需要关注 cards list and where they lead.
+
+Expected figures are worked out from the fixture's rows (tests/conftest.py); 本年 is
+2025-01-01..2025-04-15 (the as-of date).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from conftest import STARRY_RATINGS_EACH, STARRY_SCORE, STARRY_SESSIONS
+from page_helpers import texts
+
+# 2025 ratings of the fixture: 48, summing to 177 (tests/test_pages.py)
+FIXTURE_RATINGS, FIXTURE_SUM = 48, 177
+THRESHOLD = Fraction(7, 2)  # low_score_threshold, the default 3.5
+PRIOR_WEIGHT = 5
+
+
+def floor2(value: Fraction) -> str:
+    hundredths = int(value * 100)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def adjusted(total: int, ratings: int, prior: Fraction) -> Fraction:
+    return (total + prior * PRIOR_WEIGHT) / (ratings + PRIOR_WEIGHT)
+
+
+def attention_card(at) -> list[str]:
+    """The lines of the 满意度偏低 card's list (nested lines keep their indent)."""
+    for element in at.markdown:
+        if element.value.startswith("- ") and "修正分" in element.value:
+            return element.value.split("\n")
+    raise AssertionError("no list of low-rated items")
+
+
+def test_the_worst_rated_brand_leads_the_attention_card_with_its_sessions_beneath(
+    open_app, starry_db
+):
+    at = open_app(db=starry_db)
+    sessions = len(STARRY_SESSIONS)
+    brand_ratings = sessions * STARRY_RATINGS_EACH
+    brand_sum = brand_ratings * STARRY_SCORE
+    # the scope's mean (177 + 64) / 80 is below 3.5, so the prior is the threshold
+    mean = Fraction(FIXTURE_SUM + brand_sum, FIXTURE_RATINGS + brand_ratings)
+    prior = max(mean, THRESHOLD)
+    lines = attention_card(at)
+    brand = adjusted(brand_sum, brand_ratings, prior)  # 81.5 / 37 = 2.20, the lowest
+    assert lines[0].startswith("- 品牌项目「星光课堂」（东林子社区新时代文明实践站）")
+    assert f"修正分{floor2(brand)}分" in lines[0]
+    assert f"{brand_ratings}条评价" in lines[0]
+    # its sessions beneath, earliest first (they score alike), each with date and unit
+    session = floor2(adjusted(STARRY_RATINGS_EACH * STARRY_SCORE, STARRY_RATINGS_EACH, prior))
+    assert lines[1:4] == [
+        f"    - 星光课堂·插花（2025年1月6日，东林子社区新时代文明实践站）：修正分{session}分，"
+        f"低于3.50分（4条评价，均分2.00分）",
+        f"    - 星光课堂·插花（2025年1月13日，营坡顶村新时代文明实践站）：修正分{session}分，"
+        f"低于3.50分（4条评价，均分2.00分）",
+        f"    - 星光课堂·插花（2025年1月20日，东林子社区新时代文明实践站）：修正分{session}分，"
+        f"低于3.50分（4条评价，均分2.00分）",
+    ]
+    assert lines[4] == f"    - 该品牌另有 {sessions - 3} 场评价偏低的活动"
+    # the brand is listed once; the next group is B3 with its session A07 (15 ratings, 30)
+    assert sum("品牌项目「星光课堂」" in line for line in lines) == 1
+    assert lines[5].startswith("- 品牌项目「四点半智慧课堂」（营坡顶村新时代文明实践站）")
+    assert lines[6].startswith(
+        "    - 四点半课堂·作业辅导（2025年1月25日，营坡顶村新时代文明实践站）"
+    )
+
+
+def test_a_brand_listed_for_its_sessions_shows_its_own_ratings_and_adjusted_score(open_app):
+    at = open_app()
+    lines = attention_card(at)
+    # A04 (one 1-star) is low; its brand B2 is not: A04 1, A05 5 (22), A12 2 (9) ratings
+    prior = Fraction(FIXTURE_SUM, FIXTURE_RATINGS)
+    b2 = floor2(adjusted(1 + 22 + 9, 8, prior))
+    at_b2 = lines.index(
+        f"- 品牌项目「五云秀场」（五云联合新时代文明实践站）：8条评价，修正分{b2}分"
+    )
+    assert lines[at_b2 + 1].startswith("    - 新春村晚（2025年1月20日，五云联合新时代文明实践站）")
+
+
+def test_more_low_items_than_the_card_shows_are_counted_after_the_worst(open_app, starry_db):
+    at = open_app(db=starry_db)
+    # four groups (B5, B3, B2, B1) fit the card's five: nothing is left to count
+    assert "另有" not in "\n".join(line for line in attention_card(at) if not line.startswith(" "))
+    assert "满意度偏低的活动和品牌项目：13 项" in texts(at)  # S1–S8, A07, A04; B5, B3, B1
