@@ -32,6 +32,9 @@ TOP_COMPLAINTS = 3
 PHRASE_SEPARATORS = r"[，。；：、！？,.;:!?\s]+"
 
 KIND_ACTIVITY, KIND_BRAND, KIND_STATION = "activity", "brand", "station"
+# 总览's 近30天没有上报活动的实践站 and the list behind it on 阵地覆盖
+SILENT_DAYS = 30
+SILENT_SECTION = "silent"  # ?section= of 阵地覆盖 that opens on the list
 
 REASON_LOW = "修正分{adjusted}，低于{threshold}（{ratings}条评价，均分{mean}）"
 REASON_FELL = "均分由{first}降至{second}（前后半段各{first_n}、{second_n}条评价）"
@@ -203,6 +206,44 @@ def idle_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
             }
         )
     return flagged
+
+
+def silent_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
+    """站 in scope with no activity in the period, their own or their 点's (the period is
+    the last ``SILENT_DAYS`` days on 总览's card), longest silent first.
+
+    Rows: ``{unit_id, name, institute_id, institute_name, opened_on, last_activity_on,
+    days_silent}``: ``last_activity_on`` the last activity on or before the period's end,
+    however long before (None when never); ``days_silent`` the days from it to the
+    period's end (None when never); ``institute_*`` the station's 所 (its parent).
+    """
+    units = wh.units()
+    end = data_end(wh, scope)
+    rows = []
+    for unit in metrics.unit_activities(wh, scope):
+        if unit["level"] != "站" or unit["activities"]:
+            continue
+        parent = units.get(unit["parent_id"]) or {}
+        last = unit["last_activity_on"]
+        rows.append(
+            {
+                "unit_id": unit["unit_id"],
+                "name": unit["name"],
+                "institute_id": unit["parent_id"],
+                "institute_name": parent.get("name"),
+                "opened_on": unit["opened_on"],
+                "last_activity_on": last,
+                "days_silent": None if last is None else (end - last).days,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            r["last_activity_on"] is not None,
+            r["last_activity_on"] or end,
+            r["unit_id"],
+        )
+    )
+    return rows
 
 
 def _complaints(

@@ -199,10 +199,11 @@ def alert(
     key: str,
     limit: int = 5,
     more: str = MORE_ITEMS,
+    section: str | None = None,
 ) -> None:
     """A boxed notice: headline, the first ``limit`` items (markdown; an item may hold a
     nested list), ``more`` saying how many are left, and a link to the page that has the
-    rest (``page`` is a URL path of ``PAGES``)."""
+    rest (``page`` is a URL path of ``PAGES``; ``section`` the part of it to open on)."""
     with st.container(border=True, key=key):
         if items:
             st.markdown(f"**:material/warning: {headline}**")
@@ -211,7 +212,7 @@ def alert(
                 st.caption(more.format(n=len(items) - limit))
         else:
             st.markdown(f":material/check_circle: {headline}")
-        shell.page_link(page, SEE_PAGE.format(title=shell.PAGE[page].title))
+        shell.page_link(page, SEE_PAGE.format(title=shell.PAGE[page].title), section=section)
 
 
 # --- Tables ---------------------------------------------------------------------------------

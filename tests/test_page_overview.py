@@ -85,3 +85,12 @@ def test_more_low_items_than_the_card_shows_are_counted_after_the_worst(open_app
     # four groups (B5, B3, B2, B1) fit the card's five: nothing is left to count
     assert "另有" not in "\n".join(line for line in attention_card(at) if not line.startswith(" "))
     assert "满意度偏低的活动和品牌项目：13 项" in texts(at)  # S1–S8, A07, A04; B5, B3, B1
+
+
+def test_the_silent_stations_card_names_each_with_its_institute_and_opens_their_list(open_app):
+    at = open_app()
+    # no activity 2025-03-17..04-15: ZA1 only (last A03 on 03-05), of 所 SA
+    assert "近 30 天没有上报活动的实践站：1 个" in texts(at)
+    assert "- 东林子社区新时代文明实践站（济源路街道新时代文明实践所）" in texts(at)
+    silent_link = [link.proto for link in at.get("page_link")][-1]
+    assert (silent_link.label, silent_link.query_string) == ("查看「阵地覆盖」", "section=silent")

@@ -7,7 +7,9 @@ from dashboard import charts, lowsat, metrics, ui
 from dashboard.numbers import format_count, format_date, format_hours, format_percent, format_score
 from pipelines import settings
 
-SILENT_DAYS = 30
+SILENT_HEADLINE = "近 {days} 天没有上报活动的实践站：{n} 个"
+SILENT_LINE = "{name}（{institute}）"
+SILENT_MORE = "另有 {n} 个，完整名单见「阵地覆盖」"
 ATTENTION_LOW = "满意度偏低的活动和品牌项目：{n} 项"
 ATTENTION_BRAND = "品牌项目「{name}」（{unit}）：{why}"
 ATTENTION_ACTIVITY = "活动「{name}」（{date}，{unit}）：{why}"
@@ -148,13 +150,6 @@ def attention_line(group: dict) -> str:
     return "\n".join(lines)
 
 
-@ui.cached
-def silent_stations(scope: metrics.Scope) -> list[str]:
-    """The names of the scope's stations with no activity in the period."""
-    units = ui.load(metrics.unit_activities, scope)
-    return [u["name"] for u in units if u["level"] == "站" and u["activities"] == 0]
-
-
 scope = ui.scope_bar()
 ui.title("总览")
 
@@ -207,7 +202,7 @@ st.subheader("需要关注", anchor=False)
 groups = ui.load(lowsat.grouped, scope)
 flagged = sum(row["is_flagged"] for g in groups for row in (g["head"], *g["sessions"]))
 idle = ui.load(lowsat.idle_stations, scope)
-silent = silent_stations(ui.last_days(scope, SILENT_DAYS))
+silent = ui.load(lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS))
 ui.alert(
     ATTENTION_LOW.format(n=flagged),
     [attention_line(group) for group in groups],
@@ -222,8 +217,10 @@ ui.alert(
     key="overview_alert_idle",
 )
 ui.alert(
-    f"近 {SILENT_DAYS} 天没有上报活动的实践站：{len(silent)} 个",
-    silent,
-    "data",
+    SILENT_HEADLINE.format(days=lowsat.SILENT_DAYS, n=len(silent)),
+    [SILENT_LINE.format(name=row["name"], institute=row["institute_name"]) for row in silent],
+    "coverage",
     key="overview_alert_silent",
+    more=SILENT_MORE,
+    section=lowsat.SILENT_SECTION,
 )

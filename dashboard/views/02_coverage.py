@@ -4,7 +4,7 @@ are; and the tree 中心 → 所 → 站 → 点."""
 
 import streamlit as st
 
-from dashboard import charts, metrics, ui
+from dashboard import charts, lowsat, metrics, shell, ui
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from dashboard.unittree import unit_order
 from pipelines import settings
@@ -41,6 +41,22 @@ INSTITUTE_COLUMNS = [
     ui.Column("effective", "有效覆盖", inventory_number, "0"),
     ui.Column("effective_rate", "有效覆盖率", format_percent, "0.0%"),
     ui.Column("unknown_reason", "说明", lambda v: v or ""),
+]
+SILENT_TITLE = "近{days}天没有上报活动的实践站"
+SILENT_CAPTION = (
+    "{date_from}至{date_to}没有开展活动（含所属实践点）的实践站，共 {n} 个，"
+    "未上报时间最长的在前；点表头可排序。"
+)
+SILENT_NONE = "近{days}天所有实践站都上报了活动。"
+NEVER = "从未开展"
+SILENT_COLUMNS = [
+    ui.Column("name", "实践站"),
+    ui.Column("institute_name", "所属实践所"),
+    ui.Column("last_activity_on", "最近一次活动", lambda v: format_date(v) if v else NEVER),
+    # a number, so the column sorts by it
+    ui.Column("days_silent", "未上报天数", lambda v: v, "0"),
+    ui.Column("opened_on", "挂牌日期"),
+    ui.Column("unit_id", "阵地编码"),
 ]
 TREE_COLUMNS = [
     ui.Column("tree_name", "阵地"),
@@ -147,8 +163,36 @@ def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     ]
 
 
+def silent_section(scope: metrics.Scope) -> None:
+    """Every station with no activity in the last ``SILENT_DAYS`` days: the list behind
+    总览's card, counted the same way (``lowsat.silent_stations``)."""
+    recent = ui.last_days(scope, lowsat.SILENT_DAYS)
+    st.subheader(SILENT_TITLE.format(days=lowsat.SILENT_DAYS), anchor=lowsat.SILENT_SECTION)
+    silent = ui.load(lowsat.silent_stations, recent)
+    if not silent:
+        st.success(SILENT_NONE.format(days=lowsat.SILENT_DAYS), icon=":material/check_circle:")
+        return
+    st.caption(
+        SILENT_CAPTION.format(
+            date_from=format_date(recent.date_from),
+            date_to=format_date(recent.date_to),
+            n=inventory_number(len(silent)),
+        )
+    )
+    ui.table(
+        silent,
+        SILENT_COLUMNS,
+        key="coverage_silent",
+        file_name=f"近{lowsat.SILENT_DAYS}天未上报活动的实践站_{ui.unit_name(scope.unit_id)}",
+    )
+
+
 scope = ui.scope_bar()
 ui.title("阵地覆盖")
+# 总览's card links to ?section=silent: the list comes first on the page
+silent_first = st.query_params.get(shell.SECTION_PARAM) == lowsat.SILENT_SECTION
+if silent_first:
+    silent_section(scope)
 
 cover = ui.load(metrics.coverage, scope)
 config = settings.config()
@@ -258,6 +302,9 @@ elif count["uncovered"] or count["paper"]:
     )
 else:
     st.success("辖区内所有村（社区）都已有效覆盖。", icon=":material/check_circle:")
+
+if not silent_first:
+    silent_section(scope)
 
 st.subheader("阵地分布", anchor=False)
 if not config.tile_url:
