@@ -210,7 +210,8 @@ def test_coverage_page_shows_coverage_and_the_villages_lacking_it(open_app):
     villages = table(at, "村（社区）")
     assert [(v["村（社区）"], v["情况"], v["负责实践站"]) for v in villages] == [
         ("东林子社区", "仅挂牌", "东林子社区新时代文明实践站（3场）"),
-        ("西林子社区", "仅挂牌", "西林子社区新时代文明实践站（1场）"),
+        # ZA2 opened 03-15: judged on March and April, 2 activities; it held 1
+        ("西林子社区", "仅挂牌", "西林子社区新时代文明实践站（1场，新挂牌，按2个月计）"),
         ("南林子社区", "未覆盖", ""),
         ("营坡顶村", "仅挂牌", "营坡顶村新时代文明实践站（2场）"),
         ("邻区某村", "未覆盖", ""),

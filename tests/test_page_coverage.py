@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from page_helpers import sheet_rows, table, texts
+from page_helpers import sheet_rows, table, texts, tiles
 
 COVERAGE = "views/02_coverage.py"
 
@@ -46,3 +46,17 @@ def test_the_overview_cards_link_opens_coverage_on_the_silent_stations(open_app)
     at = open_app(COVERAGE)
     assert at.subheader[0].value == "各实践所覆盖情况"
     assert "近30天没有上报活动的实践站" in [h.value for h in at.subheader]
+
+
+def test_a_station_opened_inside_the_period_is_judged_on_its_months_and_marked_new(open_app):
+    at = open_app(COVERAGE)
+    at.button_group(key="period").set_value("custom").run()
+    at.date_input(key="dates").set_value((date(2025, 1, 1), date(2025, 3, 31))).run()
+    # Q1 needs 1 × 3 activities; ZA2, opened 03-15, needs 1 × 1 (March) and held A11
+    tree = {r["阵地"].strip("　└ "): r["覆盖情况"] for r in table(at, "阵地", "层级")}
+    assert tree["西林子社区新时代文明实践站"] == "有效覆盖（新挂牌）"
+    assert tree["东林子社区新时代文明实践站"] == "有效覆盖"  # A01 A02 A03
+    assert tree["营坡顶村新时代文明实践站"] == "仅挂牌"  # A07 only
+    # effective: 001001 (ZA1), 001002 (ZA2), 002001 and 002002 (ZB1) of the 7 villages
+    assert tiles(at)["有效覆盖率"] == "57.1%"  # 4 / 7
+    assert tiles(at)["仅挂牌"] == "1"  # 002003 (ZB2)

@@ -33,7 +33,7 @@ QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")
 SINCE_NEW_YEAR = "今年以来"
 
 P_ACTIVITIES = "{period}，{area}累计开展活动{activities}场次{c_activities}，服务群众{person_times}人次{c_person_times}"
-P_UNIQUE = "，其中实名签到群众{unique_persons}人"
+P_UNIQUE = "，服务人数{unique_persons}人（按实名签到去重）"
 P_VOLUNTEERS = "；组织志愿者{volunteer_times}人次{c_volunteer_times}参与志愿服务"
 P_HOURS = "，志愿服务时长{volunteer_hours}小时{c_volunteer_hours}"
 P_HOURS_ONLY = "；志愿服务时长{volunteer_hours}小时{c_volunteer_hours}"
@@ -43,7 +43,7 @@ P_UNITS = "阵地建设方面，{place}现有新时代文明实践{inventory}。
 P_UNITS_BELOW = "阵地建设方面，{place}下设新时代文明实践{inventory}。"
 P_COVERAGE = (
     "辖区内{villages}个村（社区）中，已有{covered}个纳入新时代文明实践站服务范围，覆盖率{rate}；"
-    "其中由开展活动{effective_min}场次及以上的实践站服务的有{effective}个，有效覆盖率{effective_rate}。"
+    "其中由开展活动{effective_min}场次及以上（期内新挂牌的按挂牌后月数折算）的实践站服务的有{effective}个，有效覆盖率{effective_rate}。"
 )
 P_BRANDS = "品牌项目方面，{place}共有文明实践品牌项目{brands}个，{active}个开展了活动：{items}。"
 P_BRANDS_TOP = "品牌项目方面，{place}共有文明实践品牌项目{brands}个，{active}个开展了活动，服务群众较多的有：{items}。"
@@ -144,7 +144,7 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "都没有的计0；志愿者记录不计入。同一人参加3场计3人次。",
     ),
     "unique_persons": (
-        "实名签到群众人数",
+        "服务人数",
         "人",
         "参与记录",
         "期内活动的群众签到记录中不同参与者编号的个数，同一人参加多场只计1人。",
@@ -170,7 +170,8 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "有效覆盖村（社区）数",
         "个",
         "阵地、区划、活动",
-        "由期内开展活动（含所属实践点）不少于“每月{k}场 × 期内月数”的实践站服务的村（社区）个数。",
+        "由期内开展活动（含所属实践点）不少于“每月{k}场 × 期内月数”的实践站服务的村（社区）个数；"
+        "期内新挂牌的实践站，月数从挂牌当月算起。",
     ),
     "effective_rate": (
         "有效覆盖率",

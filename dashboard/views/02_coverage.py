@@ -5,6 +5,7 @@ are; and the tree 中心 → 所 → 站 → 点."""
 import streamlit as st
 
 from dashboard import charts, lowsat, metrics, shell, ui
+from dashboard.metrics.figures import station_need
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from dashboard.unittree import unit_order
 from pipelines import settings
@@ -25,6 +26,10 @@ STATUS_NONE = "未覆盖"
 STATUS_PAPER = "仅挂牌"
 STATUS_EFFECTIVE = "有效覆盖"
 STATUS_NOT_OPEN = "期末未挂牌"
+# a station opened inside the period, judged on the months since its opening
+NEW_MARK = "（新挂牌）"
+STATION_ACTIVITIES = "{name}（{n}场）"
+STATION_ACTIVITIES_NEW = "{name}（{n}场，新挂牌，按{months}个月计）"
 VILLAGE_COLUMNS = [
     ui.Column("name", "村（社区）"),
     ui.Column("code", "区划代码"),
@@ -69,15 +74,31 @@ TREE_COLUMNS = [
 ]
 
 
-def station_status(station: dict, effective_min: int | None, date_to) -> str | None:
-    """A 站's coverage status in the period; None for other levels."""
+def is_new(station: dict, scope: metrics.Scope) -> bool:
+    """Opened inside the period (after its first day, by its last)."""
+    opened = station["opened_on"]
+    return opened is not None and scope.date_from < opened <= scope.date_to
+
+
+def need_of(station: dict, scope: metrics.Scope) -> int:
+    """The activities the station needs in the period to count as effective: k × the
+    months since the later of the period's start and its opening."""
+    end = min(scope.date_to, ui.as_of())
+    k = settings.config().effective_k
+    return station_need(scope.date_from, end, station["opened_on"], k)
+
+
+def station_status(station: dict, need: int | None, scope: metrics.Scope) -> str | None:
+    """A 站's coverage status in the period, marked 新挂牌 when it opened inside it; None
+    for other levels."""
     if station["level"] != "站":
         return None
-    if station["opened_on"] is not None and station["opened_on"] > date_to:
+    if station["opened_on"] is not None and station["opened_on"] > scope.date_to:
         return STATUS_NOT_OPEN
-    if effective_min is not None and station["activities"] >= effective_min:
-        return STATUS_EFFECTIVE
-    return STATUS_PAPER
+    status = (
+        STATUS_EFFECTIVE if need is not None and station["activities"] >= need else STATUS_PAPER
+    )
+    return status + NEW_MARK if is_new(station, scope) else status
 
 
 @ui.cached
@@ -99,13 +120,19 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             if village["is_covered"]
             else STATUS_NONE,
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
-            "stations": [
-                f"{by_id[s]['name']}（{format_count(by_id[s]['activities'])}场）"
-                for s in village["stations"]
-            ],
+            "stations": [station_label(by_id[s], scope) for s in village["stations"]],
         }
         for village in ui.load(metrics.villages, scope)
     ]
+
+
+def station_label(station: dict, scope: metrics.Scope) -> str:
+    """``东林子社区新时代文明实践站（3场）``; a new station says on how many months it is judged."""
+    n = format_count(station["activities"])
+    if not is_new(station, scope):
+        return STATION_ACTIVITIES.format(name=station["name"], n=n)
+    months = metrics.months_touched(station["opened_on"], min(scope.date_to, ui.as_of()))
+    return STATION_ACTIVITIES_NEW.format(name=station["name"], n=n, months=months)
 
 
 @ui.cached
@@ -151,13 +178,14 @@ def map_points(scope: metrics.Scope, *, limit: int) -> tuple[str | None, int, li
 
 @ui.cached
 def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
-    """The units in scope in tree order, indented by depth, with each 站's status."""
+    """The units in scope in tree order, indented by depth, with each 站's status (``need``,
+    k × m, keys the cache: each station's own need follows from it and its opening)."""
     by_id = {u["unit_id"]: u for u in unit_rows(scope)}
     return [
         {
             **by_id[unit_id],
             "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
-            "status": station_status(by_id[unit_id], need, scope.date_to),
+            "status": station_status(by_id[unit_id], need_of(by_id[unit_id], scope), scope),
         }
         for unit_id, depth in unit_order(by_id)
     ]
@@ -293,7 +321,10 @@ st.subheader("未覆盖或仅挂牌的村（社区）", anchor=False)
 if cover["unknown_reason"]:
     st.info(cover["unknown_reason"], icon=":material/info:")
 elif count["uncovered"] or count["paper"]:
-    st.caption(f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）。")
+    st.caption(
+        f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）；"
+        "期内新挂牌的实践站按挂牌后的月数折算。"
+    )
     ui.table(
         lacking_rows.rows(scope, need=need),
         VILLAGE_COLUMNS,
