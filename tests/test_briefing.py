@@ -232,6 +232,19 @@ def test_the_year_to_date_opens_with_since_new_year():
     assert briefing.period_phrase(date(2025, 1, 1), date(2025, 3, 31), as_of) == "2025年第一季度"
 
 
+@pytest.mark.parametrize(
+    ("as_of", "phrase"),
+    [
+        (date(2025, 12, 31), "2025年"),  # built on the year's last day: the year is over
+        (date(2026, 12, 6), "2025年"),  # a past year read a year later
+        (date(2025, 12, 30), "今年以来"),  # one day short of the year's end
+        (None, "2025年"),
+    ],
+)
+def test_a_whole_past_year_is_written_as_that_year_never_since_new_year(as_of, phrase):
+    assert briefing.period_phrase(date(2025, 1, 1), date(2025, 12, 31), as_of) == phrase
+
+
 # --------------------------------------------------------------------------- workbook
 
 

@@ -170,7 +170,10 @@ def _next_day(day: date) -> date:
 
 
 def period_phrase(date_from: date, date_to: date, as_of: date | None) -> str:
-    """How the text opens: "今年以来" for 1 January up to the as-of date, else the label."""
-    if as_of and date_from == date(as_of.year, 1, 1) and date_to >= as_of:
+    """How the text opens: "今年以来" for 1 January up to an as-of date before that year's
+    end (the year still running); else the label, so a whole past year is "2025年",
+    never "今年以来"."""
+    running = as_of is not None and as_of < date(as_of.year, 12, 31)
+    if running and date_from == date(as_of.year, 1, 1) and date_to >= as_of:
         return SINCE_NEW_YEAR
     return period_label(date_from, date_to)

@@ -30,7 +30,7 @@ WHOLE_ENDINGS = {
 }
 OFFICE = "中共{place}委宣传部"
 QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")
-SINCE_NEW_YEAR = "今年以来"
+SINCE_NEW_YEAR = "今年以来"  # only while the year runs: 1 January to the as-of date
 
 P_ACTIVITIES = "{period}，{area}累计开展活动{activities}场次{c_activities}，服务群众{person_times}人次{c_person_times}"
 P_UNIQUE = "，服务人数{unique_persons}人（按实名签到去重）"

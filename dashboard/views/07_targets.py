@@ -15,6 +15,9 @@ NO_TARGETS = (
     "可在「数据导入与质量」页导入目标表，或在上方换一个阵地范围。"
 )
 STATUS_BEHIND = "落后于时间进度"
+STATUS_UNFINISHED = "未完成"  # the year is over: behind schedule no longer applies
+TILE_BEHIND = "落后或未达"
+TILE_UNFINISHED = "未完成或未达"
 STATUS_ON_TRACK = "符合时间进度"
 STATUS_DONE = "已完成"
 STATUS_LEVEL_SHORT = "未达目标"
@@ -57,6 +60,8 @@ def status(row: dict) -> str:
         return STATUS_LEVEL_MET if row["on_track"] else STATUS_LEVEL_SHORT
     if row["progress"] >= 1:
         return STATUS_DONE
+    if row["year_elapsed"] >= 1:
+        return STATUS_UNFINISHED
     return STATUS_ON_TRACK if row["on_track"] else STATUS_BEHIND
 
 
@@ -101,7 +106,11 @@ ui.tiles(
             format_percent,
             help=HELP_ELAPSED.format(year=year, to=format_date(to_date)),
         ),
-        ui.tile("落后或未达", sum(row["on_track"] is False for row in targets), format_count),
+        ui.tile(
+            TILE_UNFINISHED if elapsed >= 1 else TILE_BEHIND,
+            sum(row["on_track"] is False for row in targets),
+            format_count,
+        ),
         ui.tile(
             "已完成目标",
             sum(row["progress"] is not None and row["progress"] >= 1 for row in targets),
