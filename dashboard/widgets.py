@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import audit, cache, charts, scopebar, shell, signin, xlsx
 from dashboard.cache import Rows
+from dashboard.metrics.catalog import figure
 from dashboard.numbers import UNKNOWN, format_date, format_percent
 
 FRESHNESS = "数据截至 {as_of}　·　最近导入 {built_at}{files}"
@@ -88,8 +89,10 @@ def tile(
     rate: bool = False,
     unknown_reason: str | None = None,
     help: str | None = None,
+    unit: str = "",
 ) -> Tile:
-    """A tile for ``value`` written by ``fmt``, with its change against ``previous``.
+    """A tile for ``value`` written by ``fmt`` and followed by ``unit`` (``82场次``), with
+    its change against ``previous``.
 
     A count changes by a percentage of ``previous`` (none when it was 0 or None: the
     hover says there is nothing to compare with); a rate (``rate=True``) by percentage
@@ -113,7 +116,31 @@ def tile(
         delta = ("+" if change > 0 else "") + format_percent(change)
     if change == 0:
         delta = DELTA_SAME
-    return Tile(label, fmt(value), delta, _notes(*notes), unchanged=change == 0)
+    return Tile(label, fmt(value) + unit, delta, _notes(*notes), unchanged=change == 0)
+
+
+def figure_tile(
+    figure_key: str,
+    value: Any,
+    *,
+    label: str | None = None,
+    previous: Any = NOT_COMPARED,
+    unknown_reason: str | None = None,
+    help: str | None = None,
+) -> Tile:
+    """``tile`` for a figure of the one list: its name (or ``label``), writer, unit and
+    definition (or ``help``)."""
+    f = figure(figure_key)
+    return tile(
+        label or f.name,
+        value,
+        f.written,
+        previous=previous,
+        rate=f.kind == "rate",
+        unknown_reason=unknown_reason,
+        help=help or f.definition,
+        unit="" if f.unit == "%" else f.unit,
+    )
 
 
 def _notes(*notes: str | None) -> str | None:
@@ -132,6 +159,30 @@ class TileSpec:
     rate: bool = False
     unknown: str | None = None
     help: str | None = None
+    unit: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        figure_key: str,
+        *,
+        key: str | None = None,
+        unknown: str | None = None,
+        help: str | None = None,
+    ) -> TileSpec:
+        """The tile of a figure of the one list (``dashboard.metrics.catalog``): its name,
+        writer, unit and definition; ``key`` when the figures dict names it otherwise,
+        ``help`` to fill in the definition's blanks."""
+        f = figure(figure_key)
+        return cls(
+            key or f.key,
+            f.name,
+            f.written,
+            rate=f.kind == "rate",
+            unknown=unknown,
+            help=help or f.definition,
+            unit="" if f.unit == "%" else f.unit,
+        )
 
 
 def compare(
@@ -154,6 +205,7 @@ def compare(
             rate=spec.rate,
             unknown_reason=reasons.get(spec.key) or spec.unknown,
             help=spec.help,
+            unit=spec.unit,
         )
         for spec in specs
     ]
@@ -230,6 +282,12 @@ class Column:
     label: str
     fmt: Callable[[Any], str] | None = None
     excel: str | None = None
+
+    @classmethod
+    def of(cls, figure_key: str, *, key: str | None = None, label: str | None = None) -> Column:
+        """The column of a figure of the one list: its header, writer and xlsx format."""
+        f = figure(figure_key)
+        return cls(key or f.key, label or f.header, f.written, f.excel)
 
 
 def _shown(value: Any, column: Column) -> Any:

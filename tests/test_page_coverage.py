@@ -59,4 +59,4 @@ def test_a_station_opened_inside_the_period_is_judged_on_its_months_and_marked_n
     assert tree["营坡顶村新时代文明实践站"] == "仅挂牌"  # A07 only
     # effective: 001001 (ZA1), 001002 (ZA2), 002001 and 002002 (ZB1) of the 7 villages
     assert tiles(at)["有效覆盖率"] == "57.1%"  # 4 / 7
-    assert tiles(at)["仅挂牌"] == "1"  # 002003 (ZB2)
+    assert tiles(at)["仅挂牌"] == "1个"  # 002003 (ZB2)

@@ -6,10 +6,16 @@ Expected figures are worked out from the fixture's rows (tests/conftest.py); 本
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
+import pytest
 from conftest import STARRY_RATINGS_EACH, STARRY_SCORE, STARRY_SESSIONS
-from page_helpers import texts
+from page_helpers import table, texts, tiles
+
+from dashboard import briefing, metrics, report
+from dashboard.metrics import Scope
+from dashboard.warehouse import Warehouse
 
 # 2025 ratings of the fixture: 48, summing to 177 (tests/test_pages.py)
 FIXTURE_RATINGS, FIXTURE_SUM = 48, 177
@@ -94,3 +100,31 @@ def test_the_silent_stations_card_names_each_with_its_institute_and_opens_their_
     assert "- 东林子社区新时代文明实践站（济源路街道新时代文明实践所）" in texts(at)
     silent_link = [link.proto for link in at.get("page_link")][-1]
     assert (silent_link.label, silent_link.query_string) == ("查看「阵地覆盖」", "section=silent")
+
+
+def test_every_headline_tile_carries_its_unit(open_app):
+    shown = tiles(open_app())
+    # 本年 to 04-15: A01–A12 and A14 (tests/test_app.py works out each figure)
+    assert (shown["活动场次"], shown["服务人次"], shown["服务人数"]) == ("13场次", "552人次", "8人")
+    assert shown["志愿服务时长"] == "63.5小时"
+    assert all(shown[k].endswith("%") for k in ("满意率", "覆盖率", "有效覆盖率", "办结率"))
+
+
+@pytest.mark.parametrize(
+    ("hours", "written"),
+    [(4383, "4,383.0小时"), (16803, "16,803.0小时"), (37.56, "37.5小时"), (123456, "12.3万小时")],
+)
+def test_hours_are_written_by_one_rule_whatever_their_size(hours, written):
+    assert metrics.figure("volunteer_hours").with_unit(hours) == written
+
+
+def test_one_figure_has_one_name_on_tiles_tables_the_report_and_the_briefing(open_app, fixture_db):
+    at = open_app()
+    assert "服务人数" in tiles(at)
+    assert "服务人数" in table(at, "阵地", "层级")[0]
+    wh = Warehouse(fixture_db)
+    q1 = Scope(date(2025, 1, 1), date(2025, 3, 31), "ZX")
+    assert "\n  服务人数：8\n" in report.render_text(report.build_report(wh, q1))
+    facts = {f.key: f.label for f in briefing.compose(briefing.gather(wh, q1)).facts}
+    assert facts["unique_persons"] == "服务人数"
+    assert "实名签到群众人数" not in briefing.briefing_text(wh, q1)

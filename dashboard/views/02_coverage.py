@@ -11,10 +11,8 @@ from dashboard.unittree import unit_order
 from pipelines import settings
 
 CHART_BARS = 20
-HELP_RATE = "有实践站（已挂牌）服务的村（社区）占辖区全部村（社区）的比例。"
-HELP_EFFECTIVE = (
-    "服务它的实践站在统计期间开展活动不少于 {n} 场（每月 {k} 场）的村（社区）所占比例。"
-)
+HELP_EFFECTIVE_MIN = "本期间（{months}个月）需开展活动不少于 {n} 场。"
+UNIT_COUNT = "个"
 HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
 MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
 NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
@@ -42,9 +40,9 @@ INSTITUTE_COLUMNS = [
     ui.Column("name", "实践所"),
     ui.Column("villages", "村（社区）数", inventory_number, "0"),
     ui.Column("covered", "已覆盖", inventory_number, "0"),
-    ui.Column("rate", "覆盖率", format_percent, "0.0%"),
+    ui.Column.of("rate"),
     ui.Column("effective", "有效覆盖", inventory_number, "0"),
-    ui.Column("effective_rate", "有效覆盖率", format_percent, "0.0%"),
+    ui.Column.of("effective_rate"),
     ui.Column("unknown_reason", "说明", lambda v: v or ""),
 ]
 SILENT_TITLE = "近{days}天没有上报活动的实践站"
@@ -251,13 +249,11 @@ ui.tiles(
     [
         *ui.compare(
             [
-                ui.TileSpec("rate", "覆盖率", format_percent, rate=True, help=HELP_RATE),
-                ui.TileSpec(
+                ui.TileSpec.of("rate"),
+                ui.TileSpec.of(
                     "effective_rate",
-                    "有效覆盖率",
-                    format_percent,
-                    rate=True,
-                    help=HELP_EFFECTIVE.format(n=need, k=config.effective_k),
+                    help=metrics.figure("effective").definition.format(k=config.effective_k)
+                    + HELP_EFFECTIVE_MIN.format(months=need // config.effective_k, n=need),
                 ),
             ],
             cover,
@@ -269,12 +265,14 @@ ui.tiles(
             tile_counts["villages"],
             format_count,
             unknown_reason=reasons["villages"],
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "未覆盖",
             tile_counts["uncovered"],
             format_count,
             unknown_reason=reasons["uncovered"],
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "仅挂牌",
@@ -282,8 +280,9 @@ ui.tiles(
             format_count,
             unknown_reason=reasons["paper"],
             help=HELP_PAPER,
+            unit=UNIT_COUNT,
         ),
-        ui.tile("实践站", count["stations"], format_count),
+        ui.tile("实践站", count["stations"], format_count, unit=UNIT_COUNT),
     ],
     key="coverage",
 )

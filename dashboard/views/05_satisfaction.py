@@ -14,6 +14,7 @@ KIND_LABELS = {
     lowsat.KIND_BRAND: "品牌项目",
     lowsat.KIND_STATION: "实践站",
 }
+UNIT_COUNT = "个"
 NO_RATINGS = "统计期间没有群众评价。"
 HELP_LIST = (
     "按修正分从低到高排列，品牌项目下列出其评价偏低的活动：修正分按评价条数修正均分，评价越少越向本范围平均水平靠拢，"
@@ -33,16 +34,9 @@ NOT_FLAGGED = "品牌整体未低于标准，下列活动评价偏低"
 PICKS = 200  # items the comment picker lists, worst first
 MORE_PICKS = "只列出最需要调整的前 {shown} 项（共 {n} 项）。"
 TILES = [
-    ui.TileSpec("ratings", "评价数", format_count, help="统计期间开展的活动收到的群众评单数。"),
-    ui.TileSpec("mean_score", "满意度均分", format_score, unknown=NO_RATINGS, help="1–5 分。"),
-    ui.TileSpec(
-        "satisfaction_rate",
-        "满意率",
-        format_percent,
-        rate=True,
-        unknown=NO_RATINGS,
-        help="4 分（满意）及以上的评价所占比例。",
-    ),
+    ui.TileSpec.of("ratings"),
+    ui.TileSpec.of("mean_score", unknown=NO_RATINGS),
+    ui.TileSpec.of("satisfaction_rate", unknown=NO_RATINGS),
 ]
 LOW_COLUMNS = [
     ui.Column("kind_label", "类型"),
@@ -166,18 +160,21 @@ ui.tiles(
             counts[lowsat.KIND_ACTIVITY],
             format_count,
             help=HELP_LOW_ACTIVITIES.format(threshold=threshold),
+            unit=metrics.figure("activities").unit,
         ),
         ui.tile(
             "待调整品牌",
             counts[lowsat.KIND_BRAND],
             format_count,
             help=HELP_LOW_BRANDS.format(threshold=threshold),
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "闲置实践站",
             counts[lowsat.KIND_STATION],
             format_count,
             help=HELP_IDLE.format(idle=config.idle_days),
+            unit=UNIT_COUNT,
         ),
     ],
     key="satisfaction",
