@@ -18,7 +18,7 @@ from dashboard.briefing.wording import (
     WHOLE_ENDINGS,
 )
 from dashboard.metrics import Scope
-from dashboard.metrics.scope import top_units
+from dashboard.metrics.scope import same_period_last_year, top_units
 from dashboard.numbers import (
     format_date,
 )
@@ -64,7 +64,7 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
     end = metrics.data_end(wh, scope)
     previous_scope = previous = None
     if end >= scope.date_from:
-        previous_scope = Scope(_year_before(scope.date_from), _year_before(end), scope.unit_id)
+        previous_scope = same_period_last_year(scope, end)
         previous = metrics.activity_figures(wh, previous_scope)
         if not previous["activities"]:
             previous = None
@@ -87,13 +87,6 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
         by_category=metrics.by_category(wh, scope),
         effective_k=config().effective_k,
     )
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 # =========================================================================== place and period

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboard import texts
 from dashboard.briefing.gather import Briefing
 from dashboard.briefing.text import Ledger, Text, compose
 from dashboard.briefing.wording import (
@@ -23,6 +22,7 @@ from dashboard.briefing.wording import (
     TEXT_PARAGRAPH,
     TEXT_SCOPE,
 )
+from dashboard.metrics.catalog import METRIC_LABELS
 from dashboard.numbers import (
     format_date,
 )
@@ -51,7 +51,7 @@ def fact_rows(text: Text) -> list[dict[str, Any]]:
 def breakdown_sheets(b: Briefing) -> dict[str, list[dict[str, Any]]]:
     """The breakdowns behind the charts, with Chinese headers: by unit, brand, month,
     category. Values are exact (rates as fractions, scores unrounded)."""
-    label = texts.METRIC_LABELS
+    label = METRIC_LABELS
     flows = ("activities", "person_times", "volunteer_hours", "volunteer_times", "ratings")
 
     def measures(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard import texts
 from dashboard.numbers import UNKNOWN, format_count, format_hours, format_percent, format_score
 
 # How a figure of each kind is written on screen (tiles and tables): one rule per kind.
@@ -185,6 +186,11 @@ FIGURES: tuple[Figure, ...] = (
 )  # fmt: skip
 
 FIGURES_BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
+
+
+# key → label for axis titles, hover text and sheet headers: every figure's header, and
+# the few keys pages use for a figure under another name (覆盖率 as ``coverage``)
+METRIC_LABELS: dict[str, str] = {f.key: f.header for f in FIGURES} | texts.OTHER_LABELS
 
 
 def figure(key: str) -> Figure:
