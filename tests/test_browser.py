@@ -278,7 +278,8 @@ def overview_tiles(page, base: str) -> dict[str, str]:
 
 
 def as_int(text: str) -> int:
-    return int(text.replace(",", ""))
+    """A tile's count without its separators and unit: ``1,234场次`` → 1234."""
+    return int(re.sub(r"[^0-9]", "", text))
 
 
 @pytest.fixture(scope="module")
@@ -367,8 +368,8 @@ def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tm
     try:
         with serve(db, "server_mapping.log", WENMING_LEDGERS=str(folder)) as base:
             open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "1")
-            expect_tile(page, "服务人次", "40")
+            expect_tile(page, "活动场次", "1场次")
+            expect_tile(page, "服务人次", "40人次")
             open_page(page, f"{base}/mapping", "台账格式映射")
             screenshot(page, "mapping_open")
             page.locator(".st-key-map_unit input").fill("S1")
@@ -389,9 +390,9 @@ def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tm
             settle(page)
             screenshot(page, "mapping_saved")
             open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "4")
+            expect_tile(page, "活动场次", "4场次")
             # 40 + headcount lines 20 + 5, 30, 8 + 12
-            expect_tile(page, "服务人次", "115")
+            expect_tile(page, "服务人次", "115人次")
             assert_clean(page)
     finally:
         context.close()

@@ -163,8 +163,8 @@ def test_a_town_leader_sees_exactly_the_towns_figures_on_every_page(store, downl
     town = this_year_in_town()
     assert at.sidebar.caption[0].value == f"当前账号：李镇长（领导 · {SB}）"
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["活动场次"] == f"{len(town)}" == "6"
-    assert tiles["服务人次"] == f"{sum(person_times(a) for a in town)}" == "260"
+    assert tiles["活动场次"] == f"{len(town)}场次" == "6场次"
+    assert tiles["服务人次"] == f"{sum(person_times(a) for a in town)}人次" == "260人次"
     for page in SIGNED_IN_PAGES:
         at.switch_page(page).run()
         assert not at.exception, page

@@ -17,6 +17,7 @@ ATTENTION_SESSION = "{name}（{date}，{unit}）：{why}"
 ATTENTION_MORE_SESSIONS = "该品牌另有 {n} 场评价偏低的活动"
 ATTENTION_MORE = "另有 {n} 项，按修正分从低到高排在后面"
 SESSIONS_SHOWN = 3  # a brand's poorly rated sessions listed under it on the card
+NESTED_ITEM = "    - "  # markdown: an item of the list under a brand's line
 
 
 EFFECTIVE_K = settings.config().effective_k
@@ -98,7 +99,7 @@ def attention_line(group: dict) -> str:
     lines = [ATTENTION_BRAND.format(name=head["name"], unit=head["unit_name"], why=why)]
     sessions = group["sessions"]
     lines += [
-        "    - "
+        NESTED_ITEM
         + ATTENTION_SESSION.format(
             name=row["name"],
             date=format_date(row["start_on"]),
@@ -108,7 +109,7 @@ def attention_line(group: dict) -> str:
         for row in sessions[:SESSIONS_SHOWN]
     ]
     if len(sessions) > SESSIONS_SHOWN:
-        lines.append("    - " + ATTENTION_MORE_SESSIONS.format(n=len(sessions) - SESSIONS_SHOWN))
+        lines.append(NESTED_ITEM + ATTENTION_MORE_SESSIONS.format(n=len(sessions) - SESSIONS_SHOWN))
     return "\n".join(lines)
 
 
