@@ -187,7 +187,7 @@ def render_text(report: dict[str, Any]) -> str:
             f"（{coverage['covered']}/{coverage['villages']}个村、社区）",
             f"  有效覆盖率：{format_percent(coverage['effective_rate'])}"
             f"（{coverage['effective']}/{coverage['villages']}，"
-            f"期内开展活动不少于{coverage['effective_min']}场的站）",
+            f"期内开展活动不少于{coverage['effective_min']}场的站，新挂牌的按挂牌后月数折算）",
         ]
     orders = report["orders"]
     lines += [
