@@ -304,15 +304,17 @@ def grouped(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dic
     figures = None
     for row in low_activities(wh, scope, prior):
         row = {**row, "is_flagged": True}
-        if row["brand_id"] is None:
-            groups[f"activity:{row['id']}"] = {"head": row, "sessions": []}
-            continue
         key = f"brand:{row['brand_id']}"
-        if key not in groups:
+        if row["brand_id"] is not None and key not in groups:
             if figures is None:
                 figures = {b["brand_id"]: b for b in metrics.by_brand(wh, scope, prior=prior)}
-            groups[key] = {"head": _brand_head(figures[row["brand_id"]]), "sessions": []}
-        groups[key]["sessions"].append(row)
+            # a brand owned outside the scope has no figures here: its session stands alone
+            if row["brand_id"] in figures:
+                groups[key] = {"head": _brand_head(figures[row["brand_id"]]), "sessions": []}
+        if key in groups:
+            groups[key]["sessions"].append(row)
+        else:
+            groups[f"activity:{row['id']}"] = {"head": row, "sessions": []}
     out = []
     for group in groups.values():
         group["sessions"].sort(key=lambda r: (r["adjusted_score"], r["start_on"], r["id"]))
