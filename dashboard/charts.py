@@ -24,6 +24,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from dashboard import texts
+from dashboard.metrics.catalog import METRIC_LABELS
 from dashboard.numbers import (
     brief_percent,
     brief_score,
@@ -128,7 +129,7 @@ def _rank(value: Any) -> float:
 
 
 def _label(key: str, explicit: str | None) -> str:
-    return explicit if explicit is not None else texts.METRIC_LABELS.get(key, key)
+    return explicit if explicit is not None else METRIC_LABELS.get(key, key)
 
 
 def _share(part: Any, whole: Any) -> Decimal | None:
@@ -411,7 +412,7 @@ def satisfaction_distribution(
         hovertemplate="%{x}<br>%{text}<extra></extra>",
     )
     fig = go.Figure(bar, layout=_layout(title, bottom=52))
-    fig.update_yaxes(title_text=texts.METRIC_LABELS["ratings"], rangemode="tozero")
+    fig.update_yaxes(title_text=METRIC_LABELS["ratings"], rangemode="tozero")
     fig.update_xaxes(showgrid=False)
     return fig
 

@@ -32,12 +32,17 @@ TOP_COMPLAINTS = 3
 PHRASE_SEPARATORS = r"[，。；：、！？,.;:!?\s]+"
 
 KIND_ACTIVITY, KIND_BRAND, KIND_STATION = "activity", "brand", "station"
+# 总览's 近30天没有上报活动的实践站 and the list behind it on 阵地覆盖
+SILENT_DAYS = 30
+SILENT_SECTION = "silent"  # ?section= of 阵地覆盖 that opens on the list
 
 REASON_LOW = "修正分{adjusted}，低于{threshold}（{ratings}条评价，均分{mean}）"
 REASON_FELL = "均分由{first}降至{second}（前后半段各{first_n}、{second_n}条评价）"
 REASON_IDLE_SINCE = "已{days}天未开展活动（最近一次：{last}）"
 REASON_IDLE_NEVER = "期内{days}天未开展活动"
 REASON_SEPARATOR = "；"
+# A brand listed only because some of its sessions were rated low: its own figures.
+BRAND_FIGURES = "{ratings}条评价，修正分{adjusted}"
 
 _EMPTY_RATING = {
     "ratings": None,
@@ -203,6 +208,44 @@ def idle_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return flagged
 
 
+def silent_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
+    """站 in scope with no activity in the period, their own or their 点's (the period is
+    the last ``SILENT_DAYS`` days on 总览's card), longest silent first.
+
+    Rows: ``{unit_id, name, institute_id, institute_name, opened_on, last_activity_on,
+    days_silent}``: ``last_activity_on`` the last activity on or before the period's end,
+    however long before (None when never); ``days_silent`` the days from it to the
+    period's end (None when never); ``institute_*`` the station's 所 (its parent).
+    """
+    units = wh.units()
+    end = data_end(wh, scope)
+    rows = []
+    for unit in metrics.unit_activities(wh, scope):
+        if unit["level"] != "站" or unit["activities"]:
+            continue
+        parent = units.get(unit["parent_id"]) or {}
+        last = unit["last_activity_on"]
+        rows.append(
+            {
+                "unit_id": unit["unit_id"],
+                "name": unit["name"],
+                "institute_id": unit["parent_id"],
+                "institute_name": parent.get("name"),
+                "opened_on": unit["opened_on"],
+                "last_activity_on": last,
+                "days_silent": None if last is None else (end - last).days,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            r["last_activity_on"] is not None,
+            r["last_activity_on"] or end,
+            r["unit_id"],
+        )
+    )
+    return rows
+
+
 def _complaints(
     wh: Warehouse, sql: str, scope: Scope, ids: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -238,3 +281,70 @@ def _idle_reason(days: int, last_on: date | None) -> str:
     if last_on is None:
         return REASON_IDLE_NEVER.format(days=days)
     return REASON_IDLE_SINCE.format(days=days, last=format_date(last_on))
+
+
+def grouped(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
+    """The rated items to adjust, each activity under its brand, worst group first.
+
+    One group per flagged brand, per brand with a flagged activity, and per flagged
+    activity without a brand: ``{head, sessions, worst}``. ``head`` is the brand (a
+    ``low_brands`` row, or for a brand listed only because of its sessions its
+    ``by_brand`` figures with ``is_flagged`` False and ``reason`` None) or the lone
+    activity; ``sessions`` its flagged activities, lowest adjusted score first (then
+    date); ``worst`` the lowest adjusted score of the group's flagged rows. Groups are
+    sorted by ``worst`` so the worst item is always in the first group. Flagged rows
+    carry ``is_flagged`` True.
+    """
+    if prior is None:
+        prior = metrics.rating_prior(wh, scope)
+    brands = {row["id"]: {**row, "is_flagged": True} for row in low_brands(wh, scope, prior)}
+    groups: dict[str, dict[str, Any]] = {
+        f"brand:{brand_id}": {"head": row, "sessions": []} for brand_id, row in brands.items()
+    }
+    figures = None
+    for row in low_activities(wh, scope, prior):
+        row = {**row, "is_flagged": True}
+        key = f"brand:{row['brand_id']}"
+        if row["brand_id"] is not None and key not in groups:
+            if figures is None:
+                figures = {b["brand_id"]: b for b in metrics.by_brand(wh, scope, prior=prior)}
+            # a brand owned outside the scope has no figures here: its session stands alone
+            if row["brand_id"] in figures:
+                groups[key] = {"head": _brand_head(figures[row["brand_id"]]), "sessions": []}
+        if key in groups:
+            groups[key]["sessions"].append(row)
+        else:
+            groups[f"activity:{row['id']}"] = {"head": row, "sessions": []}
+    out = []
+    for group in groups.values():
+        group["sessions"].sort(key=lambda r: (r["adjusted_score"], r["start_on"], r["id"]))
+        flagged = [r for r in (group["head"], *group["sessions"]) if r["is_flagged"]]
+        group["worst"] = min(r["adjusted_score"] for r in flagged)
+        out.append(group)
+    out.sort(key=lambda g: (g["worst"], g["head"]["kind"] != KIND_BRAND, g["head"]["id"]))
+    return out
+
+
+def _brand_head(row: dict[str, Any]) -> dict[str, Any]:
+    """A brand row shaped as ``low_brands``' for a brand not flagged itself."""
+    return {
+        "kind": KIND_BRAND,
+        "id": row["brand_id"],
+        "name": row["name"],
+        "unit_id": row["unit_id"],
+        "unit_name": row["unit_name"],
+        "brand_id": row["brand_id"],
+        "brand_name": row["name"],
+        "ratings": row["ratings"],
+        "mean_score": row["mean_score"],
+        "adjusted_score": row["adjusted_score"],
+        "satisfaction_rate": row["satisfaction_rate"],
+        "complaints": [],
+        "reason": None,
+        "is_flagged": False,
+    }
+
+
+def brand_figures(row: dict[str, Any]) -> str:
+    """``112条评价，修正分2.47分``: a brand's ratings and adjusted score."""
+    return BRAND_FIGURES.format(ratings=row["ratings"], adjusted=brief_score(row["adjusted_score"]))

@@ -22,7 +22,6 @@ from dashboard.numbers import (
     UNKNOWN,
     format_count,
     format_date,
-    format_hours,
     format_percent,
     format_score,
 )
@@ -43,6 +42,18 @@ TEXT_ROWS = 30
 MORE_ROWS = "  ……另有{n}项，完整列表见 --json 输出"
 FLAG_KINDS = {"activity": "活动", "brand": "品牌", "station": "站点"}
 
+# the headline figures of the text report, in order (names and writers: metrics.FIGURES)
+HEADLINE_KEYS = (
+    "activities",
+    "person_times",
+    "unique_persons",
+    "volunteer_hours",
+    "volunteer_times",
+    "volunteer_persons",
+    "ratings",
+    "mean_score",
+    "satisfaction_rate",
+)
 BY_UNIT_KEYS = (
     "unit_id",
     "name",
@@ -176,15 +187,7 @@ def render_text(report: dict[str, Any]) -> str:
         f"期间：{format_date(scope['date_from'])}至{format_date(scope['date_to'])}（数据截至{as_of}）",
         "",
         "一、总体情况",
-        f"  活动场次：{format_count(report['activities'])}",
-        f"  服务人次：{format_count(report['person_times'])}",
-        f"  服务人数（签到去重）：{format_count(report['unique_persons'])}",
-        f"  志愿服务时长（小时）：{format_hours(report['volunteer_hours'])}",
-        f"  志愿者人次：{format_count(report['volunteer_times'])}",
-        f"  志愿者人数：{format_count(report['volunteer_persons'])}",
-        f"  评价数：{format_count(report['ratings'])}",
-        f"  满意度均分：{format_score(report['mean_score'])}",
-        f"  满意率：{format_percent(report['satisfaction_rate'])}",
+        *(_figure_line(key, report[key]) for key in HEADLINE_KEYS),
         "",
         "二、阵地与覆盖",
     ]
@@ -199,16 +202,16 @@ def render_text(report: dict[str, Any]) -> str:
             f"（{coverage['covered']}/{coverage['villages']}个村、社区）",
             f"  有效覆盖率：{format_percent(coverage['effective_rate'])}"
             f"（{coverage['effective']}/{coverage['villages']}，"
-            f"期内开展活动不少于{coverage['effective_min']}场的站）",
+            f"期内开展活动不少于{coverage['effective_min']}场的站，新挂牌的按挂牌后月数折算）",
         ]
     orders = report["orders"]
     lines += [
         "",
         "三、群众点单",
-        f"  点单数：{format_count(orders['orders'])}（已取消{orders['cancelled']}，"
-        f"已办结{orders['completed']}）",
-        f"  办结率：{format_percent(orders['completion_rate'])}",
-        f"  响应时长（中位数，小时）：{format_hours(orders['median_accept_hours'])}",
+        _figure_line("orders", orders["orders"])
+        + f"（已取消{orders['cancelled']}，已办结{orders['completed']}）",
+        _figure_line("completion_rate", orders["completion_rate"]),
+        _figure_line("median_accept_hours", orders["median_accept_hours"]),
         "",
         "四、分单位",
     ]
@@ -219,6 +222,12 @@ def render_text(report: dict[str, Any]) -> str:
     lines += _listed(report["low_satisfaction"], _flag_line) or ["  无"]
     lines += ["", "七、简报文字", "  " + report["briefing"]]
     return "\n".join(lines)
+
+
+def _figure_line(key: str, value: Any) -> str:
+    """``  活动场次：11`` with the figure's name and writer from the one list."""
+    figure = metrics.figure(key)
+    return f"  {figure.header}：{figure.written(value)}"
 
 
 def _listed(rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> list[str]:

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import cache, shell
 from dashboard.metrics import Scope
 from dashboard.metrics.reader import MSG_HOME_MISSING
+from dashboard.metrics.scope import same_period_last_year as same_period_last_year
 from dashboard.numbers import format_date
 from dashboard.unittree import UnitTree
 
@@ -65,18 +66,6 @@ def period_dates(
     if preset == "custom" and custom and len(custom) == 2:
         return min(custom), max(custom)
     return date(as_of.year, 1, 1), as_of
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def same_period_last_year(scope: Scope) -> Scope:
-    """The scope shifted back one year: what 同比 compares with."""
-    return Scope(_year_before(scope.date_from), _year_before(scope.date_to), scope.unit_id)
 
 
 def last_days(scope: Scope, days: int) -> Scope:

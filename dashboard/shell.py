@@ -124,14 +124,26 @@ def allowed(url_path: str) -> bool:
     return account is not None and account.role in PAGE[url_path].roles
 
 
-def page_link(url_path: str, label: str | None = None, *, help: str | None = None) -> None:
+def page_link(
+    url_path: str,
+    label: str | None = None,
+    *,
+    help: str | None = None,
+    section: str | None = None,
+) -> None:
     """A link to one of ``PAGES`` by its URL path (the scope bar keeps the scope); none
-    to a page the account may not open."""
+    to a page the account may not open. ``section`` (``?section=…``) names the part of
+    the page to open on."""
     if not allowed(url_path):
         return
     spec = PAGE[url_path]
-    st.page_link(spec.path, label=label or spec.title, icon=spec.icon, help=help)
+    query = {SECTION_PARAM: section} if section else None
+    st.page_link(
+        spec.path, label=label or spec.title, icon=spec.icon, help=help, query_params=query
+    )
 
+
+SECTION_PARAM = "section"
 
 # Tiles wrap two to a row on a phone; tables scroll sideways inside their own box.
 _CSS = """

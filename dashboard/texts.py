@@ -10,22 +10,11 @@ UNIT_YI = "亿"
 MORE_THAN = "余"  # "300余场次": the figure was rounded down
 UNIT_SCORE = "分"
 
-# --- Figures: key → label (axis titles, hover text, table headers) ---------------
-METRIC_LABELS = {
-    "activities": "活动场次",
-    "person_times": "服务人次",
-    "unique_persons": "服务人数",
-    "volunteer_hours": "志愿服务时长（小时）",
-    "volunteer_times": "志愿者人次",
-    "volunteer_persons": "志愿者人数",
-    "mean_score": "满意度均分",
-    "satisfaction_rate": "满意率",
+# --- Labels of values that are not figures of the one list -------------------------
+# (a figure's label is its header in dashboard.metrics.catalog: METRIC_LABELS there)
+OTHER_LABELS = {
     "coverage": "覆盖率",
     "effective_coverage": "有效覆盖率",
-    "orders": "点单数",
-    "completion_rate": "办结率",
-    "median_accept_hours": "响应时长（小时）",
-    "ratings": "评价数",
     "value": "数值",
 }
 

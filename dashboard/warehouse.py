@@ -248,9 +248,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# files: every input file the build read, whatever became of it (loaded, a skipped
+# byte-equal copy, unrecognised), once however many sheets it has: as the data page and
+# `wenming build` count them
 _BUILD_INFO = """
 SELECT m.as_of, m.built_at,
-       (SELECT COUNT(*) FROM source_files WHERE status = 'loaded') AS files
+       (SELECT COUNT(DISTINCT file) FROM source_files) AS files
 FROM manifest AS m
 ORDER BY m.built_at DESC
 LIMIT 1"""

@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import audit, cache, charts, printout, scopebar, shell, signin, xlsx
 from dashboard.cache import Rows
+from dashboard.metrics.catalog import figure
 from dashboard.numbers import (
     EXCEL_COUNT,
     EXCEL_HOURS,
@@ -130,8 +131,10 @@ def tile(
     rate: bool = False,
     unknown_reason: str | None = None,
     help: str | None = None,
+    unit: str = "",
 ) -> Tile:
-    """A tile for ``value`` written by ``fmt``, with its change against ``previous``.
+    """A tile for ``value`` written by ``fmt`` and followed by ``unit`` (``82场次``), with
+    its change against ``previous``.
 
     A count changes by a percentage of ``previous`` (none when it was 0 or None: the
     hover says there is nothing to compare with); a rate (``rate=True``) by percentage
@@ -155,7 +158,31 @@ def tile(
         delta = ("+" if change > 0 else "") + format_percent(change)
     if change == 0:
         delta = DELTA_SAME
-    return Tile(label, fmt(value), delta, _notes(*notes), unchanged=change == 0)
+    return Tile(label, fmt(value) + unit, delta, _notes(*notes), unchanged=change == 0)
+
+
+def figure_tile(
+    figure_key: str,
+    value: Any,
+    *,
+    label: str | None = None,
+    previous: Any = NOT_COMPARED,
+    unknown_reason: str | None = None,
+    help: str | None = None,
+) -> Tile:
+    """``tile`` for a figure of the one list: its name (or ``label``), writer, unit and
+    definition (or ``help``)."""
+    f = figure(figure_key)
+    return tile(
+        label or f.name,
+        value,
+        f.written,
+        previous=previous,
+        rate=f.kind == "rate",
+        unknown_reason=unknown_reason,
+        help=help or f.definition,
+        unit="" if f.unit == "%" else f.unit,
+    )
 
 
 def _notes(*notes: str | None) -> str | None:
@@ -174,6 +201,30 @@ class TileSpec:
     rate: bool = False
     unknown: str | None = None
     help: str | None = None
+    unit: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        figure_key: str,
+        *,
+        key: str | None = None,
+        unknown: str | None = None,
+        help: str | None = None,
+    ) -> TileSpec:
+        """The tile of a figure of the one list (``dashboard.metrics.catalog``): its name,
+        writer, unit and definition; ``key`` when the figures dict names it otherwise,
+        ``help`` to fill in the definition's blanks."""
+        f = figure(figure_key)
+        return cls(
+            key or f.key,
+            f.name,
+            f.written,
+            rate=f.kind == "rate",
+            unknown=unknown,
+            help=help or f.definition,
+            unit="" if f.unit == "%" else f.unit,
+        )
 
 
 def compare(
@@ -196,6 +247,7 @@ def compare(
             rate=spec.rate,
             unknown_reason=reasons.get(spec.key) or spec.unknown,
             help=spec.help,
+            unit=spec.unit,
         )
         for spec in specs
     ]
@@ -236,21 +288,31 @@ def tiles(items: Iterable[Tile], *, key: str) -> None:
             )
 
 
-def alert(headline: str, items: Sequence[str], page: str, *, key: str, limit: int = 5) -> None:
-    """A boxed notice: headline, the first ``limit`` items, and a link to the page that
-    has the rest (``page`` is a URL path of ``PAGES``)."""
+def alert(
+    headline: str,
+    items: Sequence[str],
+    page: str,
+    *,
+    key: str,
+    limit: int = 5,
+    more: str = MORE_ITEMS,
+    section: str | None = None,
+) -> None:
+    """A boxed notice: headline, the first ``limit`` items (markdown; an item may hold a
+    nested list), ``more`` saying how many are left, and a link to the page that has the
+    rest (``page`` is a URL path of ``PAGES``; ``section`` the part of it to open on)."""
     if (sheet := _printing()) is not None:
-        more = MORE_ITEMS.format(n=len(items) - limit) if len(items) > limit else None
-        sheet.blocks.append(printout.Notice(headline, list(items[:limit]), more))
+        more_text = more.format(n=len(items) - limit) if len(items) > limit else None
+        sheet.blocks.append(printout.Notice(headline, list(items[:limit]), more_text))
     with st.container(border=True, key=key):
         if items:
             st.markdown(f"**:material/warning: {headline}**")
             st.markdown("\n".join(f"- {item}" for item in items[:limit]))
             if len(items) > limit:
-                st.caption(MORE_ITEMS.format(n=len(items) - limit))
+                st.caption(more.format(n=len(items) - limit))
         else:
             st.markdown(f":material/check_circle: {headline}")
-        shell.page_link(page, SEE_PAGE.format(title=shell.PAGE[page].title))
+        shell.page_link(page, SEE_PAGE.format(title=shell.PAGE[page].title), section=section)
 
 
 # --- Tables ---------------------------------------------------------------------------------
@@ -268,6 +330,12 @@ class Column:
     label: str
     fmt: Callable[[Any], str] | None = None
     excel: str | None = None
+
+    @classmethod
+    def of(cls, figure_key: str, *, key: str | None = None, label: str | None = None) -> Column:
+        """The column of a figure of the one list: its header, writer and xlsx format."""
+        f = figure(figure_key)
+        return cls(key or f.key, label or f.header, f.written, f.excel)
 
 
 def _shown(value: Any, column: Column) -> Any:

@@ -85,7 +85,8 @@ station ZB2 (65 days idle).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import shutil
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -359,3 +360,46 @@ def practice_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from practice_county import build_practice_warehouse
 
     return build_practice_warehouse(tmp_path_factory.mktemp("warehouse") / "practice.duckdb")
+
+
+# A brand rated low as a whole, held in eight sessions of the same title at two stations:
+# B5 星光课堂 (ZA1), activities S1–S8 "星光课堂·插花" weekly from 2025-01-06, at ZA1 (odd)
+# and ZB2 (even), each rated 2 by four raters (32 ratings, mean 2.0).
+STARRY_BRAND = ("B5", "星光课堂", "ZA1", "教育服务", None)
+STARRY_SESSIONS = [
+    (
+        f"S{k + 1}",
+        "星光课堂·插花",
+        "ZA1" if k % 2 == 0 else "ZB2",
+        date(2025, 1, 6) + timedelta(weeks=k),
+    )
+    for k in range(8)
+]
+STARRY_RATINGS_EACH, STARRY_SCORE = 4, 2
+
+
+@pytest.fixture(scope="session")
+def starry_db(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture county plus the low-rated brand 星光课堂 and its eight sessions."""
+    path = tmp_path_factory.mktemp("warehouse") / "starry.duckdb"
+    shutil.copyfile(fixture_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        _insert(con, "brands", _with_source([STARRY_BRAND]))
+        activities = [
+            (a, title, unit, "B5", "教育服务", datetime(d.year, d.month, d.day, 15), d, None,
+             "自主开展", None, 1, Decimal("2.0"), "群众", 20, "文明实践广场")
+            for a, title, unit, d in STARRY_SESSIONS
+        ]  # fmt: skip
+        _insert(con, "activities", _with_source(activities))
+        ratings = [
+            (a, f"{a}R{i}", STARRY_SCORE, None, None)
+            for a, *_ in STARRY_SESSIONS
+            for i in range(STARRY_RATINGS_EACH)
+        ]
+        _insert(con, "ratings", _with_source(ratings))
+        summaries.build(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path

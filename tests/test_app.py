@@ -84,10 +84,10 @@ def test_overview_shows_this_years_headline_figures(open_app):
     at = open_app()
     assert at.title[0].value == "总览"
     assert tiles(at) == {
-        "活动场次": str(YEAR_ACTIVITIES),
-        "服务人次": str(YEAR_PERSON_TIMES),  # 552
+        "活动场次": f"{YEAR_ACTIVITIES}场次",
+        "服务人次": f"{YEAR_PERSON_TIMES}人次",  # 552
         # distinct 群众 person_id: P1 P2 P3 (A01), P4 (A02), P5 P6 P7 (A07), P8 (A11)
-        "服务人数": "8",
+        "服务人数": "8人",
         # A01..A12: 6+4.5+2+10+8+3.5+4+2+3+12+2.5+6; A14 has none
         "志愿服务时长": "63.5小时",
         "满意率": percent(YEAR_SATISFIED, YEAR_RATINGS),  # 30/48 = 62.5%
@@ -117,9 +117,9 @@ def test_changing_the_unit_changes_the_overview_figures(open_app):
     assert not at.exception
     # SB and below (ZB1, DB1, ZB2) in 2025: A04 A05 A06 A07 A08 A12
     assert tiles(at) == {
-        "活动场次": "6",
-        "服务人次": str(120 + 61 + 30 + 3 + 1 + 45),
-        "服务人数": "4",  # P2 (A05), P5 P6 P7 (A07), P5 (A08)
+        "活动场次": "6场次",
+        "服务人次": f"{120 + 61 + 30 + 3 + 1 + 45}人次",
+        "服务人数": "4人",  # P2 (A05), P5 P6 P7 (A07), P5 (A08)
         "志愿服务时长": "33.5小时",  # 10+8+3.5+4+2+6
         "满意率": percent(0 + 4 + 0 + 2, 1 + 5 + 15 + 2),  # A04 A05 A07 A12
         "覆盖率": percent(3, 3),  # villages 410106002001..003, all served
@@ -135,15 +135,15 @@ def test_unknown_coverage_shows_a_dash_with_its_reason_never_zero(open_app):
     assert tiles(at)["覆盖率"] == "—" and tiles(at)["有效覆盖率"] == "—"
     assert "区划代码" in help_of(at, "覆盖率")
     # SA and below in 2025: A01 A02 A03 A09 A11; ratings A01 4 (4), A02 3 (2), A09 10 (10)
-    assert tiles(at)["活动场次"] == "5"
+    assert tiles(at)["活动场次"] == "5场次"
     assert tiles(at)["满意率"] == percent(16, 17)
 
 
 def test_a_deep_link_opens_on_its_period_and_unit(open_app):
     at = open_app(period="本季度", unit=SB)
     # 2025-04-01..04-15 under SB: A08 (ZB2, 1 人次) and A12 (ZB1, 45)
-    assert tiles(at)["活动场次"] == "2"
-    assert tiles(at)["服务人次"] == "46"
+    assert tiles(at)["活动场次"] == "2场次"
+    assert tiles(at)["服务人次"] == "46人次"
     assert "2025年4月1日 至 2025年4月15日" in texts(at)
 
 
@@ -178,8 +178,13 @@ def test_overview_lists_what_needs_attention_with_links(open_app):
     # no activity 2025-03-17..04-15: ZA1 (last A03 on 03-05); ZA2 A11, ZB1 A12, ZB2 A08
     assert "近 30 天没有上报活动的实践站：1 个" in shown
     assert "东林子社区新时代文明实践站" in shown
-    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
-    assert set(links) == {"查看「群众满意度」", "查看「阵地覆盖」", "查看「数据导入与质量」"}
+    links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    # the silent stations' card opens 阵地覆盖 on its list of them
+    assert links == [
+        ("查看「群众满意度」", ""),
+        ("查看「阵地覆盖」", ""),
+        ("查看「阵地覆盖」", "section=silent"),
+    ]
 
 
 def test_every_page_says_how_fresh_the_data_is(open_app):
@@ -197,15 +202,16 @@ def test_coverage_page_shows_coverage_and_the_villages_lacking_it(open_app):
     assert tiles(at) == {
         "覆盖率": percent(5, 7),
         "有效覆盖率": percent(2, 7),
-        "村（社区）": "7",
-        "未覆盖": "2",  # 410106001003 and the neighbouring county's 410107001001
-        "仅挂牌": "3",  # ZA1 3 activities, ZA2 1, ZB2 2: fewer than 4
-        "实践站": "4",
+        "村（社区）": "7个",
+        "未覆盖": "2个",  # 410106001003 and the neighbouring county's 410107001001
+        "仅挂牌": "3个",  # ZA1 3 activities, ZA2 1 (of the 2 it needs), ZB2 2: fewer than 4
+        "实践站": "4个",
     }
     villages = table(at, "村（社区）")
     assert [(v["村（社区）"], v["情况"], v["负责实践站"]) for v in villages] == [
         ("东林子社区", "仅挂牌", "东林子社区新时代文明实践站（3场）"),
-        ("西林子社区", "仅挂牌", "西林子社区新时代文明实践站（1场）"),
+        # ZA2 opened 03-15: judged on March and April, 2 activities; it held 1
+        ("西林子社区", "仅挂牌", "西林子社区新时代文明实践站（1场，新挂牌，按2个月计）"),
         ("南林子社区", "未覆盖", ""),
         ("营坡顶村", "仅挂牌", "营坡顶村新时代文明实践站（2场）"),
         ("邻区某村", "未覆盖", ""),
@@ -254,10 +260,10 @@ def test_changing_the_unit_changes_the_coverage_figures(open_app):
     assert tiles(at) == {
         "覆盖率": "100.0%",
         "有效覆盖率": percent(2, 3),
-        "村（社区）": "3",
-        "未覆盖": "0",
-        "仅挂牌": "1",  # 营坡顶村: ZB2 held 2
-        "实践站": "2",
+        "村（社区）": "3个",
+        "未覆盖": "0个",
+        "仅挂牌": "1个",  # 营坡顶村: ZB2 held 2
+        "实践站": "2个",
     }
 
 
@@ -266,7 +272,7 @@ def test_coverage_without_a_division_code_is_unknown_and_says_why(open_app):
     at.selectbox(key="unit").set_value("SA").run()
     assert tiles(at)["覆盖率"] == "—" and "区划代码" in help_of(at, "覆盖率")
     assert any("区划代码" in i.value for i in at.info)
-    assert tiles(at)["实践站"] == "2"
+    assert tiles(at)["实践站"] == "2个"
 
 
 def test_coverage_without_a_division_list_is_unknown(open_app, fixture_db_without_divisions):
@@ -326,7 +332,7 @@ def test_a_rebuilt_warehouse_shows_new_figures_on_the_next_rerun(open_app, fixtu
     db = tmp_path / "warehouse.duckdb"
     db.write_bytes(fixture_db.read_bytes())
     at = open_app(db=db)
-    assert tiles(at)["活动场次"] == str(YEAR_ACTIVITIES)
+    assert tiles(at)["活动场次"] == f"{YEAR_ACTIVITIES}场次"
     rebuilt = tmp_path / "rebuilt.duckdb"
     rebuilt.write_bytes(fixture_db.read_bytes())
     with duckdb.connect(str(rebuilt)) as con:
@@ -334,8 +340,8 @@ def test_a_rebuilt_warehouse_shows_new_figures_on_the_next_rerun(open_app, fixtu
         summaries.build(con)
     os.replace(rebuilt, db)  # what a build does
     at.run()
-    assert tiles(at)["活动场次"] == str(YEAR_ACTIVITIES - 1)
-    assert tiles(at)["服务人次"] == str(YEAR_PERSON_TIMES - 35)
+    assert tiles(at)["活动场次"] == f"{YEAR_ACTIVITIES - 1}场次"
+    assert tiles(at)["服务人次"] == f"{YEAR_PERSON_TIMES - 35}人次"
 
 
 # --- Shared pieces ---------------------------------------------------------------------------
@@ -405,8 +411,8 @@ def test_a_custom_period_takes_the_dates_picked(open_app):
     at.date_input(key="dates").set_value((date(2025, 2, 1), date(2025, 2, 28))).run()
     assert not at.exception
     # February: A02 (2 人次), A05 (61), A09 (40)
-    assert tiles(at)["活动场次"] == "3"
-    assert tiles(at)["服务人次"] == str(2 + 61 + 40)
+    assert tiles(at)["活动场次"] == "3场次"
+    assert tiles(at)["服务人次"] == f"{2 + 61 + 40}人次"
     assert "2025年2月1日 至 2025年2月28日" in texts(at)
 
 
@@ -414,12 +420,12 @@ def test_the_scope_is_kept_when_switching_pages(open_app):
     at = open_app()
     at.selectbox(key="unit").set_value("SB").run()
     at.switch_page(COVERAGE).run()
-    assert tiles(at)["村（社区）"] == "3"  # SB's villages, not the county's 7
+    assert tiles(at)["村（社区）"] == "3个"  # SB's villages, not the county's 7
 
 
 def test_a_deep_linked_scope_is_kept_when_switching_pages(open_app):
     at = open_app(COVERAGE, unit=SB, period="本季度")
-    assert tiles(at)["村（社区）"] == "3"
+    assert tiles(at)["村（社区）"] == "3个"
     assert "2025年4月1日 至 2025年4月15日" in texts(at)
 
 
@@ -441,5 +447,5 @@ def test_a_warehouse_built_after_its_last_year_opens_on_the_latest_year_with_dat
     at = open_app(db=later)
     # 本年 counts back from the last activity date (2025), not from 2026
     assert last.year == 2025
-    assert tiles(at)["活动场次"] == str(YEAR_ACTIVITIES)
+    assert tiles(at)["活动场次"] == f"{YEAR_ACTIVITIES}场次"
     assert f"{last.year}年1月1日" in texts(at)

@@ -5,12 +5,13 @@ Hand computations for the fixture's first quarter (2025-01-01..03-31, unit ZX), 
 tests/conftest.py. Q1 holds A01–A07, A09–A11, A14:
 
 - 场次 11; 服务人次 13+2+0+120+61+30+3+40+200+2+35 = 506 → 500余;
-  实名签到群众 P1–P8 = 8; 志愿者人次 3+2+1+5+4+2+2+2+6+2+0 = 29;
+  服务人数 (signed-in 群众) P1–P8 = 8; 志愿者人次 3+2+1+5+4+2+2+2+6+2+0 = 29;
   时长 6+4.5+2+10+8+3.5+4+3+12+2.5 = 55.5.
 - 阵地: 中心1 所2 站4 点1 基地1. Villages of 410106: 6; served by a 站 opened by 03-31:
   001001 (ZA1), 001002 (ZA2, opened 03-15), 002001+002002 (ZB1), 002003 (ZB2) = 5 →
   83.3%. Effective needs 1 × 3 months = 3 activities: ZA1 (A01 A02 A03) and ZB1 (A04 A06
-  + its 点's A05) → 001001, 002001, 002002 = 3 → 50%.
+  + its 点's A05); ZA2, opened 03-15, 1 × 1 month: A11 → 001001, 001002, 002001, 002002
+  = 4 → 66.6%.
 - Brands: B2 五云秀场 A04+A05: 2 场, 120+61 = 181 → 180余, scores 1+22 = 23/6 → 3.83分;
   B1 草堂叙语 A01+A02: 2 场, 13+2 = 15, 18+11 = 29/7 → 4.14分; B3 四点半智慧课堂 A07:
   1 场, 3 人次, 30/15 → 2.00分; B4 none.
@@ -50,10 +51,11 @@ Q1 = Scope(date(2025, 1, 1), date(2025, 3, 31), "ZX")
 
 FIXTURE_TEXT = (
     "2025年第一季度，全区各新时代文明实践所站累计开展活动11场次，服务群众500余人次，"
-    "其中实名签到群众8人；组织志愿者29人次参与志愿服务，志愿服务时长55.5小时。\n"
+    "服务人数8人（按实名签到去重）；组织志愿者29人次参与志愿服务，志愿服务时长55.5小时。\n"
     "阵地建设方面，全区现有新时代文明实践中心1个、实践所2个、实践站4个、实践点1个、"
     "实践基地1个。辖区内6个村（社区）中，已有5个纳入新时代文明实践站服务范围，覆盖率83.3%；"
-    "其中由开展活动3场次及以上的实践站服务的有3个，有效覆盖率50%。\n"
+    "其中由开展活动3场次及以上（期内新挂牌的按挂牌后月数折算）的实践站服务的有4个，"
+    "有效覆盖率66.6%。\n"
     "品牌项目方面，全区共有文明实践品牌项目4个，3个开展了活动：“五云秀场”开展活动2场次，"
     "服务群众180余人次，满意度均分3.83分；“草堂叙语”开展活动2场次，服务群众15人次，"
     "满意度均分4.14分；“四点半智慧课堂”开展活动1场次，服务群众3人次，满意度均分2.00分。\n"
@@ -126,7 +128,7 @@ def test_changes_on_last_year_are_written_rounded_down_and_traced(q1):
     # 11 = 11; (506 − 600) / 600 = −15.66…%; (29 − 20) / 20 = 45%; no hours last year
     assert text.paragraphs[0] == (
         "2025年第一季度，全区各新时代文明实践所站累计开展活动11场次（与去年同期持平），"
-        "服务群众500余人次（同比下降15.6%），其中实名签到群众8人；"
+        "服务群众500余人次（同比下降15.6%），服务人数8人（按实名签到去重）；"
         "组织志愿者29人次（同比增长45%）参与志愿服务，志愿服务时长55.5小时。"
     )
     facts = {fact.key: fact for fact in text.facts}
@@ -245,6 +247,19 @@ def test_the_year_to_date_opens_with_since_new_year():
     assert briefing.period_phrase(date(2025, 1, 1), as_of, as_of) == "今年以来"
     assert briefing.period_phrase(date(2025, 1, 1), date(2025, 12, 31), as_of) == "今年以来"
     assert briefing.period_phrase(date(2025, 1, 1), date(2025, 3, 31), as_of) == "2025年第一季度"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "phrase"),
+    [
+        (date(2025, 12, 31), "2025年"),  # built on the year's last day: the year is over
+        (date(2026, 12, 6), "2025年"),  # a past year read a year later
+        (date(2025, 12, 30), "今年以来"),  # one day short of the year's end
+        (None, "2025年"),
+    ],
+)
+def test_a_whole_past_year_is_written_as_that_year_never_since_new_year(as_of, phrase):
+    assert briefing.period_phrase(date(2025, 1, 1), date(2025, 12, 31), as_of) == phrase
 
 
 # --------------------------------------------------------------------------- workbook
@@ -490,7 +505,7 @@ def test_the_page_shows_the_text_ready_to_copy_its_figures_and_three_downloads(b
     # hours 55.5 + 2 + 6 = 63.5
     assert code.value.splitlines()[0] == (
         "今年以来，全区各新时代文明实践所站累计开展活动13场次，服务群众550余人次，"
-        "其中实名签到群众8人；组织志愿者33人次参与志愿服务，志愿服务时长63.5小时。"
+        "服务人数8人（按实名签到去重）；组织志愿者33人次参与志愿服务，志愿服务时长63.5小时。"
     )
     facts = next(t.value for t in at.dataframe if list(t.value.columns)[0] == "序号")
     assert facts.iloc[0][["指标", "简报写法", "精确值", "来源行数"]].tolist() == [

@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
 ]
 # page url_path → (tile label, the figure it shows for 本年 over the whole county);
 # worked out in tests/test_app.py from the fixture's rows
-HEADLINES = {"overview": ("服务人次", "552"), "coverage": ("覆盖率", "71.4%")}
+HEADLINES = {"overview": ("服务人次", "552人次"), "coverage": ("覆盖率", "71.4%")}
 SB = "峡窝镇新时代文明实践所"
 
 
@@ -173,7 +173,7 @@ def test_a_deep_link_works_as_the_first_visit_after_a_restart(fixture_db, page):
     # and Streamlit's v1 handling of a pages/ folder, once sent such a visitor elsewhere.
     with serve(fixture_db, "server_fresh.log") as fresh:
         open_page(page, f"{fresh}/coverage?unit={quote(SB)}&period={quote('本季度')}", "阵地覆盖")
-        expect_tile(page, "村（社区）", "3")
+        expect_tile(page, "村（社区）", "3个")
         assert "/coverage" in page.url and "2025年4月1日" in page.inner_text("[data-testid=stApp]")
         assert page.get_by_text("Deploy").count() == 0  # the client options are in force
 
@@ -181,7 +181,7 @@ def test_a_deep_link_works_as_the_first_visit_after_a_restart(fixture_db, page):
 def test_the_scope_travels_in_the_url_and_across_pages(server, page):
     open_page(page, server, "总览")
     page.locator(".st-key-period button", has_text="本季度").click()
-    expect_tile(page, "服务人次", "46")  # 2025-04-01..04-15: A08 (1 人次) and A12 (45)
+    expect_tile(page, "服务人次", "46人次")  # 2025-04-01..04-15: A08 (1 人次) and A12 (45)
     page.locator(".st-key-unit [data-testid=stSelectbox]").click()
     page.get_by_role("option", name=SB).click()
     expect_tile(page, "覆盖率", "100.0%")  # SB's three villages are all served
@@ -190,21 +190,22 @@ def test_the_scope_travels_in_the_url_and_across_pages(server, page):
     page.get_by_role("heading", name="阵地覆盖", level=1).wait_for()
     settle(page)
     assert f"unit={quote(SB)}" in page.url
-    expect_tile(page, "村（社区）", "3")  # SB's villages 410106002001..003
+    expect_tile(page, "村（社区）", "3个")  # SB's villages 410106002001..003
     page.reload()
     page.get_by_role("heading", name="阵地覆盖", level=1).wait_for()
     settle(page)
-    expect_tile(page, "村（社区）", "3")
+    expect_tile(page, "村（社区）", "3个")
     assert_clean(page)
 
 
 def test_a_deep_link_keeps_its_scope_through_the_alert_links(server, page):
     open_page(page, f"{server}/?unit={quote(SB)}&period={quote('本季度')}", "总览")
-    expect_tile(page, "服务人次", "46")
-    page.locator("[data-testid=stPageLink] a", has_text="阵地覆盖").click()
+    expect_tile(page, "服务人次", "46人次")
+    # the first of the two links to 阵地覆盖 (the second opens its silent stations)
+    page.locator("[data-testid=stPageLink] a", has_text="阵地覆盖").first.click()
     page.get_by_role("heading", name="阵地覆盖", level=1).wait_for()
     settle(page)
-    expect_tile(page, "村（社区）", "3")
+    expect_tile(page, "村（社区）", "3个")
     assert "2025年4月1日 至 2025年4月15日" in page.inner_text("[data-testid=stApp]")
 
 
@@ -216,7 +217,7 @@ def test_picking_a_row_of_the_ranking_drills_down(server, page):
     # the grid is a canvas: click the selection box of the first row (header and rows
     # are 35 px high); that row is 峡窝镇…所, the busiest unit below the county
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-    expect_tile(page, "服务人次", "260")  # A04 120, A05 61, A06 30, A07 3, A08 1, A12 45
+    expect_tile(page, "服务人次", "260人次")  # A04 120, A05 61, A06 30, A07 3, A08 1, A12 45
     assert f"unit={quote(SB)}" in page.url
 
 
@@ -264,7 +265,7 @@ def test_the_overview_reads_on_a_phone(server, browser):
     phone = context.new_page()
     try:
         open_page(phone, server, "总览")
-        expect_tile(phone, "服务人次", "552")
+        expect_tile(phone, "服务人次", "552人次")
         # tiles wrap two to a row instead of squeezing eight into one
         boxes = [m.bounding_box() for m in phone.locator("[data-testid=stMetric]").all()]
         assert len({round(box["y"]) for box in boxes}) >= 4
@@ -297,7 +298,8 @@ def overview_tiles(page, base: str) -> dict[str, str]:
 
 
 def as_int(text: str) -> int:
-    return int(text.replace(",", ""))
+    """A tile's count without its separators and unit: ``1,234场次`` → 1234."""
+    return int(re.sub(r"[^0-9]", "", text))
 
 
 @pytest.fixture(scope="module")
@@ -386,8 +388,8 @@ def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tm
     try:
         with serve(db, "server_mapping.log", WENMING_LEDGERS=str(folder)) as base:
             open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "1")
-            expect_tile(page, "服务人次", "40")
+            expect_tile(page, "活动场次", "1场次")
+            expect_tile(page, "服务人次", "40人次")
             open_page(page, f"{base}/mapping", "台账格式映射")
             screenshot(page, "mapping_open")
             page.locator(".st-key-map_unit input").fill("S1")
@@ -408,9 +410,9 @@ def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tm
             settle(page)
             screenshot(page, "mapping_saved")
             open_page(page, f"{base}/", "总览")
-            expect_tile(page, "活动场次", "4")
+            expect_tile(page, "活动场次", "4场次")
             # 40 + headcount lines 20 + 5, 30, 8 + 12
-            expect_tile(page, "服务人次", "115")
+            expect_tile(page, "服务人次", "115人次")
             assert_clean(page)
     finally:
         context.close()

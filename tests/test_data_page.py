@@ -349,3 +349,17 @@ def test_a_file_over_the_size_limit_is_refused_on_the_page_in_chinese(
         "请拆分后再导入，或请管理员调整 upload_max_mb。"
     ]
     assert db.read_bytes() == before and ledger_index.stored_files(folder) == []
+
+
+def test_the_freshness_line_and_the_data_page_count_the_same_files(open_data, tmp_path):
+    # the base ledgers (4 files) and a byte-equal copy of one, skipped as a duplicate
+    source = tmp_path / "src"
+    shutil.copytree(BASE, source)
+    shutil.copyfile(source / "活动.csv", source / "活动_重发.csv")
+    db = tmp_path / "copies.duckdb"
+    build([source], db, as_of=AS_OF)
+    at = open_data(db=db)
+    files = len(list(source.iterdir()))  # 5, the copy included
+    shown = texts(at)
+    assert f"（{files} 个文件）" in shown
+    assert f"最近一次构建读入 {files} 个文件" in shown

@@ -134,8 +134,8 @@ def test_choosing_a_unit_offers_its_children_and_restricts_the_figures(open_app,
     assert not at.exception
     assert options(at) == ["", "ZX", "SB", "ZB1", "DB1", "ZB2"]
     # ZB1 and its 点 DB1 in 2025: A04 (120), A05 (61), A06 (30), A12 (45)
-    assert tiles(at)["活动场次"] == "4"
-    assert tiles(at)["服务人次"] == str(120 + 61 + 30 + 45)
+    assert tiles(at)["活动场次"] == "4场次"
+    assert tiles(at)["服务人次"] == f"{120 + 61 + 30 + 45}人次"
     assert f"{ZX} › {SB} › {ZB1}" in captions(at)
 
 
@@ -148,14 +148,14 @@ def test_the_url_holds_the_picked_units_label(open_app, small_picker):
     assert picker.format_func(picker.value) == ZB1
     linked = open_app(unit=ZB1)
     assert linked.selectbox(key="unit").value == "ZB1"
-    assert tiles(linked)["活动场次"] == "4"
+    assert tiles(linked)["活动场次"] == "4场次"
 
 
 def test_a_deep_link_below_the_listed_levels_opens_on_that_unit(open_app, small_picker):
     at = open_app(unit=ZB1, period="本季度")
     assert at.selectbox(key="unit").value == "ZB1"
     assert options(at) == ["", "ZX", "SB", "ZB1", "DB1", "ZB2"]
-    assert tiles(at)["活动场次"] == "1"  # 2025-04-01..04-15: A12
+    assert tiles(at)["活动场次"] == "1场次"  # 2025-04-01..04-15: A12
 
 
 def test_a_picked_unit_is_kept_when_switching_pages(open_app, small_picker):
@@ -164,9 +164,9 @@ def test_a_picked_unit_is_kept_when_switching_pages(open_app, small_picker):
     at.selectbox(key="unit").set_value("ZB1").run()
     at.switch_page(COVERAGE).run()
     assert at.selectbox(key="unit").value == "ZB1"
-    assert tiles(at)["实践站"] == "1"  # ZB1 itself
+    assert tiles(at)["实践站"] == "1个"  # ZB1 itself
     at.switch_page(OVERVIEW).run()
-    assert tiles(at)["活动场次"] == "4"
+    assert tiles(at)["活动场次"] == "4场次"
 
 
 def test_an_unknown_unit_in_the_url_opens_on_every_unit(open_app, small_picker):
@@ -246,7 +246,7 @@ def test_search_lists_the_matching_units_and_a_pick_ends_the_search(open_app, sm
     at.selectbox(key="unit").set_value("ZB2").run()
     assert at.text_input(key="unit_search").value == ""
     assert options(at) == ["", "ZX", "SB", "ZB1", "ZB2"]  # up, and across: no children
-    assert tiles(at)["活动场次"] == "2"  # ZB2 in 2025: A07, A08
+    assert tiles(at)["活动场次"] == "2场次"  # ZB2 in 2025: A07, A08
 
 
 def test_search_finds_a_unit_by_its_code(open_app, small_picker):
@@ -270,7 +270,7 @@ def test_search_without_a_match_says_so_and_keeps_the_scope(open_app, small_pick
     at.text_input(key="unit_search").input("没有这个").run()
     assert options(at) == ["", "SB"]
     assert "没有名称或编码含「没有这个」的阵地。" in captions(at)
-    assert tiles(at)["活动场次"] == "6"
+    assert tiles(at)["活动场次"] == "6场次"
 
 
 def test_a_small_tree_has_no_search_box(open_app):

@@ -169,3 +169,14 @@ def test_the_threshold_and_idle_days_come_from_the_configuration(wh, configured)
         ("station", "ZB2"),  # 65 days
         ("station", "ZA1"),  # 26 days (03-05 → 03-31); ZB1 19 and ZA2 11 stay under 20
     ]
+
+
+def test_a_low_session_of_a_brand_owned_outside_the_scope_stands_alone(wh, configured):
+    configured("low_score_threshold = 4.9\n")
+    # the 点 DB1 held A05 (five ratings summing 22) of B2, a brand its parent ZB1 owns:
+    # prior max(4.4, 4.9) = 4.9, adjusted (22 + 5 × 4.9) / 10 = 4.65, below 4.9
+    groups = lowsat.grouped(wh, Scope(date(2025, 1, 1), date(2025, 4, 15), "DB1"))
+    assert [(g["head"]["kind"], g["head"]["id"], g["sessions"]) for g in groups] == [
+        ("activity", "A05", [])
+    ]
+    assert round(groups[0]["worst"], 2) == 4.65

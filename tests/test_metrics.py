@@ -259,12 +259,14 @@ def test_units_are_counted_by_level_whatever_their_dates(wh, unit, expected):
     [
         # every imported village: the county's 6 and 410107001001; covered: 001001 (ZA1),
         # 001002 (ZA2, opened 03-15), 002001 + 002002 (joint ZB1), 002003 (ZB2).
-        # Effective (≥ 1 × 3 activities): ZA1 (A01 A02 A03), ZB1 (A04, A05 at its 点, A06)
-        (Q1, None, 7, 5, 3, 3),
-        (Q1, "ZX", 6, 5, 3, 3),
+        # Effective (≥ 1 × 3 activities): ZA1 (A01 A02 A03), ZB1 (A04, A05 at its 点, A06),
+        # and ZA2, opened 03-15, on ≥ 1 × 1 (March only): A11
+        (Q1, None, 7, 5, 4, 3),
+        (Q1, "ZX", 6, 5, 4, 3),
         # Jan–Feb: ZA2 not yet opened; ≥ 2 activities: ZA1 (A01 A02), ZB1 (A04 A05)
         (JAN_FEB, "ZX", 6, 4, 3, 2),
-        # the year, as of 04-15: m = 4 months, not 12; ≥ 4: only ZB1 (A04 A05 A06 A12)
+        # the year, as of 04-15: m = 4 months, not 12; ≥ 4: only ZB1 (A04 A05 A06 A12);
+        # ZA2 needs 2 (March, April) and held 1
         (YEAR, "ZX", 6, 5, 2, 4),
         # the town 410106002: 002001 002002 (ZB1) 002003 (ZB2); effective: ZB1
         (Q1, "SB", 3, 3, 2, 3),
@@ -316,7 +318,8 @@ def test_villages_list_who_serves_each_village(wh):
     ]
     assert got == [
         ("410106001001", "东林子社区", "济源路街道", ["ZA1"], True, True),  # ZA1: 3 activities
-        ("410106001002", "西林子社区", "济源路街道", ["ZA2"], True, False),  # ZA2: 1
+        # ZA2 opened 03-15: 1 activity is the 1 × 1 month it needs
+        ("410106001002", "西林子社区", "济源路街道", ["ZA2"], True, True),
         ("410106001003", "南林子社区", "济源路街道", [], False, False),  # served by nobody
         ("410106002001", "杨家沟村", "峡窝镇", ["ZB1"], True, True),  # the joint station
         ("410106002002", "老寨河村", "峡窝镇", ["ZB1"], True, True),

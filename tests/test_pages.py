@@ -80,10 +80,10 @@ def test_service_page_shows_how_much_of_the_person_times_sign_ins_back(open_app)
     # 2025 to 04-15: A01–A12, A14. 服务人次 13+2+0+120+61+30+3+1+40+200+2+45+35 = 552;
     # signed in (群众 rows with a person): A01 3, A02 2, A05 1, A07 3, A08 1, A11 2 = 12
     assert tiles(at) == {
-        "活动场次": "13",
-        "服务人次": "552",
-        "服务人数": "8",  # P1–P8
-        "签到人次": "12",
+        "活动场次": "13场次",
+        "服务人次": "552人次",
+        "服务人数": "8人",  # P1–P8
+        "签到人次": "12人次",
         "签到支撑比例": percent(12, 552),
     }
     # headcount lines: A01 10, A05 60, A12 45; reported only: A04 120, A06 30, A09 40,
@@ -162,7 +162,7 @@ def test_changing_the_unit_and_the_trend_figure_changes_the_service_figures(open
     at = open_app(SERVICE)
     at.selectbox(key="unit").set_value("SB").run()
     assert not at.exception
-    assert tiles(at)["服务人次"] == "260"
+    assert tiles(at)["服务人次"] == "260人次"
     assert tiles(at)["签到支撑比例"] == percent(5, 260)
     rows = [(r["阵地"], r["服务人次"], r["签到支撑比例"]) for r in table(at, "阵地", "层级")]
     # ZB1 with its 点 DB1: A04 120, A05 61 (P2 signed), A06 30, A12 45; ZB2: A07 3, A08 1
@@ -190,12 +190,12 @@ def test_brands_page_lists_every_brand_with_reach_and_ratings(open_app):
     assert at.title[0].value == "品牌项目"
     shown = tiles(at)
     assert {k: shown[k] for k in ("品牌项目", "活跃品牌", "品牌活动场次")} == {
-        "品牌项目": "4",
-        "活跃品牌": "3",  # B4 held nothing
-        "品牌活动场次": "7",  # B1 A01 A02, B2 A04 A05 A12, B3 A07 A08
+        "品牌项目": "4个",
+        "活跃品牌": "3个",  # B4 held nothing
+        "品牌活动场次": "7场次",  # B1 A01 A02, B2 A04 A05 A12, B3 A07 A08
     }
-    assert shown["品牌服务人次"] == str(15 + 226 + 4)
-    assert shown["品牌评价数"] == str(7 + 8 + 15)
+    assert shown["品牌服务人次"] == f"{15 + 226 + 4}人次"
+    assert shown["品牌评价数"] == f"{7 + 8 + 15}条"
     rows = [
         (
             r["品牌项目"],
@@ -242,8 +242,8 @@ def test_a_brands_detail_shows_its_figures_and_activities(open_app):
     ]
     at.selectbox(key="brands_detail_pick").set_value("B1").run()
     assert not at.exception
-    assert tiles(at)["活动场次"] == "2" and tiles(at)["服务人次"] == "15"
-    assert tiles(at)["满意度均分"] == score(Fraction(29, 7))
+    assert tiles(at)["活动场次"] == "2场次" and tiles(at)["服务人次"] == "15人次"
+    assert tiles(at)["满意度均分"] == score(Fraction(29, 7)) + "分"
     titles = [r["活动名称"] for r in table(at, "开始时间")]
     assert titles == ["草堂叙语·银龄课", "党的创新理论宣讲"]  # A13 is 2024: not in 本年
     assert chart(at, "草堂叙语各月服务人次")["data"][0]["y"] == [13, 2, 0, 0]
@@ -256,7 +256,7 @@ def test_changing_the_unit_changes_the_brands(open_app):
     at = open_app(BRANDS)
     at.selectbox(key="unit").set_value("SA").run()
     # SA and below own B1 (ZA1) only
-    assert tiles(at)["品牌项目"] == "1"
+    assert tiles(at)["品牌项目"] == "1个"
     assert [r["品牌项目"] for r in table(at, "品牌项目", "所属阵地")] == ["草堂叙语"]
 
 
@@ -267,12 +267,12 @@ def test_satisfaction_page_shows_the_ratings_and_their_distribution(open_app):
     at = open_app(SATISFACTION)
     assert at.title[0].value == "群众满意度"
     assert tiles(at) == {
-        "评价数": "48",
-        "满意度均分": score(PRIOR),  # 177 / 48
+        "评价数": "48条",
+        "满意度均分": score(PRIOR) + "分",  # 177 / 48
         "满意率": percent(30, 48),
-        "待调整活动": "2",  # A07, A04
-        "待调整品牌": "2",  # B3 (low), B1 (fell from 4.5 to 3.67)
-        "闲置实践站": "0",
+        "待调整活动": "2场次",  # A07, A04
+        "待调整品牌": "2个",  # B3 (low), B1 (fell from 4.5 to 3.67)
+        "闲置实践站": "0个",
     }
     # 1: A04 + A07×3; 2: A07×9; 3: A02 A05 A07×3; 4: A01×2 A02×2 A05 A10×4 A12;
     # 5: A01×2 A05×3 A09×10 A10×4 A12
@@ -283,10 +283,12 @@ def test_satisfaction_page_ranks_what_to_adjust_with_the_complaints(open_app):
     at = open_app(SATISFACTION)
     rows = [(r["类型"], r["名称"], r["修正分"], r["主要意见"]) for r in table(at, "类型")]
     said_a07 = "老师讲得太快（4条）、场地太小（2条）、时间太短（1条）"
+    # each activity under its brand; B2 is listed for A04 only (8 ratings, sum 1 + 22 + 9)
     assert rows == [
-        ("活动", "四点半课堂·作业辅导", adjusted(30, 15), said_a07),
         ("品牌项目", "四点半智慧课堂", adjusted(30, 15), said_a07),
-        ("活动", "新春村晚", adjusted(1, 1), "声音太吵（1条）"),
+        ("活动", "└ 四点半课堂·作业辅导", adjusted(30, 15), said_a07),
+        ("品牌项目", "五云秀场", adjusted(32, 8), ""),
+        ("活动", "└ 新春村晚", adjusted(1, 1), "声音太吵（1条）"),
         ("品牌项目", "草堂叙语", adjusted(29, 7), "场地太小（1条）"),  # A02's 3
     ]
     comments = [(r["评分"], r["评价内容"]) for r in table(at, "评分")]
@@ -314,9 +316,10 @@ def test_the_rectification_list_has_one_row_per_item_and_columns_to_fill(open_ap
         "责任人",
         "完成时限",
     ]
+    # the items to adjust in the page's order; B2, listed only for A04, is not one
     assert [row[2] for row in rows[1:]] == [
-        "四点半课堂·作业辅导",
         "四点半智慧课堂",
+        "四点半课堂·作业辅导",
         "新春村晚",
         "草堂叙语",
     ]
@@ -324,12 +327,35 @@ def test_the_rectification_list_has_one_row_per_item_and_columns_to_fill(open_ap
     assert "均分由4.50分降至3.66分" in rows[4][5]  # B1: 18/4 before, 11/3 after 21 Feb
 
 
+def test_satisfaction_lists_a_low_rated_brand_once_with_its_dated_sessions_beneath(
+    open_app, starry_db
+):
+    at = open_app(SATISFACTION, db=starry_db)
+    rows = [(r["类型"], r["名称"], r["活动日期"], r["所属阵地"], r["评价数"], r["修正分"])
+            for r in table(at, "类型")]  # fmt: skip
+    # 80 ratings summing 241 (the fixture's 48 and 177, eight sessions of four 2s): the
+    # mean 3.01 is below 3.5, so the prior is 3.5
+    prior = Fraction(7, 2)
+    brand = score((32 * 2 + 5 * prior) / (32 + 5))
+    session = score((4 * 2 + 5 * prior) / (4 + 5))
+    za1, zb2 = "东林子社区新时代文明实践站", "营坡顶村新时代文明实践站"
+    days = ["2025年1月6日", "2025年1月13日", "2025年1月20日", "2025年1月27日",
+            "2025年2月3日", "2025年2月10日", "2025年2月17日", "2025年2月24日"]  # fmt: skip
+    assert rows[0] == ("品牌项目", "星光课堂", "", za1, "32", brand)
+    assert rows[1:9] == [
+        ("活动", "└ 星光课堂·插花", day, za1 if n % 2 == 0 else zb2, "4", session)
+        for n, day in enumerate(days)
+    ]
+    assert rows[9][:2] == ("品牌项目", "四点半智慧课堂")
+    assert [name for _, name, *_ in rows].count("星光课堂") == 1
+
+
 def test_changing_the_period_changes_what_to_adjust(open_app):
     at = open_app(SATISFACTION, period="本季度")
     # 2025-04-01..04-15: A08 (no rating) and A12 (4, 5): nothing rated low, no station
     # idle for 60 days within 15
-    assert tiles(at)["评价数"] == "2"
-    assert tiles(at)["待调整活动"] == "0"
+    assert tiles(at)["评价数"] == "2条"
+    assert tiles(at)["待调整活动"] == "0场次"
 
 
 # --- 点单服务 ----------------------------------------------------------------------------------
@@ -340,11 +366,11 @@ def test_orders_page_shows_the_order_loop(open_app):
     assert at.title[0].value == "点单服务"
     # 2025: O1–O5. Accepted O1 (+4 h), O2 (+24 h), O4 (+10 h): median 10 h
     assert tiles(at) == {
-        "点单数": "5",
+        "点单数": "5单",
         "办结率": percent(2, 4),  # O1 O2 of the 4 not cancelled
         "响应时长": "10.0小时",
-        "已取消": "1",  # O3
-        "超 7 天未办结": "2",  # O4, O5
+        "已取消": "1单",  # O3
+        "超 7 天未办结": "2单",  # O4, O5
     }
     funnel = chart(at, "点单服务各环节")["data"][0]
     assert funnel["y"] == ["群众点单", "中心派单", "所站接单", "志愿者送单", "群众评单"]
@@ -383,9 +409,9 @@ def test_orders_page_times_each_units_orders_and_lists_the_late_ones(open_app):
 def test_changing_the_unit_changes_the_orders(open_app):
     at = open_app(ORDERS)
     at.selectbox(key="unit").set_value("SA").run()
-    assert tiles(at)["点单数"] == "2"  # O1, O5 at ZA1
+    assert tiles(at)["点单数"] == "2单"  # O1, O5 at ZA1
     assert tiles(at)["响应时长"] == "4.0小时"
-    assert tiles(at)["超 7 天未办结"] == "1"  # O5
+    assert tiles(at)["超 7 天未办结"] == "1单"  # O5
     at.selectbox(key="unit").set_value("JD").run()
     assert "所选期间和阵地范围内没有群众点单" in texts(at)
     assert not at.metric
@@ -398,10 +424,10 @@ def test_targets_page_puts_behind_schedule_targets_first(open_app):
     at = open_app(TARGETS)
     assert at.title[0].value == "目标进度"
     assert tiles(at) == {
-        "年度目标": "5",  # ZX's four and SA's 活动场次 (SA is a child of ZX)
+        "年度目标": "5项",  # ZX's four and SA's 活动场次 (SA is a child of ZX)
         "时间进度": percent(ELAPSED),
-        "落后或未达": "3",
-        "已完成目标": "0",
+        "落后或未达": "3项",
+        "已完成目标": "0项",
     }
     rows = [
         (r["阵地"], r["指标"], r["状态"], r["目标值"], r["完成值"], r["完成进度"])
@@ -431,7 +457,7 @@ def test_targets_page_puts_behind_schedule_targets_first(open_app):
 def test_changing_the_unit_or_year_changes_the_targets(open_app):
     at = open_app(TARGETS)
     at.selectbox(key="unit").set_value("SA").run()
-    assert tiles(at)["年度目标"] == "1"
+    assert tiles(at)["年度目标"] == "1项"
     at.selectbox(key="unit").set_value("SB").run()
     assert "2025年没有为峡窝镇新时代文明实践所及其下一级阵地设定年度目标" in texts(at)
     at.selectbox(key="unit").set_value("").run()
@@ -439,3 +465,11 @@ def test_changing_the_unit_or_year_changes_the_targets(open_app):
     # 2024: ZX 活动场次 30, the whole year gone by, 1 activity (A13)
     rows = [(r["指标"], r["完成值"], r["时间进度"]) for r in table(at, "阵地", "指标")]
     assert rows == [("活动场次", "1", "100.0%")]
+
+
+def test_a_target_of_a_year_gone_by_is_unfinished_not_behind_schedule(open_app):
+    at = open_app(TARGETS, period="上年")
+    # 2024 is over (as of 2025-04-15): 1 of 30 activities is simply not done
+    assert [r["状态"] for r in table(at, "阵地", "指标")] == ["未完成"]
+    assert tiles(at)["未完成或未达"] == "1项"
+    assert "落后于时间进度" not in texts(at)

@@ -58,12 +58,13 @@ def test_the_report_of_the_whole_warehouse(capsys, fixture_db):
     assert doc["mean_score"] == pytest.approx(168 / 46)
     assert doc["satisfaction_rate"] == pytest.approx(28 / 46)
     assert doc["units"] == {"中心": 1, "所": 2, "站": 4, "点": 1, "基地": 1}
-    # every imported village: 7, of which 5 served, 3 by effective stations
+    # every imported village: 7, of which 5 served, 4 by effective stations (ZA2,
+    # opened 03-15, on its one month)
     assert (
         doc["coverage"]["villages"],
         doc["coverage"]["covered"],
         doc["coverage"]["effective"],
-    ) == (7, 5, 3)
+    ) == (7, 5, 4)
     assert doc["orders"] == {
         "orders": 5,
         "completed": 2,
@@ -85,15 +86,17 @@ def test_the_report_of_the_whole_warehouse(capsys, fixture_db):
 def test_the_briefing_writes_numbers_as_a_briefing_does(capsys, fixture_db):
     doc = report_json(capsys, fixture_db, *Q1, "--unit", "ZX")
     # 506 → 500余; 55.5 h stays exact (< 100); 28/46 = 60.86% → 60.8%; 168/46 = 3.652 →
-    # 3.65分; 2/4 → 50%; coverage of the county: 5/6 = 83.3%, 3/6 = 50%; units exact.
+    # 3.65分; 2/4 → 50%; coverage of the county: 5/6 = 83.3%, 4/6 = 66.6% (ZA2, opened
+    # 03-15, needs one activity for its one month); units exact.
     # The 存在问题 and 下一步工作 paragraphs that follow are test_briefing's.
     assert doc["briefing"].split("\n")[:5] == (
         [
             "2025年第一季度，全区各新时代文明实践所站累计开展活动11场次，服务群众500余人次，"
-            "其中实名签到群众8人；组织志愿者29人次参与志愿服务，志愿服务时长55.5小时。",
+            "服务人数8人（按实名签到去重）；组织志愿者29人次参与志愿服务，志愿服务时长55.5小时。",
             "阵地建设方面，全区现有新时代文明实践中心1个、实践所2个、实践站4个、实践点1个、"
             "实践基地1个。辖区内6个村（社区）中，已有5个纳入新时代文明实践站服务范围，"
-            "覆盖率83.3%；其中由开展活动3场次及以上的实践站服务的有3个，有效覆盖率50%。",
+            "覆盖率83.3%；其中由开展活动3场次及以上（期内新挂牌的按挂牌后月数折算）的实践站"
+            "服务的有4个，有效覆盖率66.6%。",
             "品牌项目方面，全区共有文明实践品牌项目4个，3个开展了活动：“五云秀场”开展活动2场次，"
             "服务群众180余人次，满意度均分3.83分；“草堂叙语”开展活动2场次，服务群众15人次，"
             "满意度均分4.14分；“四点半智慧课堂”开展活动1场次，服务群众3人次，满意度均分2.00分。",

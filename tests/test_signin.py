@@ -163,8 +163,8 @@ def test_a_town_leader_sees_exactly_the_towns_figures_on_every_page(store, downl
     town = this_year_in_town()
     assert at.sidebar.caption[0].value == f"当前账号：李镇长（领导 · {SB}）"
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["活动场次"] == f"{len(town)}" == "6"
-    assert tiles["服务人次"] == f"{sum(person_times(a) for a in town)}" == "260"
+    assert tiles["活动场次"] == f"{len(town)}场次" == "6场次"
+    assert tiles["服务人次"] == f"{sum(person_times(a) for a in town)}人次" == "260人次"
     for page in SIGNED_IN_PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
@@ -172,13 +172,13 @@ def test_a_town_leader_sees_exactly_the_towns_figures_on_every_page(store, downl
         text = page_text(at)
         assert not [name for name in FOREIGN if name in text], page
         if page == "views/03_service.py":
-            assert {m.label: m.value for m in at.metric}["服务人次"] == "260"
+            assert {m.label: m.value for m in at.metric}["服务人次"] == "260人次"
         if page == "views/06_orders.py":  # orders placed at the town's units this year
             placed = [o for o in ORDERS if o[4] in TOWN and o[1].year == 2025]
-            assert {m.label: m.value for m in at.metric}["点单数"] == str(len(placed)) == "3"
+            assert {m.label: m.value for m in at.metric}["点单数"] == f"{len(placed)}单" == "3单"
         if page == "views/04_brands.py":  # B2, B3 and B4 are owned in the town
             owned = [b for b in BRANDS if b[2] in TOWN]
-            assert {m.label: m.value for m in at.metric}["品牌项目"] == str(len(owned)) == "3"
+            assert {m.label: m.value for m in at.metric}["品牌项目"] == f"{len(owned)}个" == "3个"
     # every table and workbook the pages offered: the town's rows only
     workbooks = {name: make for name, make in downloads.items() if name.endswith(".xlsx")}
     assert len(workbooks) >= 10

@@ -19,7 +19,7 @@ from dashboard.briefing.wording import (
     WHOLE_ENDINGS,
 )
 from dashboard.metrics import Scope, practices
-from dashboard.metrics.scope import top_units
+from dashboard.metrics.scope import same_period_last_year, top_units
 from dashboard.numbers import (
     format_date,
 )
@@ -72,7 +72,7 @@ def gather(wh: Warehouse, scope: Scope) -> Briefing:
     end = metrics.data_end(wh, scope)
     previous_scope = previous = None
     if end >= scope.date_from:
-        previous_scope = Scope(_year_before(scope.date_from), _year_before(end), scope.unit_id)
+        previous_scope = same_period_last_year(scope, end)
         previous = metrics.activity_figures(wh, previous_scope)
         if not previous["activities"]:
             previous = None
@@ -111,13 +111,6 @@ def _practices(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "points": practices.points(wh, scope),
         "stars": practices.stars(wh, scope),
     }
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 # =========================================================================== place and period
@@ -194,7 +187,10 @@ def _next_day(day: date) -> date:
 
 
 def period_phrase(date_from: date, date_to: date, as_of: date | None) -> str:
-    """How the text opens: "今年以来" for 1 January up to the as-of date, else the label."""
-    if as_of and date_from == date(as_of.year, 1, 1) and date_to >= as_of:
+    """How the text opens: "今年以来" for 1 January up to an as-of date before that year's
+    end (the year still running); else the label, so a whole past year is "2025年",
+    never "今年以来"."""
+    running = as_of is not None and as_of < date(as_of.year, 12, 31)
+    if running and date_from == date(as_of.year, 1, 1) and date_to >= as_of:
         return SINCE_NEW_YEAR
     return period_label(date_from, date_to)

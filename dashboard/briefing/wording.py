@@ -3,6 +3,8 @@ names, CLI help and messages, and each figure's 口径 (``DEFINITIONS``)."""
 
 from __future__ import annotations
 
+from dashboard.metrics.catalog import FIGURES
+
 LEVEL_WORDS = {
     "省": "省级中心",
     "市": "市级中心",
@@ -30,10 +32,10 @@ WHOLE_ENDINGS = {
 }
 OFFICE = "中共{place}委宣传部"
 QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")
-SINCE_NEW_YEAR = "今年以来"
+SINCE_NEW_YEAR = "今年以来"  # only while the year runs: 1 January to the as-of date
 
 P_ACTIVITIES = "{period}，{area}累计开展活动{activities}场次{c_activities}，服务群众{person_times}人次{c_person_times}"
-P_UNIQUE = "，其中实名签到群众{unique_persons}人"
+P_UNIQUE = "，服务人数{unique_persons}人（按实名签到去重）"
 P_VOLUNTEERS = "；组织志愿者{volunteer_times}人次{c_volunteer_times}参与志愿服务"
 P_HOURS = "，志愿服务时长{volunteer_hours}小时{c_volunteer_hours}"
 P_HOURS_ONLY = "；志愿服务时长{volunteer_hours}小时{c_volunteer_hours}"
@@ -43,7 +45,7 @@ P_UNITS = "阵地建设方面，{place}现有新时代文明实践{inventory}。
 P_UNITS_BELOW = "阵地建设方面，{place}下设新时代文明实践{inventory}。"
 P_COVERAGE = (
     "辖区内{villages}个村（社区）中，已有{covered}个纳入新时代文明实践站服务范围，覆盖率{rate}；"
-    "其中由开展活动{effective_min}场次及以上的实践站服务的有{effective}个，有效覆盖率{effective_rate}。"
+    "其中由开展活动{effective_min}场次及以上（期内新挂牌的按挂牌后月数折算）的实践站服务的有{effective}个，有效覆盖率{effective_rate}。"
 )
 P_BRANDS = "品牌项目方面，{place}共有文明实践品牌项目{brands}个，{active}个开展了活动：{items}。"
 P_BRANDS_TOP = "品牌项目方面，{place}共有文明实践品牌项目{brands}个，{active}个开展了活动，服务群众较多的有：{items}。"
@@ -129,56 +131,9 @@ MSG_WRITTEN = "已生成：{path}"
 MSG_NO_CHARTS = "未能导出图表：{error}。文字、数据表和不含图表的 Word 初稿已生成。"
 MSG_DONE = "简报素材已写入 {out}（用时 {seconds:.1f} 秒）"
 
-# key → (指标, 单位, 来源表, 口径)
-DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
-    "activities": (
-        "活动场次",
-        "场次",
-        "活动",
-        "开始日期在统计期间内、由范围内阵地承办的活动场数。",
-    ),
-    "person_times": (
-        "服务人次",
-        "人次",
-        "活动、参与记录",
-        "逐场计算后相加：有群众参与记录（签到或人数）的活动按记录人数合计，没有的按台账填报的参与人次，"
-        "都没有的计0；志愿者记录不计入。同一人参加3场计3人次。",
-    ),
-    "unique_persons": (
-        "实名签到群众人数",
-        "人",
-        "参与记录",
-        "期内活动的群众签到记录中不同参与者编号的个数，同一人参加多场只计1人。",
-    ),
-    "volunteer_times": ("志愿者人次", "人次", "活动", "期内活动台账填报的志愿者人数之和。"),
-    "volunteer_hours": ("志愿服务时长", "小时", "活动", "期内活动台账填报的志愿服务时长之和。"),
-    "units": ("阵地数", "个", "阵地", "范围内该层级阵地的个数，不论挂牌日期。"),
-    "villages": (
-        "村（社区）数",
-        "个",
-        "区划",
-        "范围所辖区划代码下的村、社区（代码不以000结尾）个数。",
-    ),
-    "covered": (
-        "已覆盖村（社区）数",
-        "个",
-        "阵地、区划",
-        "由范围内、期末前已挂牌（未填挂牌日期的视为已挂牌）的实践站服务的村（社区）个数；"
-        "实践站服务其“服务村居”，未填的服务其本身区划。",
-    ),
-    "rate": ("覆盖率", "%", "阵地、区划", "已覆盖村（社区）数 ÷ 村（社区）数。"),
-    "effective": (
-        "有效覆盖村（社区）数",
-        "个",
-        "阵地、区划、活动",
-        "由期内开展活动（含所属实践点）不少于“每月{k}场 × 期内月数”的实践站服务的村（社区）个数。",
-    ),
-    "effective_rate": (
-        "有效覆盖率",
-        "%",
-        "阵地、区划、活动",
-        "有效覆盖村（社区）数 ÷ 村（社区）数。",
-    ),
+# key → (指标, 单位, 来源表, 口径): every figure of the one list (dashboard.metrics.catalog),
+# and the few the briefing alone writes
+_BRIEFING_ONLY: dict[str, tuple[str, str, str, str]] = {
     "brands": ("品牌项目数", "个", "品牌项目", "所属阵地在范围内的品牌项目个数。"),
     "active_brands": (
         "开展活动的品牌项目数",
@@ -204,19 +159,6 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "评价",
         "该品牌项目期内活动所有评价分数（1—5分）的平均值。",
     ),
-    "orders": ("点单数", "单", "点单", "点单日期在统计期间内、点单阵地在范围内的群众点单数。"),
-    "cancelled": ("已取消点单数", "单", "点单", "点单中状态为“已取消”的单数。"),
-    "completed": ("办结数", "单", "点单", "点单中有完成时间且未取消的单数。"),
-    "completion_rate": ("办结率", "%", "点单", "办结数 ÷（点单数 − 已取消点单数）。"),
-    "median_accept_hours": (
-        "接单用时中位数",
-        "小时",
-        "点单",
-        "已接单的点单从点单到接单所用小时数的中位数。",
-    ),
-    "ratings": ("群众评价数", "条", "评价", "期内活动收到的群众评单条数。"),
-    "satisfaction_rate": ("满意率", "%", "评价", "评分4分（满意）及以上的评价条数 ÷ 评价条数。"),
-    "mean_score": ("满意度均分", "分", "评价", "期内活动所有评价分数（1—5分）的平均值。"),
     "change": (
         "同比",
         "%",
@@ -224,6 +166,10 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "（本期 − 去年同期）÷ 去年同期；去年同期为统计期间前移一年（截至本期数据截止日的前一年同日），"
         "去年同期为0或无数据时不计算。",
     ),
+}
+DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
+    **{f.key: (f.name, f.unit, f.table, f.definition) for f in FIGURES},
+    **_BRIEFING_ONLY,
 }
 
 # --- 存在问题 and 下一步工作 (dashboard.briefing.problems) ---------------------------------

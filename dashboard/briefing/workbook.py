@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from dashboard import texts
 from dashboard.briefing.gather import Briefing
 from dashboard.briefing.text import Ledger, Text, compose
 from dashboard.briefing.wording import (
@@ -24,6 +23,7 @@ from dashboard.briefing.wording import (
     TEXT_PARAGRAPH,
     TEXT_SCOPE,
 )
+from dashboard.metrics.catalog import METRIC_LABELS
 from dashboard.numbers import (
     EXCEL_COUNT,
     EXCEL_HOURS,
@@ -68,7 +68,7 @@ def fact_rows(text: Text) -> list[dict[str, Any]]:
 def breakdown_sheets(b: Briefing) -> dict[str, list[dict[str, Any]]]:
     """The breakdowns behind the charts, with Chinese headers: by unit, brand, month,
     category. Values are exact (rates as fractions, scores unrounded)."""
-    label = texts.METRIC_LABELS
+    label = METRIC_LABELS
     flows = ("activities", "person_times", "volunteer_hours", "volunteer_times", "ratings")
 
     def measures(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def breakdown_formats() -> dict[str, str]:
     """The Excel number format of each measure column of the breakdown sheets, as the
     app's tables write them (counts ``#,##0``, hours one decimal, scores two, rates
     ``0.0%``): every value is cut to those digits and kept exact beside them."""
-    label = texts.METRIC_LABELS
+    label = METRIC_LABELS
     formats = {
         label[k]: EXCEL_COUNT
         for k in ("activities", "person_times", "volunteer_times", "ratings", "unique_persons")

@@ -158,7 +158,7 @@ def coverage(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     if prefix is None:
         return _unknown_coverage(reason)
     effective_min = _effective_min(wh, scope)
-    row = _one(wh, q.COVERAGE, scope, prefix=prefix, effective_min=effective_min)
+    row = _one(wh, q.COVERAGE, scope, prefix=prefix, **_effective_params(wh, scope))
     return _coverage_of(row, effective_min)
 
 
@@ -184,7 +184,7 @@ def coverage_by_town(wh: Warehouse, scope: Scope) -> dict[str, dict[str, Any]]:
     effective_min = _effective_min(wh, scope)
     found = {
         row["unit_id"]: row
-        for row in _rows(wh, q.COVERAGE_BY_TOWN, scope, effective_min=effective_min)
+        for row in _rows(wh, q.COVERAGE_BY_TOWN, scope, **_effective_params(wh, scope))
     }
     scoped = {r["unit_id"] for r in _rows(wh, q.SCOPE_UNIT_IDS, scope)}
     out = {}
@@ -211,7 +211,7 @@ def villages(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     prefix, _reason = jurisdiction_prefix(unit)
     if prefix is None:
         return []
-    rows = _rows(wh, q.VILLAGES, scope, prefix=prefix, effective_min=_effective_min(wh, scope))
+    rows = _rows(wh, q.VILLAGES, scope, prefix=prefix, **_effective_params(wh, scope))
     for row in rows:
         row["stations"] = row["stations"] or []
     return rows
@@ -222,6 +222,21 @@ def _effective_min(wh: Warehouse, scope: Scope) -> int:
     the as-of date (at least 1)."""
     months = max(1, months_touched(scope.date_from, data_end(wh, scope)))
     return config().effective_k * months
+
+
+def _effective_params(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """The bound parameters of the effective-coverage queries: k and the period's end up
+    to the as-of date (each station's k × m is counted from its own opening)."""
+    return {"effective_k": config().effective_k, "period_end": data_end(wh, scope)}
+
+
+def station_need(date_from: date, period_end: date, opened_on: date | None, k: int) -> int:
+    """The activities a station opened on ``opened_on`` needs in ``[date_from,
+    period_end]`` (the end up to the as-of date) to count as effective: k × the months
+    touched from the later of the period's start and its opening (at least one), as the
+    coverage queries count it."""
+    start = max(date_from, opened_on) if opened_on else date_from
+    return k * max(1, months_touched(start, period_end))
 
 
 def _unknown_coverage(reason: str | None) -> dict[str, Any]:

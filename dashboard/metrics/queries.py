@@ -163,8 +163,10 @@ GROUP BY u.level"""
 )
 
 # 覆盖率 / 有效覆盖率, per village of the scope's jurisdiction. $prefix: the jurisdiction's
-# 区划代码 prefix ('' = every imported village); $effective_min: k × m, the activities a
-# station (with its 点) needs in the period to count as effective.
+# 区划代码 prefix ('' = every imported village). A station (with its 点) counts as
+# effective with at least k × m activities in the period ($effective_k × the months from
+# the later of $date_from and its 挂牌日期 to $period_end, the as-of date or the period's
+# end): a station opened inside the period is judged on the months it was open.
 # village_status: one row per village with the 站 in scope, opened by the period's end,
 # serving it (its serves list, else its own division_code).
 VILLAGE_STATUS = """
@@ -174,7 +176,9 @@ jurisdiction AS (
     WHERE d.is_village AND d.code LIKE $prefix || '%'
 ),
 stations AS (
-    SELECT u.unit_id, u.division_code, u.serves
+    SELECT u.unit_id, u.division_code, u.serves,
+           $effective_k * GREATEST(1, date_diff('month',
+               GREATEST($date_from, COALESCE(u.opened_on, $date_from)), $period_end) + 1) AS need
     FROM units AS u
     JOIN scope_units AS s ON s.unit_id = u.unit_id
     WHERE u.level = '站' AND (u.opened_on IS NULL OR u.opened_on <= $date_to)
@@ -204,10 +208,11 @@ village_status AS (
                FILTER (WHERE sv.unit_id IS NOT NULL) AS stations,
            COUNT(sv.unit_id) > 0 AS is_covered,
            MAX(CASE WHEN sv.unit_id IS NOT NULL
-                     AND COALESCE(sa.activities, 0) >= $effective_min
+                     AND COALESCE(sa.activities, 0) >= st.need
                     THEN 1 ELSE 0 END) = 1 AS is_effective
     FROM jurisdiction AS j
     LEFT JOIN served_villages AS sv ON sv.code = j.code
+    LEFT JOIN stations AS st ON st.unit_id = sv.unit_id
     LEFT JOIN station_activities AS sa ON sa.unit_id = sv.unit_id
     GROUP BY j.code, j.name
 )"""
@@ -242,7 +247,9 @@ jurisdiction AS (
     JOIN divisions AS d ON d.is_village AND substr(d.code, 1, 9) = t.prefix
 ),
 stations AS (
-    SELECT t.ancestor_id AS town_id, u.unit_id, u.division_code, u.serves
+    SELECT t.ancestor_id AS town_id, u.unit_id, u.division_code, u.serves,
+           $effective_k * GREATEST(1, date_diff('month',
+               GREATEST($date_from, COALESCE(u.opened_on, $date_from)), $period_end) + 1) AS need
     FROM units AS u
     JOIN unit_tree AS t ON t.unit_id = u.unit_id
     JOIN towns AS tw ON tw.town_id = t.ancestor_id
@@ -271,10 +278,11 @@ village_status AS (
     SELECT j.town_id, j.code,
            COUNT(sv.unit_id) > 0 AS is_covered,
            MAX(CASE WHEN sv.unit_id IS NOT NULL
-                     AND COALESCE(sa.activities, 0) >= $effective_min
+                     AND COALESCE(sa.activities, 0) >= st.need
                     THEN 1 ELSE 0 END) = 1 AS is_effective
     FROM jurisdiction AS j
     LEFT JOIN served_villages AS sv ON sv.town_id = j.town_id AND sv.code = j.code
+    LEFT JOIN stations AS st ON st.town_id = sv.town_id AND st.unit_id = sv.unit_id
     LEFT JOIN station_activities AS sa ON sa.unit_id = sv.unit_id
     GROUP BY j.town_id, j.code
 )

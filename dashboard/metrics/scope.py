@@ -110,3 +110,18 @@ def jurisdiction_prefix(unit: dict[str, Any] | None) -> tuple[str | None, str | 
     if code is None:
         return None, COVERAGE_NO_CODE
     return code[:digits], None
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def same_period_last_year(scope: Scope, end: date | None = None) -> Scope:
+    """What 同比 compares with: the period shifted back one year, up to ``end`` (the
+    period's last day with data, default its end) a year before. The one definition the
+    tiles and the briefing share."""
+    return Scope(year_before(scope.date_from), year_before(end or scope.date_to), scope.unit_id)

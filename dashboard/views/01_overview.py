@@ -4,84 +4,57 @@ trend, how the units below it rank, and what needs attention."""
 import streamlit as st
 
 from dashboard import charts, lowsat, metrics, ui
-from dashboard.numbers import format_count, format_hours, format_percent, format_score
+from dashboard.numbers import format_date
+from pipelines import settings
 
-SILENT_DAYS = 30
+SILENT_HEADLINE = "近 {days} 天没有上报活动的实践站：{n} 个"
+SILENT_LINE = "{name}（{institute}）"
+SILENT_MORE = "另有 {n} 个，完整名单见「阵地覆盖」"
+ATTENTION_LOW = "满意度偏低的活动和品牌项目：{n} 项"
+ATTENTION_BRAND = "品牌项目「{name}」（{unit}）：{why}"
+ATTENTION_ACTIVITY = "活动「{name}」（{date}，{unit}）：{why}"
+ATTENTION_SESSION = "{name}（{date}，{unit}）：{why}"
+ATTENTION_MORE_SESSIONS = "该品牌另有 {n} 场评价偏低的活动"
+ATTENTION_MORE = "另有 {n} 项，按修正分从低到高排在后面"
+SESSIONS_SHOWN = 3  # a brand's poorly rated sessions listed under it on the card
+NESTED_ITEM = "    - "  # markdown: an item of the list under a brand's line
 
 
-def hours(value: float) -> str:
-    # from 10,000 hours the tenths no longer matter on a tile and would not fit it
-    shown = (
-        format_count(int(value)) if value is not None and value >= 10_000 else format_hours(value)
-    )
-    return shown + "小时"
-
-
+EFFECTIVE_K = settings.config().effective_k
 TILES = [
-    ui.TileSpec(
-        "activities", "活动场次", format_count, help="统计期间内开展的活动数（含下属阵地）。"
+    ui.TileSpec.of("activities"),
+    ui.TileSpec.of("person_times"),
+    ui.TileSpec.of("unique_persons"),
+    ui.TileSpec.of("volunteer_hours"),
+    ui.TileSpec.of("satisfaction_rate", unknown="统计期间没有群众评价。"),
+    ui.TileSpec.of("rate", key="coverage"),
+    ui.TileSpec.of(
+        "effective_rate",
+        key="effective_coverage",
+        help=metrics.figure("effective").definition.format(k=EFFECTIVE_K),
     ),
-    ui.TileSpec(
-        "person_times",
-        "服务人次",
-        format_count,
-        help="每场活动按签到和记录人数计，没有签到记录的按台账填报人次计；不含志愿者。",
-    ),
-    ui.TileSpec(
-        "unique_persons",
-        "服务人数",
-        format_count,
-        help="签到的不同群众人数（按参与者编号去重）；只记人数的不计入。",
-    ),
-    ui.TileSpec("volunteer_hours", "志愿服务时长", hours, help="各场活动填报的志愿服务时长之和。"),
-    ui.TileSpec(
-        "satisfaction_rate",
-        "满意率",
-        format_percent,
-        rate=True,
-        unknown="统计期间没有群众评价。",
-        help="群众评单中 4 分（满意）及以上的评价所占比例。",
-    ),
-    ui.TileSpec(
-        "coverage",
-        "覆盖率",
-        format_percent,
-        rate=True,
-        help="有已挂牌实践站服务的村（社区）占辖区全部村（社区）的比例。",
-    ),
-    ui.TileSpec(
-        "effective_coverage",
-        "有效覆盖率",
-        format_percent,
-        rate=True,
-        help="服务它的实践站统计期间平均每月至少开展 1 场活动的村（社区）所占比例。",
-    ),
-    ui.TileSpec(
-        "completion_rate",
-        "办结率",
-        format_percent,
-        rate=True,
-        unknown="统计期间没有群众点单（或全部已取消）。",
-        help="已办结的点单占点单总数（不含已取消）的比例。",
-    ),
+    ui.TileSpec.of("completion_rate", unknown="统计期间没有群众点单（或全部已取消）。"),
 ]
-# figure key → (label, writer) for the trend and the ranking
+# the figures the trend and the ranking chart can show: key → (label, writer)
 TREND = {
-    "activities": ("活动场次", format_count),
-    "person_times": ("服务人次", format_count),
-    "volunteer_hours": ("志愿服务时长", format_hours),
-    "satisfaction_rate": ("满意率", format_percent),
+    key: (metrics.figure(key).name, metrics.figure(key).written)
+    for key in ("activities", "person_times", "volunteer_hours", "satisfaction_rate")
 }
 RANK_COLUMNS = [
     ui.Column("name", "阵地"),
     ui.Column("level", "层级"),
-    ui.Column("activities", "活动场次", format_count, "#,##0"),
-    ui.Column("person_times", "服务人次", format_count, "#,##0"),
-    ui.Column("unique_persons", "服务人数", format_count, "#,##0"),
-    ui.Column("volunteer_hours", "志愿服务时长（小时）", format_hours, "#,##0.0"),
-    ui.Column("ratings", "评价数", format_count, "#,##0"),
-    ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
-    ui.Column("mean_score", "满意度均分", format_score, "0.00"),
+    *(
+        ui.Column.of(key)
+        for key in (
+            "activities",
+            "person_times",
+            "unique_persons",
+            "volunteer_hours",
+            "ratings",
+            "satisfaction_rate",
+            "mean_score",
+        )
+    ),
 ]
 
 
@@ -106,11 +79,38 @@ def drill_down(key: str, rows: list[dict]) -> None:
         st.session_state["unit"] = rows[picked[0]]["unit_id"]
 
 
-@ui.cached
-def silent_stations(scope: metrics.Scope) -> list[str]:
-    """The names of the scope's stations with no activity in the period."""
-    units = ui.load(metrics.unit_activities, scope)
-    return [u["name"] for u in units if u["level"] == "站" and u["activities"] == 0]
+def attention_line(group: dict) -> str:
+    """One item of the 需要关注 card: a brand with its figures and its poorly rated
+    sessions beneath (date and unit on every line), or a lone activity."""
+    head = group["head"]
+    if head["kind"] != lowsat.KIND_BRAND:
+        return ATTENTION_ACTIVITY.format(
+            name=head["name"],
+            date=format_date(head["start_on"]),
+            unit=head["unit_name"],
+            why=head["reason"],
+        )
+    low = head["is_flagged"] and head["adjusted_score"] < settings.config().low_score_threshold
+    why = (
+        head["reason"]
+        if low
+        else "；".join(filter(None, [lowsat.brand_figures(head), head["reason"]]))
+    )
+    lines = [ATTENTION_BRAND.format(name=head["name"], unit=head["unit_name"], why=why)]
+    sessions = group["sessions"]
+    lines += [
+        NESTED_ITEM
+        + ATTENTION_SESSION.format(
+            name=row["name"],
+            date=format_date(row["start_on"]),
+            unit=row["unit_name"],
+            why=row["reason"],
+        )
+        for row in sessions[:SESSIONS_SHOWN]
+    ]
+    if len(sessions) > SESSIONS_SHOWN:
+        lines.append(NESTED_ITEM + ATTENTION_MORE_SESSIONS.format(n=len(sessions) - SESSIONS_SHOWN))
+    return "\n".join(lines)
 
 
 scope = ui.scope_bar()
@@ -162,14 +162,16 @@ ui.table(
 )
 
 st.subheader("需要关注", anchor=False)
-low = ui.load(lowsat.low_activities, scope) + ui.load(lowsat.low_brands, scope)
+groups = ui.load(lowsat.grouped, scope)
+flagged = sum(row["is_flagged"] for g in groups for row in (g["head"], *g["sessions"]))
 idle = ui.load(lowsat.idle_stations, scope)
-silent = silent_stations(ui.last_days(scope, SILENT_DAYS))
+silent = ui.load(lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS))
 ui.alert(
-    f"满意度偏低的活动和品牌项目：{len(low)} 项",
-    [f"{row['name']}：{row['reason']}" for row in low],
+    ATTENTION_LOW.format(n=flagged),
+    [attention_line(group) for group in groups],
     "satisfaction",
     key="overview_alert_low",
+    more=ATTENTION_MORE,
 )
 ui.alert(
     f"长期未开展活动的实践站：{len(idle)} 个",
@@ -178,8 +180,10 @@ ui.alert(
     key="overview_alert_idle",
 )
 ui.alert(
-    f"近 {SILENT_DAYS} 天没有上报活动的实践站：{len(silent)} 个",
-    silent,
-    "data",
+    SILENT_HEADLINE.format(days=lowsat.SILENT_DAYS, n=len(silent)),
+    [SILENT_LINE.format(name=row["name"], institute=row["institute_name"]) for row in silent],
+    "coverage",
     key="overview_alert_silent",
+    more=SILENT_MORE,
+    section=lowsat.SILENT_SECTION,
 )

@@ -4,16 +4,15 @@ are; and the tree 中心 → 所 → 站 → 点."""
 
 import streamlit as st
 
-from dashboard import charts, metrics, ui
+from dashboard import charts, lowsat, metrics, shell, ui
+from dashboard.metrics.figures import station_need
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from dashboard.unittree import unit_order
 from pipelines import settings
 
 CHART_BARS = 20
-HELP_RATE = "有实践站（已挂牌）服务的村（社区）占辖区全部村（社区）的比例。"
-HELP_EFFECTIVE = (
-    "服务它的实践站在统计期间开展活动不少于 {n} 场（每月 {k} 场）的村（社区）所占比例。"
-)
+HELP_EFFECTIVE_MIN = "本期间（{months}个月）需开展活动不少于 {n} 场。"
+UNIT_COUNT = "个"
 HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
 MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
 NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
@@ -25,6 +24,10 @@ STATUS_NONE = "未覆盖"
 STATUS_PAPER = "仅挂牌"
 STATUS_EFFECTIVE = "有效覆盖"
 STATUS_NOT_OPEN = "期末未挂牌"
+# a station opened inside the period, judged on the months since its opening
+NEW_MARK = "（新挂牌）"
+STATION_ACTIVITIES = "{name}（{n}场）"
+STATION_ACTIVITIES_NEW = "{name}（{n}场，新挂牌，按{months}个月计）"
 VILLAGE_COLUMNS = [
     ui.Column("name", "村（社区）"),
     ui.Column("code", "区划代码"),
@@ -37,10 +40,26 @@ INSTITUTE_COLUMNS = [
     ui.Column("name", "实践所"),
     ui.Column("villages", "村（社区）数", inventory_number, "0"),
     ui.Column("covered", "已覆盖", inventory_number, "0"),
-    ui.Column("rate", "覆盖率", format_percent, "0.0%"),
+    ui.Column.of("rate"),
     ui.Column("effective", "有效覆盖", inventory_number, "0"),
-    ui.Column("effective_rate", "有效覆盖率", format_percent, "0.0%"),
+    ui.Column.of("effective_rate"),
     ui.Column("unknown_reason", "说明", lambda v: v or ""),
+]
+SILENT_TITLE = "近{days}天没有上报活动的实践站"
+SILENT_CAPTION = (
+    "{date_from}至{date_to}没有开展活动（含所属实践点）的实践站，共 {n} 个，"
+    "未上报时间最长的在前；点表头可排序。"
+)
+SILENT_NONE = "近{days}天所有实践站都上报了活动。"
+NEVER = "从未开展"
+SILENT_COLUMNS = [
+    ui.Column("name", "实践站"),
+    ui.Column("institute_name", "所属实践所"),
+    ui.Column("last_activity_on", "最近一次活动", lambda v: format_date(v) if v else NEVER),
+    # a number, so the column sorts by it
+    ui.Column("days_silent", "未上报天数", lambda v: v, "0"),
+    ui.Column("opened_on", "挂牌日期"),
+    ui.Column("unit_id", "阵地编码"),
 ]
 TREE_COLUMNS = [
     ui.Column("tree_name", "阵地"),
@@ -53,15 +72,31 @@ TREE_COLUMNS = [
 ]
 
 
-def station_status(station: dict, effective_min: int | None, date_to) -> str | None:
-    """A 站's coverage status in the period; None for other levels."""
+def is_new(station: dict, scope: metrics.Scope) -> bool:
+    """Opened inside the period (after its first day, by its last)."""
+    opened = station["opened_on"]
+    return opened is not None and scope.date_from < opened <= scope.date_to
+
+
+def need_of(station: dict, scope: metrics.Scope) -> int:
+    """The activities the station needs in the period to count as effective: k × the
+    months since the later of the period's start and its opening."""
+    end = min(scope.date_to, ui.as_of())
+    k = settings.config().effective_k
+    return station_need(scope.date_from, end, station["opened_on"], k)
+
+
+def station_status(station: dict, need: int | None, scope: metrics.Scope) -> str | None:
+    """A 站's coverage status in the period, marked 新挂牌 when it opened inside it; None
+    for other levels."""
     if station["level"] != "站":
         return None
-    if station["opened_on"] is not None and station["opened_on"] > date_to:
+    if station["opened_on"] is not None and station["opened_on"] > scope.date_to:
         return STATUS_NOT_OPEN
-    if effective_min is not None and station["activities"] >= effective_min:
-        return STATUS_EFFECTIVE
-    return STATUS_PAPER
+    status = (
+        STATUS_EFFECTIVE if need is not None and station["activities"] >= need else STATUS_PAPER
+    )
+    return status + NEW_MARK if is_new(station, scope) else status
 
 
 @ui.cached
@@ -83,13 +118,19 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             if village["is_covered"]
             else STATUS_NONE,
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
-            "stations": [
-                f"{by_id[s]['name']}（{format_count(by_id[s]['activities'])}场）"
-                for s in village["stations"]
-            ],
+            "stations": [station_label(by_id[s], scope) for s in village["stations"]],
         }
         for village in ui.load(metrics.villages, scope)
     ]
+
+
+def station_label(station: dict, scope: metrics.Scope) -> str:
+    """``东林子社区新时代文明实践站（3场）``; a new station says on how many months it is judged."""
+    n = format_count(station["activities"])
+    if not is_new(station, scope):
+        return STATION_ACTIVITIES.format(name=station["name"], n=n)
+    months = metrics.months_touched(station["opened_on"], min(scope.date_to, ui.as_of()))
+    return STATION_ACTIVITIES_NEW.format(name=station["name"], n=n, months=months)
 
 
 @ui.cached
@@ -135,20 +176,49 @@ def map_points(scope: metrics.Scope, *, limit: int) -> tuple[str | None, int, li
 
 @ui.cached
 def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
-    """The units in scope in tree order, indented by depth, with each 站's status."""
+    """The units in scope in tree order, indented by depth, with each 站's status (``need``,
+    k × m, keys the cache: each station's own need follows from it and its opening)."""
     by_id = {u["unit_id"]: u for u in unit_rows(scope)}
     return [
         {
             **by_id[unit_id],
             "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
-            "status": station_status(by_id[unit_id], need, scope.date_to),
+            "status": station_status(by_id[unit_id], need_of(by_id[unit_id], scope), scope),
         }
         for unit_id, depth in unit_order(by_id)
     ]
 
 
+def silent_section(scope: metrics.Scope) -> None:
+    """Every station with no activity in the last ``SILENT_DAYS`` days: the list behind
+    总览's card, counted the same way (``lowsat.silent_stations``)."""
+    recent = ui.last_days(scope, lowsat.SILENT_DAYS)
+    st.subheader(SILENT_TITLE.format(days=lowsat.SILENT_DAYS), anchor=lowsat.SILENT_SECTION)
+    silent = ui.load(lowsat.silent_stations, recent)
+    if not silent:
+        st.success(SILENT_NONE.format(days=lowsat.SILENT_DAYS), icon=":material/check_circle:")
+        return
+    st.caption(
+        SILENT_CAPTION.format(
+            date_from=format_date(recent.date_from),
+            date_to=format_date(recent.date_to),
+            n=inventory_number(len(silent)),
+        )
+    )
+    ui.table(
+        silent,
+        SILENT_COLUMNS,
+        key="coverage_silent",
+        file_name=f"近{lowsat.SILENT_DAYS}天未上报活动的实践站_{ui.unit_name(scope.unit_id)}",
+    )
+
+
 scope = ui.scope_bar()
 ui.title("阵地覆盖")
+# 总览's card links to ?section=silent: the list comes first on the page
+silent_first = st.query_params.get(shell.SECTION_PARAM) == lowsat.SILENT_SECTION
+if silent_first:
+    silent_section(scope)
 
 cover = ui.load(metrics.coverage, scope)
 config = settings.config()
@@ -179,13 +249,11 @@ ui.tiles(
     [
         *ui.compare(
             [
-                ui.TileSpec("rate", "覆盖率", format_percent, rate=True, help=HELP_RATE),
-                ui.TileSpec(
+                ui.TileSpec.of("rate"),
+                ui.TileSpec.of(
                     "effective_rate",
-                    "有效覆盖率",
-                    format_percent,
-                    rate=True,
-                    help=HELP_EFFECTIVE.format(n=need, k=config.effective_k),
+                    help=metrics.figure("effective").definition.format(k=config.effective_k)
+                    + HELP_EFFECTIVE_MIN.format(months=need // config.effective_k, n=need),
                 ),
             ],
             cover,
@@ -197,12 +265,14 @@ ui.tiles(
             tile_counts["villages"],
             format_count,
             unknown_reason=reasons["villages"],
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "未覆盖",
             tile_counts["uncovered"],
             format_count,
             unknown_reason=reasons["uncovered"],
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "仅挂牌",
@@ -210,8 +280,9 @@ ui.tiles(
             format_count,
             unknown_reason=reasons["paper"],
             help=HELP_PAPER,
+            unit=UNIT_COUNT,
         ),
-        ui.tile("实践站", count["stations"], format_count),
+        ui.tile("实践站", count["stations"], format_count, unit=UNIT_COUNT),
     ],
     key="coverage",
 )
@@ -249,7 +320,10 @@ st.subheader("未覆盖或仅挂牌的村（社区）", anchor=False)
 if cover["unknown_reason"]:
     st.info(cover["unknown_reason"], icon=":material/info:")
 elif count["uncovered"] or count["paper"]:
-    st.caption(f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）。")
+    st.caption(
+        f"仅挂牌：有实践站服务，但实践站统计期间开展活动少于 {need} 场（有效覆盖的标准）；"
+        "期内新挂牌的实践站按挂牌后的月数折算。"
+    )
     ui.table(
         lacking_rows.rows(scope, need=need),
         VILLAGE_COLUMNS,
@@ -258,6 +332,9 @@ elif count["uncovered"] or count["paper"]:
     )
 else:
     st.success("辖区内所有村（社区）都已有效覆盖。", icon=":material/check_circle:")
+
+if not silent_first:
+    silent_section(scope)
 
 st.subheader("阵地分布", anchor=False)
 if not config.tile_url:

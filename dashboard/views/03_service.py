@@ -9,11 +9,6 @@ from dashboard.metrics import details
 from dashboard.numbers import format_count, format_month, format_percent
 
 NOT_FILLED = "未填写"
-HELP_PERSON_TIMES = (
-    "每场活动按签到和记录人数计，没有群众参与记录的按台账填报的参与人次计；不含志愿者。"
-)
-HELP_SIGNED_IN = "有参与者编号的群众签到记录，一条记一人次。"
-HELP_SHARE = "服务人次中由逐人签到记录支撑的比例；其余来自记录人数的汇总行或台账填报的参与人次。"
 SOURCES_TITLE = "服务人次从哪里来"
 SOURCE_LABELS = {
     "signed_in": "逐人签到",
@@ -32,25 +27,11 @@ BOTH_LINE = (
 BOTH_NONE = "没有既有参与记录又填了参与人次的活动，无法对照。"
 UNCOUNTED_LINE = "另有 {n} 场活动既无参与记录也未填参与人次，按 0 人次计。"
 TILES = [
-    ui.TileSpec(
-        "activities", "活动场次", format_count, help="统计期间内开展的活动数（含下属阵地）。"
-    ),
-    ui.TileSpec("person_times", "服务人次", format_count, help=HELP_PERSON_TIMES),
-    ui.TileSpec(
-        "unique_persons",
-        "服务人数",
-        format_count,
-        help="签到的不同群众人数（按参与者编号去重）；只记人数的不计入。",
-    ),
-    ui.TileSpec("signed_in", "签到人次", format_count, help=HELP_SIGNED_IN),
-    ui.TileSpec(
-        "signed_in_share",
-        "签到支撑比例",
-        format_percent,
-        rate=True,
-        unknown="统计期间服务人次为 0，无法计算比例。",
-        help=HELP_SHARE,
-    ),
+    ui.TileSpec.of("activities"),
+    ui.TileSpec.of("person_times"),
+    ui.TileSpec.of("unique_persons"),
+    ui.TileSpec.of("signed_in"),
+    ui.TileSpec.of("signed_in_share", unknown="统计期间服务人次为 0，无法计算比例。"),
 ]
 UNIT_COLUMNS = [
     ui.Column("name", "阵地"),

@@ -13,6 +13,8 @@ from dashboard.numbers import (
     inventory_number,
 )
 
+NO_RATINGS = "统计期间没有群众评价。"
+UNIT_BRANDS = "个"
 NO_BRANDS = "所选阵地范围内没有登记品牌项目。可在「数据导入与质量」页导入品牌项目表。"
 NO_ACTIVE = "所选期间内各品牌项目都没有开展活动。可在上方换一个统计期间。"
 NO_BRAND_ACTIVITIES = "该品牌项目在统计期间没有开展活动。"
@@ -55,10 +57,6 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def hours(value: float) -> str:
-    return format_hours(value) + "小时"
-
-
 scope = ui.scope_bar()
 ui.title("品牌项目")
 
@@ -70,11 +68,27 @@ help_adjusted = HELP_ADJUSTED.format(w=metrics.PRIOR_WEIGHT)
 
 ui.tiles(
     [
-        ui.tile("品牌项目", len(brands), inventory_number, help="所选范围内阵地登记的品牌项目数。"),
-        ui.tile("活跃品牌", len(active), inventory_number, help="统计期间开展过活动的品牌项目数。"),
-        ui.tile("品牌活动场次", sum(row["activities"] for row in brands), format_count),
-        ui.tile("品牌服务人次", sum(row["person_times"] for row in brands), format_count),
-        ui.tile("品牌评价数", sum(row["ratings"] for row in brands), format_count),
+        ui.tile(
+            "品牌项目",
+            len(brands),
+            inventory_number,
+            help="所选范围内阵地登记的品牌项目数。",
+            unit=UNIT_BRANDS,
+        ),
+        ui.tile(
+            "活跃品牌",
+            len(active),
+            inventory_number,
+            help="统计期间开展过活动的品牌项目数。",
+            unit=UNIT_BRANDS,
+        ),
+        ui.figure_tile(
+            "activities", sum(row["activities"] for row in brands), label="品牌活动场次"
+        ),
+        ui.figure_tile(
+            "person_times", sum(row["person_times"] for row in brands), label="品牌服务人次"
+        ),
+        ui.figure_tile("ratings", sum(row["ratings"] for row in brands), label="品牌评价数"),
     ],
     key="brands_tiles",
 )
@@ -131,26 +145,15 @@ brand = next(row for row in brands if row["brand_id"] == brand_id)
 st.caption(f"所属阵地：{brand['unit_name']}　·　服务类别：{brand['category'] or '—'}")
 ui.tiles(
     [
-        ui.tile("活动场次", brand["activities"], format_count),
-        ui.tile("服务人次", brand["person_times"], format_count),
-        ui.tile("志愿服务时长", brand["volunteer_hours"], hours),
-        ui.tile("评价数", brand["ratings"], format_count),
-        ui.tile(
-            "满意度均分", brand["mean_score"], format_score, unknown_reason="统计期间没有群众评价。"
+        ui.figure_tile("activities", brand["activities"]),
+        ui.figure_tile("person_times", brand["person_times"]),
+        ui.figure_tile("volunteer_hours", brand["volunteer_hours"]),
+        ui.figure_tile("ratings", brand["ratings"]),
+        ui.figure_tile("mean_score", brand["mean_score"], unknown_reason=NO_RATINGS),
+        ui.figure_tile(
+            "adjusted_score", brand["adjusted_score"], unknown_reason=NO_RATINGS, help=help_adjusted
         ),
-        ui.tile(
-            "修正分",
-            brand["adjusted_score"],
-            format_score,
-            unknown_reason="统计期间没有群众评价。",
-            help=help_adjusted,
-        ),
-        ui.tile(
-            "满意率",
-            brand["satisfaction_rate"],
-            format_percent,
-            unknown_reason="统计期间没有群众评价。",
-        ),
+        ui.figure_tile("satisfaction_rate", brand["satisfaction_rate"], unknown_reason=NO_RATINGS),
     ],
     key="brands_detail_tiles",
 )

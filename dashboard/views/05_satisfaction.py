@@ -14,9 +14,10 @@ KIND_LABELS = {
     lowsat.KIND_BRAND: "品牌项目",
     lowsat.KIND_STATION: "实践站",
 }
+UNIT_COUNT = "个"
 NO_RATINGS = "统计期间没有群众评价。"
 HELP_LIST = (
-    "按修正分从低到高排列：修正分按评价条数修正均分，评价越少越向本范围平均水平靠拢，"
+    "按修正分从低到高排列，品牌项目下列出其评价偏低的活动：修正分按评价条数修正均分，评价越少越向本范围平均水平靠拢，"
     "避免一两条差评就上榜。修正分低于 {threshold} 分的活动和品牌项目、均分明显下滑的品牌项目、"
     "连续 {idle} 天以上未开展活动的实践站列入。"
 )
@@ -27,23 +28,19 @@ ALL_GOOD = "所选范围内没有需要调整的活动、品牌项目或实践�
 NO_COMMENTS = "该项没有 {max_score} 分及以下并写了意见的评价。"
 RECTIFY_LABEL = "下载整改清单（Excel）"
 RECTIFY_HELP = "每个需调整的项目一行，含问题和群众意见，留有整改措施、责任人、完成时限三列待填。"
+# a session listed under its brand; a brand listed only for its sessions
+SESSION_MARK = "└ "
+NOT_FLAGGED = "品牌整体未低于标准，下列活动评价偏低"
 PICKS = 200  # items the comment picker lists, worst first
 MORE_PICKS = "只列出最需要调整的前 {shown} 项（共 {n} 项）。"
 TILES = [
-    ui.TileSpec("ratings", "评价数", format_count, help="统计期间开展的活动收到的群众评单数。"),
-    ui.TileSpec("mean_score", "满意度均分", format_score, unknown=NO_RATINGS, help="1–5 分。"),
-    ui.TileSpec(
-        "satisfaction_rate",
-        "满意率",
-        format_percent,
-        rate=True,
-        unknown=NO_RATINGS,
-        help="4 分（满意）及以上的评价所占比例。",
-    ),
+    ui.TileSpec.of("ratings"),
+    ui.TileSpec.of("mean_score", unknown=NO_RATINGS),
+    ui.TileSpec.of("satisfaction_rate", unknown=NO_RATINGS),
 ]
 LOW_COLUMNS = [
     ui.Column("kind_label", "类型"),
-    ui.Column("name", "名称"),
+    ui.Column("shown_name", "名称"),
     ui.Column("start_on", "活动日期", lambda v: format_date(v) if v else ""),
     ui.Column("unit_name", "所属阵地"),
     ui.Column("ratings", "评价数", format_count, "#,##0"),
@@ -95,21 +92,36 @@ def rectify_rows(items: list[dict]) -> list[dict]:
 
 @ui.cached
 def low_items(scope: metrics.Scope) -> list[dict]:
-    """What to adjust, worst first, with the words the table shows."""
+    """What to adjust, worst first, with the words the table shows: each brand once with
+    its poorly rated sessions beneath it (``lowsat.grouped``), then idle stations. A brand
+    listed only because of its sessions has ``is_flagged`` False."""
+    rows = []
+    for group in ui.load(lowsat.grouped, scope):
+        rows.append(group["head"])
+        rows += [{**row, "is_session": True} for row in group["sessions"]]
+    rows += [{**row, "is_flagged": True} for row in ui.load(lowsat.idle_stations, scope)]
     return [
         {
             **row,
             "kind_label": KIND_LABELS[row["kind"]],
+            "shown_name": SESSION_MARK + row["name"] if row.get("is_session") else row["name"],
             "complaints_text": complaints_text(row["complaints"]),
+            "reason": row["reason"] or NOT_FLAGGED,
         }
-        for row in ui.load(lowsat.low_satisfaction, scope)
+        for row in rows
     ]
+
+
+@ui.cached
+def flagged_items(scope: metrics.Scope) -> list[dict]:
+    """The items to adjust (the 整改清单's rows), in the table's order."""
+    return [row for row in low_items(scope) if row["is_flagged"]]
 
 
 @ui.cached
 def low_counts(scope: metrics.Scope) -> dict[str, int]:
     """How many items of each kind there are to adjust."""
-    items = low_items(scope)
+    items = flagged_items(scope)
     return {kind: sum(row["kind"] == kind for row in items) for kind in KIND_LABELS}
 
 
@@ -117,7 +129,7 @@ def low_counts(scope: metrics.Scope) -> dict[str, int]:
 def comment_picks(scope: metrics.Scope) -> tuple[dict[str, dict], int]:
     """The first PICKS rated items (stations have no ratings) by ``kind:id``, with the
     picker's label, and how many rated items there are."""
-    rated = [row for row in low_items(scope) if row["kind"] != lowsat.KIND_STATION]
+    rated = [row for row in flagged_items(scope) if row["kind"] != lowsat.KIND_STATION]
     picks = {
         f"{row['kind']}:{row['id']}": {
             "kind": row["kind"],
@@ -148,18 +160,21 @@ ui.tiles(
             counts[lowsat.KIND_ACTIVITY],
             format_count,
             help=HELP_LOW_ACTIVITIES.format(threshold=threshold),
+            unit=metrics.figure("activities").unit,
         ),
         ui.tile(
             "待调整品牌",
             counts[lowsat.KIND_BRAND],
             format_count,
             help=HELP_LOW_BRANDS.format(threshold=threshold),
+            unit=UNIT_COUNT,
         ),
         ui.tile(
             "闲置实践站",
             counts[lowsat.KIND_STATION],
             format_count,
             help=HELP_IDLE.format(idle=config.idle_days),
+            unit=UNIT_COUNT,
         ),
     ],
     key="satisfaction",
@@ -198,7 +213,7 @@ ui.table(low_items.rows(scope), LOW_COLUMNS, key="satisfaction_low", file_name="
 ui.download(
     RECTIFY_LABEL,
     lambda: ui.to_xlsx(
-        rectify_rows(low_items.rows(scope).all()), RECTIFY_COLUMNS, sheet="整改清单"
+        rectify_rows(flagged_items.rows(scope).all()), RECTIFY_COLUMNS, sheet="整改清单"
     ),
     file_name=f"整改清单_{ui.unit_name(scope.unit_id)}_{format_date(scope.date_to)}.xlsx",
     key="satisfaction_rectify",

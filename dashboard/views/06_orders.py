@@ -19,10 +19,6 @@ ALL_CLOSED = "没有超过 {days} 天未办结的点单。"
 STAGE_KEYS = ("ordered", "dispatched", "accepted", "completed", "rated")
 
 
-def hours(value: float | None) -> str:
-    return "—" if value is None else format_hours(value) + "小时"
-
-
 UNIT_COLUMNS = [
     ui.Column("name", "点单阵地"),
     ui.Column("level", "层级"),
@@ -56,35 +52,23 @@ late = ui.load(details.open_orders, scope, days=OPEN_DAYS)
 
 ui.tiles(
     [
-        ui.tile(
-            "点单数",
-            orders["orders"],
-            format_count,
-            previous=before["orders"],
-            help="统计期间群众点单数（含已取消）。",
-        ),
-        ui.tile(
-            "办结率",
+        ui.figure_tile("orders", orders["orders"], previous=before["orders"]),
+        ui.figure_tile(
+            "completion_rate",
             orders["completion_rate"],
-            format_percent,
             previous=before["completion_rate"],
-            rate=True,
             unknown_reason="统计期间的点单全部已取消。",
-            help="已办结的点单占点单总数（不含已取消）的比例。",
         ),
-        ui.tile(
-            "响应时长",
-            orders["median_accept_hours"],
-            hours,
-            unknown_reason=NO_ACCEPTED,
-            help="从群众点单到所站接单的小时数，取已接单点单的中位数。",
+        ui.figure_tile(
+            "median_accept_hours", orders["median_accept_hours"], unknown_reason=NO_ACCEPTED
         ),
-        ui.tile("已取消", orders["cancelled"], format_count),
+        ui.figure_tile("cancelled", orders["cancelled"], label="已取消"),
         ui.tile(
             f"超 {OPEN_DAYS} 天未办结",
             len(late),
             format_count,
             help=f"截至数据截止时间，点单满 {OPEN_DAYS} 天仍未完成也未取消的点单（不限统计期间）。",
+            unit=metrics.figure("orders").unit,
         ),
     ],
     key="orders",

@@ -14,7 +14,11 @@ NO_TARGETS = (
     "{year}年没有为{unit}及其下一级阵地设定年度目标。"
     "可在「数据导入与质量」页导入目标表，或在上方换一个阵地范围。"
 )
+UNIT_TARGETS = "项"
 STATUS_BEHIND = "落后于时间进度"
+STATUS_UNFINISHED = "未完成"  # the year is over: behind schedule no longer applies
+TILE_BEHIND = "落后或未达"
+TILE_UNFINISHED = "未完成或未达"
 STATUS_ON_TRACK = "符合时间进度"
 STATUS_DONE = "已完成"
 STATUS_LEVEL_SHORT = "未达目标"
@@ -57,6 +61,8 @@ def status(row: dict) -> str:
         return STATUS_LEVEL_MET if row["on_track"] else STATUS_LEVEL_SHORT
     if row["progress"] >= 1:
         return STATUS_DONE
+    if row["year_elapsed"] >= 1:
+        return STATUS_UNFINISHED
     return STATUS_ON_TRACK if row["on_track"] else STATUS_BEHIND
 
 
@@ -94,18 +100,24 @@ to_date = targets[0]["date_to"]
 
 ui.tiles(
     [
-        ui.tile("年度目标", len(targets), format_count),
+        ui.tile("年度目标", len(targets), format_count, unit=UNIT_TARGETS),
         ui.tile(
             "时间进度",
             elapsed,
             format_percent,
             help=HELP_ELAPSED.format(year=year, to=format_date(to_date)),
         ),
-        ui.tile("落后或未达", sum(row["on_track"] is False for row in targets), format_count),
+        ui.tile(
+            TILE_UNFINISHED if elapsed >= 1 else TILE_BEHIND,
+            sum(row["on_track"] is False for row in targets),
+            format_count,
+            unit=UNIT_TARGETS,
+        ),
         ui.tile(
             "已完成目标",
             sum(row["progress"] is not None and row["progress"] >= 1 for row in targets),
             format_count,
+            unit=UNIT_TARGETS,
         ),
     ],
     key="targets",
