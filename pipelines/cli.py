@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("pipelines.user_cli", "管理看板账号（新建、列出、改密码、停用、启用）"),
     "map": ("pipelines.map_cli", "映射自有格式的台账：建议映射，或保存为报送格式"),
     "formats": ("pipelines.formats_cli", "列出、查看、改名或删除已保存的报送格式"),
+    "audit": ("dashboard.audit_cli", "核查数据可信度：列出可疑的活动、签到和评价"),
 }
 
 
