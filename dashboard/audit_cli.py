@@ -82,7 +82,9 @@ def build_audit(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 def render_text(document: dict[str, Any]) -> str:
     """The audit for a person to read, in Chinese."""
     scope = document["scope"]
-    where = f"{scope['unit_name']}（{scope['unit_id']}）及下属阵地" if scope["unit_id"] else "全部阵地"
+    where = (
+        f"{scope['unit_name']}（{scope['unit_id']}）及下属阵地" if scope["unit_id"] else "全部阵地"
+    )
     lines = [
         TEXT_TITLE,
         f"范围：{where}",

@@ -338,3 +338,12 @@ def open_app(fixture_db, monkeypatch):
         return at
 
     return run
+
+
+@pytest.fixture(scope="session")
+def integrity_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built from ledgers with each integrity-audit pattern planted beside a
+    near miss (tests/integrity_ledgers.py)."""
+    from integrity_ledgers import build_planted
+
+    return build_planted(tmp_path_factory.mktemp("integrity"))

@@ -112,7 +112,9 @@ BURST_PERIOD_NAMES = {"month": "月", "quarter": "季度", "year": "年"}
 NOTE_OVERLAP = "参与者{person}同时出现在两场活动"
 NOTE_RATER_OVERLAP = "编号{person}同时出现在两场活动（含评价）"
 NOTE_SAME_PERSONS = "{n}人签到名单完全相同"
-NOTE_SAME_NUMBERS = "同日同名“{title}”，参与人次{reported}、志愿者{volunteers}人、时长{hours}小时均相同"
+NOTE_SAME_NUMBERS = (
+    "同日同名“{title}”，参与人次{reported}、志愿者{volunteers}人、时长{hours}小时均相同"
+)
 NOTE_HEAPING = "参与人次{reported}、志愿服务时长{hours}小时"
 NOTE_BURST = "{day}，{period}末最后{days}天"
 NOTE_NO_VOLUNTEERS = "志愿服务时长{hours}小时，志愿者人数为0且无志愿者记录"
@@ -120,7 +122,9 @@ NOTE_PER_VOLUNTEER = "{hours}小时÷{volunteers}名志愿者＝每人{each}小�
 NOTE_SERVICE_LONG = "志愿者{person}服务{hours}小时，超过{limit}"
 NOTE_SERVICE_SUM = "逐人服务时长合计{total}小时，活动填报{hours}小时"
 NOTE_OVER_RECORDS = "填报参与人次{reported}，群众参与记录{records}人次（{ratio}倍）"
-NOTE_OVER_POPULATION = "{year}年填报人次{reported}，服务村（社区）常住人口{population}人（{ratio}倍）"
+NOTE_OVER_POPULATION = (
+    "{year}年填报人次{reported}，服务村（社区）常住人口{population}人（{ratio}倍）"
+)
 NOTE_RATED_EARLY = "评价人{person}评价于{rated}，活动{end}结束"
 NOTE_ALL_FIVE = "评价人{person}给{n}场活动全部打5分"
 NOTE_SAME_COMMENT = "同一评价内容“{comment}”出现在{n}场活动（{units}个阵地）"
@@ -603,7 +607,12 @@ def _by_unit(
         if measure is None:
             measure = _count_measure(key, unit_id, unit_rows)
         rows.append(
-            {**_unit(unit_id, units), "count": len(unit_rows), "measure": measure, "rows": unit_rows}
+            {
+                **_unit(unit_id, units),
+                "count": len(unit_rows),
+                "measure": measure,
+                "rows": unit_rows,
+            }
         )
     rows.sort(key=lambda row: (-row["count"], row["unit_id"]))
     return {"flags": len(hits), "units": rows}
@@ -613,12 +622,7 @@ def _count_measure(key: str, unit_id: str, rows: list[Row]) -> float:
     if key == "overlap":
         return len({row["person_no"] for row in rows})
     if key == "copied":
-        return sum(
-            1
-            for row in rows
-            for row_unit in row["unit_ids"]
-            if row_unit == unit_id
-        )
+        return sum(1 for row in rows for row_unit in row["unit_ids"] if row_unit == unit_id)
     if key == "headcount":
         return max(row["value"] for row in rows)
     return len(rows)
@@ -727,7 +731,9 @@ def _heaping(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -
         note = NOTE_HEAPING.format(
             reported=_plain_number(r["reported"]), hours=_plain_number(r["hours"])
         )
-        hits.append(([r["unit_id"]], _row([r["activity_id"]], [r["start_at"]], [r["unit_id"]], note)))
+        hits.append(
+            ([r["unit_id"]], _row([r["activity_id"]], [r["start_at"]], [r["unit_id"]], note))
+        )
     return hits, measures
 
 
@@ -789,7 +795,10 @@ def _hours(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -> 
                 hours=hours, volunteers=r["volunteer_count"], each=f"{value:.1f}", limit=limit
             )
         hits.append(
-            ([r["unit_id"]], _row([r["activity_id"]], [r["start_at"]], [r["unit_id"]], note, None, value))
+            (
+                [r["unit_id"]],
+                _row([r["activity_id"]], [r["start_at"]], [r["unit_id"]], note, None, value),
+            )
         )
     if _has_column(wh, SERVICE_HOURS):
         for r in wh.query(SERVICE_HOURS_LONG, params):
@@ -803,7 +812,12 @@ def _hours(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -> 
                 person=r["person_no"], hours=_plain_number(r["hours"]), limit=bound
             )
             row = _row(
-                [r["activity_id"]], [r["start_at"]], [r["unit_id"]], note, r["person_no"], r["hours"]
+                [r["activity_id"]],
+                [r["start_at"]],
+                [r["unit_id"]],
+                note,
+                r["person_no"],
+                r["hours"],
             )
             hits.append(([r["unit_id"]], row))
         for r in wh.query(SERVICE_HOURS_SUM, params):
@@ -856,9 +870,7 @@ def _ratings(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -
         hits.append(([r["unit_id"]], row))
     for r in wh.query(SAME_COMMENT, params):
         comment = r["comment"] if len(r["comment"]) <= 40 else r["comment"][:40] + "…"
-        note = NOTE_SAME_COMMENT.format(
-            comment=comment, n=len(r["activity_ids"]), units=r["units"]
-        )
+        note = NOTE_SAME_COMMENT.format(comment=comment, n=len(r["activity_ids"]), units=r["units"])
         row = _row(r["activity_ids"], r["dates"], r["unit_ids"], note, None, len(r["activity_ids"]))
         hits.append((r["unit_ids"], row))
     return hits, {}
@@ -873,4 +885,3 @@ RUNNERS: dict[str, Runner] = {
     "headcount": _headcount,
     "ratings": _ratings,
 }
-
