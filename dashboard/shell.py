@@ -47,6 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/06_orders.py", "点单服务", ":material/assignment:", "orders"),
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
+    PageSpec("views/18_integrity.py", "数据可信度", ":material/fact_check:", "integrity"),
     # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
     # imports, conflict decisions and others' files: the page and dashboard.ledgers check
     PageSpec(

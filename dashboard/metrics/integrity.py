@@ -532,9 +532,9 @@ def audit(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     return wh.memo(key, lambda: _audit(wh, scope, settings))
 
 
-def flagged_units(wh: Warehouse, scope: Scope) -> dict[str, int]:
-    """``{unit_id: flags}`` of the scope's audit, counted up the tree: a unit's flags are
-    those of its own activities and of every unit below it (what a unit table marks)."""
+def flagged_units(wh: Warehouse, scope: Scope) -> dict[str, tuple[int, int]]:
+    """``{unit_id: (own, total)}`` of the scope's audit: the rows flagged at the unit's own
+    activities, and at it and every unit below it (what a unit table marks)."""
     own = {row["unit_id"]: row["flags"] for row in audit(wh, scope)["units"]}
     if not own:
         return {}
@@ -546,7 +546,7 @@ def flagged_units(wh: Warehouse, scope: Scope) -> dict[str, int]:
     totals: dict[str, int] = {}
     for row in rows:
         totals[row["ancestor_id"]] = totals.get(row["ancestor_id"], 0) + own[row["unit_id"]]
-    return totals
+    return {unit_id: (own.get(unit_id, 0), total) for unit_id, total in totals.items()}
 
 
 def _audit(wh: Warehouse, scope: Scope, settings: AuditConfig) -> dict[str, Any]:
