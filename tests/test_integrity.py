@@ -5,6 +5,7 @@ names a person but by number, and raises nothing on clean ledgers."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -210,3 +211,9 @@ def test_the_cli_refuses_an_unknown_unit_in_chinese(integrity_db):
     )
     assert code == 2
     assert "找不到阵地编码“NOPE”" in err
+
+
+def test_the_cli_doc_embeds_the_audit_schema_as_tested():
+    text = (SCHEMA.parent.parent / "cli.md").read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", text, flags=re.S)]
+    assert json.loads(SCHEMA.read_text(encoding="utf-8")) in blocks
