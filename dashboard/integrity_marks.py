@@ -1,5 +1,5 @@
 """The integrity mark on the other pages' unit tables: a line under the table naming the
-units in it whose ledgers the audit flagged (数据可信度), with a link to that page. It
+units in it whose ledgers the audit flagged (数据可信度), pointing to that page. It
 changes no figure and no row: the table stays as it was.
 """
 
@@ -10,13 +10,14 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import cache, shell
+from dashboard import cache
 from dashboard.metrics import Scope, integrity
 
 MARK = "⚠"
-MARK_NOTE = "{mark} 数据可信度待核查：{units}。核查只列出可疑的台账行，不改变以上任何数字。"
+MARK_NOTE = (
+    "{mark} 数据可信度待核查：{units}。可疑的台账行见「数据可信度」页；核查不改变以上任何数字。"
+)
 MARK_UNIT = "{name}（{flags}处）"
-MARK_LINK = "查看可疑的台账行"
 
 
 def flagged_among(
@@ -40,4 +41,3 @@ def mark_flagged(rows: Iterable[Mapping[str, Any]], scope: Scope) -> None:
         return
     units = "、".join(MARK_UNIT.format(name=name, flags=flags) for name, flags in marked)
     st.caption(MARK_NOTE.format(mark=MARK, units=units))
-    shell.page_link("integrity", MARK_LINK)
