@@ -357,8 +357,8 @@ def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
 def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["files"] == 82
-    assert printed["rows"]["activities"] == 1508
+    assert printed["files"] == 85  # 82 + the three 补报 files of the audit's plants
+    assert printed["rows"]["activities"] == 1553  # 1508 + 45 planted
 
 
 def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):
