@@ -115,7 +115,9 @@ def write_plants(w: Writer, base: str, county: County, cal: Calendar) -> None:
     _ratings(plants, held, rng)
 
     folder = f"{base}{FOLDER}"
-    w.csv(f"{folder}补报活动台账_{cal.year}年.csv", [ACTIVITY_HEAD, *plants.activities], "utf-8-sig")
+    w.csv(
+        f"{folder}补报活动台账_{cal.year}年.csv", [ACTIVITY_HEAD, *plants.activities], "utf-8-sig"
+    )
     w.count("activities", len(plants.activities))
     w.csv(
         f"{folder}补报签到记录_{cal.year}年.csv",
@@ -155,9 +157,7 @@ def _copied(plants: _Plants, station: dict[str, Unit], cal: Calendar, rng: rando
     day = date(cal.year, 6, 18)
     for unit, hour in ((first, 9), (second, 15)):
         start = datetime(day.year, day.month, day.day, hour, 0)
-        plants.activity(
-            unit, "垃圾分类志愿宣传", start, volunteers=6, hours=12, reported=60
-        )
+        plants.activity(unit, "垃圾分类志愿宣传", start, volunteers=6, hours=12, reported=60)
 
 
 def _heaping(plants: _Plants, unit: Unit, cal: Calendar) -> None:
