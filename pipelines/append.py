@@ -16,8 +16,9 @@ says why and the build falls back to it.
   and sign-ins sort after the old ones (the summaries number activities and persons in
   file order); other new files may sort anywhere: with no key shared between old and
   new rows, the contract's path order decides nothing between them;
-- the new files hold only orders, activities, sign-ins, ratings and targets (new
-  units, divisions or brands reshape references and the unit tree);
+- the new files hold only orders, activities, sign-ins, ratings, targets, volunteer
+  teams and redemptions (new units, divisions or brands reshape references and the
+  unit tree; no table refers to a team or a redemption);
 - no new row's key is an old loaded key (so no duplicate or conflict crosses the old
   and the new rows), new sign-ins and ratings belong to new activities, and no old
   row was rejected for lacking an order or activity code that a new file brings.
@@ -39,13 +40,15 @@ from pipelines.contract import TABLE_SPECS
 from pipelines.settings import TABLES
 from pipelines.validate import Context
 
-APPENDABLE = frozenset({"orders", "activities", "attendance", "ratings", "targets"})
+APPENDABLE = frozenset(
+    {"orders", "activities", "attendance", "ratings", "targets", "teams", "redemptions"}
+)
 # reject reasons naming a code of another table that a new file could bring
 _REFERENCE_REASONS = {
     "orders": ("t_order_id", ("unknown_order",)),
     "activities": ("t_activity_id", ("unknown_activity", "activity_rejected")),
 }
-_KEYED = {"orders", "activities", "targets"}
+_KEYED = {"orders", "activities", "targets", "teams", "redemptions"}
 # tables whose rows the summaries number in file order (activity_no, person_no): new
 # files of these must sort after the old ones for the numbers to be a full build's
 NUMBERED = ("activities", "attendance")
@@ -99,9 +102,10 @@ def _plan(con, parts, source_rows, as_of, state) -> Plan:
         raise Fallback("数据截至时间早于上次")
     if as_of > old_as_of and _count(
         con,
-        "SELECT COUNT(*) FROM rejects WHERE reason_code IN ('start_after_as_of', 'date_too_late')",
+        "SELECT COUNT(*) FROM rejects WHERE reason_code IN "
+        "('start_after_as_of', 'date_after_as_of', 'date_too_late')",
     ):
-        raise Fallback("数据截至时间推后，上次因晚于截至时间而退回的活动需重新校验")
+        raise Fallback("数据截至时间推后，上次因晚于截至时间而退回的记录需重新校验")
 
     columns = ("file", "sheet", "status", "table_name", "rows", "sha256")
     old_rows = sorted(
@@ -309,10 +313,14 @@ def _merge_keys(ctx: Context, table: str, old_orders, old_rejected) -> None:
         ctx.rejected[table] = both.filter(~both.is_in(ctx.activities["activity_id"].implode()))
 
 
+_NO_ROWS = {"rows": 0, "loaded": 0, "duplicates": 0, "rejected": 0}
+
+
 def _merged_manifest(old: dict, as_of, entries, results, reject_frame) -> dict:
     tables = {}
     for table in TABLES:
-        before = dict(old["tables"][table])
+        # a table the last build did not know yet held nothing then
+        before = dict(old["tables"].get(table, _NO_ROWS))
         res = results.get(table)
         if res is not None:
             before["rows"] += res.rows

@@ -689,6 +689,10 @@ _STAGE: dict[str, dict[str, str]] = {
         "is_model": "t_is_model",
         "lng": "t_lng",
         "lat": "t_lat",
+        "head": "t_head",
+        "is_rules_posted": "t_is_rules_posted",
+        "room_count": "t_room_count",
+        "area_sqm": "t_area_sqm_text",
     },
     "divisions": {"code": "t_code", "name": "t_name", "urban_rural": "t_urban_rural"},
     "brands": {
@@ -733,6 +737,7 @@ _STAGE: dict[str, dict[str, str]] = {
         "checked_in_at": "t_checked_in_at",
         "person_group": "t_group",
         "role": "t_role",
+        "service_hours": "t_service_hours_text",
     },
     "ratings": {
         "activity_id": "t_activity_id",
@@ -742,6 +747,22 @@ _STAGE: dict[str, dict[str, str]] = {
         "rated_at": "t_rated_at",
     },
     "targets": {"year": "t_year", "unit_id": "t_unit_id", "metric": "t_metric", "value": "t_value"},
+    "teams": {
+        "team_id": "t_team_id",
+        "name": "t_name",
+        "unit_id": "t_unit_id",
+        "category": "t_category",
+        "founded_on": "t_founded_on",
+        "member_count": "t_member_count",
+    },
+    "redemptions": {
+        "redemption_id": "t_redemption_id",
+        "person_id": "t_person_id",
+        "unit_id": "t_unit_id",
+        "redeemed_at": "t_redeemed_at",
+        "points": "t_points",
+        "item": "t_item",
+    },
 }
 
 _DERIVED: dict[str, str] = {

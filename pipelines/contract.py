@@ -66,6 +66,11 @@ TABLE_SPECS: dict[str, Table] = {
             C("is_model", "示范站", ("是否示范",), "bool", False, ("否", "是")),
             C("lng", "经度", (), "decimal", False, ("113.2810", "113.2905")),
             C("lat", "纬度", (), "decimal", False, ("34.8020", "34.8108")),
+            # the practices' optional columns (docs/practices: 五有): NULL is 未报送
+            C("head", "负责人", (), "text", False, ("刘芳", "张强")),
+            C("is_rules_posted", "制度上墙", (), "bool", False, ("是", "是")),
+            C("room_count", "功能室数量", (), "int", False, ("6", "4")),
+            C("area_sqm", "场所面积（平方米）", ("场所面积",), "decimal", False, ("1200", "350.5")),
         ),
         ("unit_id",),
         "one row per unit (阵地)",
@@ -242,6 +247,8 @@ TABLE_SPECS: dict[str, Table] = {
             C("checked_in_at", "签到时间", (), "datetime", False, ("2025-03-05 14:20", "")),
             C("group", "人群类别", ("人员类别",), "text", False, ("老年人", "群众")),
             C("role", "身份", ("参与身份",), "enum", False, ("群众", "群众")),
+            # one volunteer's hours in the activity: 志愿者 rows only, at most 24
+            C("service_hours", "服务时长（小时）", (), "decimal", False, ("", "")),
         ),
         (),  # keyed by (activity_id, person_id) when person_id is present
         "one row per sign-in or headcount line",
@@ -270,6 +277,62 @@ TABLE_SPECS: dict[str, Table] = {
         ),
         ("year", "unit_id", "metric"),
         "one row per (year, unit, metric) target",
+    ),
+    "teams": Table(
+        "teams",
+        "志愿服务队伍",
+        (
+            C("team_id", "队伍编码", ("队伍编号",), "id", True, ("DW001", "DW002")),
+            C(
+                "name",
+                "队伍名称",
+                (),
+                "text",
+                True,
+                ("济源路街道理论宣讲志愿服务队", "上街区文艺志愿服务队"),
+            ),
+            C("unit_id", "所属阵地编码", (), "id", True, ("S410106001", "ZX410106")),
+            C("category", "服务类别", (), "enum", False, ("理论宣讲", "文化服务")),
+            C("founded_on", "成立日期", (), "date", False, ("2021-05-04", "2020-03-05")),
+            C("member_count", "队员人数", (), "int", False, ("25", "40")),
+        ),
+        ("team_id",),
+        "one row per volunteer team (志愿服务队伍)",
+    ),
+    "redemptions": Table(
+        "redemptions",
+        "积分兑换",
+        (
+            C("redemption_id", "兑换编号", (), "id", True, ("DH2025000001", "DH2025000002")),
+            C(
+                "person_id",
+                "参与者编号",
+                ("志愿者编号",),
+                "id",
+                True,
+                ("P000001", "P000001"),
+            ),
+            C(
+                "unit_id",
+                "兑换阵地编码",
+                ("爱心超市编码",),
+                "id",
+                True,
+                ("S410106001", "S410106001"),
+            ),
+            C(
+                "redeemed_at",
+                "兑换时间",
+                (),
+                "datetime",
+                True,
+                ("2025-03-10 10:00", "2025-03-12"),
+            ),
+            C("points", "积分", ("兑换积分",), "int", True, ("20", "15")),
+            C("item", "兑换物品", (), "text", False, ("洗衣液", "食用油")),
+        ),
+        ("redemption_id",),
+        "one row per redemption of points (积分兑换, 爱心超市)",
     ),
 }
 

@@ -27,7 +27,11 @@ CREATE TABLE units (
     opened_on DATE,
     is_model BOOLEAN NOT NULL,
     lng DOUBLE,
-    lat DOUBLE,{PROVENANCE}
+    lat DOUBLE,
+    head VARCHAR,
+    is_rules_posted BOOLEAN,
+    room_count INTEGER,
+    area_sqm DECIMAL(14, 2),{PROVENANCE}
 )""",
     # one row per official division code (区划)
     "divisions": f"""
@@ -87,7 +91,8 @@ CREATE TABLE attendance (
     headcount INTEGER NOT NULL,
     checked_in_at TIMESTAMP,
     person_group VARCHAR,
-    role VARCHAR NOT NULL,{PROVENANCE}
+    role VARCHAR NOT NULL,
+    service_hours DECIMAL(14, 2),{PROVENANCE}
 )""",
     # one row per rating (评单)
     "ratings": f"""
@@ -105,6 +110,27 @@ CREATE TABLE targets (
     unit_id VARCHAR NOT NULL,
     metric VARCHAR NOT NULL,
     value DOUBLE NOT NULL,{PROVENANCE}
+)""",
+    # one row per volunteer team (志愿服务队伍) of a unit
+    "teams": f"""
+CREATE TABLE teams (
+    team_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    category VARCHAR,
+    founded_on DATE,
+    member_count INTEGER,{PROVENANCE}
+)""",
+    # one row per redemption of points at a unit's 爱心超市 (积分兑换); person_id as in
+    # attendance (pseudonymous, phone/ID-like values hashed with the same salt)
+    "redemptions": f"""
+CREATE TABLE redemptions (
+    redemption_id VARCHAR PRIMARY KEY,
+    person_id VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    redeemed_at TIMESTAMP NOT NULL,
+    points INTEGER NOT NULL,
+    item VARCHAR,{PROVENANCE}
 )""",
     # one row per (unit, ancestor-or-self): "a unit and everything below it" is one join
     "unit_tree": """

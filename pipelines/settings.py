@@ -28,6 +28,8 @@ TABLES = (
     "attendance",
     "ratings",
     "targets",
+    "teams",
+    "redemptions",
 )
 
 LEDGER_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm")

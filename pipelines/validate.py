@@ -37,12 +37,26 @@ from pipelines.parse import (
 from pipelines.reasons import REASONS
 from pipelines.settings import config
 
-FREE_TEXT = {"name", "title", "comment", "content", "location", "target_group", "group"}
+FREE_TEXT = {
+    "name",
+    "title",
+    "comment",
+    "content",
+    "location",
+    "target_group",
+    "group",
+    "head",
+    "item",
+}
 CODE_COLUMNS = {"division_code", "code"}
 # The largest number any numeric column takes (an INTEGER column of the warehouse ends at
 # 2^31 - 1; DECIMAL(14, 2) below 10^12): columns with a plausible bound of their own
 # (``_upper_limit``) use that, the rest this.
 INT_LIMIT = 2**31 - 1
+# decimal columns that cannot be negative (coordinates and target values have rules of their own)
+NON_NEGATIVE_DECIMALS = {"volunteer_hours", "service_hours", "area_sqm"}
+# one volunteer's hours in one activity (参与记录 服务时长（小时）)
+MAX_SERVICE_HOURS = 24
 DECIMAL_LIMIT = 10**12 - 1
 
 
@@ -168,7 +182,7 @@ def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
         derived[bad] = raw.is_not_null() & n.is_null()
         derived[f"{bad}_neg"] = (n < 0).fill_null(False)
         checks.append(("bad_number", pl.col(bad), _fmt("bad_number", col.zh, raw)))
-        if col.key == "volunteer_hours":
+        if col.key in NON_NEGATIVE_DECIMALS:
             checks.append(
                 ("negative_number", pl.col(f"{bad}_neg"), _fmt("negative_number", col.zh, raw))
             )
@@ -721,12 +735,27 @@ def _attendance(frame: pl.DataFrame):
             _fmt("headcount_with_person", pl.col("headcount")),
         ),
         _scientific("t_person_id", "参与者编号"),
+        _person_is_name(),
         (
-            "person_id_is_name",
-            person.str.contains(r"^[\p{Han}·]{2,5}$").fill_null(False),
-            _fmt("person_id_is_name", person),
+            "service_hours_not_volunteer",
+            pl.col("t_service_hours").is_not_null() & (pl.col("t_role") != "志愿者"),
+            _fmt("service_hours_not_volunteer", pl.col("t_role")),
+        ),
+        (
+            "service_hours_too_long",
+            (pl.col("t_service_hours") > MAX_SERVICE_HOURS).fill_null(False),
+            _fmt("service_hours_too_long", pl.col("service_hours")),
         ),
     ]
+
+
+def _person_is_name() -> Check:
+    person = pl.col("t_person_id")
+    return (
+        "person_id_is_name",
+        person.str.contains(r"^[\p{Han}·]{2,5}$").fill_null(False),
+        _fmt("person_id_is_name", person),
+    )
 
 
 def _scientific(column: str, label: str) -> Check:
@@ -817,6 +846,55 @@ def _targets_refs(frame: pl.DataFrame, ctx: Context):
     return frame, [_unit_exists(ctx, "unit_id", "阵地编码")]
 
 
+def _not_after_as_of(table: str, column: str, ctx: Context) -> Check:
+    """A date or time of ``column`` after the build's as-of (a date-only value, or an
+    as-of of that day, compares by date: a 2025-03-05 row is not after 2025-03-05 10:00)."""
+    col = TABLE_SPECS[table].column(column)
+    value = pl.col(f"t_{column}")
+    as_of = pl.lit(ctx.as_of, dtype=pl.Datetime("us"))
+    if col.kind == "date":
+        after = value > as_of.dt.date()
+        shown = value.dt.strftime("%Y-%m-%d")
+    else:
+        timed = pl.col(f"t_{column}_has_time")
+        after = pl.when(timed).then(value > as_of).otherwise(value.dt.date() > as_of.dt.date())
+        shown = pl.coalesce(
+            pl.when(timed).then(value.dt.strftime("%Y-%m-%d %H:%M")),
+            value.dt.strftime("%Y-%m-%d"),
+        )
+    return (
+        "date_after_as_of",
+        after.fill_null(False),
+        _fmt("date_after_as_of", col.zh, shown, ctx.as_of.strftime("%Y-%m-%d %H:%M")),
+    )
+
+
+def _teams_refs(frame: pl.DataFrame, ctx: Context):
+    return frame, [
+        _unit_exists(ctx, "unit_id", "所属阵地编码"),
+        _not_after_as_of("teams", "founded_on", ctx),
+    ]
+
+
+def _redemptions(frame: pl.DataFrame):
+    return frame, [
+        (
+            "points_not_positive",
+            (pl.col("t_points") <= 0).fill_null(False),
+            _fmt("points_not_positive", pl.col("points")),
+        ),
+        _scientific("t_person_id", "参与者编号"),
+        _person_is_name(),
+    ]
+
+
+def _redemptions_refs(frame: pl.DataFrame, ctx: Context):
+    return frame, [
+        _unit_exists(ctx, "unit_id", "兑换阵地编码"),
+        _not_after_as_of("redemptions", "redeemed_at", ctx),
+    ]
+
+
 def _nothing(frame: pl.DataFrame, *_ctx):
     return frame, []
 
@@ -830,6 +908,8 @@ _LOCAL = {
     "attendance": _attendance,
     "ratings": _ratings,
     "targets": _targets,
+    "teams": _nothing,
+    "redemptions": _redemptions,
 }
 _REFS = {
     "units": _nothing,  # parents: check_unit_parents, to a fixpoint
@@ -840,4 +920,6 @@ _REFS = {
     "attendance": _attendance_refs,
     "ratings": _ratings_refs,
     "targets": _targets_refs,
+    "teams": _teams_refs,
+    "redemptions": _redemptions_refs,
 }

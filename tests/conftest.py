@@ -240,11 +240,24 @@ def _unit_tree() -> list[tuple[str, str, int]]:
     return rows
 
 
+# columns the fixture county leaves NULL (未报送): the practices' optional columns
+UNFILLED = {
+    "units": ("head", "is_rules_posted", "room_count", "area_sqm"),
+    "attendance": ("service_hours",),
+}
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Rows into the table's columns in order, less the ``UNFILLED`` ones."""
     if not rows:
         return
+    names = [
+        f'"{name}"'
+        for (name, *_rest) in con.execute(f"DESCRIBE {table}").fetchall()
+        if name not in UNFILLED.get(table, ())
+    ]
     marks = ", ".join("?" * len(rows[0]))
-    con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    con.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
 
 
 def _with_source(rows: list[tuple]) -> list[tuple]:

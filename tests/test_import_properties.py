@@ -70,6 +70,7 @@ VALID: dict[str, list[str]] = {
     "score": ["5", "★★★★☆", "满意"],
     "comment": ["很好", ""],
     "rated_at": ["2025-03-06", ""],
+    "service_hours": ["", "2.5", "24"],
 }
 INVISIBLES = ["\u200b", "\ufeff", "\u200e", "\u202e", "\u2060", "\u00ad", "\u3164", "\u200d"]
 FIXED_GARBAGE = [

@@ -126,7 +126,9 @@ def _add_rows(con: duckdb.DuckDBPyConnection, *, activities=True, attendance=Tru
         rows = [(*row, None, None) for row in EXTRA_ATTENDANCE]
         for i, (activity_id, person_id, headcount, role, at, group) in enumerate(rows, 20):
             con.execute(
-                "INSERT INTO attendance VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                "INSERT INTO attendance (activity_id, person_id, headcount, checked_in_at,"
+                " person_group, role, source_file, source_sheet, source_row)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
                 [activity_id, person_id, headcount, at, group, role, LATER, i],
             )
         for i, (activity_id, score, comment) in enumerate(EXTRA_RATINGS, 40):

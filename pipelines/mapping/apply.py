@@ -212,6 +212,9 @@ def to_frames(
             out["person_id" if table == "attendance" else "rater_id"] = person
     else:
         out["unit_id"] = unit
+        person = _pseudonyms(body, values, salt) if table == "redemptions" else None
+        if person is not None:
+            out["person_id"] = person
     if scope:
         out["t__scope"] = pl.when(unit != scope).then(pl.lit(scope))
     frame = body.select(

@@ -36,7 +36,16 @@ COMPOSED: tuple[Field, ...] = (
     Field(
         "unit_name",
         "阵地名称（按名称找编码）",
-        ("activities", "attendance", "ratings", "orders", "brands", "targets"),
+        (
+            "activities",
+            "attendance",
+            "ratings",
+            "orders",
+            "brands",
+            "targets",
+            "teams",
+            "redemptions",
+        ),
         (
             "开展站点",
             "站点",
@@ -67,11 +76,16 @@ COMPOSED: tuple[Field, ...] = (
     # group columns are recognised by their merged header (参与人数/成人/人数), not a word
     Field("headcount_by_group", "分组人数（人群类别/人数）", ("activities",), (), "int"),
     Field("hours_by_group", "分组时长（计入志愿服务时长）", ("activities",), (), "decimal"),
-    Field("person_name", "姓名（仅与其他列一起加密）", ("attendance", "ratings"), ("姓名", "名字")),
+    Field(
+        "person_name",
+        "姓名（仅与其他列一起加密）",
+        ("attendance", "ratings", "redemptions"),
+        ("姓名", "名字"),
+    ),
     Field(
         "phone",
         "手机号（加密后作编号）",
-        ("attendance", "ratings"),
+        ("attendance", "ratings", "redemptions"),
         ("电话", "手机", "手机号", "手机号码", "联系电话", "联系方式"),
         "phone",
     ),
