@@ -1,7 +1,7 @@
 """A small ledger set with each pattern of the integrity audit planted beside a near miss.
 
 Every station holds the rows of one check only, so a test can say exactly which units and
-rows each check flags. Built through the real import (``wenming build``) from four CSV
+rows each check flags. Built through the real import (``wenming build``) from five CSV
 files; as-of 2025-12-31, period 2025.
 
 Units: 中心 ZX, 所 SA, and the 站 below it, by check::
@@ -22,6 +22,8 @@ Units: 中心 ZX, 所 SA, and the 站 below it, by check::
                             which 2 are: B1 only
     5 hours      V1 V2      HR1 (V1) 6 h, 0 volunteers: flagged; HR2 (V1) 6 h, no count but
                             a 志愿者 row: not; HR3 (V2) 26 h / 2: flagged; HR4 (V2) 24 h / 2: not
+                 V3 V4      one volunteer's 服务时长 (SERVICE_HOURS): HS1, HS2 (V3), HS3 (V4)
+    8 redemptions V3        RD2 redeems beyond the balance; RD1 and RD3 do not (REDEMPTIONS)
     6 headcount  W1 W2      NR1 (W1) 参与人次 51 over 10 recorded: flagged; NR2 (W2) 50 / 10: not
     7 ratings    X1 X2 X3   RE1 (X1 09:00-11:00) rated 10:30: flagged; at 11:00 and dated
                             only: not. T10 rates 5 X2 activities all 5: flagged; T11 4 all 5,
@@ -39,7 +41,7 @@ from import_helpers import build, write_csv
 AS_OF = "2025-12-31T23:59:59"
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 
-STATIONS = "O1 O2 O3 C1 C2 H1 H2 H3 B1 B2 B3 V1 V2 W1 W2 X1 X2 X3".split()
+STATIONS = "O1 O2 O3 C1 C2 H1 H2 H3 B1 B2 B3 V1 V2 V3 V4 W1 W2 X1 X2 X3".split()
 COMMENT = "活动组织得非常好，希望以后多多举办"  # 16 characters
 ONE_UNIT = "老师讲得特别细致，孩子们都很喜欢"
 FOUR = "场地安排合理，服务热情周到值得点赞"
@@ -111,6 +113,10 @@ def activities() -> list[list[object]]:
         _act("HR2", "V1", "2025-09-11 09:00", hours=6),
         _act("HR3", "V2", "2025-09-12 09:00", volunteers=2, hours=26),
         _act("HR4", "V2", "2025-09-13 09:00", volunteers=2, hours=24),
+        _act("HS1", "V3", "2025-09-15 09:00", "2025-09-15 11:00", volunteers=2, hours=4.5),
+        _act("HS2", "V3", "2025-09-16 08:00", "2025-09-16 22:00", volunteers=2, hours=20),
+        _act("HS3", "V4", "2025-09-17 09:00", "2025-09-17 15:00", volunteers=2, hours=10),
+        _act("HS4", "V4", "2025-09-18 09:00", "2025-09-18 15:00", volunteers=2, hours=10),
         # 6 headcount
         _act("NR1", "W1", "2025-10-10 09:00", reported=51),
         _act("NR2", "W2", "2025-10-10 09:00", reported=50),
@@ -147,7 +153,28 @@ def attendance() -> list[list[object]]:
     rows += [[f"H3-{i:02d}", "", 50, "群众"] for i in range(1, 31)]
     rows.append(["HR2", "VOL1", "", "志愿者"])
     rows += [["NR1", "", 10, "群众"], ["NR2", "", 10, "群众"]]
+    rows = [[*row, ""] for row in rows]
+    for aid, person, hours in SERVICE_HOURS:
+        rows.append([aid, person, "", "志愿者", hours])
     return rows
+
+
+# 参与记录 服务时长（小时）: HS1 runs 2 h (VA 2.5: flagged; VB 2.0: not); HS2 14 h (VC 13 h:
+# above 12, flagged); HS3's 4.45 + 4.45 = 8.9 is more than 10 % off its 10 h (flagged),
+# HS4's 9.0 is not
+SERVICE_HOURS = [
+    ("HS1", "VA", 2.5), ("HS1", "VB", 2.0), ("HS2", "VC", 13), ("HS2", "VD", 7),
+    ("HS3", "VE", 4.45), ("HS3", "VF", 4.45), ("HS4", "VG", 4.5), ("HS4", "VH", 4.5),
+]  # fmt: skip
+
+# 积分兑换 at V3 (10 points per service hour): VA earned 25 on 09-15; RD1 takes 25 (the
+# balance: not flagged), RD2 one more (flagged). VC earned 130 on 09-16 at 08:00; RD3,
+# dated 09-16 without a time, takes 100 (the whole day counts: not flagged)
+REDEMPTIONS = [
+    ("RD1", "VA", "V3", "2025-09-20 10:00", 25),
+    ("RD2", "VA", "V3", "2025-09-21 10:00", 1),
+    ("RD3", "VC", "V3", "2025-09-16", 100),
+]
 
 
 def ratings() -> list[list[object]]:
@@ -180,10 +207,17 @@ def units() -> list[list[object]]:
 
 
 def write_ledgers(folder: Path) -> Path:
-    """The four ledger files under ``folder``."""
+    """The five ledger files under ``folder``."""
     write_csv(folder / "阵地.csv", units())
     write_csv(folder / "活动.csv", [_ACTIVITY_HEAD, *activities()])
-    write_csv(folder / "参与记录.csv", [["活动编码", "参与者编号", "人数", "身份"], *attendance()])
+    write_csv(
+        folder / "参与记录.csv",
+        [["活动编码", "参与者编号", "人数", "身份", "服务时长（小时）"], *attendance()],
+    )
+    write_csv(
+        folder / "积分兑换.csv",
+        [["兑换编号", "参与者编号", "兑换阵地编码", "兑换时间", "积分"], *REDEMPTIONS],
+    )
     write_csv(
         folder / "评价.csv",
         [["活动编码", "评价人编号", "满意度", "评价内容", "评价时间"], *ratings()],

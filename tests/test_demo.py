@@ -358,7 +358,7 @@ def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["files"] == 85  # 82 + the three 补报 files of the audit's plants
-    assert printed["rows"]["activities"] == 1553  # 1508 + 45 planted
+    assert printed["rows"]["activities"] == 1554  # 1508 + 46 planted
 
 
 def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):

@@ -94,14 +94,37 @@ def test_ten_activities_on_months_last_days_burst_and_nine_are_too_few(result):
 
 def test_hours_without_volunteers_or_above_12_each_are_flagged(result):
     # HR1: 6 h with 0 volunteers; HR3: 26 h for 2 (13 each). HR2 has a 志愿者 row,
-    # HR4 is 12 h each
-    assert _flagged(result, "hours") == {"V1": [("HR1",)], "V2": [("HR3",)]}
-    values = {
-        row["activity_ids"][0]: row["value"]
-        for u in _check(result, "hours")["units"]
-        for row in u["rows"]
+    # HR4 is 12 h each. One volunteer's 服务时长: VA 2.5 h in HS1's 2 h; VC 13 h in HS2;
+    # HS3's volunteers add up to 8.9 h of its 10 h. VB's 2.0 h, HS4's 9.0 h are not flagged
+    assert _flagged(result, "hours") == {
+        "V1": [("HR1",)],
+        "V2": [("HR3",)],
+        "V3": [("HS1",), ("HS2",)],
+        "V4": [("HS3",)],
     }
-    assert values == {"HR1": 6, "HR3": 13}
+    values = {
+        (row["activity_ids"][0], row["person_no"] is not None): row["value"]
+        for unit in _check(result, "hours")["units"]
+        for row in unit["rows"]
+    }
+    assert values == {
+        ("HR1", False): 6,
+        ("HR3", False): 13,
+        ("HS1", True): 2.5,
+        ("HS2", True): 13,
+        ("HS3", False): pytest.approx(8.9),
+    }
+
+
+def test_a_redemption_beyond_the_balance_is_flagged_and_one_up_to_it_is_not(result):
+    check = _check(result, "redemptions")
+    [unit] = check["units"]
+    [row] = unit["rows"]
+    # VA earned 25 points (2.5 h × 10); RD1 took 25, so RD2's 1 point is beyond it;
+    # RD3, dated the day VC earned 130, counts that whole day
+    assert (unit["unit_id"], row["activity_ids"], row["value"]) == ("V3", [], 1)
+    assert row["dates"] == [datetime(2025, 9, 21, 10, 0)]
+    assert row["note"].startswith("兑换RD2：")
 
 
 def test_a_headcount_over_5_times_the_records_is_flagged_and_5_times_is_not(result):
@@ -121,10 +144,10 @@ def test_early_ratings_all_five_raters_and_repeated_comments_are_flagged(result)
 
 def test_units_are_ranked_by_flags(result):
     ranked = [(unit["unit_id"], unit["flags"]) for unit in result["units"]]
-    assert ranked[:3] == [("H1", 30), ("B1", 10), ("C1", 2)]
+    assert ranked[:3] == [("H1", 30), ("B1", 10), ("V3", 3)]
     assert dict(ranked) == {
-        "H1": 30, "B1": 10, "C1": 2, "C2": 2, "O2": 2, "X1": 2, "O1": 1, "O3": 1,
-        "V1": 1, "V2": 1, "W1": 1, "X2": 1, "X3": 1,
+        "H1": 30, "B1": 10, "V3": 3, "C1": 2, "C2": 2, "O2": 2, "X1": 2, "O1": 1, "O3": 1,
+        "V1": 1, "V2": 1, "V4": 1, "W1": 1, "X2": 1, "X3": 1,
     }  # fmt: skip
 
 
@@ -133,12 +156,12 @@ def test_a_unit_scope_sees_only_its_own_flags(integrity_db):
     # OV2 and OV5 are O2's; their partners OV1 and OV6 lie outside the scope
     assert [unit["unit_id"] for unit in scoped["units"]] == []
     town = integrity.audit(Warehouse(integrity_db), Scope(*PERIOD, unit_id="SA"))
-    assert len(town["units"]) == 13
+    assert len(town["units"]) == 15
 
 
 def test_flagged_units_add_up_the_tree(integrity_db):
     totals = integrity.flagged_units(Warehouse(integrity_db), Scope(*PERIOD))
-    below = 30 + 10 + 2 + 2 + 2 + 2 + 7 * 1
+    below = 30 + 10 + 3 + 2 + 2 + 2 + 2 + 8 * 1
     assert totals["SA"] == totals["ZX"] == (0, below)
     assert totals["H1"] == (30, 30)
 
@@ -181,10 +204,12 @@ def test_the_cli_prints_the_audit_as_json_matching_its_schema(integrity_db):
     assert document["as_of"] == AS_OF
     hours = next(check for check in document["checks"] if check["key"] == "hours")
     assert [(u["unit_id"], u["count"], u["rows"][0]["activity_ids"]) for u in hours["units"]] == [
+        ("V3", 2, ["HS1"]),
         ("V1", 1, ["HR1"]),
         ("V2", 1, ["HR3"]),
+        ("V4", 1, ["HS3"]),
     ]
-    assert hours["units"][0]["rows"][0]["dates"] == ["2025-09-10T09:00:00"]
+    assert hours["units"][1]["rows"][0]["dates"] == ["2025-09-10T09:00:00"]
 
 
 def test_the_cli_text_names_each_check_and_a_unit_scope(integrity_db):
@@ -194,7 +219,7 @@ def test_the_cli_text_names_each_check_and_a_unit_scope(integrity_db):
     assert code == 0
     assert "范围：W1社区新时代文明实践站（W1）及下属阵地" in out
     assert "W1社区新时代文明实践站（W1）：1处，最大倍数5.1" in out
-    assert out.count("未发现") == 6
+    assert out.count("未发现") == 7
 
 
 def test_the_cli_refuses_an_unknown_unit_in_chinese(integrity_db):

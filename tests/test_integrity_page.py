@@ -42,17 +42,18 @@ def test_the_page_counts_each_checks_flags_and_ranks_the_units(open_page, integr
         "2. 签到表雷同": "2",
         "3. 整数堆积": "30",
         "4. 期末突击": "10",
-        "5. 时长不可能": "2",
+        "5. 时长不可能": "5",
         "6. 人次不可能": "1",
         "7. 评价不可能": "3",
+        "8. 积分超兑": "1",
     }
     ranked = [(row["阵地"], row["标记处数"]) for row in table(at, "阵地", "层级", "标记处数")]
     assert ranked[:3] == [
         ("H1社区新时代文明实践站", "30"),
         ("B1社区新时代文明实践站", "10"),
-        ("C1社区新时代文明实践站", "2"),
+        ("V3社区新时代文明实践站", "3"),
     ]
-    assert len(ranked) == 13
+    assert len(ranked) == 15
 
 
 def test_each_check_is_explained_in_one_sentence_and_lists_its_rows(open_page, integrity_db):
@@ -84,7 +85,7 @@ def test_a_unit_table_elsewhere_marks_the_flagged_units_without_changing_a_figur
     open_page, integrity_db
 ):
     at = open_page(SERVICE, integrity_db)
-    # every station lies under the one 所: 30 + 10 + 2 × 4 + 7 × 1 flagged rows
-    assert f"⚠ 数据可信度待核查：{TOWN}（55处）" in texts(at)
+    # every station lies under the one 所: 30 + 10 + 3 + 2 × 4 + 8 × 1 flagged rows
+    assert f"⚠ 数据可信度待核查：{TOWN}（59处）" in texts(at)
     names = [row["阵地"] for row in table(at, "阵地", "层级")]
     assert TOWN in names

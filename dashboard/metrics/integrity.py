@@ -11,6 +11,7 @@ Seven checks (docs/figures.md, 数据可信度核查, states each rule; the sett
     5 hours      volunteer hours that cannot be
     6 headcount  headcounts that cannot be
     7 ratings    ratings that cannot be
+    8 redemptions  points redeemed beyond the balance (积分超兑, practices.md)
 
 Same style as ``details``: plain SQL with ``$name`` parameters over the activities in
 scope (the scope's units, the period's activities), a ``Warehouse`` and a ``Scope`` in,
@@ -104,8 +105,19 @@ CHECKS: tuple[Check, ...] = (
         "或同一条评价内容（至少{comment_min_chars}个字）出现在不同阵地至少{comment_min_activities}场活动上。",
         "评价条数",
     ),
+    Check(
+        "redemptions",
+        8,
+        "积分超兑",
+        "兑换的积分超过兑换时的积分余额（每服务1小时{points_per_hour}分、每次群众签到"
+        "{points_per_signin}分，减去此前已兑换的积分）。",
+        "兑换笔数",
+    ),
 )
 CHECKS_BY_KEY = {check.key: check for check in CHECKS}
+# 积分 (practices.md): points per service hour and per 群众 sign-in, from the settings
+# when they carry them (issue 15's figures), else the documented defaults
+POINTS_DEFAULTS = {"points_per_hour": 10, "points_per_signin": 0}
 BURST_PERIOD_NAMES = {"month": "月", "quarter": "季度", "year": "年"}
 
 # Chinese notes of a flagged row
@@ -128,11 +140,14 @@ NOTE_OVER_POPULATION = (
 NOTE_RATED_EARLY = "评价人{person}评价于{rated}，活动{end}结束"
 NOTE_ALL_FIVE = "评价人{person}给{n}场活动全部打5分"
 NOTE_SAME_COMMENT = "同一评价内容“{comment}”出现在{n}场活动（{units}个阵地）"
+NOTE_OVER_BALANCE = "兑换{redemption_id}：{person}兑换{points}分，兑换时余额{balance}分"
+NOTE_NO_NUMBER = "（无编号）"
 LIMIT_DURATION = "活动时长{duration}小时"
 LIMIT_MAX = "{limit}小时"
 
 # Optional columns other tables may carry (practices.md): used when the warehouse has them.
 SERVICE_HOURS = ("attendance", "service_hours")
+REDEMPTIONS = ("redemptions", "points")
 POPULATION = ("divisions", "population")
 
 # --------------------------------------------------------------------------- SQL
@@ -465,6 +480,46 @@ HAVING COUNT(*) >= $comment_min AND COUNT(DISTINCT unit_id) >= 2
 ORDER BY comment"""
 )
 
+# 8: redemptions at units in scope, dated in the period, above the person's balance at
+# the time: $per_hour × service hours + $per_signin × 群众 sign-ins of activities begun
+# before it (a date-only redemption: that whole day), less what they redeemed before it
+OVER_BALANCE = (
+    _with(q.SCOPE_UNITS)
+    + """,
+red AS (
+    SELECT r.redemption_id, r.person_id, r.unit_id, r.redeemed_at, r.points,
+           CASE WHEN CAST(r.redeemed_at AS TIME) = TIME '00:00:00'
+                THEN r.redeemed_at + INTERVAL 1 DAY ELSE r.redeemed_at END AS upto
+    FROM redemptions AS r
+    JOIN scope_units AS s ON s.unit_id = r.unit_id
+    WHERE CAST(r.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
+),
+earned AS (
+    SELECT t.person_id, a.start_at,
+           COALESCE(t.service_hours, 0) * $per_hour
+               + CASE WHEN t.role = '群众' THEN $per_signin ELSE 0 END AS points
+    FROM attendance AS t
+    JOIN activities AS a ON a.activity_id = t.activity_id
+    WHERE t.person_id IN (SELECT person_id FROM red)
+),
+balances AS (
+    SELECT r.*,
+           (SELECT COALESCE(SUM(e.points), 0) FROM earned AS e
+            WHERE e.person_id = r.person_id AND e.start_at < r.upto)
+         - (SELECT COALESCE(SUM(o.points), 0) FROM redemptions AS o
+            WHERE o.person_id = r.person_id
+              AND (o.redeemed_at < r.redeemed_at
+                   OR (o.redeemed_at = r.redeemed_at AND o.redemption_id < r.redemption_id)))
+           AS balance
+    FROM red AS r
+)
+SELECT b.redemption_id, b.unit_id, b.redeemed_at, b.points, b.balance, p.person_no
+FROM balances AS b
+LEFT JOIN persons AS p ON p.person_id = b.person_id
+WHERE b.points > b.balance
+ORDER BY b.unit_id, b.redeemed_at, b.redemption_id"""
+)
+
 QUERIES: dict[str, str] = {
     "integrity_overlaps": OVERLAPS,
     "integrity_same_persons": SAME_PERSONS,
@@ -480,6 +535,7 @@ QUERIES: dict[str, str] = {
     "integrity_rated_early": RATED_EARLY,
     "integrity_all_five": ALL_FIVE,
     "integrity_same_comment": SAME_COMMENT,
+    "integrity_over_balance": OVER_BALANCE,
 }
 
 # --------------------------------------------------------------------------- functions
@@ -495,6 +551,7 @@ def rules(settings: AuditConfig | None = None) -> list[dict[str, Any]]:
     settings = settings or config().audit
     values = {
         **asdict(settings),
+        **_points(),
         "burst_period_name": BURST_PERIOD_NAMES.get(settings.burst_period, "月"),
         "service_hours_percent": _plain_number(settings.service_hours_tolerance * 100),
         **{
@@ -549,8 +606,20 @@ def flagged_units(wh: Warehouse, scope: Scope) -> dict[str, tuple[int, int]]:
     return {unit_id: (own.get(unit_id, 0), total) for unit_id, total in totals.items()}
 
 
+def _points() -> dict[str, float]:
+    """The 积分 rule's settings (practices.md): the configuration's, else the defaults."""
+    current = config()
+    return {name: getattr(current, name, value) for name, value in POINTS_DEFAULTS.items()}
+
+
 def _audit(wh: Warehouse, scope: Scope, settings: AuditConfig) -> dict[str, Any]:
-    params = {**scope.params(), **_params(settings)}
+    points = _points()
+    params = {
+        **scope.params(),
+        **_params(settings),
+        "per_hour": points["points_per_hour"],
+        "per_signin": points["points_per_signin"],
+    }
     units = wh.units()
     checks = []
     for entry in rules(settings):
@@ -876,6 +945,23 @@ def _ratings(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -
     return hits, {}
 
 
+def _redemptions(wh: Warehouse, scope: Scope, params: dict, settings: AuditConfig) -> tuple:
+    if not _has_column(wh, REDEMPTIONS):
+        return [], {}  # a warehouse built before redemptions were imported
+    hits = []
+    for r in wh.query(OVER_BALANCE, params):
+        note = NOTE_OVER_BALANCE.format(
+            redemption_id=r["redemption_id"],
+            person=NOTE_NO_NUMBER if r["person_no"] is None else f"参与者{r['person_no']}",
+            points=r["points"],
+            balance=_plain_number(r["balance"]),
+        )
+        over = r["points"] - r["balance"]
+        row = _row([], [r["redeemed_at"]], [r["unit_id"]], note, r["person_no"], over)
+        hits.append(([r["unit_id"]], row))
+    return hits, {}
+
+
 RUNNERS: dict[str, Runner] = {
     "overlap": _overlap,
     "copied": _copied,
@@ -884,4 +970,5 @@ RUNNERS: dict[str, Runner] = {
     "hours": _hours,
     "headcount": _headcount,
     "ratings": _ratings,
+    "redemptions": _redemptions,
 }

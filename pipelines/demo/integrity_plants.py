@@ -13,7 +13,8 @@ the rows the other generators write stay as they are. Deterministic: one
                      one day's 垃圾分类志愿宣传 with the same numbers at both
     3 整数堆积        西涧沟村: 20 activities of 50 or 100 人次 and 8 or 12 hours
     4 期末突击        洛阳路社区: 12 activities on months' last three days
-    5 时长不可能      金华社区: hours without volunteers, 30 hours for 2 volunteers
+    5 时长不可能      金华社区: hours without volunteers, 30 hours for 2 volunteers, one
+                     volunteer's 服务时长 of 5 hours in a 2-hour activity
     6 人次不可能      鹤壁路社区: 200 人次 written over 20 recorded
     7 评价不可能      华钰社区 rated before its activity ended; one rater gives 长安社区
                      six 5-star ratings; one comment on 光明社区's and 安居社区's activities
@@ -86,12 +87,20 @@ class _Plants:
         )
         return activity_id
 
-    def sign_in(self, activity_id: str, person: str, at: datetime | None, role: str = "群众"):
+    def sign_in(
+        self,
+        activity_id: str,
+        person: str,
+        at: datetime | None,
+        role: str = "群众",
+        hours: float | None = None,
+    ) -> None:
         stamp = format_moment(at, "iso") if at else ""
-        self.attendance.append([activity_id, person, "1", stamp, role])
+        served = "" if hours is None else f"{hours:g}"
+        self.attendance.append([activity_id, person, "1", stamp, role, served])
 
     def headcount(self, activity_id: str, heads: int) -> None:
-        self.attendance.append([activity_id, "", str(heads), "", "群众"])
+        self.attendance.append([activity_id, "", str(heads), "", "群众", ""])
 
     def rate(self, activity_id: str, rater: str, score: int, comment: str, at: datetime) -> None:
         self.ratings.append([activity_id, rater, str(score), comment, format_moment(at, "iso")])
@@ -121,7 +130,10 @@ def write_plants(w: Writer, base: str, county: County, cal: Calendar) -> None:
     w.count("activities", len(plants.activities))
     w.csv(
         f"{folder}补报签到记录_{cal.year}年.csv",
-        [["活动编码", "参与者编号", "人数", "签到时间", "身份"], *plants.attendance],
+        [
+            ["活动编码", "参与者编号", "人数", "签到时间", "身份", "服务时长（小时）"],
+            *plants.attendance,
+        ],
         "utf-8-sig",
     )
     w.count("attendance", len(plants.attendance))
@@ -189,6 +201,11 @@ def _hours(plants: _Plants, unit: Unit, cal: Calendar) -> None:
         plants.activity(
             unit, f"{unit.place}志愿服务活动", start, volunteers=volunteers, hours=hours
         )
+    # one volunteer's 服务时长 of 5 hours in an activity of 2
+    start = datetime(cal.year, 11, 12, 9, 0)
+    activity_id = plants.activity(unit, f"{unit.place}志愿服务活动", start, volunteers=1, hours=5)
+    volunteer = unit.volunteers[0] if unit.volunteers else f"V{cal.year}0001"
+    plants.sign_in(activity_id, volunteer, start - timedelta(minutes=20), "志愿者", hours=5)
 
 
 def _headcount(plants: _Plants, unit: Unit, cal: Calendar) -> None:
