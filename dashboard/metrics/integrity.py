@@ -321,7 +321,7 @@ def _count_measure(key: str, unit_id: str, rows: list[Row]) -> float:
     if key == "copied":
         return sum(1 for row in rows for row_unit in row["unit_ids"] if row_unit == unit_id)
     if key == "headcount":
-        return max(row["value"] for row in rows)
+        return max((row["value"] for row in rows if row["value"] is not None), default=0)
     return len(rows)
 
 
