@@ -1,6 +1,6 @@
 """Padded figures planted in a few named stations of 上街区, so the page 数据可信度 has
 something to show: each pattern of the integrity audit (docs/figures.md, 数据可信度核查)
-in its own stations, as 补报 (late-filed) ledgers under ``补报/``.
+in its own stations, as 补报 (late-filed) ledgers under ``backfill/``.
 
 Runs after the county is simulated and reads its units and activities; it only adds
 files and rows (new activities, sign-ins and ratings, some on existing activities), so
@@ -29,7 +29,8 @@ from pipelines.demo.common import Calendar, format_moment
 from pipelines.demo.shangjie_plan import Activity, County, Unit
 from pipelines.demo.writer import Writer
 
-FOLDER = "补报/"
+FOLDER = "backfill/"  # ASCII: sorts before a later ledger of any Chinese name, so an
+# append of it stays an append (pipelines/append.py numbers rows in file order)
 OVERLAP = ("东苑社区", "西苑社区")
 COPIED = ("南林社区", "河阳社区")
 HEAPING = "西涧沟村"
@@ -107,7 +108,7 @@ class _Plants:
 
 
 def write_plants(w: Writer, base: str, county: County, cal: Calendar) -> None:
-    """Write the 补报 files of the planted patterns under ``base`` + ``补报/``."""
+    """Write the 补报 files of the planted patterns under ``base`` + ``backfill/``."""
     rng = random.Random(f"integrity-{cal.year}")
     station = {u.place: u for u in county.units if u.level == "站"}
     held = {}

@@ -29,7 +29,7 @@ def write_county(w: Writer, base: str, cal: Calendar, seed: int, parent_id: str 
     county = plan_shangjie(rng, cal, parent_id)
     simulate_shangjie(rng, cal, county, COUNTY_ACTIVITIES)
     _write_shangjie(w, base, county, cal, rng)
-    write_plants(w, base, county, cal)  # the integrity audit's patterns, in 补报/ files
+    write_plants(w, base, county, cal)  # the integrity audit's patterns, in backfill/ files
 
 
 def _write_shangjie(
