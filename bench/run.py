@@ -2,7 +2,7 @@
 
 Measures, on the same generated ledgers: the build (time, peak RSS), DuckDB's
 bare ``read_csv`` of the same data as UTF-8 CSV (the floor), a naive pandas
-baseline (county and city), ``wenming report`` per scope level, each page's
+baseline (county and city), ``wenming report`` per scope level, the integrity audit per scope level, each page's
 render time (cold and warm, through AppTest), 1x vs 10x input, an
 incremental build, and a mapped 1 M-row ledger next to the same rows in template
 layout (``bench/mapped.py``). Absolute times are reported, never asserted.
@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from bench import integrity as integrity_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -326,6 +328,8 @@ def main() -> None:
         }
     print("  report …", flush=True)
     res["report"] = report_times(db)
+    print("  integrity audit …", flush=True)
+    res["integrity"] = integrity_bench.run(db, PERIOD)  # issue 16: province ≤ 10 s
     if not args.skip_pages:
         print("  pages …", flush=True)
         res["pages"] = page_times(db)

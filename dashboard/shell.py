@@ -51,6 +51,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/15_honor_lists.py", "红灰黑榜", ":material/military_tech:", "honor-lists"),
     PageSpec("views/16_three_lists.py", "三张清单", ":material/checklist:", "three-lists"),
     PageSpec("views/17_volunteers.py", "志愿者与积分", ":material/redeem:", "volunteers"),
+    PageSpec("views/18_integrity.py", "数据可信度", ":material/fact_check:", "integrity"),
     # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
     # imports, conflict decisions and others' files: the page and dashboard.ledgers check
     PageSpec(

@@ -40,6 +40,7 @@ from dashboard.cache import (
     unit_tree,
     warehouse,
 )
+from dashboard.integrity_marks import mark_flagged
 from dashboard.scopebar import (
     DEFAULT_PERIOD,
     PERIOD_LABELS,
@@ -133,6 +134,7 @@ __all__ = [
     "home_name",
     "last_days",
     "load",
+    "mark_flagged",
     "navigation_pages",
     "page_link",
     "period_anchor",

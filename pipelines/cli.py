@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "map": ("pipelines.map_cli", "映射自有格式的台账：建议映射，或保存为报送格式"),
     "formats": ("pipelines.formats_cli", "列出、查看、改名或删除已保存的报送格式"),
     "pdf": ("dashboard.print_cli", "把看板的一个页面导出为 A4 打印版 PDF"),
+    "audit": ("dashboard.audit_cli", "核查数据可信度：列出可疑的活动、签到和评价"),
 }
 
 

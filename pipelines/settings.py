@@ -65,6 +65,47 @@ def decisions_path(db: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class AuditConfig:
+    """The integrity audit's rules (docs/figures.md, 数据可信度核查): the ``[audit]`` table of
+    wenming.toml. ``disabled`` lists check keys (``overlap``, ``copied``, ``heaping``,
+    ``burst``, ``hours``, ``headcount``, ``ratings``) that are not run."""
+
+    disabled: tuple[str, ...] = ()
+    # 1 same person, two places: minutes either side of a start without an end
+    overlap_minutes: int = 60
+    # 2 copied sheets: persons an identical set of participants must hold
+    copied_min_persons: int = 10
+    # 3 round-number heaping: activities a unit needs in the period; index threshold
+    heaping_min_activities: int = 30
+    heaping_threshold: int = 250
+    # 4 end-of-period bursts: last days of each month / quarter / year; factor; minimum
+    burst_days: int = 3
+    burst_period: str = "month"
+    burst_factor: float = 3.0
+    burst_min_activities: int = 10
+    # 5 hours that cannot be: most hours one volunteer serves in one activity
+    max_hours_per_volunteer: float = 12.0
+    service_hours_tolerance: float = 0.10
+    # 6 headcounts that cannot be
+    population_factor: int = 50
+    signin_factor: float = 5.0
+    # 7 ratings that cannot be
+    rater_min_activities: int = 5
+    comment_min_activities: int = 5
+    comment_min_chars: int = 15
+
+
+def _audit_config(raw: dict) -> AuditConfig:
+    defaults = AuditConfig()
+    values = {
+        name: type(getattr(defaults, name))(raw[name])
+        for name in AuditConfig.__dataclass_fields__
+        if name in raw and name != "disabled"
+    }
+    return AuditConfig(disabled=tuple(str(key) for key in raw.get("disabled", ())), **values)
+
+
+@dataclass(frozen=True)
 class Config:
     """User-tunable settings (see README → 配置)."""
 
@@ -96,6 +137,7 @@ class Config:
 
     session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
     server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
+    audit: AuditConfig = field(default_factory=AuditConfig)  # the integrity audit's rules
 
     # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
     points_per_hour: float = 10  # 积分 per volunteer service hour
@@ -162,6 +204,7 @@ def _load_config(path: str | None) -> Config:
         session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
         server_address=str(raw.get("server_address", "0.0.0.0")),
         **_practice_settings(raw),
+        audit=_audit_config(raw.get("audit", {})),
     )
 
 

@@ -403,3 +403,25 @@ def starry_db(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     finally:
         con.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def integrity_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built from ledgers with each integrity-audit pattern planted beside a
+    near miss (tests/integrity_ledgers.py)."""
+    from integrity_ledgers import build_planted
+
+    return build_planted(tmp_path_factory.mktemp("integrity"))
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county demo (``wenming demo``, seed 1), built as ``make run`` builds it."""
+    from import_helpers import build as build_cli
+
+    from pipelines.demo import write_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out / "demo", scale="county")
+    build_cli(out / "demo", db=out / "demo.duckdb", as_of="2025-12-31T23:59:59")
+    return out / "demo.duckdb"

@@ -370,8 +370,9 @@ def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
 def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["files"] == 82 + 3  # the ledgers and practices/: teams, hours, redemptions
-    assert printed["rows"]["activities"] == 1508
+    # the ledgers, practices/ (teams, hours, redemptions) and the audit's three 补报 files
+    assert printed["files"] == 82 + 3 + 3
+    assert printed["rows"]["activities"] == 1508 + 46  # + the audit's planted activities
 
 
 def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):

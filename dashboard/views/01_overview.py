@@ -160,6 +160,7 @@ ui.table(
     file_name=f"下级阵地排名_{ui.unit_name(scope.unit_id)}",
     on_select=lambda: drill_down(ranking_key, children),
 )
+ui.mark_flagged(children, scope)
 
 st.subheader("需要关注", anchor=False)
 groups = ui.load(lowsat.grouped, scope)

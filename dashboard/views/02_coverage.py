@@ -313,6 +313,7 @@ if institutes:
             file_name=title,
         )
     ui.table(institutes, INSTITUTE_COLUMNS, key="coverage_institutes", file_name="各所覆盖情况")
+    ui.mark_flagged(institutes, scope)
 else:
     st.caption("所选范围内没有实践所。")
 

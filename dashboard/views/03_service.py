@@ -168,6 +168,7 @@ ui.table(
     key="service_units",
     file_name=f"分阵地服务人次_{ui.unit_name(scope.unit_id)}",
 )
+ui.mark_flagged(units, scope)
 
 
 st.subheader("分服务类别", anchor=False)

@@ -111,6 +111,7 @@ ui.table(
     key="orders_units",
     file_name=f"分阵地点单办理_{ui.unit_name(scope.unit_id)}",
 )
+ui.mark_flagged(by_unit, scope)
 
 st.subheader(f"超过 {OPEN_DAYS} 天未办结的点单", anchor=False)
 st.caption(OPEN_CAPTION.format(as_of=format_date(ui.as_of()), days=OPEN_DAYS))

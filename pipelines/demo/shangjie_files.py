@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from pipelines.demo.activity_ledgers import write_activity_ledgers
 from pipelines.demo.common import Calendar, format_moment
+from pipelines.demo.integrity_plants import write_plants
 from pipelines.demo.shangjie_plan import (
     COUNTY_ACTIVITIES,
     COUNTY_CODE,
@@ -28,6 +29,7 @@ def write_county(w: Writer, base: str, cal: Calendar, seed: int, parent_id: str 
     county = plan_shangjie(rng, cal, parent_id)
     simulate_shangjie(rng, cal, county, COUNTY_ACTIVITIES)
     _write_shangjie(w, base, county, cal, rng)
+    write_plants(w, base, county, cal)  # the integrity audit's patterns, in backfill/ files
 
 
 def _write_shangjie(

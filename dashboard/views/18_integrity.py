@@ -1,0 +1,155 @@
+"""数据可信度: what in the ledgers looks padded or copied, unit by unit, with the rows
+behind each flag (dashboard.metrics.integrity). The audit lists; it never changes a
+figure. The rules are shown before the audit is read, so the page paints at once."""
+
+import streamlit as st
+
+from dashboard import ui, xlsx
+from dashboard.metrics import Scope, integrity
+from dashboard.numbers import format_count, format_date
+
+INTRO = (
+    "按下列七项规则核查各阵地报送的台账，列出可疑之处和背后的台账行，供核实；"
+    "核查不改变看板上的任何数字。参与者只显示编号。"
+)
+RULES_TITLE = "核查规则"
+RANK_TITLE = "各阵地被标记情况"
+ALL_CLEAR = "所选期间和阵地范围内没有发现可疑之处。"
+CHECK_CLEAR = "未发现。"
+CHECK_OFF = "已在配置中关闭。"
+LOADING = "正在核查台账……"
+RULE_LINE = "**{number}. {name}**：{rule}"
+CHECK_TITLE = "{number}. {name}（{flags}处）"
+WORKBOOK_LABEL = "下载全部核查结果（Excel）"
+WORKBOOK_HELP = "每项核查一个工作表，每个被标记的台账行一行。"
+PERSON = "{n}号"
+TILE_HELP = "被标记的台账行（一对或一组活动算一处）。"
+
+RANK_COLUMNS = [
+    ui.Column("name", "阵地"),
+    ui.Column("level", "层级"),
+    ui.Column("flags", "标记处数", format_count, "#,##0"),
+    ui.Column("checks_text", "涉及核查"),
+]
+ROW_COLUMNS = [
+    ui.Column("unit_name", "阵地"),
+    ui.Column("measure_text", "本阵地指标"),
+    ui.Column("activity_text", "活动编码"),
+    ui.Column("date_text", "活动时间"),
+    ui.Column("units_text", "涉及阵地"),
+    ui.Column("person_text", "人员编号"),
+    ui.Column("note", "说明"),
+]
+
+
+def _moment(value) -> str:
+    """``2025年5月10日 09:00`` (the time left out at midnight: a date-only start)."""
+    if value.hour == 0 and value.minute == 0:
+        return format_date(value)
+    return f"{format_date(value)} {value:%H:%M}"
+
+
+def _measure(value) -> str:
+    return format_count(value) if value == int(value) else f"{value:.1f}"
+
+
+@ui.cached
+def ranked(scope: Scope) -> list[dict]:
+    """Flagged units, most flags first, with the names of their checks."""
+    result = ui.load(integrity.audit, scope)
+    names = {check["key"]: check["name"] for check in result["checks"]}
+    return [
+        {**unit, "checks_text": "、".join(names[key] for key in unit["checks"])}
+        for unit in result["units"]
+    ]
+
+
+@ui.cached
+def check_rows(scope: Scope, key: str = "") -> list[dict]:
+    """The rows behind one check's flags, one line per unit and row, as the table writes them."""
+    result = ui.load(integrity.audit, scope)
+    check = next(check for check in result["checks"] if check["key"] == key)
+    tree = ui.unit_tree()
+    lines = []
+    for unit in check["units"]:
+        for row in unit["rows"]:
+            lines.append(
+                {
+                    "unit_id": unit["unit_id"],
+                    "unit_name": unit["name"],
+                    "measure_text": f"{check['measure']}{_measure(unit['measure'])}",
+                    "activity_text": "、".join(row["activity_ids"]),
+                    "date_text": "、".join(_moment(d) for d in row["dates"]),
+                    "units_text": "、".join(tree.name(u) for u in dict.fromkeys(row["unit_ids"])),
+                    "person_text": PERSON.format(n=row["person_no"])
+                    if row["person_no"] is not None
+                    else "",
+                    "note": row["note"],
+                }
+            )
+    return lines
+
+
+def workbook(scope: Scope, checks: list[dict]) -> bytes:
+    """Every check's rows, one sheet per check."""
+    labels = {column.key: column.label for column in ROW_COLUMNS}
+    sheets = [
+        (
+            f"{check['number']}{check['name']}",
+            [
+                {column.key: line[column.key] for column in ROW_COLUMNS}
+                for line in check_rows(scope, key=check["key"])
+            ],
+        )
+        for check in checks
+    ]
+    return xlsx.to_xlsx(sheets, labels=labels)
+
+
+scope = ui.scope_bar()
+ui.title("数据可信度")
+st.caption(INTRO)
+
+with st.expander(RULES_TITLE, expanded=True):
+    st.markdown("\n".join(f"- {RULE_LINE.format(**rule)}" for rule in integrity.rules()))
+
+with st.spinner(LOADING):
+    result = ui.load(integrity.audit, scope)
+checks = result["checks"]
+ui.tiles(
+    [
+        ui.tile(f"{check['number']}. {check['name']}", check["flags"], format_count, help=TILE_HELP)
+        for check in checks
+        if check["enabled"]
+    ],
+    key="integrity",
+)
+if not result["units"]:
+    st.success(ALL_CLEAR, icon=":material/check_circle:")
+    st.stop()
+
+st.subheader(RANK_TITLE, anchor=False)
+ui.table(ranked(scope), RANK_COLUMNS, key="integrity_units", file_name="各阵地被标记情况")
+ui.download(
+    WORKBOOK_LABEL,
+    lambda: workbook(scope, checks),
+    file_name=f"数据可信度核查_{ui.unit_name(scope.unit_id)}_{format_date(scope.date_to)}.xlsx",
+    key="integrity_workbook",
+    help=WORKBOOK_HELP,
+    type="primary",
+)
+
+for check in checks:
+    st.subheader(CHECK_TITLE.format(**check), anchor=False)
+    st.caption(check["rule"])
+    if not check["enabled"]:
+        st.caption(CHECK_OFF)
+    elif not check["units"]:
+        st.caption(CHECK_CLEAR)
+    else:
+        ui.table(
+            check_rows.rows(scope, key=check["key"]),
+            ROW_COLUMNS,
+            key=f"integrity_{check['key']}",
+            file_name=f"{check['number']}{check['name']}",
+        )
