@@ -50,6 +50,7 @@ from dashboard.scopebar import (
     scope_bar,
 )
 from dashboard.shell import (
+    APP_ICON,
     APP_TITLE,
     MSG_EMPTY_SCOPE,
     MSG_EMPTY_WAREHOUSE,
@@ -92,6 +93,7 @@ from dashboard.widgets import (
 __all__ = [
     "ADMIN",
     "ALL_UNITS",
+    "APP_ICON",
     "APP_TITLE",
     "CLERK",
     "DEFAULT_PERIOD",
