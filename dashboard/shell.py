@@ -226,6 +226,10 @@ _CSS = """
 [class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex: 1 1 11.5rem !important; }
 [class*="st-key-tiles_"] [data-testid="stMetric"] { height: 100%; }
 [data-testid="stMetricValue"] { font-size: 1.75rem; }
+/* the toolbars over tables and charts and the grid's search box speak English
+   (Streamlit has no locale for them): hidden; widgets.table offers 搜索 and 下载表格
+   under a table, widgets.chart 下载图片 under a chart */
+[data-testid="stElementToolbar"], .gdg-search-bar { display: none !important; }
 @media (max-width: 640px) {
   [class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex-basis: 8.5rem !important; }
   [data-testid="stMetric"] { padding: 0.5rem 0.6rem; }

@@ -27,6 +27,12 @@ PAGE_ROWS = 500  # a table shows this many rows at a time; its download has ever
 LABEL_PAGE = "页码（共 {pages} 页）"
 TABLE_PAGED = "共 {total} 行，每页显示 {rows} 行；完整数据请点「{file}」。"
 DOWNLOAD_PNG = "下载图片（PNG）"
+LABEL_SEARCH = "搜索"
+PLACEHOLDER_SEARCH = "输入文字，筛选表中的行"
+SEARCH_FOUND = "含「{text}」的行：{n} 行"
+SEARCH_NONE = "没有含「{text}」的行。"
+SEARCH_MIN_ROWS = 10  # a table this short is read at a glance: no search box
+SEARCH_MAX_ROWS = 20_000  # longer tables are searched in their download
 MORE_ITEMS = "另有 {n} 项"
 SEE_PAGE = "查看「{title}」"
 
@@ -220,6 +226,7 @@ class Column:
     label: str
     fmt: Callable[[Any], str] | None = None
     excel: str | None = None
+    width: str | int | None = None  # "small", "medium", "large" or pixels; None: fit
 
 
 def _shown(value: Any, column: Column) -> Any:
@@ -258,15 +265,31 @@ def table(
     page_rows = page_rows or PAGE_ROWS
     if on_select is not None and not isinstance(rows, Rows):
         page_rows = max(page_rows, len(rows))  # a selection indexes the rows as given
-    page_key = f"{key}_page"
-    total, shown, pages = _page(rows, page_key, page_rows)
+    page_key, search_key = f"{key}_page", f"{key}_search"
+    # the grid's own toolbar (search, columns, full screen) speaks English and is hidden
+    # (shell's CSS); a box under the table searches instead, where rows are not picked
+    # (a pick indexes the rows as given) and there are enough rows to need it
+    count = rows.window(0, 0)[0] if isinstance(rows, Rows) else len(rows)
+    searchable = on_select is None and SEARCH_MIN_ROWS < count <= SEARCH_MAX_ROWS
+    text = st.session_state.get(search_key, "").strip() if searchable else ""
+    source = _matching(rows, columns, text) if text else rows
+    total, shown, pages = _page(source, page_key, page_rows)
     data = {c.label: [_shown(row.get(c.key), c) for row in shown] for c in columns}
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "single-row"}
     if isinstance(height, int):
-        height = min(height, 35 * len(shown) + 38)
-    st.dataframe(data, key=key, hide_index=True, height=height, width="stretch", **kwargs)
+        height = min(height, 35 * max(len(shown), 1) + 38)
+    widths = {c.label: st.column_config.Column(width=c.width) for c in columns if c.width}
+    st.dataframe(
+        data,
+        key=key,
+        hide_index=True,
+        height=height,
+        width="stretch",
+        column_config=widths or None,
+        **kwargs,
+    )
     everything = rows.all if isinstance(rows, Rows) else lambda snapshot=list(rows): snapshot
     with st.container(horizontal=True, vertical_alignment="bottom", key=f"{key}_foot"):
         download(
@@ -275,6 +298,20 @@ def table(
             file_name=f"{file_name}.xlsx",
             key=f"{key}_xlsx",
         )
+        if searchable:
+            st.text_input(
+                LABEL_SEARCH,
+                key=search_key,
+                placeholder=PLACEHOLDER_SEARCH,
+                icon=":material/search:",
+                width=240,
+            )
+            if text:
+                st.caption(
+                    SEARCH_FOUND.format(text=text, n=f"{total:,}")
+                    if total
+                    else SEARCH_NONE.format(text=text)
+                )
         if pages > 1:
             st.number_input(
                 LABEL_PAGE.format(pages=pages),
@@ -285,6 +322,20 @@ def table(
                 width=160,
             )
             st.caption(TABLE_PAGED.format(total=f"{total:,}", rows=page_rows, file=DOWNLOAD_XLSX))
+
+
+def _matching(
+    rows: Sequence[Mapping[str, Any]] | Rows, columns: Sequence[Column], text: str
+) -> list[Mapping[str, Any]]:
+    """The rows with ``text`` in any cell as the table writes it (letters in any case)."""
+    if isinstance(rows, Rows):
+        rows = rows.window(0, SEARCH_MAX_ROWS)[1]
+    needle = text.casefold()
+    return [
+        row
+        for row in rows
+        if any(needle in str(_shown(row.get(c.key), c)).casefold() for c in columns)
+    ]
 
 
 def _page(
