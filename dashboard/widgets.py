@@ -31,6 +31,11 @@ LABEL_SEARCH = "搜索"
 PLACEHOLDER_SEARCH = "输入文字，筛选表中的行"
 SEARCH_FOUND = "含「{text}」的行：{n} 行"
 SEARCH_NONE = "没有含「{text}」的行。"
+ROW_PX = 35  # a table row as Streamlit draws it
+WRAP_COLUMN_PX = 320  # a long-text column (Column.wrap) at 1440 px: three lines hold ~60 字
+NARROW_PX = 120  # the other long values of such a table: two lines of ~7 字
+WRAP_ROW_PX = 68  # a row that holds three wrapped lines (wrapping needs > 64 px)
+WRAP_TABLE_PX = 560  # such a table scrolls inside this height
 SEARCH_MIN_ROWS = 10  # a table this short is read at a glance: no search box
 SEARCH_MAX_ROWS = 20_000  # longer tables are searched in their download
 MORE_ITEMS = "另有 {n} 项"
@@ -227,6 +232,7 @@ class Column:
     fmt: Callable[[Any], str] | None = None
     excel: str | None = None
     width: str | int | None = None  # "small", "medium", "large" or pixels; None: fit
+    wrap: bool = False  # long text a reader needs whole (意见, 退回原因): wide, lines wrap
 
 
 def _shown(value: Any, column: Column) -> Any:
@@ -278,9 +284,25 @@ def table(
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "single-row"}
+    wrap = any(c.wrap for c in columns)
+    row_px = WRAP_ROW_PX if wrap else ROW_PX
     if isinstance(height, int):
-        height = min(height, 35 * max(len(shown), 1) + 38)
-    widths = {c.label: st.column_config.Column(width=c.width) for c in columns if c.width}
+        height = min(height, row_px * max(len(shown), 1) + ROW_PX + 3)
+    elif wrap and height == "auto":
+        height = min(WRAP_TABLE_PX, row_px * max(len(shown), 1) + ROW_PX + 3)
+    # a wide table would push its long text out of sight past the right edge: that
+    # column gets the room, and in its rows (Streamlit wraps only in rows taller than
+    # 4rem) the other long values wrap into a narrower column too
+    widths = {}
+    for c in columns:
+        width = c.width
+        if wrap and width is None:
+            widest = max((_text_px(str(value)) for value in data[c.label]), default=0)
+            width = WRAP_COLUMN_PX if c.wrap else (NARROW_PX if widest > NARROW_PX else None)
+        if width is not None:
+            widths[c.label] = st.column_config.Column(width=width)
+    if wrap:
+        kwargs["row_height"] = row_px
     st.dataframe(
         data,
         key=key,
@@ -322,6 +344,11 @@ def table(
                 width=160,
             )
             st.caption(TABLE_PAGED.format(total=f"{total:,}", rows=page_rows, file=DOWNLOAD_XLSX))
+
+
+def _text_px(text: str) -> int:
+    """About how wide ``text`` is in a table cell: 14 px a 字, 8 px a Latin letter."""
+    return 16 + sum(14 if ord(ch) > 0x2E7F else 8 for ch in text)
 
 
 def _matching(
