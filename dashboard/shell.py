@@ -27,6 +27,7 @@ MSG_EMPTY_WAREHOUSE = "数据仓库是空的：还没有导入任何阵地。请
 MSG_EMPTY_SCOPE = "所选期间和阵地范围内没有活动记录。可在上方换一个统计期间或阵地范围。"
 MSG_NOT_ALLOWED = "本账号（{role}）不能使用「{title}」页，请从左侧选择其他页面。"
 GO_TO_IMPORT = "前往数据导入"
+FORWARDING = "正在打开总览"  # the title of the page that forwards an unknown path
 MSG_PAGE_NOT_FOUND = "没有找到页面“/{path}”，已打开「{title}」。可从左侧选择其他页面。"
 
 
@@ -103,15 +104,19 @@ def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
         for i, spec in enumerate(PAGES)
         if account is None or account.role in spec.roles
     ]
-    unknown = _unknown_path({spec.url_path for spec in PAGES[1:]})
+    # st.context.url leaves out a path the last run had a page for: the forwarding
+    # page's own, on the rerun before it ran (the client options' rerun, the sign-in)
+    unknown = _unknown_path({p.url_path for p in pages if p.url_path})
+    unknown = unknown or st.session_state.get(_FORWARD, "")
     if unknown:
+        st.session_state[_FORWARD] = unknown
         # Streamlit answers a path it does not know with an English "Page not found"
         # dialog (commands/navigation.py, send_page_not_found); a page at that path
         # is found, so the dialog never shows.
         pages.append(
             st.Page(
-                _forward(unknown),
-                title=PAGES[0].title,
+                _forward(unknown, account),
+                title=FORWARDING,
                 url_path=unknown,
                 visibility="hidden",
             )
@@ -132,15 +137,20 @@ def _unknown_path(known: set[str]) -> str:
     return path
 
 
-def _forward(path: str) -> Callable[[], None]:
-    """A page that opens 总览 with the URL's scope, saying the path was not found (but
-    not for /overview: 总览's own name, which Streamlit serves at / only)."""
+def _forward(path: str, account: Account | None) -> Callable[[], None]:
+    """A page that opens 总览 with the URL's scope, saying why: the path names no page,
+    or a page the account may not open (nothing to say for /overview: 总览's own name,
+    which Streamlit serves at / only)."""
 
     def forward() -> None:
-        if path != PAGES[0].url_path:
-            st.session_state[_NOTICE] = MSG_PAGE_NOT_FOUND.format(
-                path=unquote(path), title=PAGES[0].title
-            )
+        st.session_state.pop(_FORWARD, None)
+        spec = PAGE.get(path)
+        if spec is None:
+            notice = MSG_PAGE_NOT_FOUND.format(path=unquote(path), title=PAGES[0].title)
+            st.session_state[_NOTICE] = notice
+        elif spec is not PAGES[0] and account is not None:
+            notice = MSG_NOT_ALLOWED.format(role=account.role, title=spec.title)
+            st.session_state[_NOTICE] = notice
         st.switch_page(PAGES[0].path, query_params=st.query_params.to_dict())
 
     return forward
@@ -149,13 +159,14 @@ def _forward(path: str) -> Callable[[], None]:
 _PAGE = "_ui_page"
 SWITCHED = "_ui_switched_page"  # session key: the user has just switched to this page
 _NOTICE = "_ui_notice"  # session key: a notice for the next page shown (a path not found)
+_FORWARD = "_ui_forward"  # session key: the unknown path being forwarded to 总览
 
 
 def run(page: st.Page, account: Account) -> None:
     """Run the page ``st.navigation`` picked for ``account``, noting whether the user has
     just switched to it (the scope bar needs to know)."""
-    if page.url_path == PAGES[0].url_path or page.url_path not in ("", *PAGE):
-        page.run()  # a path no page has (the default page's is ""): forwarded to 总览
+    if page.title == FORWARDING:
+        page.run()  # a path no page of the account has: on to 总览 (_forward)
         return
     st.session_state[SWITCHED] = st.session_state.get(_PAGE) not in (None, page.url_path)
     st.session_state[_PAGE] = page.url_path
