@@ -242,10 +242,13 @@ _CSS = """
    under a table, widgets.chart 下载图片 under a chart */
 [data-testid="stElementToolbar"], .gdg-search-bar { display: none !important; }
 /* a text box's copy button shows only on hover, and a phone has no hover */
+[data-testid="stCode"] div:has(> div > [data-testid="stElementToolbarButton"]),
+[data-testid="stCode"] div:has(> [data-testid="stElementToolbarButton"]),
 [data-testid="stCode"] [data-testid="stElementToolbarButton"],
 [data-testid="stCode"] [data-testid="stElementToolbarButton"] * {
   visibility: visible !important; opacity: 1 !important;
 }
+[data-testid="stCode"] pre { padding-right: 2.75rem !important; }  /* text clears it */
 @media (max-width: 640px) {
   [class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex-basis: 8.5rem !important; }
   [data-testid="stMetric"] { padding: 0.5rem 0.6rem; }
