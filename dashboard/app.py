@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboard import signin, ui
 
-st.set_page_config(page_title=ui.APP_TITLE, page_icon=":material/bar_chart:", layout="wide")
+st.set_page_config(page_title=ui.APP_TITLE, page_icon=ui.APP_ICON, layout="wide")
 account = signin.gate()
 page = st.navigation(ui.navigation_pages(account), position="sidebar" if account else "hidden")
 ui.style()  # after st.navigation: its one-time rerun must come back to this page

@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -204,7 +205,13 @@ def monthly_trend(
         type="date",
         tickvals=ticks,
         ticktext=[_short_month(month, i == 0) for i, month in enumerate(ticks)],
+        # half a month of room on each side: the first tick's label (2025年1月), centred
+        # on the axis's first point, would otherwise stick out past the left edge
+        range=[months[0] - timedelta(days=16), months[-1] + timedelta(days=16)],
     )
+    # a narrow chart (two to a row, a phone, print) turns the labels; the margin must
+    # then hold 2025年1月 standing on end, or its year is cut off at the bottom
+    fig.update_layout(margin={"b": _TURNED_MONTH_PX})
     fig.update_yaxes(title_text=label, rangemode="tozero", tickformat=_tickformat(value_format))
     if series_key:
         fig.update_layout(
@@ -212,6 +219,9 @@ def monthly_trend(
             margin={"t": 84},
         )
     return fig
+
+
+_TURNED_MONTH_PX = 76  # bottom margin under month ticks that may be turned upright
 
 
 def _short_month(month: Any, first: bool) -> str:

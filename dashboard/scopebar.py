@@ -4,7 +4,9 @@ across pages and in the URL, clipped to the signed-in account's subtree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 import streamlit as st
@@ -44,6 +46,8 @@ SEARCH_LIMIT = 50  # search results the picker lists at most
 SEARCH_FOUND = "名称或编码含「{text}」的阵地有 {n} 个，已列在「阵地范围」中"
 SEARCH_MORE = "（只列出前 {shown} 个，可输入更完整的名称）"
 SEARCH_NONE = "没有名称或编码含「{text}」的阵地。"
+MSG_UNKNOWN_UNIT = "未找到阵地“{asked}”，已显示{shown}。可在「阵地范围」中查找或选择阵地。"
+MSG_UNKNOWN_PERIOD = "未找到统计期间“{asked}”，已显示{shown}。可在「统计期间」中选择。"
 SCOPE_STATE = "_scope_text"  # the page's scope as the audit log writes it
 SCOPE_LINE_STATE = "_scope_line"  # the page's scope as the scope bar writes it
 SCOPE_TEXT = "{unit} {date_from}～{date_to}"
@@ -74,7 +78,30 @@ def last_days(scope: Scope, days: int) -> Scope:
     return Scope(end - timedelta(days=days - 1), end, scope.unit_id)
 
 
+_DRAWN: ContextVar[tuple[Scope | None] | None] = ContextVar("scope_drawn", default=None)
+
+
+@contextmanager
+def drawn_first(*, require_data: bool = True) -> Iterator[None]:
+    """Draw the scope bar now (``shell.run``, before the page runs); the page's own
+    ``scope_bar()`` call inside the block returns the scope it picked."""
+    token = _DRAWN.set((_draw(require_data=require_data),))
+    try:
+        yield
+    finally:
+        _DRAWN.reset(token)
+
+
 def scope_bar(*, require_data: bool = True) -> Scope | None:
+    """The scope the page shows: the one ``drawn_first`` picked this run, else the scope
+    bar drawn here (a page run on its own)."""
+    drawn = _DRAWN.get()
+    if drawn is not None:
+        return drawn[0]
+    return _draw(require_data=require_data)
+
+
+def _draw(*, require_data: bool = True) -> Scope | None:
     """Render the one scope bar and return the scope it selects.
 
     Period preset and unit live in the URL (``?period=本季度&unit=峡窝镇新时代文明实践所``:
@@ -96,6 +123,7 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         shell.stop_without_data(shell.MSG_EMPTY_WAREHOUSE)
     today = cache.period_anchor()
     restricted = cache.home() is not None
+    unknown_period = _unknown_period()
 
     # Streamlit 1.67 drops a bound value that came from the URL (a deep link) when the
     # user switches pages with st.page_link: the new page's widget finds no parameter and
@@ -106,7 +134,7 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
         for key in SCOPE_KEYS:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
-    current = _picked_unit(tree)
+    current, unknown_unit = _picked_unit(tree)
     searchable = len(tree) > PICKER_LIMIT  # else the picker lists every unit: type to filter
     query = st.session_state.get("unit_search", "").strip() if searchable else ""
     if query:
@@ -161,6 +189,12 @@ def scope_bar(*, require_data: bool = True) -> Scope | None:
                     icon=":material/search:",
                     width=300,
                 )
+    for shown, asked, notice in (
+        (PERIOD_LABELS[DEFAULT_PERIOD], unknown_period, MSG_UNKNOWN_PERIOD),
+        (tree.labels.get(unit_id, cache.ALL_UNITS), unknown_unit, MSG_UNKNOWN_UNIT),
+    ):
+        if asked:
+            st.warning(notice.format(asked=asked, shown=shown), icon=":material/help:")
     if query:
         st.caption(
             SEARCH_NONE.format(text=query)
@@ -193,23 +227,35 @@ def _end_search() -> None:
     st.session_state["unit_search"] = ""
 
 
-def _picked_unit(tree: UnitTree) -> str | None:
+def _unknown_period() -> str:
+    """The URL's ``?period=`` when it names no period (the bar then shows the default)."""
+    asked = st.query_params.get("period", "")
+    if "period" in st.session_state or asked in ("", *PERIOD_LABELS.values()):
+        return ""
+    return asked
+
+
+def _picked_unit(tree: UnitTree) -> tuple[str | None, str]:
     """The unit the picker shows on this run, read before the picker is drawn so that
     its options can be the ones around it: the session's choice (a pick, a drill-down,
-    a page switch), else the URL's ``?unit=`` label (a deep link).
+    a page switch), else the URL's ``?unit=`` label (a deep link); and the URL's label
+    when it names no unit at all (the bar then says so and shows the whole scope).
 
     A unit outside the account's tree (a tampered URL, a drill-down link to another
     town) stops the page with the reader's refusal; the picker then starts over."""
+    unknown = ""
     if "unit" in st.session_state:
         unit_id = st.session_state["unit"]
     else:
         label = st.query_params.get("unit", "")
         unit_id = tree.by_label.get(label)
         if unit_id is None and label and cache.home() is not None:
-            unit_id = cache.whole_tree().by_label.get(label, label)
+            unit_id = cache.whole_tree().by_label.get(label)
+        if unit_id is None and label:
+            unknown = label
     if unit_id and unit_id not in tree and cache.home() is not None:
         st.session_state.pop("unit", None)
         st.query_params.pop("unit", None)
         with cache.query_errors("scope"):
             cache.reader().clip(Scope(date.today(), date.today(), unit_id))
-    return unit_id if unit_id in tree else None
+    return (unit_id if unit_id in tree else None), unknown

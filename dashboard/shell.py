@@ -4,8 +4,11 @@ the client options and CSS, and the guards that stop a page with a Chinese messa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import streamlit as st
 from streamlit import config as streamlit_config
@@ -14,6 +17,9 @@ from dashboard import signin
 from dashboard.accounts import ADMIN, CLERK, ROLES, Account
 
 APP_TITLE = "文明实践数据看板"
+# served by the app itself: a Material icon as page_icon is fetched from fonts.gstatic.com,
+# which an office network without internet cannot reach
+APP_ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
 MSG_NO_WAREHOUSE = (
     "还没有数据：数据仓库尚未建立。请先在「数据导入与质量」页导入台账文件，或运行 `wenming build`。"
 )
@@ -21,6 +27,8 @@ MSG_EMPTY_WAREHOUSE = "数据仓库是空的：还没有导入任何阵地。请
 MSG_EMPTY_SCOPE = "所选期间和阵地范围内没有活动记录。可在上方换一个统计期间或阵地范围。"
 MSG_NOT_ALLOWED = "本账号（{role}）不能使用「{title}」页，请从左侧选择其他页面。"
 GO_TO_IMPORT = "前往数据导入"
+FORWARDING = "正在打开总览"  # the title of the page that forwards an unknown path
+MSG_PAGE_NOT_FOUND = "没有找到页面“/{path}”，已打开「{title}」。可从左侧选择其他页面。"
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -36,6 +44,8 @@ class PageSpec:
     icon: str
     url_path: str
     roles: tuple[str, ...] = ROLES
+    scope_bar: bool = True  # the page opens with the scope bar (drawn by ``run``)
+    needs_data: bool = True  # without a warehouse the page stops (else it opens without)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -55,11 +65,28 @@ PAGES: tuple[PageSpec, ...] = (
     # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
     # imports, conflict decisions and others' files: the page and dashboard.ledgers check
     PageSpec(
-        "views/09_data.py", "数据导入与质量", ":material/upload_file:", "data", (ADMIN, CLERK)
+        "views/09_data.py",
+        "数据导入与质量",
+        ":material/upload_file:",
+        "data",
+        (ADMIN, CLERK),
+        needs_data=False,
     ),
-    PageSpec("views/11_mapping.py", "台账格式映射", ":material/table_chart:", "mapping", (ADMIN,)),
     PageSpec(
-        "views/10_accounts.py", "账号与日志", ":material/manage_accounts:", "accounts", (ADMIN,)
+        "views/11_mapping.py",
+        "台账格式映射",
+        ":material/table_chart:",
+        "mapping",
+        (ADMIN,),
+        needs_data=False,
+    ),
+    PageSpec(
+        "views/10_accounts.py",
+        "账号与日志",
+        ":material/manage_accounts:",
+        "accounts",
+        (ADMIN,),
+        scope_bar=False,
     ),
 )
 PAGE = {spec.url_path: spec for spec in PAGES}
@@ -68,34 +95,108 @@ PAGE = {spec.url_path: spec for spec in PAGES}
 def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
     """The pages for ``st.navigation`` under the app's name, 总览 first (the default):
     those the account's role may open (every page while the sign-in form shows, so
-    that a deep link still names its page after signing in)."""
-    return {
-        APP_TITLE: [
+    that a deep link still names its page after signing in), and, when the browser
+    asked for a path no page has, a hidden page there that sends it on to 总览."""
+    # the default page is served at / only; its own name (/overview) is forwarded there
+    pages = [
+        st.Page(
+            spec.path,
+            title=spec.title,
+            icon=spec.icon,
+            url_path="" if i == 0 else spec.url_path,
+            default=i == 0,
+        )
+        for i, spec in enumerate(PAGES)
+        if account is None or account.role in spec.roles
+    ]
+    # st.context.url leaves out a path the last run had a page for: the forwarding
+    # page's own, on the rerun before it ran (the client options' rerun, the sign-in)
+    unknown = _unknown_path({p.url_path for p in pages if p.url_path})
+    unknown = unknown or st.session_state.get(_FORWARD, "")
+    if unknown:
+        st.session_state[_FORWARD] = unknown
+        # Streamlit answers a path it does not know with an English "Page not found"
+        # dialog (commands/navigation.py, send_page_not_found); a page at that path
+        # is found, so the dialog never shows.
+        pages.append(
             st.Page(
-                spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=i == 0
+                _forward(unknown, account),
+                title=FORWARDING,
+                url_path=unknown,
+                visibility="hidden",
             )
-            for i, spec in enumerate(PAGES)
-            if account is None or account.role in spec.roles
-        ]
-    }
+        )
+    return {APP_TITLE: pages}
+
+
+def _unknown_path(known: set[str]) -> str:
+    """The page path of the browser's URL when no page has it ("" for the default page or
+    a known one). ``st.context.url`` leaves a known page's path out; a path of several
+    segments cannot be a page's (Streamlit shows its own dialog there)."""
+    path = urlparse(st.context.url or "").path.strip("/")
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(f"{base}/")):
+        path = path[len(base) :].strip("/")
+    if not path or "/" in path or path in known:
+        return ""
+    return path
+
+
+def _forward(path: str, account: Account | None) -> Callable[[], None]:
+    """A page that opens 总览 with the URL's scope, saying why: the path names no page,
+    or a page the account may not open (nothing to say for /overview: 总览's own name,
+    which Streamlit serves at / only)."""
+
+    def forward() -> None:
+        st.session_state.pop(_FORWARD, None)
+        spec = PAGE.get(path)
+        if spec is None:
+            notice = MSG_PAGE_NOT_FOUND.format(path=unquote(path), title=PAGES[0].title)
+            st.session_state[_NOTICE] = notice
+        elif spec is not PAGES[0] and account is not None:
+            notice = MSG_NOT_ALLOWED.format(role=account.role, title=spec.title)
+            st.session_state[_NOTICE] = notice
+        st.switch_page(PAGES[0].path, query_params=st.query_params.to_dict())
+
+    return forward
 
 
 _PAGE = "_ui_page"
 SWITCHED = "_ui_switched_page"  # session key: the user has just switched to this page
+_NOTICE = "_ui_notice"  # session key: a notice for the next page shown (a path not found)
+_FORWARD = "_ui_forward"  # session key: the unknown path being forwarded to 总览
 
 
 def run(page: st.Page, account: Account) -> None:
     """Run the page ``st.navigation`` picked for ``account``, noting whether the user has
     just switched to it (the scope bar needs to know)."""
+    if page.title == FORWARDING:
+        page.run()  # a path no page of the account has: on to 总览 (_forward)
+        return
     st.session_state[SWITCHED] = st.session_state.get(_PAGE) not in (None, page.url_path)
     st.session_state[_PAGE] = page.url_path
-    spec = PAGE.get(page.url_path)
-    if spec is not None and account.role not in spec.roles:
+    spec = PAGE[page.url_path or PAGES[0].url_path]
+    if account.role not in spec.roles:
         st.error(
             MSG_NOT_ALLOWED.format(role=account.role, title=spec.title), icon=":material/block:"
         )
         st.stop()
-    page.run()
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        st.warning(notice, icon=":material/info:")
+    if not spec.scope_bar:
+        page.run()
+        return
+    # The scope bar is drawn here, by the entrypoint, and the page's own ``scope_bar()``
+    # call returns what it picked: Streamlit keeps a bound URL parameter across a page
+    # switch only when its widget belongs to the new page or to the entrypoint (the
+    # sidebar link would otherwise leave a bare /brands behind and Back would land on
+    # the wrong scope; streamlit/streamlit#14350, runtime/state/query_params.py
+    # populate_from_query_string). Imported here: scopebar imports this module.
+    from dashboard import scopebar
+
+    with scopebar.drawn_first(require_data=spec.needs_data):
+        page.run()
 
 
 MSG_ROLE_NEEDED = "只有{roles}可以执行这一操作。本账号的角色是{role}。"
@@ -153,6 +254,18 @@ _CSS = """
 [class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex: 1 1 11.5rem !important; }
 [class*="st-key-tiles_"] [data-testid="stMetric"] { height: 100%; }
 [data-testid="stMetricValue"] { font-size: 1.75rem; }
+/* the toolbars over tables and charts and the grid's search box speak English
+   (Streamlit has no locale for them): hidden; widgets.table offers 搜索 and 下载表格
+   under a table, widgets.chart 下载图片 under a chart */
+[data-testid="stElementToolbar"], .gdg-search-bar { display: none !important; }
+/* a text box's copy button shows only on hover, and a phone has no hover */
+[data-testid="stCode"] div:has(> div > [data-testid="stElementToolbarButton"]),
+[data-testid="stCode"] div:has(> [data-testid="stElementToolbarButton"]),
+[data-testid="stCode"] [data-testid="stElementToolbarButton"],
+[data-testid="stCode"] [data-testid="stElementToolbarButton"] * {
+  visibility: visible !important; opacity: 1 !important;
+}
+[data-testid="stCode"] pre { padding-right: 2.75rem !important; }  /* text clears it */
 @media (max-width: 640px) {
   [class*="st-key-tiles_"] > [data-testid="stElementContainer"] { flex-basis: 8.5rem !important; }
   [data-testid="stMetric"] { padding: 0.5rem 0.6rem; }

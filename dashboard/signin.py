@@ -4,13 +4,15 @@ With no account in the store the app runs as before, as 管理员 over every uni
 单机模式（未启用登录） on every page. Once an account exists every page needs sign-in.
 The browser session keeps only a random token; the account, its idle clock and whether
 the session has ended live in the account store (``Store.resume``), so nothing the
-browser sends can extend or forge a session. Where Streamlit's ``[auth]`` secrets are
+browser sends can extend or forge a session; the browser keeps the token in a session
+cookie only so that a refresh stays signed in (``_write_cookie``). Where Streamlit's ``[auth]`` secrets are
 configured, ``st.login`` (OIDC) can sign in instead: the local account with the same
 name gives role and unit (``accounts.sso_name``).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -49,6 +51,14 @@ SIGNED_OUT = "已退出登录。"
 
 _SCOPE_KEYS = ("unit", "unit_search")  # the scope bar's unit pick (scopebar.SCOPE_KEYS)
 _TOKEN, _ACCOUNT, _NOTICE = "_signin_token", "_signin_account", "_signin_notice"
+# the browser keeps the token in a cookie so that a refresh stays signed in (_write_cookie)
+COOKIE_NAME = "wenming_session"
+_COOKIE, _COOKIE_READ = "_signin_cookie", "_signin_cookie_read"
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{20,128}")  # secrets.token_urlsafe
+_COOKIE_SCRIPT = (
+    '<script>document.cookie = "{name}={value}; Path=/; SameSite=Strict{expiry}"'
+    ' + (location.protocol === "https:" ? "; Secure" : "");</script>'
+)
 # single-machine mode: whoever holds the machine holds the files, as on the command line
 SINGLE = Account(LOCAL_USER, LOCAL_USER, ADMIN, None)
 _acting = threading.local()  # a deferred download runs outside the page's session
@@ -81,14 +91,48 @@ def gate() -> Account | None:
         token = st.session_state.get(_TOKEN)
         if token is None:
             account = _single_sign_on(accounts)
-        else:
+        if account is None and token is None:
+            token = _kept_token()
+        if account is None and token is not None:
             try:
                 account = accounts.resume(token)
+                st.session_state[_TOKEN] = token
             except AccountError as exc:
                 st.session_state.pop(_TOKEN, None)
                 st.session_state[_NOTICE] = str(exc)
+                st.session_state[_COOKIE] = ""  # the browser's copy is no use now
+        _write_cookie()
     st.session_state[_ACCOUNT] = account
     return account
+
+
+def _kept_token() -> str | None:
+    """The token the browser kept in its cookie (a refresh starts a new Streamlit
+    session): read once per session, so that after 退出登录 the cookie this session
+    started with does not sign anyone in again."""
+    if st.session_state.get(_COOKIE_READ):
+        return None
+    st.session_state[_COOKIE_READ] = True
+    kept = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
+    return kept if isinstance(kept, str) and _TOKEN_TEXT.fullmatch(kept) else None
+
+
+def _write_cookie() -> None:
+    """Hand the browser the session's token to keep across a refresh (or tell it to
+    forget it: ""). Streamlit cannot set a cookie from the server, so a script does:
+    not HttpOnly, hence SameSite=Strict, Secure under https, gone when the browser
+    closes; the session itself lives in the account store, which ends it when idle or
+    signed out and keeps only the token's SHA-256 (accounts.Store)."""
+    token = st.session_state.pop(_COOKIE, None)
+    if token is None or not (token == "" or _TOKEN_TEXT.fullmatch(token)):
+        return
+    st.html(
+        _COOKIE_SCRIPT.replace("{name}", COOKIE_NAME)
+        .replace("{value}", token)
+        .replace("{expiry}", "" if token else "; Max-Age=0"),
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def current() -> Account | None:
@@ -166,6 +210,7 @@ def _sign_in() -> None:
         st.session_state[_NOTICE] = str(exc)
         return
     st.session_state[_TOKEN] = signed_in.token
+    st.session_state[_COOKIE] = signed_in.token
     st.session_state.pop(_NOTICE, None)
 
 
@@ -209,6 +254,7 @@ def _sign_out() -> None:
     token = st.session_state.pop(_TOKEN, None)
     if token is not None:
         store().sign_out(token)
+    st.session_state[_COOKIE] = ""
     st.session_state[_ACCOUNT] = None
     st.session_state[_NOTICE] = SIGNED_OUT
     for key in _SCOPE_KEYS:  # the next account starts on its own scope

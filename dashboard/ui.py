@@ -51,6 +51,7 @@ from dashboard.scopebar import (
     scope_bar,
 )
 from dashboard.shell import (
+    APP_ICON,
     APP_TITLE,
     MSG_EMPTY_SCOPE,
     MSG_EMPTY_WAREHOUSE,
@@ -94,6 +95,7 @@ from dashboard.widgets import (
 __all__ = [
     "ADMIN",
     "ALL_UNITS",
+    "APP_ICON",
     "APP_TITLE",
     "CLERK",
     "DEFAULT_PERIOD",

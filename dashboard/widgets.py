@@ -39,6 +39,17 @@ PAGE_ROWS = 500  # a table shows this many rows at a time; its download has ever
 LABEL_PAGE = "页码（共 {pages} 页）"
 TABLE_PAGED = "共 {total} 行，每页显示 {rows} 行；完整数据请点「{file}」。"
 DOWNLOAD_PNG = "下载图片（PNG）"
+LABEL_SEARCH = "搜索"
+PLACEHOLDER_SEARCH = "输入文字，筛选表中的行"
+SEARCH_FOUND = "含「{text}」的行：{n} 行"
+SEARCH_NONE = "没有含「{text}」的行。"
+ROW_PX = 35  # a table row as Streamlit draws it
+WRAP_COLUMN_PX = 320  # a long-text column (Column.wrap) at 1440 px: three lines hold ~60 字
+NARROW_PX = 120  # the other long values of such a table: two lines of ~7 字
+WRAP_ROW_PX = 68  # a row that holds three wrapped lines (wrapping needs > 64 px)
+WRAP_TABLE_PX = 560  # such a table scrolls inside this height
+SEARCH_MIN_ROWS = 10  # a table this short is read at a glance: no search box
+SEARCH_MAX_ROWS = 20_000  # longer tables are searched in their download
 MORE_ITEMS = "另有 {n} 项"
 DOWNLOAD_PDF = "打印/导出PDF"
 HELP_PDF = "生成本页的 A4 打印版（PDF）：标题、范围、数据截至和页码，不含侧边栏和按钮；需要几秒钟。"
@@ -330,6 +341,8 @@ class Column:
     label: str
     fmt: Callable[[Any], str] | None = None
     excel: str | None = None
+    width: str | int | None = None  # "small", "medium", "large" or pixels; None: fit
+    wrap: bool = False  # long text a reader needs whole (意见, 退回原因): wide, lines wrap
 
     @classmethod
     def of(cls, figure_key: str, *, key: str | None = None, label: str | None = None) -> Column:
@@ -374,8 +387,15 @@ def table(
     page_rows = page_rows or PAGE_ROWS
     if on_select is not None and not isinstance(rows, Rows):
         page_rows = max(page_rows, len(rows))  # a selection indexes the rows as given
-    page_key = f"{key}_page"
-    total, shown, pages = _page(rows, page_key, page_rows)
+    page_key, search_key = f"{key}_page", f"{key}_search"
+    # the grid's own toolbar (search, columns, full screen) speaks English and is hidden
+    # (shell's CSS); a box under the table searches instead, where rows are not picked
+    # (a pick indexes the rows as given) and there are enough rows to need it
+    count = rows.window(0, 0)[0] if isinstance(rows, Rows) else len(rows)
+    searchable = on_select is None and SEARCH_MIN_ROWS < count <= SEARCH_MAX_ROWS
+    text = st.session_state.get(search_key, "").strip() if searchable else ""
+    source = _matching(rows, columns, text) if text else rows
+    total, shown, pages = _page(source, page_key, page_rows)
     data = {c.label: [_shown(row.get(c.key), c) for row in shown] for c in columns}
     if (sheet := _printing()) is not None:
         printed = [[str(data[c.label][i]) for c in columns] for i in range(len(shown))]
@@ -387,9 +407,34 @@ def table(
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "single-row"}
+    wrap = any(c.wrap for c in columns)
+    row_px = WRAP_ROW_PX if wrap else ROW_PX
     if isinstance(height, int):
-        height = min(height, 35 * len(shown) + 38)
-    st.dataframe(data, key=key, hide_index=True, height=height, width="stretch", **kwargs)
+        height = min(height, row_px * max(len(shown), 1) + ROW_PX + 3)
+    elif wrap and height == "auto":
+        height = min(WRAP_TABLE_PX, row_px * max(len(shown), 1) + ROW_PX + 3)
+    # a wide table would push its long text out of sight past the right edge: that
+    # column gets the room, and in its rows (Streamlit wraps only in rows taller than
+    # 4rem) the other long values wrap into a narrower column too
+    widths = {}
+    for c in columns:
+        width = c.width
+        if wrap and width is None:
+            widest = max((_text_px(str(value)) for value in data[c.label]), default=0)
+            width = WRAP_COLUMN_PX if c.wrap else (NARROW_PX if widest > NARROW_PX else None)
+        if width is not None:
+            widths[c.label] = st.column_config.Column(width=width)
+    if wrap:
+        kwargs["row_height"] = row_px
+    st.dataframe(
+        data,
+        key=key,
+        hide_index=True,
+        height=height,
+        width="stretch",
+        column_config=widths or None,
+        **kwargs,
+    )
     everything = rows.all if isinstance(rows, Rows) else lambda snapshot=list(rows): snapshot
     with st.container(horizontal=True, vertical_alignment="bottom", key=f"{key}_foot"):
         download(
@@ -398,6 +443,20 @@ def table(
             file_name=f"{file_name}.xlsx",
             key=f"{key}_xlsx",
         )
+        if searchable:
+            st.text_input(
+                LABEL_SEARCH,
+                key=search_key,
+                placeholder=PLACEHOLDER_SEARCH,
+                icon=":material/search:",
+                width=240,
+            )
+            if text:
+                st.caption(
+                    SEARCH_FOUND.format(text=text, n=f"{total:,}")
+                    if total
+                    else SEARCH_NONE.format(text=text)
+                )
         if pages > 1:
             st.number_input(
                 LABEL_PAGE.format(pages=pages),
@@ -408,6 +467,25 @@ def table(
                 width=160,
             )
             st.caption(TABLE_PAGED.format(total=f"{total:,}", rows=page_rows, file=DOWNLOAD_XLSX))
+
+
+def _text_px(text: str) -> int:
+    """About how wide ``text`` is in a table cell: 14 px a 字, 8 px a Latin letter."""
+    return 16 + sum(14 if ord(ch) > 0x2E7F else 8 for ch in text)
+
+
+def _matching(
+    rows: Sequence[Mapping[str, Any]] | Rows, columns: Sequence[Column], text: str
+) -> list[Mapping[str, Any]]:
+    """The rows with ``text`` in any cell as the table writes it (letters in any case)."""
+    if isinstance(rows, Rows):
+        rows = rows.window(0, SEARCH_MAX_ROWS)[1]
+    needle = text.casefold()
+    return [
+        row
+        for row in rows
+        if any(needle in str(_shown(row.get(c.key), c)).casefold() for c in columns)
+    ]
 
 
 def _page(

@@ -368,11 +368,21 @@ def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
 
 
 def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     # the ledgers, practices/ (teams, hours, redemptions) and the audit's three 补报 files
     assert printed["files"] == 82 + 3 + 3
     assert printed["rows"]["activities"] == 1508 + 46  # + the audit's planted activities
+
+
+def test_the_cli_says_in_one_chinese_line_what_it_wrote(tmp_path, capsys):
+    # `make run` runs this first: one line a person reads, not 130 lines of JSON
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    files = [f for f in out.rglob("*") if f.is_file() and f.name != MARKER]
+    assert len(printed) == 1 and printed[0].startswith("已生成演示台账")
+    assert f"（{len(files)} 个文件" in printed[0]
 
 
 def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):

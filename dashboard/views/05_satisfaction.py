@@ -47,7 +47,7 @@ LOW_COLUMNS = [
     ui.Column("mean_score", "均分", format_score, "0.00"),
     ui.Column("adjusted_score", "修正分", format_score, "0.00"),
     ui.Column("satisfaction_rate", "满意率", format_percent, "0.0%"),
-    ui.Column("complaints_text", "主要意见", lambda v: v or ""),
+    ui.Column("complaints_text", "主要意见", lambda v: v or "", wrap=True),
     ui.Column("reason", "原因"),
 ]
 COMMENT_COLUMNS = [

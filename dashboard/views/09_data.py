@@ -155,7 +155,7 @@ REJECT_COLUMNS = [
     ui.Column("sheet", "工作表", lambda v: v or ""),
     ui.Column("row", "行号"),
     ui.Column("reason_label", "问题"),
-    ui.Column("reason", "退回原因"),
+    ui.Column("reason", "退回原因", wrap=True),
     ui.Column("raw_text", "原始内容"),
 ]
 DIFFERS = "不同"

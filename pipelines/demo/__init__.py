@@ -36,6 +36,11 @@ from pipelines.demo.shangjie_files import write_county
 from pipelines.demo.writer import Writer
 
 SCALES = ("county", "city", "province")
+# what `wenming demo` prints (`make run` shows it): one line; --json gives the whole summary
+DEMO_WRITTEN = (
+    "已生成演示台账：{out}（{files} 个文件，{rows:,} 行，其中 {bad} 行故意写错、"
+    "构建时会被退回），用时 {seconds} 秒。"
+)
 MARKER = ".wenming-demo.json"  # lists the files of the last run, so a rerun can tidy up
 
 
@@ -113,6 +118,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, default=2025, help="年度（默认 2025）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子（相同参数生成相同文件）")
     parser.add_argument("--max-counties", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="在标准输出打印 JSON 清单（仅此内容）")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +126,17 @@ def run(args: argparse.Namespace) -> int:
     summary = write_demo(args.out, args.scale, args.year, args.seed, max_counties=args.max_counties)
     summary["files"] = len(summary["files"])
     summary["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(summary, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    if args.json:
+        json.dump(summary, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(
+            DEMO_WRITTEN.format(
+                out=summary["out_dir"],
+                files=summary["files"],
+                rows=sum(summary["rows"].values()),
+                bad=len(summary["bad_rows"]),
+                seconds=summary["seconds"],
+            )
+        )
     return 0
