@@ -75,7 +75,7 @@ KIND_OF = {
     "orders": ORDERS,
     "completion_rate": ORDERS,
 }
-_PENDING = "_drill_request"
+PENDING = "_drill_request"
 
 
 def _yes_no(value: Any) -> str:
@@ -237,7 +237,7 @@ def tile_picker(
         st.session_state[key] = None  # a second click on the same name opens it again
         if choice in by_key:
             spec = by_key[choice]
-            st.session_state[_PENDING] = Request(
+            st.session_state[PENDING] = Request(
                 choice,
                 spec.label,
                 spec.fmt(values[choice]),
@@ -266,14 +266,14 @@ def on_select(key: str, to_request: Callable[[Sequence[Mapping[str, Any]]], Requ
         points = state.selection.points if state is not None else []
         request = to_request(points)
         if request is not None:
-            st.session_state[_PENDING] = request
+            st.session_state[PENDING] = request
 
     return selected
 
 
 def open_pending() -> None:
     """Open the request a click left, once (a later run closes the dialog)."""
-    request = st.session_state.pop(_PENDING, None)
+    request = st.session_state.pop(PENDING, None)
     if request is not None:
         st.dialog(DIALOG_TITLE, width="large")(show)(request)
 
