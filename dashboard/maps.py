@@ -34,7 +34,8 @@ OTHER_COLOR = "#5B7E96"  # 中心, 所, 点, 基地: not judged on coverage
 OTHER_LABEL = "其他阵地（中心、所、点、基地）"
 HULL_COLOR = "#8C96A0"
 UNLABELLED = ("点", "基地")  # small places beside their 站: named on hover only
-LABEL_LIMIT = 150  # up to this many points carry their name; more would be a blot
+_LABEL_PX = 11  # a 10 px CJK label is about 11 px a character, and as high
+_PLOT_WIDTH_PX = 589  # the map's plot area at print width (16 cm, less the margins)
 MAP_HEIGHT_PX = 560
 # suffixes dropped from a label ("朝阳社区新时代文明实践站" → "朝阳社区")
 _SUFFIX = re.compile(r"(联合)?(新时代)?文明实践(站|所|中心|点|基地)$")
@@ -83,13 +84,39 @@ def towns_of(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return towns
 
 
+def _declutter(
+    placed: Sequence[Mapping[str, Any]], lngs: list[float], lats: list[float], ratio: float
+) -> list[bool]:
+    """Which points carry their name: the busiest first, each only where its label
+    would not overlap one already placed (on a print-width map; the rest on hover)."""
+    width, height = _PLOT_WIDTH_PX, MAP_HEIGHT_PX - 156
+    span_x = max(max(lngs) - min(lngs), 1e-4)
+    span_y = max(max(lats) - min(lats), 1e-4) * ratio
+    scale = min(width / span_x, height / span_y)
+    boxes: list[tuple[float, float, float, float]] = []
+    shown = [False] * len(placed)
+    order = sorted(range(len(placed)), key=lambda i: -float(placed[i].get("activities") or 0))
+    for i in order:
+        if placed[i].get("level") in UNLABELLED:
+            continue
+        text_width = _LABEL_PX * len(short_name(placed[i]["name"]))
+        x = (lngs[i] - min(lngs)) * scale
+        y = (max(lats) - lats[i]) * ratio * scale - _LABEL_PX  # the label sits above
+        box = (x - text_width / 2, y - _LABEL_PX / 2, x + text_width / 2, y + _LABEL_PX / 2)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            boxes.append(box)
+            shown[i] = True
+    return shown
+
+
 def _placed(row: Mapping[str, Any]) -> bool:
     return row.get("lng") is not None and row.get("lat") is not None
 
 
 def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     """The units with coordinates as circles (area by activities, colour by status),
-    named when there are at most ``LABEL_LIMIT``; each 所's units outlined by their hull.
+    named where the names do not overlap (busiest first; every name on hover), each
+    所's units outlined by their hull.
     Units without coordinates are counted under the map."""
     rows = list(rows)
     placed = [row for row in rows if _placed(row)]
@@ -126,7 +153,8 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     largest = max(values) or 1.0
     crowd = len(placed)
     size_max = min(28.0, max(8.0, 28.0 * math.sqrt(50 / crowd)))
-    labelled = crowd <= LABEL_LIMIT
+    middle = math.radians((min(lats) + max(lats)) / 2)
+    named = _declutter(placed, lngs, lats, 1 / math.cos(middle))
     groups = [*STATUS_COLORS, None]
     for status in groups:
         members = [i for i, row in enumerate(placed) if row.get("status") == status]
@@ -136,14 +164,9 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
             go.Scatter(
                 x=[lngs[i] for i in members],
                 y=[lats[i] for i in members],
-                mode="markers+text" if labelled else "markers",
+                mode="markers+text",
                 name=status or OTHER_LABEL,
-                text=[
-                    short_name(placed[i]["name"])
-                    if placed[i].get("level") not in UNLABELLED
-                    else ""
-                    for i in members
-                ],
+                text=[short_name(placed[i]["name"]) if named[i] else "" for i in members],
                 textposition="top center",
                 textfont={"size": 10, "color": charts.TEXT_COLOR},
                 marker={
@@ -159,15 +182,15 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
                 hovertemplate="%{customdata[0]}<br>期内活动场次：%{customdata[1]}<extra></extra>",
             )
         )
-    middle = math.radians((min(lats) + max(lats)) / 2)
     pad_x = max(max(lngs) - min(lngs), 0.01) * 0.08
     pad_y = max(max(lats) - min(lats), 0.01) * 0.08
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     fig.update_layout(
         height=MAP_HEIGHT_PX,
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        margin={"t": 84},
+        # under the map: on a phone the legend wraps, and above it would cover the title
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top"},
+        margin={"t": 84, "b": 72},
         xaxis={**hidden, "range": [min(lngs) - pad_x, max(lngs) + pad_x]},
         yaxis={
             **hidden,
@@ -181,7 +204,7 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
         fig.add_annotation(
             text=texts.MAP_MISSING_COORDS.format(count=missing),
             x=0,
-            y=0,
+            y=1,
             xref="paper",
             yref="paper",
             xanchor="left",

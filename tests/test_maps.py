@@ -144,3 +144,24 @@ def test_without_coordinates_the_unit_tree_shows_as_a_treemap(
     colours = dict(zip(tree["ids"], tree["marker"]["colors"], strict=True))
     assert colours["ZB1"] == maps.STATUS_COLORS["有效覆盖"]
     assert colours["ZA1"] == colours["ZA2"] == colours["ZB2"] == maps.STATUS_COLORS["仅挂牌"]
+
+
+def test_crowded_stations_are_named_where_the_names_fit_and_all_on_hover():
+    # ten stations 0.0001° apart: one name fits, the busiest; all ten on hover
+    crowd = [
+        town(
+            f"Z{i}",
+            f"第{i}村新时代文明实践站",
+            "站",
+            "S",
+            113.30 + i / 10_000,
+            34.75,
+            i,
+            "有效覆盖",
+        )
+        for i in range(10)
+    ] + [town("S", "某镇新时代文明实践所", "所", None, 113.40, 34.85, 45)]
+    spec = maps.offline_map(crowd, "问").to_plotly_json()
+    stations = next(t for t in spec["data"] if t["name"] == "有效覆盖")
+    assert [name for name in stations["text"] if name] == ["第9村"]
+    assert len(stations["customdata"]) == 10
