@@ -67,9 +67,12 @@ signed AS (
     WHERE s.role = '群众' AND {_own("f")}
 ),
 firsts AS (
-    SELECT person_no, arg_min(activity_no, (start_on, activity_no)) AS activity_no
-    FROM signed
-    GROUP BY person_no
+    SELECT person_no, activity_no
+    FROM (SELECT person_no, activity_no,
+                 ROW_NUMBER() OVER (PARTITION BY person_no ORDER BY start_on, activity_no)
+                     AS nth
+          FROM signed) AS ranked
+    WHERE nth = 1
 ),
 per_activity AS (
     SELECT s.activity_no, COUNT(*) AS signed_persons,
