@@ -202,8 +202,9 @@ def unit_request(
     fmt: Callable[[Any], str],
     units: Sequence[Mapping[str, Any]],
 ) -> Request | None:
-    """The request of a click on a unit's bar (``units``: ``by_unit`` rows, the bar's
-    customdata ending with the unit_id): that unit's scope, its own rows for 本级."""
+    """The request of a click on a unit's bar (``units``: rows with ``unit_id``, ``name``,
+    the figure and, for ``by_unit`` rows, ``is_self``; the bar's customdata ending with
+    the unit_id): that unit's scope, its own rows for 本级."""
     by_id = {row["unit_id"]: row for row in units}
     for point in points:
         data = point.get("customdata") or []
@@ -217,7 +218,7 @@ def unit_request(
             scope.date_from,
             scope.date_to,
             row["unit_id"],
-            own_only=bool(row["is_self"]),
+            own_only=bool(row.get("is_self")),
         )
     return None
 

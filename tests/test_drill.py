@@ -328,3 +328,22 @@ def open_request_refused(at: AppTest, request: drill.Request) -> AppTest:
     at.session_state[drill.PENDING] = request
     at.run()
     return at
+
+
+def test_a_towns_coverage_bar_opens_its_villages(fixture_db, monkeypatch, tmp_path):
+    monkeypatch.setenv(ledgers.LEDGERS_ENV, str(tmp_path / "ledgers"))
+    monkeypatch.setenv("WENMING_DB", str(fixture_db))
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page("views/02_coverage.py").run()
+    # SB's bar (the customdata ends with its unit_id): 有效覆盖率 2 of its 3 villages,
+    # ZB1 (A04 A05 A06 A12: 4 activities in 4 months) serving 杨家沟村 and 老寨河村
+    bars = [{"unit_id": "SB", "name": SB_NAME, "effective_rate": 2 / 3}]
+    points = [{"curve_number": 0, "customdata": [SB_NAME, "66.6%", "SB"]}]
+    request = drill.unit_request(points, Scope(*YEAR), "effective_rate", "有效覆盖率", str, bars)
+    rows = drill_table(open_request(at, request), "effective_rate")
+    assert sorted((r["村（社区）"], r["情况"]) for r in rows) == [
+        ("杨家沟村", "有效覆盖"),
+        ("老寨河村", "有效覆盖"),
+        ("营坡顶村", "仅挂牌"),
+    ]

@@ -4,7 +4,7 @@ are; and the tree 中心 → 所 → 站 → 点."""
 
 import streamlit as st
 
-from dashboard import charts, maps, metrics, ui
+from dashboard import charts, drill, maps, metrics, ui
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from dashboard.unittree import unit_order
 from pipelines import settings
@@ -124,7 +124,7 @@ def institute_rows(scope: metrics.Scope) -> list[dict]:
     labels = ui.unit_tree().labels
     by_town = ui.load(metrics.coverage_by_town, scope)
     return [
-        {"name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
+        {"unit_id": u["unit_id"], "name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
         for u in unit_rows(scope)
         if u["level"] == "所" and u["unit_id"] in by_town
     ]
@@ -247,6 +247,8 @@ ui.tiles(
     key="coverage",
 )
 
+drill.open_pending()
+
 st.subheader("各实践所覆盖情况", anchor=False)
 institutes = institute_rows(scope)
 if institutes:
@@ -268,10 +270,18 @@ if institutes:
                 value_label="有效覆盖率",
                 value_format=format_percent,
                 sort=False,
+                id_key="unit_id",
             ),
             key="coverage_institutes_chart",
             file_name=title,
+            on_select=drill.on_select(
+                "coverage_institutes_chart",
+                lambda points: drill.unit_request(
+                    points, scope, "effective_rate", "有效覆盖率", format_percent, known
+                ),
+            ),
         )
+        st.caption(drill.CHART_HINT)
     ui.table(institutes, INSTITUTE_COLUMNS, key="coverage_institutes", file_name="各所覆盖情况")
 else:
     st.caption("所选范围内没有实践所。")
