@@ -119,7 +119,7 @@ def test_order_rows_give_the_completion_rate(wh):
 # --- From a click to a request ------------------------------------------------------------
 
 # what by_month and by_unit give for 本年 (February: A02 2 + A05 61 + A09 40 人次)
-MONTHS = [{"month": date(2025, m, 1), "person_times": v} for m, v in [(2, 103), (3, 267)]]
+MONTHS = [{"month": f"2025-{m:02d}", "person_times": v} for m, v in [(2, 103), (3, 267)]]
 BARS = [
     {"unit_id": "SB", "name": SB_NAME, "is_self": False, "person_times": 260},
     {"unit_id": "ZX", "name": "本级", "is_self": True, "person_times": 200},
@@ -289,7 +289,7 @@ def test_a_months_point_opens_the_activities_of_that_month(overview):
     at = overview
     points = chart_points(at, "各月服务人次")
     february = next(p for p in points if p["x"].startswith("2025-02"))
-    months = [{"month": date(2025, 2, 1), "person_times": february["y"]}]
+    months = [{"month": "2025-02", "person_times": february["y"]}]
     request = drill.month_request([february], Scope(*YEAR), "person_times", "服务人次", str, months)
     rows = drill_table(open_request(at, request), "person_times")
     expected = hand_figures(held(date(2025, 2, 1), date(2025, 2, 28)))["person_times"]
