@@ -240,11 +240,13 @@ def bar_by(
     value_format: Formatter = format_count,
     sort: bool = True,
     colors: list[str] | None = None,
+    id_key: str | None = None,
 ) -> go.Figure:
     """Return a bar chart of one figure by a label (town, station, category…).
 
     Sorted largest first unless ``sort=False``; horizontal bars read top to bottom.
-    Each bar is labelled with its value written by ``value_format``.
+    Each bar is labelled with its value written by ``value_format``. With ``id_key``
+    each bar's customdata ends with its row's ``id_key`` (what a click selected).
     """
     rows = _as_rows(rows)
     if not rows:
@@ -263,7 +265,10 @@ def bar_by(
         text=written,
         textposition="outside",
         cliponaxis=False,
-        customdata=[[name, text] for name, text in zip(names, written, strict=True)],
+        customdata=[
+            [name, text, *([row[id_key]] if id_key else [])]
+            for name, text, row in zip(names, written, rows, strict=True)
+        ],
         hovertemplate=f"%{{customdata[0]}}<br>{label}：%{{customdata[1]}}<extra></extra>",
     )
     value_axis = {"title_text": label, "tickformat": _tickformat(value_format)}

@@ -546,10 +546,21 @@ def to_xlsx(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, she
 _PLOTLY_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": True}
 
 
-def chart(fig: Any, *, key: str, file_name: str, source: str = shell.APP_TITLE) -> None:
+def chart(
+    fig: Any,
+    *,
+    key: str,
+    file_name: str,
+    source: str = shell.APP_TITLE,
+    on_select: Callable[[], None] | None = None,
+) -> None:
     """The plotly figure, with a PNG download (print size, with a source line under the
-    chart) rendered only when it is clicked: an export starts a Chromium."""
-    st.plotly_chart(fig, key=key, theme=None, config=_PLOTLY_CONFIG, width="stretch")
+    chart) rendered only when it is clicked: an export starts a Chromium. ``on_select``
+    makes a click on a point or bar call it (it reads ``st.session_state[key].selection``)."""
+    selectable: dict[str, Any] = {}
+    if on_select is not None:
+        selectable = {"on_select": on_select, "selection_mode": "points"}
+    st.plotly_chart(fig, key=key, theme=None, config=_PLOTLY_CONFIG, width="stretch", **selectable)
     if (sheet := _printing()) is not None:
         sheet.charts.append(printout.Chart(fig, file_name))
     source_line = charts.source_text(source, cache.as_of())

@@ -3,7 +3,7 @@ trend, how the units below it rank, and what needs attention."""
 
 import streamlit as st
 
-from dashboard import charts, lowsat, metrics, ui
+from dashboard import charts, drill, lowsat, metrics, ui
 from dashboard.numbers import format_date
 from pipelines import settings
 
@@ -124,15 +124,17 @@ if not before["activities"]:
     # so a 0% effective coverage then is no base for a change
     before["effective_coverage"] = None
 ui.tiles(ui.compare(TILES, now, before, reasons), key="overview")
+drill.tile_picker(TILES, now, scope, key="overview_drill")
 
 figure = ui.figure_switch(TREND, key="overview_figure")
 label, fmt = TREND[figure]
 children = ui.load(metrics.by_unit, scope)
+months = ui.load(metrics.by_month, scope)
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
         charts.monthly_trend(
-            ui.load(metrics.by_month, scope),
+            months,
             figure,
             f"各月{label}",
             value_label=label,
@@ -140,15 +142,30 @@ with left:
         ),
         key="overview_trend",
         file_name=f"各月{label}",
+        on_select=drill.on_select(
+            "overview_trend",
+            lambda points: drill.month_request(points, scope, figure, label, fmt, months),
+        ),
     )
 with right:
     ui.chart(
         charts.bar_by(
-            children, "name", figure, f"下级阵地{label}", value_label=label, value_format=fmt
+            children,
+            "name",
+            figure,
+            f"下级阵地{label}",
+            value_label=label,
+            value_format=fmt,
+            id_key="unit_id",
         ),
         key="overview_ranking_chart",
         file_name=f"下级阵地{label}",
+        on_select=drill.on_select(
+            "overview_ranking_chart",
+            lambda points: drill.unit_request(points, scope, figure, label, fmt, children),
+        ),
     )
+st.caption(drill.CHART_HINT)
 
 st.subheader("下级阵地排名", anchor=False)
 st.caption("点选一行，即可查看该阵地及其下属阵地。")

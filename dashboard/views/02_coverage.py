@@ -4,7 +4,7 @@ are; and the tree 中心 → 所 → 站 → 点."""
 
 import streamlit as st
 
-from dashboard import charts, lowsat, metrics, shell, ui
+from dashboard import charts, drill, lowsat, maps, metrics, shell, ui
 from dashboard.metrics.figures import station_need
 from dashboard.numbers import format_count, format_date, format_percent, inventory_number
 from dashboard.unittree import unit_order
@@ -14,7 +14,16 @@ CHART_BARS = 20
 HELP_EFFECTIVE_MIN = "本期间（{months}个月）需开展活动不少于 {n} 场。"
 UNIT_COUNT = "个"
 HELP_PAPER = "有实践站服务、但实践站统计期间活动不足的村（社区）。"
-MAP_OFFLINE = "离线部署不显示地图底图；如有内网地图服务，可在配置文件中设置 tile_url。"
+MAP_OFFLINE = (
+    "示意图：按阵地填报的经纬度标出位置，无需联网；圆点大小为期内活动场次，颜色为覆盖情况，"
+    "虚线圈出各实践所下属阵地所在的范围（不是行政区划界线）。如有内网地图服务，可在配置文件中设置 tile_url 显示底图。"
+)
+MAP_TREE = (
+    "所选范围的阵地都没有填报经纬度，按 中心 → 所 → 站 → 点 的层级显示：深蓝为有效覆盖的实践站，"
+    "橙色为仅挂牌，浅灰为期末未挂牌，灰蓝为其他阵地；格中数字为期内活动场次。"
+    "在阵地表中补填经度、纬度后即可显示地图。"
+)
+TREEMAP_DROPPED = ("站", "点", "基地")  # left out of a treemap with too many units
 NO_STATIONS = "所选范围内没有实践站，也无法计算覆盖率。"
 MAP_BY_LEVEL = (
     "所选范围有 {placed} 个阵地，地图按{level}汇总显示（{shown} 个，圆点大小为该{level}及其"
@@ -157,21 +166,44 @@ def institute_rows(scope: metrics.Scope) -> list[dict]:
     labels = ui.unit_tree().labels
     by_town = ui.load(metrics.coverage_by_town, scope)
     return [
-        {"name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
+        {"unit_id": u["unit_id"], "name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
         for u in unit_rows(scope)
         if u["level"] == "所" and u["unit_id"] in by_town
     ]
 
 
 @ui.cached
-def map_points(scope: metrics.Scope, *, limit: int) -> tuple[str | None, int, list[dict]]:
+def map_points(
+    scope: metrics.Scope, *, limit: int, need: int
+) -> tuple[str | None, int, list[dict]]:
     """(the level the map is drawn at, or None for every unit; how many units in scope
-    have coordinates; the points), at most ``limit`` of them."""
+    have coordinates; the points, each 站 with its status), at most ``limit`` of them."""
     units = unit_rows(scope)
     level, points = charts.map_points(units, limit)
     placed = sum(u["lng"] is not None and u["lat"] is not None for u in units)
-    keep = ("name", "lng", "lat", "activities")
-    return level, placed, [{k: u[k] for k in keep} for u in points]
+    keep = ("unit_id", "name", "level", "parent_id", "lng", "lat", "activities")
+    return (
+        level,
+        placed,
+        [
+            {**{k: u[k] for k in keep}, "status": station_status(u, need, scope.date_to)}
+            for u in points
+        ],
+    )
+
+
+@ui.cached
+def tree_tiles(scope: metrics.Scope, *, limit: int, need: int) -> list[dict]:
+    """The units of the treemap, each 站 with its status: every unit when at most
+    ``limit``, else the levels above 站."""
+    units = unit_rows(scope)
+    if len(units) > limit:
+        units = [u for u in units if u["level"] not in TREEMAP_DROPPED]
+    keep = ("unit_id", "name", "level", "parent_id", "activities")
+    return [
+        {**{k: u[k] for k in keep}, "status": station_status(u, need, scope.date_to)}
+        for u in units[:limit]
+    ]
 
 
 @ui.cached
@@ -287,6 +319,8 @@ ui.tiles(
     key="coverage",
 )
 
+drill.open_pending()
+
 st.subheader("各实践所覆盖情况", anchor=False)
 institutes = institute_rows(scope)
 if institutes:
@@ -308,10 +342,18 @@ if institutes:
                 value_label="有效覆盖率",
                 value_format=format_percent,
                 sort=False,
+                id_key="unit_id",
             ),
             key="coverage_institutes_chart",
             file_name=title,
+            on_select=drill.on_select(
+                "coverage_institutes_chart",
+                lambda points: drill.unit_request(
+                    points, scope, "effective_rate", "有效覆盖率", format_percent, known
+                ),
+            ),
         )
+        st.caption(drill.CHART_HINT)
     ui.table(institutes, INSTITUTE_COLUMNS, key="coverage_institutes", file_name="各所覆盖情况")
     ui.mark_flagged(institutes, scope)
 else:
@@ -338,22 +380,27 @@ if not silent_first:
     silent_section(scope)
 
 st.subheader("阵地分布", anchor=False)
-if not config.tile_url:
-    st.caption(MAP_OFFLINE)
-level, placed, points = map_points(scope, limit=charts.MAP_POINTS)
+level, placed, points = map_points(scope, limit=charts.MAP_POINTS, need=need)
+map_title = f"各{level}期内活动场次（含下属阵地）" if level else "各阵地期内活动场次"
 if level:
     st.caption(MAP_BY_LEVEL.format(placed=f"{placed:,}", level=level, shown=f"{len(points):,}"))
-ui.chart(
-    charts.unit_map(
+if config.tile_url:
+    figure = charts.unit_map(
         points,
-        f"各{level}期内活动场次（含下属阵地）" if level else "各阵地期内活动场次",
+        map_title,
         tile_url=config.tile_url,
         value_key="activities",
         value_label="活动场次",
-    ),
-    key="coverage_map",
-    file_name="阵地分布图",
-)
+    )
+elif placed:
+    st.caption(MAP_OFFLINE)
+    figure = maps.offline_map(points, map_title)
+else:
+    st.caption(MAP_TREE)
+    figure = maps.unit_treemap(
+        tree_tiles(scope, limit=charts.MAP_POINTS, need=need), "阵地体系（无经纬度时按层级显示）"
+    )
+ui.chart(figure, key="coverage_map", file_name="阵地分布图")
 
 st.subheader("阵地体系", anchor=False)
 ui.table(
