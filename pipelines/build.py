@@ -690,7 +690,12 @@ _STAGE: dict[str, dict[str, str]] = {
         "lng": "t_lng",
         "lat": "t_lat",
     },
-    "divisions": {"code": "t_code", "name": "t_name", "urban_rural": "t_urban_rural"},
+    "divisions": {
+        "code": "t_code",
+        "name": "t_name",
+        "urban_rural": "t_urban_rural",
+        "population": "t_population",
+    },
     "brands": {
         "brand_id": "t_brand_id",
         "name": "t_name",

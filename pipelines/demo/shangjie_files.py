@@ -152,9 +152,15 @@ def _write_basics(w: Writer, rel: str, county: County, cal: Calendar) -> None:
 
 
 def _write_divisions(w: Writer, rel: str, county: County) -> None:
-    rows = [["统计用区划代码", "城乡分类代码", "名称"]]
-    rows.extend([code, urban_rural, name] for code, name, urban_rural in county.divisions)
-    rows.append([f"{COUNTY_CODE}10018", "220", "峡窝镇新村村委会"])
+    """The county's 区划 list, with 常住人口 for each village (community) and none above."""
+    rows = [["统计用区划代码", "城乡分类代码", "名称", "常住人口"]]
+    for code, name, urban_rural in county.divisions:
+        people = ""
+        if not code.endswith("000"):  # a village: communities in town are the larger ones
+            low, high = (800, 3200) if urban_rural == "220" else (2500, 9000)
+            people = str(random.Random(f"population-{code}").randint(low, high))
+        rows.append([code, urban_rural, name, people])
+    rows.append([f"{COUNTY_CODE}10018", "220", "峡窝镇新村村委会", "1500"])
     w.bad(rel, len(rows), "divisions", "division code 41010610018 has 11 digits, not 12")
     w.count("divisions", len(rows) - 1)
     w.csv(rel, rows, "utf-8")
