@@ -46,6 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/05_satisfaction.py", "群众满意度", ":material/thumb_up:", "satisfaction"),
     PageSpec("views/06_orders.py", "点单服务", ":material/assignment:", "orders"),
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
+    PageSpec("views/12_ranking.py", "排名", ":material/leaderboard:", "ranking"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
     # a 填报员 uploads for the home subtree and withdraws own files; rebuilds, folder
     # imports, conflict decisions and others' files: the page and dashboard.ledgers check

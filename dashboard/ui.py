@@ -40,6 +40,7 @@ from dashboard.cache import (
     unit_tree,
     warehouse,
 )
+from dashboard.comparison import previous_period
 from dashboard.scopebar import (
     DEFAULT_PERIOD,
     PERIOD_LABELS,
@@ -87,6 +88,7 @@ from dashboard.widgets import (
     tiles,
     title,
     to_xlsx,
+    with_period_change,
 )
 
 __all__ = [
@@ -150,4 +152,6 @@ __all__ = [
     "unit_name",
     "unit_tree",
     "warehouse",
+    "with_period_change",
+    "previous_period",
 ]
