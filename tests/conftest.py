@@ -113,7 +113,8 @@ UNITS = [
     ("JD", "上街区红色教育实践基地", "基地", "ZX", None, None, None, False, None, None),
 ]  # fmt: skip
 
-# code, name, urban_rural, is_village
+# code, name, urban_rural, is_village (no 常住人口)
+DIVISION_COLUMNS = "code, name, urban_rural, is_village, source_file, source_sheet, source_row"
 DIVISIONS = [
     ("410106000000", "上街区", None, False),
     ("410106001000", "济源路街道", None, False),
@@ -240,11 +241,16 @@ def _unit_tree() -> list[tuple[str, str, int]]:
     return rows
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: str = ""
+) -> None:
+    """Insert literal rows; ``columns`` names them when a table has optional columns
+    the rows leave out (NULL)."""
     if not rows:
         return
     marks = ", ".join("?" * len(rows[0]))
-    con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    names = f" ({columns})" if columns else ""
+    con.executemany(f"INSERT INTO {table}{names} VALUES ({marks})", rows)
 
 
 def _with_source(rows: list[tuple]) -> list[tuple]:
@@ -259,7 +265,7 @@ def build_warehouse(path: Path, *, divisions: bool = True) -> Path:
             con.execute(ddl)
         _insert(con, "units", _with_source(UNITS))
         if divisions:
-            _insert(con, "divisions", _with_source(DIVISIONS))
+            _insert(con, "divisions", _with_source(DIVISIONS), DIVISION_COLUMNS)
         _insert(con, "brands", _with_source(BRANDS))
         _insert(con, "orders", _with_source(ORDERS))
         activities = [
