@@ -183,9 +183,15 @@ def with_period_change(
         if period.delta is None:
             out.append(item)
         elif item.delta is None:
-            help_ = _notes(item.help, HELP_PERIOD)
-            out.append(replace(item, delta=period.delta, note=DELTA_PERIOD_LABEL, help=help_))
-            out[-1] = replace(out[-1], unchanged=period.unchanged)
+            out.append(
+                replace(
+                    item,
+                    delta=period.delta,
+                    note=DELTA_PERIOD_LABEL,
+                    help=_notes(item.help, HELP_PERIOD),
+                    unchanged=period.unchanged,
+                )
+            )
         else:
             note = DELTA_BOTH.format(delta=period.delta)
             out.append(replace(item, note=note, help=_notes(item.help, HELP_PERIOD)))

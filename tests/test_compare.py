@@ -173,6 +173,19 @@ def test_this_quarters_tiles_show_tongbi_and_the_quarter_before_as_huanbi(open_p
     assert person_times.proto.delta_description == "同比　环比 +120.0%"
 
 
+def test_a_station_without_activity_a_year_ago_shows_its_huanbi_as_the_delta(open_page):
+    at = open_page(OVERVIEW, period="本季度", unit=NAMES[ZA2])
+    now, last_year, before = held({ZA2}, Q2), held({ZA2}, Q2_BEFORE), held({ZA2}, Q1)
+    assert last_year == (0, 0) and now == (1, 25) and before == (1, 10)
+    activities, person_times = metric(at, "活动场次"), metric(at, "服务人次")
+    assert (activities.delta, activities.proto.delta_description) == ("持平", "环比")
+    assert (person_times.delta, person_times.proto.delta_description) == (
+        change(now[1], before[1]),
+        "环比",
+    )
+    assert person_times.delta == "+150.0%"
+
+
 def test_the_monthly_chart_draws_last_years_months_under_this_years(open_page):
     at = open_page(OVERVIEW)
     spec = next(
