@@ -31,7 +31,9 @@ ranked AS (
     SELECT u.unit_id, u.name, u.level, u.division_code, u.serves, p.name AS parent_name
     FROM units AS u
     JOIN scope_units AS s ON s.unit_id = u.unit_id
-    LEFT JOIN units AS p ON p.unit_id = u.parent_id
+    -- the parent is named only inside the scope: an account never sees the unit above it
+    LEFT JOIN units AS p
+      ON p.unit_id = u.parent_id AND p.unit_id IN (SELECT unit_id FROM scope_units)
     WHERE u.level = $level
 ),
 held AS (
