@@ -242,7 +242,7 @@ def test_towns_rank_by_activities_per_station_with_arrows_against_the_quarter_be
     assert now == {SA: Fraction(3, 2), SB: 1} and before == {SA: Fraction(3, 2), SB: 2}
     rank_now, rank_before = ranks(now), ranks(before)
     average = sum(now.values()) / 2
-    marks = {t: "🟢 绿" if v >= average else "🟡 黄" if v >= average * Fraction(8, 10) else "🔴 红"
+    marks = {t: "绿" if v >= average else "黄" if v >= average * Fraction(8, 10) else "红"
              for t, v in now.items()}  # fmt: skip
     rows = table(at, "名次", "名次变化", "标记", "实践所")
     assert [(r["名次"], r["实践所"], r["场次/站"], r["标记"]) for r in rows] == [
@@ -253,7 +253,7 @@ def test_towns_rank_by_activities_per_station_with_arrows_against_the_quarter_be
         f"↑{rank_before[SA] - rank_now[SA]}",
         f"↓{rank_now[SB] - rank_before[SB]}",
     ]
-    assert (marks[SA], marks[SB]) == ("🟢 绿", "🟡 黄")
+    assert (marks[SA], marks[SB]) == ("绿", "黄")
     sheet = sheet_rows(downloads["实践所排名_场次每站.xlsx"]())
     assert [row[3] for row in sheet[1:]] == [NAMES[SA], NAMES[SB]]
 
@@ -266,7 +266,7 @@ def test_a_town_with_a_target_is_marked_against_it_pro_rated_to_the_quarter(open
     share = Fraction((Q2[1] - Q2[0]).days + 1, 365)
     ratio = done / (TARGET_SA_ACTIVITIES * share)  # 3 of 20 × 91/365 ≈ 60%
     assert ratio < Fraction(8, 10)
-    assert (rows[NAMES[SA]]["基准来源"], rows[NAMES[SA]]["标记"]) == ("目标", "🔴 红")
+    assert (rows[NAMES[SA]]["基准来源"], rows[NAMES[SA]]["标记"]) == ("目标", "红")
     tenths = int(ratio * 1000)
     assert rows[NAMES[SA]]["达到基准"] == f"{tenths // 10}.{tenths % 10}%"
     assert rows[NAMES[SB]]["基准来源"] == "平均水平"

@@ -20,7 +20,7 @@ MARKS_LINE = (
     "基准为该阵地本年目标按统计期间天数折算的值，没有目标的为参与排名阵地的平均水平。"
 )
 NO_POPULATION = "区划表没有给出这些阵地所服务村（社区）的常住人口，无法计算每千人服务人次。"
-MARKS = {"green": "🟢 绿", "yellow": "🟡 黄", "red": "🔴 红"}
+MARKS = {"green": "绿", "yellow": "黄", "red": "红"}  # text: the grid has no emoji font offline
 BENCHMARKS = {"target": "目标", "average": "平均水平"}
 CHANGE_UP, CHANGE_DOWN, CHANGE_SAME, CHANGE_NEW = "↑{n}", "↓{n}", "→", "新上榜"
 # figure key → (label, writer); per level, the first is the default
