@@ -224,6 +224,57 @@ def monthly_trend(
 _TURNED_MONTH_PX = 76  # bottom margin under month ticks that may be turned upright
 
 
+LAST_YEAR = "上年同期"
+THIS_PERIOD = "本期"
+
+
+def with_last_year(
+    fig: go.Figure,
+    previous: Rows,
+    value_key: str,
+    *,
+    month_key: str = "month",
+    value_label: str | None = None,
+    value_format: Formatter = format_count,
+) -> go.Figure:
+    """``fig`` (a ``monthly_trend`` of one series) with last year's line beside it.
+
+    ``previous``: the monthly rows of the same period last year; each is drawn over the
+    month a year later (dashed, grey) and its hover names its own month, so March 2024
+    sits under March 2025 and reads ``2024年3月``. No rows: ``fig`` unchanged.
+    """
+    rows = _as_rows(previous)
+    if not rows or not fig.data:
+        return fig
+    label = _label(value_key, value_label)
+    rows = sorted(rows, key=lambda row: parse_date(row[month_key]))
+    fig.data[0].name = THIS_PERIOD
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_later(parse_date(row[month_key]).replace(day=1)) for row in rows],
+            y=[_num(row[value_key]) for row in rows],
+            name=LAST_YEAR,
+            mode="lines+markers",
+            line={"width": 2, "dash": "dash", "color": NEUTRAL},
+            marker={"size": 6, "color": NEUTRAL},
+            customdata=[
+                [format_month(row[month_key]), value_format(row[value_key])] for row in rows
+            ],
+            hovertemplate=f"%{{customdata[0]}}<br>{label}：%{{customdata[1]}}<extra>{LAST_YEAR}</extra>",
+        )
+    )
+    fig.update_layout(
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"t": 84},
+    )
+    return fig
+
+
+def _year_later(month: Any) -> Any:
+    return month.replace(year=month.year + 1)
+
+
 def _short_month(month: Any, first: bool) -> str:
     """Return ``3月``, or ``2025年3月`` for the first tick and for January."""
     return format_month(month) if first or month.month == 1 else f"{month.month}月"

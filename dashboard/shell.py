@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/05_satisfaction.py", "群众满意度", ":material/thumb_up:", "satisfaction"),
     PageSpec("views/06_orders.py", "点单服务", ":material/assignment:", "orders"),
     PageSpec("views/07_targets.py", "目标进度", ":material/flag:", "targets"),
+    PageSpec("views/12_ranking.py", "排名", ":material/leaderboard:", "ranking"),
     PageSpec("views/08_briefing.py", "简报素材", ":material/description:", "briefing"),
     PageSpec("views/14_five_haves.py", "五有达标", ":material/verified:", "five-haves"),
     PageSpec("views/15_honor_lists.py", "红灰黑榜", ":material/military_tech:", "honor-lists"),

@@ -40,6 +40,7 @@ from dashboard.cache import (
     unit_tree,
     warehouse,
 )
+from dashboard.comparison import previous_period
 from dashboard.integrity_marks import mark_flagged
 from dashboard.scopebar import (
     DEFAULT_PERIOD,
@@ -90,6 +91,7 @@ from dashboard.widgets import (
     tiles,
     title,
     to_xlsx,
+    with_period_change,
 )
 
 __all__ = [
@@ -156,4 +158,6 @@ __all__ = [
     "unit_name",
     "unit_tree",
     "warehouse",
+    "with_period_change",
+    "previous_period",
 ]

@@ -5,7 +5,7 @@ and charts with their downloads (audited, made as the account that saw the page)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,9 @@ FRESHNESS_FILES = "（{n} 个文件）"
 DELTA_LABEL = "同比"
 DELTA_POINTS = "{sign}{points}个百分点"
 DELTA_SAME = "持平"
+DELTA_PERIOD_LABEL = "环比"
+DELTA_BOTH = "同比　环比 {delta}"
+HELP_PERIOD = "环比：与上一个同样长的期间比较（本月比上月同期，本季度比上季度同期）。"
 HELP_NO_PREVIOUS = "去年同期没有可比数据，不计算同比。"
 DOWNLOAD_XLSX = "下载表格（Excel）"
 PAGE_ROWS = 500  # a table shows this many rows at a time; its download has every row
@@ -124,6 +127,7 @@ class Tile:
     delta: str | None = None
     help: str | None = None
     unchanged: bool = False
+    note: str | None = None  # what the delta is against, when not 同比 alone (with_period_change)
 
 
 NOT_COMPARED = object()  # tile(): the figure has no 同比 (an inventory, say)
@@ -264,6 +268,41 @@ def compare(
     ]
 
 
+def with_period_change(
+    items: Sequence[Tile],
+    specs: Sequence[TileSpec],
+    now: Mapping[str, Any],
+    earlier: Mapping[str, Any] | None,
+) -> list[Tile]:
+    """The tiles of ``compare`` with their 环比 (``now`` against ``earlier``, the period
+    just before: ``comparison.previous_period``) written after the 同比; a tile without
+    同比 shows its 环比 as the delta. ``earlier`` None (本年): the tiles as they are.
+    """
+    if earlier is None:
+        return list(items)
+    out = []
+    for item, spec in zip(items, specs, strict=True):
+        period = tile(
+            spec.label, now.get(spec.key), spec.fmt, previous=earlier.get(spec.key), rate=spec.rate
+        )
+        if period.delta is None:
+            out.append(item)
+        elif item.delta is None:
+            out.append(
+                replace(
+                    item,
+                    delta=period.delta,
+                    note=DELTA_PERIOD_LABEL,
+                    help=_notes(item.help, HELP_PERIOD),
+                    unchanged=period.unchanged,
+                )
+            )
+        else:
+            note = DELTA_BOTH.format(delta=period.delta)
+            out.append(replace(item, note=note, help=_notes(item.help, HELP_PERIOD)))
+    return out
+
+
 def figure_switch(
     figures: Mapping[str, tuple[str, Any]], *, key: str, default: str = "person_times"
 ) -> str:
@@ -292,7 +331,7 @@ def tiles(items: Iterable[Tile], *, key: str) -> None:
                 delta=item.delta,
                 delta_color="off" if item.unchanged else "normal",
                 delta_arrow="off" if item.unchanged else "auto",
-                delta_description=DELTA_LABEL if item.delta else None,
+                delta_description=(item.note or DELTA_LABEL) if item.delta else None,
                 help=item.help,
                 border=True,
                 width="stretch",

@@ -694,7 +694,12 @@ _STAGE: dict[str, dict[str, str]] = {
         "room_count": "t_room_count",
         "area_sqm": "t_area_sqm_text",
     },
-    "divisions": {"code": "t_code", "name": "t_name", "urban_rural": "t_urban_rural"},
+    "divisions": {
+        "code": "t_code",
+        "name": "t_name",
+        "urban_rural": "t_urban_rural",
+        "population": "t_population",
+    },
     "brands": {
         "brand_id": "t_brand_id",
         "name": "t_name",

@@ -89,6 +89,7 @@ TABLE_SPECS: dict[str, Table] = {
             ),
             C("name", "名称", ("区划名称", "name"), "text", True, ("东林子村委会", "西林子村委会")),
             C("urban_rural", "城乡分类代码", ("城乡分类",), "id", False, ("220", "220")),
+            C("population", "常住人口", ("人口", "常住人口数"), "int", False, ("1860", "2315")),
         ),
         ("code",),
         "one row per division (区划) code",

@@ -39,6 +39,7 @@ CREATE TABLE divisions (
     code VARCHAR PRIMARY KEY,
     name VARCHAR NOT NULL,
     urban_rural VARCHAR,
+    population BIGINT,
     is_village BOOLEAN NOT NULL,{PROVENANCE}
 )""",
     # one row per brand project (品牌项目)

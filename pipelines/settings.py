@@ -115,6 +115,9 @@ class Config:
     low_score_threshold: float = 3.5
     idle_days: int = 60
     tile_url: str | None = None
+    # 排名 marks: a unit's figure over its benchmark (target pro-rated, else the average)
+    rank_green: float = 1.0  # 绿 at or above
+    rank_yellow: float = 0.8  # 黄 at or above, 红 below
     # limits on a workbook, checked before it is read (pipelines.preflight)
     max_zip_entries: int = 10_000
     max_unzipped_mb: int = 1024
@@ -190,6 +193,8 @@ def _load_config(path: str | None) -> Config:
         low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
         idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
+        rank_green=float(raw.get("rank_green", 1.0)),
+        rank_yellow=float(raw.get("rank_yellow", 0.8)),
         **{
             name: int(raw.get("limits", {})[name])
             for name in LIMITS

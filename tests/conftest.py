@@ -114,7 +114,8 @@ UNITS = [
     ("JD", "上街区红色教育实践基地", "基地", "ZX", None, None, None, False, None, None),
 ]  # fmt: skip
 
-# code, name, urban_rural, is_village
+# code, name, urban_rural, is_village (no 常住人口)
+DIVISION_COLUMNS = "code, name, urban_rural, is_village, source_file, source_sheet, source_row"
 DIVISIONS = [
     ("410106000000", "上街区", None, False),
     ("410106001000", "济源路街道", None, False),
@@ -241,15 +242,20 @@ def _unit_tree() -> list[tuple[str, str, int]]:
     return rows
 
 
-# columns the fixture county leaves NULL (未报送): the practices' optional columns
+# columns the fixture county leaves NULL (未报送): the optional columns of the practices
+# and of 区划
 UNFILLED = {
     "units": ("head", "is_rules_posted", "room_count", "area_sqm"),
     "attendance": ("service_hours",),
+    "divisions": ("population",),
 }
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Rows into the table's columns in order, less the ``UNFILLED`` ones."""
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: str = ""
+) -> None:
+    """Rows into the table's columns in order, less the ``UNFILLED`` ones; ``columns``
+    names them instead where a caller fills an optional column."""
     if not rows:
         return
     names = [
@@ -258,6 +264,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
         if name not in UNFILLED.get(table, ())
     ]
     marks = ", ".join("?" * len(rows[0]))
+    if columns:
+        names = [c.strip() for c in columns.split(",")]
     con.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
 
 
@@ -273,7 +281,7 @@ def build_warehouse(path: Path, *, divisions: bool = True) -> Path:
             con.execute(ddl)
         _insert(con, "units", _with_source(UNITS))
         if divisions:
-            _insert(con, "divisions", _with_source(DIVISIONS))
+            _insert(con, "divisions", _with_source(DIVISIONS), DIVISION_COLUMNS)
         _insert(con, "brands", _with_source(BRANDS))
         _insert(con, "orders", _with_source(ORDERS))
         activities = [

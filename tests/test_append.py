@@ -51,7 +51,7 @@ def _dump(db) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def ledgers(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    write_demo(out, scale="county", year=2025, seed=3)
+    write_demo(out, scale="county", year=2025, seed=3, years=1)  # build mechanics, one year
     return out
 
 

@@ -178,6 +178,17 @@ def tables(county) -> dict[str, list[dict[str, str]]]:
     return _records(county[0])
 
 
+def _years(summary: dict) -> list[int]:
+    """The calendar years the demo spans, the reporting year last."""
+    return list(range(summary["year"] - summary["years"] + 1, summary["year"] + 1))
+
+
+def _of_year(rows: list[dict[str, str]], year: int, years: list[int]) -> list[dict[str, str]]:
+    """The rows of one year's ledgers: files naming another year of the span are left out."""
+    others = [str(y) for y in years if y != year]
+    return [r for r in rows if not any(y in r["_file"] for y in others)]
+
+
 def test_same_arguments_write_the_same_bytes(county, tmp_path):
     out, _ = county
     write_demo(tmp_path)
@@ -190,7 +201,11 @@ def test_another_seed_writes_other_ledgers(county, tmp_path):
     first, second = _digests(out), _digests(tmp_path)
     assert first.keys() == second.keys()
     ledgers = [f for f in first if f.startswith(("activities/", "attendance/", "ratings/"))]
-    assert len(ledgers) == 79
+    # per year: 6 towns x 12 months, the 中心's workbook, 3 sign-in and 2 rating files
+    assert {y: sum(str(y) in f for f in ledgers) for y in _years(county[1])} == {
+        y: 6 * 12 + 1 + 3 + 2 + (1 if y == county[1]["year"] else 0)  # + the re-sent copy
+        for y in _years(county[1])
+    }
     assert all(first[f] != second[f] for f in ledgers)
 
 
@@ -207,8 +222,28 @@ def test_another_seed_writes_other_ledgers(county, tmp_path):
         ("targets", 29, 29),
     ],
 )
-def test_row_counts_stay_within_bounds(tables, table, low, high):
-    assert low <= len(tables[table]) <= high
+def test_row_counts_of_the_reporting_year_stay_within_bounds(county, tables, table, low, high):
+    _, summary = county
+    assert low <= len(_of_year(tables[table], summary["year"], _years(summary))) <= high
+
+
+def test_the_demo_spans_two_years_and_the_earlier_one_is_a_little_less_busy(county, tables):
+    _, summary = county
+    years = _years(summary)
+    assert years == [2024, 2025]
+    counts = {y: len(_of_year(tables["activities"], y, years)) for y in years}
+    assert 0.8 * counts[2025] <= counts[2024] < counts[2025]
+    prefixes = {
+        y: {a["activity_id"][:6] for a in _of_year(tables["activities"], y, years)} for y in years
+    }
+    assert prefixes == {2024: {"HD2024"}, 2025: {"HD2025"}}
+    # most stations report in both years, so 同比 compares like with like
+    stations = {u["unit_id"] for u in tables["units"] if u["level"].endswith("站")}
+    active = {
+        y: {a["unit_id"] for a in _of_year(tables["activities"], y, years)} & stations
+        for y in years
+    }
+    assert len(active[2024] & active[2025]) >= 0.9 * len(active[2025])
 
 
 def test_summary_counts_the_rows_the_files_hold(county, tables):
@@ -353,7 +388,9 @@ def test_one_ledger_is_gbk_and_others_start_with_a_bom(county):
         except UnicodeDecodeError:
             data.decode("gbk")
             gbk.append(path.name)
-    assert sorted(gbk) == [f"峡窝镇_2025-{m:02d}.csv" for m in range(1, 13)]
+    assert sorted(gbk) == [
+        f"峡窝镇_{y}-{m:02d}.csv" for y in _years(county[1]) for m in range(1, 13)
+    ]
     assert len(bom) >= 10
 
 
@@ -367,12 +404,12 @@ def test_sixteen_bad_rows_are_listed_and_each_is_where_the_summary_says(county):
         assert tokens and any(t in row for t in tokens), (bad, row)
 
 
-def test_the_cli_writes_the_demo_and_prints_json(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "demo"), "--json"]) == 0
+def test_the_cli_writes_the_demo_and_prints_json(county, tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    # the ledgers, practices/ (teams, hours, redemptions) and the audit's three 补报 files
-    assert printed["files"] == 82 + 3 + 3
-    assert printed["rows"]["activities"] == 1508 + 46  # + the audit's planted activities
+    assert printed["files"] == sum(1 for p in out.rglob("*") if p.is_file() and p.name != MARKER)
+    assert printed["rows"] == county[1]["rows"]  # the same run as write_demo's defaults
 
 
 def test_the_cli_says_in_one_chinese_line_what_it_wrote(tmp_path, capsys):

@@ -123,7 +123,12 @@ if not before["activities"]:
     # no activity on record a year ago (often: last year's ledgers were never imported),
     # so a 0% effective coverage then is no base for a change
     before["effective_coverage"] = None
-ui.tiles(ui.compare(TILES, now, before, reasons), key="overview")
+earlier_scope = ui.previous_period(scope)
+earlier = figures(earlier_scope)[0] if earlier_scope else None
+ui.tiles(
+    ui.with_period_change(ui.compare(TILES, now, before, reasons), TILES, now, earlier),
+    key="overview",
+)
 drill.tile_picker(TILES, now, scope, key="overview_drill")
 
 figure = ui.figure_switch(TREND, key="overview_figure")
@@ -133,10 +138,18 @@ months = ui.load(metrics.by_month, scope)
 left, right = st.columns(2, gap="medium")
 with left:
     ui.chart(
-        charts.monthly_trend(
-            months,
+        charts.with_last_year(
+            charts.monthly_trend(
+                months,
+                figure,
+                f"各月{label}",
+                value_label=label,
+                value_format=fmt,
+            ),
+            ui.load(metrics.by_month, ui.same_period_last_year(scope))
+            if before["activities"]
+            else [],
             figure,
-            f"各月{label}",
             value_label=label,
             value_format=fmt,
         ),

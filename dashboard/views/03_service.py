@@ -93,7 +93,9 @@ ui.title("服务人次")
 now = figures(scope)
 ui.guard(now["activities"], ui.MSG_EMPTY_SCOPE)
 before = figures(ui.same_period_last_year(scope))
-ui.tiles(ui.compare(TILES, now, before), key="service")
+earlier_scope = ui.previous_period(scope)
+earlier = figures(earlier_scope) if earlier_scope else None
+ui.tiles(ui.with_period_change(ui.compare(TILES, now, before), TILES, now, earlier), key="service")
 
 months = ui.load(metrics.by_month, scope)
 figure = ui.figure_switch(TREND, key="service_trend_figure")

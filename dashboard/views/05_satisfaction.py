@@ -149,12 +149,14 @@ now = ui.load(metrics.rating_figures, scope)
 activities = ui.load(metrics.activity_figures, scope)
 ui.guard(activities["activities"], ui.MSG_EMPTY_SCOPE)
 before = ui.load(metrics.rating_figures, ui.same_period_last_year(scope))
+earlier_scope = ui.previous_period(scope)
+earlier = ui.load(metrics.rating_figures, earlier_scope) if earlier_scope else None
 counts = low_counts(scope)
 config = settings.config()
 threshold = format_score(config.low_score_threshold)
 ui.tiles(
     [
-        *ui.compare(TILES, now, before),
+        *ui.with_period_change(ui.compare(TILES, now, before), TILES, now, earlier),
         ui.tile(
             "待调整活动",
             counts[lowsat.KIND_ACTIVITY],

@@ -1,12 +1,15 @@
 """Deterministic demo ledgers: the files a county's stations would send in a year.
 
-``wenming demo --out DIR [--scale county|city|province] [--year 2025] [--seed 1]``
+``wenming demo --out DIR [--scale county|city|province] [--year 2025] [--years 2] [--seed 1]``
 
 ``county`` writes one county modelled on 上街区 (Zhengzhou): real town and street
-names, the 五云 joint station, the brands of the briefings, a year of activities
-with their sign-ins, ratings and orders, and the mess real ledgers carry (title
-rows, merged headers, aliases, GBK, full-width digits, mixed date forms) plus a
-handful of deliberately bad rows, listed in the returned summary. ``city`` adds
+names, the 五云 joint station, the brands of the briefings, ``years`` years of
+activities up to the reporting year ``year`` (two by default, so 同比 has a year to
+compare with) with their sign-ins, ratings and orders, and the mess real ledgers
+carry (title rows, merged headers, aliases, GBK, full-width digits, mixed date
+forms) plus a handful of deliberately bad rows in the reporting year, listed in the
+returned summary. The units, brands, targets and divisions are those of the
+reporting year; earlier years' ledgers are the same county a little less busy. ``city`` adds
 nine more counties and ``province`` a whole province; those extra counties are
 streamed to plain CSV, county by county, so memory stays flat.
 
@@ -50,6 +53,7 @@ def write_demo(
     year: int = 2025,
     seed: int = 1,
     *,
+    years: int = 2,
     max_counties: int | None = None,
 ) -> dict:
     """Write the demo ledgers under ``out_dir``; returns a summary.
@@ -63,11 +67,13 @@ def write_demo(
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+    if years < 1:
+        raise ValueError("years must be at least 1")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = _previous_files(out)
     w = Writer(out, year)
-    cal = Calendar(year)
+    cal = Calendar(year, first_year=year - years + 1)
     if scale == "county":
         write_county(w, "", cal, seed, None)
     else:
@@ -79,7 +85,7 @@ def write_demo(
             (out / rel).unlink()  # written by an earlier run of this command, now stale
     (out / MARKER).write_text(
         json.dumps(
-            {"scale": scale, "year": year, "seed": seed, "files": files},
+            {"scale": scale, "year": year, "years": years, "seed": seed, "files": files},
             ensure_ascii=False,
             indent=1,
         ),
@@ -89,6 +95,7 @@ def write_demo(
         "out_dir": str(out),
         "scale": scale,
         "year": year,
+        "years": years,
         "seed": seed,
         "files": files,
         "rows": dict(w.rows),
@@ -115,7 +122,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="county",
         help="规模：county 区县 / city 地市 / province 全省",
     )
-    parser.add_argument("--year", type=int, default=2025, help="年度（默认 2025）")
+    parser.add_argument("--year", type=int, default=2025, help="报告年度（默认 2025）")
+    parser.add_argument(
+        "--years", type=int, default=2, help="生成几个年度的台账，截至报告年度（默认 2，可算同比）"
+    )
     parser.add_argument("--seed", type=int, default=1, help="随机种子（相同参数生成相同文件）")
     parser.add_argument("--max-counties", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="在标准输出打印 JSON 清单（仅此内容）")
@@ -123,7 +133,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    summary = write_demo(args.out, args.scale, args.year, args.seed, max_counties=args.max_counties)
+    summary = write_demo(
+        args.out,
+        args.scale,
+        args.year,
+        args.seed,
+        years=args.years,
+        max_counties=args.max_counties,
+    )
     summary["files"] = len(summary["files"])
     summary["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:

@@ -72,36 +72,18 @@ def _bad_activities(
 
 
 def write_activity_ledgers(
-    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random
+    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random, *, clean: bool = False
 ) -> None:
-    """The 中心's yearly workbook and each town's monthly CSV ledgers, with their extras."""
+    """The 中心's yearly workbook and each town's monthly CSV ledgers, with their extras
+    (none when ``clean``).
+    """
     year = cal.year
     groups: dict[tuple[str | None, int], list[Activity]] = {}
     for act in county.activities:
         groups.setdefault((act.unit.town_id, act.start.month), []).append(act)
-    bad = _bad_activities(rng, cal, county)
     extras: dict[tuple[str | None, int], list[_Extra]] = {}
-    for key, items in bad.items():
-        for act, overrides, what in items:
-            style = CENTRE_STYLE if key[0] is None else TOWN_STYLES[key[0][-3:]]
-            cells = {**activity_cells(rng, act, style), **overrides}
-            extras.setdefault(key, []).append(_Extra("bad", "bottom", cells, what))
-    # a row re-sent unchanged next month, and one re-sent with a changed title
-    jiyuan, xiawo = f"S{COUNTY_CODE}001", f"S{COUNTY_CODE}100"
-    resent = next(
-        a for a in groups[(jiyuan, 3)] if a.start.day >= 20 and not a.brand_id and not a.order_id
-    )
-    changed = next(a for a in groups[(xiawo, 5)] if a.start.day >= 15 and not a.brand_id)
-    extras.setdefault((jiyuan, 4), []).insert(
-        0, _Extra("duplicate", "top", None, "re-sent unchanged", resent.activity_id)
-    )
-    extras.setdefault((xiawo, 6), []).insert(
-        0,
-        _Extra(
-            "bad", "top", None, "conflict: re-sent with a changed title", changed.activity_id,
-            title=changed.title + "（修改）",
-        ),
-    )  # fmt: skip
+    if not clean:
+        _add_extras(rng, cal, county, groups, extras)
     rendered: dict[str, tuple[dict[str, object], str, int]] = {}
 
     def resolve(extra: _Extra) -> dict[str, object]:
@@ -170,10 +152,44 @@ def write_activity_ledgers(
             rows.extend([[""] * width for _ in range(style.trailing_blank)])
             w.count("activities", len(entries))
             data = w.csv(rel, rows, style.encoding)
-            if code == "004" and month == 6:  # the whole file sent twice under another name
+            if (
+                code == "004" and month == 6 and not clean
+            ):  # the whole file sent twice under another name
                 copy = f"{base}activities/{town}_{year}-{month:02d}（重报）.csv"
                 w.copy(copy, data)
                 w.duplicate(copy, None, "activities", f"byte-for-byte copy of {rel}")
+
+
+def _add_extras(
+    rng: random.Random,
+    cal: Calendar,
+    county: County,
+    groups: dict[tuple[str | None, int], list[Activity]],
+    extras: dict[tuple[str | None, int], list[_Extra]],
+) -> None:
+    """The bad rows, the unchanged re-send and the conflicting re-send, by (town, month)."""
+    bad = _bad_activities(rng, cal, county)
+    for key, items in bad.items():
+        for act, overrides, what in items:
+            style = CENTRE_STYLE if key[0] is None else TOWN_STYLES[key[0][-3:]]
+            cells = {**activity_cells(rng, act, style), **overrides}
+            extras.setdefault(key, []).append(_Extra("bad", "bottom", cells, what))
+    # a row re-sent unchanged next month, and one re-sent with a changed title
+    jiyuan, xiawo = f"S{COUNTY_CODE}001", f"S{COUNTY_CODE}100"
+    resent = next(
+        a for a in groups[(jiyuan, 3)] if a.start.day >= 20 and not a.brand_id and not a.order_id
+    )
+    changed = next(a for a in groups[(xiawo, 5)] if a.start.day >= 15 and not a.brand_id)
+    extras.setdefault((jiyuan, 4), []).insert(
+        0, _Extra("duplicate", "top", None, "re-sent unchanged", resent.activity_id)
+    )
+    extras.setdefault((xiawo, 6), []).insert(
+        0,
+        _Extra(
+            "bad", "top", None, "conflict: re-sent with a changed title", changed.activity_id,
+            title=changed.title + "（修改）",
+        ),
+    )  # fmt: skip
 
 
 def _write_centre_ledger(

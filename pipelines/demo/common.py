@@ -81,22 +81,35 @@ def _day_weight(profile: str, day: date, spring: date) -> float:
     return w
 
 
-class Calendar:
-    """The year's days and, per seasonal profile, cumulative day weights for sampling."""
+def spring_festival(year: int) -> date:
+    return SPRING_FESTIVAL.get(year, date(year, 2, 1))
 
-    def __init__(self, year: int):
+
+class Calendar:
+    """The days from 1 January of ``first_year`` (default: ``year``) to 31 December of
+    ``year`` (the reporting year) and, per seasonal profile, cumulative day weights for
+    sampling; each day is weighted by its own year's 春节.
+    """
+
+    def __init__(self, year: int, first_year: int | None = None):
         self.year = year
-        self.first = date(year, 1, 1)
+        self.first = date(first_year or year, 1, 1)
         n = (date(year + 1, 1, 1) - self.first).days
         self.days = [self.first + timedelta(i) for i in range(n)]
-        self.spring = SPRING_FESTIVAL.get(year, date(year, 2, 1))
+        self.spring = spring_festival(year)
+        springs = {y: spring_festival(y) for y in range(self.first.year, year + 1)}
         self.cum: dict[str, list[float]] = {}
         for profile in ("base", "theory", "education", "culture", "care"):
             total, acc = 0.0, []
             for day in self.days:
-                total += _day_weight(profile, day, self.spring)
+                total += _day_weight(profile, day, springs[day.year])
                 acc.append(total)
             self.cum[profile] = acc
+
+    @property
+    def years(self) -> range:
+        """Every calendar year the span covers, the reporting year last."""
+        return range(self.first.year, self.year + 1)
 
     def index(self, day: date) -> int:
         return (day - self.first).days

@@ -5,6 +5,7 @@ activity ledgers, sign-ins, ratings and orders, each with its own export's quirk
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from pipelines.demo.activity_ledgers import write_activity_ledgers
@@ -23,13 +24,39 @@ from pipelines.demo.shangjie_sim import simulate_shangjie
 from pipelines.demo.vocabulary import CATEGORY_ALIASES, SCORE_WORDS
 from pipelines.demo.writer import Writer, XSheet
 
+EARLIER_VOLUME = 0.88  # each earlier year held this share of the next year's activities
+
 
 def write_county(w: Writer, base: str, cal: Calendar, seed: int, parent_id: str | None) -> None:
+    """上街区 over every year of ``cal``: the reporting year in full, earlier years' ledgers."""
+    this_year = cal if cal.first.year == cal.year else Calendar(cal.year)
     rng = random.Random(seed)
-    county = plan_shangjie(rng, cal, parent_id)
-    simulate_shangjie(rng, cal, county, COUNTY_ACTIVITIES)
-    _write_shangjie(w, base, county, cal, rng)
-    write_plants(w, base, county, cal)  # the integrity audit's patterns, in backfill/ files
+    county = plan_shangjie(rng, this_year, parent_id)
+    simulate_shangjie(rng, this_year, county, COUNTY_ACTIVITIES)
+    _write_shangjie(w, base, county, this_year, rng)
+    write_plants(w, base, county, this_year)  # the integrity audit's patterns, in backfill/
+    for year in cal.years[:-1]:
+        earlier = Calendar(year)
+        rng = random.Random(f"{seed}-{year}")
+        volume = round(COUNTY_ACTIVITIES * EARLIER_VOLUME ** (cal.year - year))
+        past = _county_in(county, earlier)
+        simulate_shangjie(rng, earlier, past, volume)
+        _write_ledgers(w, base, past, earlier, rng, clean=True)
+
+
+def _county_in(county: County, cal: Calendar) -> County:
+    """The county as it stood in an earlier year: the units 挂牌 by its end, each active all
+    year (the reporting year's idle stations were still busy then); no activities yet.
+    """
+    last = len(cal.days) - 1
+    units = [
+        replace(u, active_from=max(0, (u.opened_on - cal.first).days), active_to=last)
+        if u.opened_on
+        else replace(u, active_from=0, active_to=last)
+        for u in county.units
+        if u.opened_on is None or u.opened_on <= cal.days[-1]
+    ]
+    return County(units, county.divisions, county.brands, [], [], [])
 
 
 def _write_shangjie(
@@ -38,10 +65,19 @@ def _write_shangjie(
     """All the files of the detailed county, under ``base`` (a folder prefix, '' at county scale)."""
     _write_basics(w, f"{base}基础信息.xlsx", county, cal)
     _write_divisions(w, f"{base}divisions/{COUNTY_NAME}统计用区划代码.csv", county)
-    write_activity_ledgers(w, base, county, cal, rng)
-    _write_attendance(w, base, county, cal, rng)
-    _write_ratings(w, base, county, cal, rng)
-    _write_orders(w, f"{base}orders/群众点单台账_{cal.year}年.csv", county, cal)
+    _write_ledgers(w, base, county, cal, rng, clean=False)
+
+
+def _write_ledgers(
+    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random, *, clean: bool
+) -> None:
+    """One year's activity ledgers, sign-ins, ratings and orders; ``clean``: no bad rows or
+    re-sends (those are the reporting year's, listed once in the summary).
+    """
+    write_activity_ledgers(w, base, county, cal, rng, clean=clean)
+    _write_attendance(w, base, county, cal, rng, clean=clean)
+    _write_ratings(w, base, county, cal, rng, clean=clean)
+    _write_orders(w, f"{base}orders/群众点单台账_{cal.year}年.csv", county, cal, clean=clean)
 
 
 def _write_basics(w: Writer, rel: str, county: County, cal: Calendar) -> None:
@@ -118,9 +154,15 @@ def _write_basics(w: Writer, rel: str, county: County, cal: Calendar) -> None:
 
 
 def _write_divisions(w: Writer, rel: str, county: County) -> None:
-    rows = [["统计用区划代码", "城乡分类代码", "名称"]]
-    rows.extend([code, urban_rural, name] for code, name, urban_rural in county.divisions)
-    rows.append([f"{COUNTY_CODE}10018", "220", "峡窝镇新村村委会"])
+    """The county's 区划 list, with 常住人口 for each village (community) and none above."""
+    rows = [["统计用区划代码", "城乡分类代码", "名称", "常住人口"]]
+    for code, name, urban_rural in county.divisions:
+        people = ""
+        if not code.endswith("000"):  # a village: communities in town are the larger ones
+            low, high = (800, 3200) if urban_rural == "220" else (2500, 9000)
+            people = str(random.Random(f"population-{code}").randint(low, high))
+        rows.append([code, urban_rural, name, people])
+    rows.append([f"{COUNTY_CODE}10018", "220", "峡窝镇新村村委会", "1500"])
     w.bad(rel, len(rows), "divisions", "division code 41010610018 has 11 digits, not 12")
     w.count("divisions", len(rows) - 1)
     w.csv(rel, rows, "utf-8")
@@ -131,7 +173,7 @@ def _group(rng: random.Random, act: Activity) -> str:
 
 
 def _write_attendance(
-    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random
+    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random, *, clean: bool
 ) -> None:
     """Sign-ins by half year (two different exports) and the volunteers' own file."""
     year = cal.year
@@ -147,7 +189,7 @@ def _write_attendance(
             rows.append([act.activity_id, person, "", stamp, _group(rng, act)])
         for heads in act.headcounts:
             rows.append([act.activity_id, "", str(heads), "", "群众"])
-        if act.activity_id == typo_after and act.signins:
+        if act.activity_id == typo_after and act.signins and not clean:
             person = act.signins[0][0]
             rows.append([act.activity_id[:-1], person, "", format_moment(act.start, "iso"), "群众"])
             w.bad(
@@ -170,7 +212,7 @@ def _write_attendance(
             rows.append([act.activity_id, person, "1", stamp, _group(rng, act), "群众"])
         for heads in act.headcounts:
             rows.append([act.activity_id, "", str(heads), "", "群众", "群众"])
-        if act is extra_after:
+        if act is extra_after and not clean:
             taken = {p for p, _ in act.signins}
             person = next(p for p in act.unit.pool if p not in taken)
             rows.append(
@@ -203,7 +245,9 @@ def _score_cell(rng: random.Random, score: int, numbers: bool) -> object:
     return SCORE_WORDS[score]
 
 
-def _write_ratings(w: Writer, base: str, county: County, cal: Calendar, rng: random.Random) -> None:
+def _write_ratings(
+    w: Writer, base: str, county: County, cal: Calendar, rng: random.Random, *, clean: bool
+) -> None:
     """群众评单: a workbook for the first half year, a CSV with other headers for the second."""
     year = cal.year
     acts = county.activities
@@ -224,7 +268,7 @@ def _write_ratings(w: Writer, base: str, county: County, cal: Calendar, rng: ran
                 when = format_moment(rated, "slash")
             sheet.add([act.activity_id, rater, _score_cell(rng, score, True), comment, when])
             n += 1
-        if act is early:
+        if act is early and not clean:
             before = act.start - timedelta(days=1)
             row = sheet.add([act.activity_id, "", 5, "", before])
             n += 1
@@ -254,7 +298,7 @@ def _write_ratings(w: Writer, base: str, county: County, cal: Calendar, rng: ran
                     format_moment(rated, "cn") if rated else "",
                 ]
             )
-        if act is six_after:
+        if act is six_after and not clean:
             rows.append([act.activity_id, "", "6", "非常好", format_moment(act.end, "cn")])
             w.bad(rel, len(rows), "ratings", f"score 6 (scores are 1-5) for {act.activity_id}")
             rows.append([f"HD{year}009999", "", "5", "", format_moment(act.end, "cn")])
@@ -263,7 +307,7 @@ def _write_ratings(w: Writer, base: str, county: County, cal: Calendar, rng: ran
     w.csv(rel, rows, "utf-8")
 
 
-def _write_orders(w: Writer, rel: str, county: County, cal: Calendar) -> None:
+def _write_orders(w: Writer, rel: str, county: County, cal: Calendar, *, clean: bool) -> None:
     rng = random.Random(f"orders-{cal.year}")
     header = [
         "点单编号",
@@ -284,7 +328,7 @@ def _write_orders(w: Writer, rel: str, county: County, cal: Calendar) -> None:
         datetime(y, 11, 3, 15, 0), f"Z{COUNTY_CODE}001002", datetime(y, 11, 3, 11, 0), status="已接单",
         order_id=f"DD{y}{len(county.orders) + 1:06d}",
     )  # fmt: skip
-    orders = sorted([*county.orders, bad], key=lambda o: o.ordered_at)
+    orders = sorted([*county.orders, *([] if clean else [bad])], key=lambda o: o.ordered_at)
     for order in orders:
 
         def stamp(moment: datetime | None) -> str:

@@ -146,12 +146,12 @@ def simulate_shangjie(rng: random.Random, cal: Calendar, county: County, total: 
             days = [(cal.index(date(year, m, rng.randint(10, 20))), "") for m in range(1, 13)]
         else:
             taken: dict[int, None] = {}
+            started = max(0, (date(*spec.started) - cal.first).days)  # no session before launch
+            lo = max(owner.active_from, started)
             for _ in range(spec.per_year * 20):
                 if len(days) >= spec.per_year:
                     break
-                i = cal.pick(
-                    rng, PROFILE.get(spec.category, "base"), owner.active_from, owner.active_to
-                )
+                i = cal.pick(rng, PROFILE.get(spec.category, "base"), lo, owner.active_to)
                 while (
                     spec.weekdays
                     and i <= owner.active_to

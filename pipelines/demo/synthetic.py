@@ -100,8 +100,9 @@ class SyntheticCounty:
     """One county of a city or province, written as plain CSV while it is simulated.
 
     Only the county's own structure is held in memory; activities are generated for
-    the whole year, sorted, then written with their sign-ins, ratings and orders in
-    row batches.
+    every year of the calendar (its units are those of the reporting year), sorted,
+    then written with their sign-ins, ratings and orders in row batches; targets are
+    the reporting year's.
     """
 
     def __init__(self, plan: CountyPlan, cal: Calendar, seed: int, rows: int, ratings: int):
@@ -258,8 +259,11 @@ class SyntheticCounty:
         pids: list[str],
         brand_of: dict[int, tuple[str, int, bool, str]],
     ) -> dict[str, tuple[int, int, float]]:
-        """Activities with their attendance, ratings and orders; returns per-scope totals."""
-        rng, cal, code, year = self.rng, self.cal, self.plan.code, self.cal.year
+        """Activities with their attendance, ratings and orders; returns per-scope totals of
+        the reporting year.
+        """
+        rng, cal, code = self.rng, self.cal, self.plan.code
+        day_year = [d.year for d in cal.days]
         span = len(cal.days)
         cum = cumulate(u[8] * (u[6] - u[5] + 1) / span for u in acting)
         mixes = {level: cumulate(weights) for level, weights in LEVEL_MIX.items()}
@@ -307,6 +311,7 @@ class SyntheticCounty:
         for seq, (day, minute, u, c) in enumerate(plan_rows, 1):
             unit = acting[u]
             category = CATEGORIES[c]
+            year = day_year[day]
             aid = f"HD{year}{code}{seq:06d}"
             brand = brand_of.get(u)
             brand_id = brand[0] if brand and brand[1] == c else ""
@@ -421,7 +426,7 @@ class SyntheticCounty:
                 f"{reported if reported >= 0 else ''},{unit[9]}\n"
             )
             for scope in (centre, unit[7]):
-                if scope:
+                if scope and year == cal.year:
                     entry = totals[scope]
                     entry[0] += 1
                     entry[1] += person_times or max(reported, 0)
