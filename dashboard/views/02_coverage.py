@@ -186,7 +186,7 @@ def map_points(
         level,
         placed,
         [
-            {**{k: u[k] for k in keep}, "status": station_status(u, need, scope.date_to)}
+            {**{k: u[k] for k in keep}, "status": station_status(u, need_of(u, scope), scope)}
             for u in points
         ],
     )
@@ -201,7 +201,7 @@ def tree_tiles(scope: metrics.Scope, *, limit: int, need: int) -> list[dict]:
         units = [u for u in units if u["level"] not in TREEMAP_DROPPED]
     keep = ("unit_id", "name", "level", "parent_id", "activities")
     return [
-        {**{k: u[k] for k in keep}, "status": station_status(u, need, scope.date_to)}
+        {**{k: u[k] for k in keep}, "status": station_status(u, need_of(u, scope), scope)}
         for u in units[:limit]
     ]
 
