@@ -241,7 +241,7 @@ def tile_picker(
             st.session_state[PENDING] = Request(
                 choice,
                 spec.label,
-                spec.fmt(values[choice]),
+                spec.fmt(values[choice]) + spec.unit,  # the digits and unit of the tile
                 scope.date_from,
                 scope.date_to,
                 scope.unit_id,

@@ -33,6 +33,19 @@ STATUS_COLORS = {
 OTHER_COLOR = "#5B7E96"  # 中心, 所, 点, 基地: not judged on coverage
 OTHER_LABEL = "其他阵地（中心、所、点、基地）"
 HULL_COLOR = "#8C96A0"
+
+
+def base_status(status: str | None) -> str | None:
+    """The coverage status of ``STATUS_COLORS`` a status is: a station opened inside the
+    period carries its status followed by a mark such as （新挂牌）; None for the rest."""
+    return next((name for name in STATUS_COLORS if status and status.startswith(name)), None)
+
+
+def status_color(status: str | None) -> str:
+    """The colour of a coverage status (marked or not)."""
+    return STATUS_COLORS.get(base_status(status), OTHER_COLOR)
+
+
 UNLABELLED = ("点", "基地")  # small places beside their 站: named on hover only
 _LABEL_PX = 11  # a 10 px CJK label is about 11 px a character, and as high
 _PLOT_WIDTH_PX = 589  # the map's plot area at print width (16 cm, less the margins)
@@ -157,7 +170,7 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     named = _declutter(placed, lngs, lats, 1 / math.cos(middle))
     groups = [*STATUS_COLORS, None]
     for status in groups:
-        members = [i for i, row in enumerate(placed) if row.get("status") == status]
+        members = [i for i, row in enumerate(placed) if base_status(row.get("status")) == status]
         if not members:
             continue
         fig.add_trace(
@@ -171,7 +184,7 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
                 textfont={"size": 10, "color": charts.TEXT_COLOR},
                 marker={
                     "size": [5 + (size_max - 5) * math.sqrt(values[i] / largest) for i in members],
-                    "color": STATUS_COLORS.get(status, OTHER_COLOR),
+                    "color": status_color(status),
                     "symbol": "circle" if status is not None else "diamond",
                     "opacity": 0.85,
                     "line": {"color": "white", "width": 1},
@@ -231,7 +244,7 @@ def unit_treemap(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
             values=[1] * len(rows),
             branchvalues="remainder",
             marker={
-                "colors": [STATUS_COLORS.get(row.get("status"), OTHER_COLOR) for row in rows],
+                "colors": [status_color(row.get("status")) for row in rows],
                 "line": {"color": "white", "width": 1},
             },
             customdata=[[row["name"], format_count(row.get("activities"))] for row in rows],

@@ -155,8 +155,11 @@ def test_this_years_tiles_compare_with_last_year_to_the_same_day_and_have_no_hua
     now, before = held(ALL, YEAR), held(ALL, YEAR_BEFORE)
     assert now == (9, 320) and before == (5, 190)  # the hand count of ACTIVITIES
     activities, person_times = metric(at, "活动场次"), metric(at, "服务人次")
-    assert (activities.value, activities.delta) == (str(now[0]), change(now[0], before[0]))
-    assert (person_times.value, person_times.delta) == (str(now[1]), change(now[1], before[1]))
+    assert (activities.value, activities.delta) == (f"{now[0]}场次", change(now[0], before[0]))
+    assert (person_times.value, person_times.delta) == (
+        f"{now[1]}人次",
+        change(now[1], before[1]),
+    )
     assert activities.proto.delta_description == "同比"
 
 
@@ -165,7 +168,7 @@ def test_this_quarters_tiles_show_tongbi_and_the_quarter_before_as_huanbi(open_p
     now, last_year, before = held(ALL, Q2), held(ALL, Q2_BEFORE), held(ALL, Q1)
     assert (now, last_year, before) == ((4, 220), (3, 150), (5, 100))
     activities, person_times = metric(at, "活动场次"), metric(at, "服务人次")
-    assert activities.value == "4"
+    assert activities.value == "4场次"
     assert activities.delta == change(now[0], last_year[0]) == "+33.3%"
     assert activities.proto.delta_description == f"同比　环比 {change(now[0], before[0])}"
     assert change(now[0], before[0]) == "-20.0%"

@@ -228,9 +228,9 @@ def test_every_overview_tile_opens_rows_adding_up_to_it(overview, downloads):
         ),
     }
     expected_tiles = {
-        "活动场次": str(year["activities"]),
-        "服务人次": str(year["person_times"]),
-        "服务人数": str(year["unique_persons"]),
+        "活动场次": f"{year['activities']}场次",
+        "服务人次": f"{year['person_times']}人次",
+        "服务人数": f"{year['unique_persons']}人",
         "志愿服务时长": f"{year['volunteer_hours']:.1f}小时",
         "满意率": percent(year["satisfied"], year["ratings"]),
         "覆盖率": percent(5, 7),

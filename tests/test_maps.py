@@ -165,3 +165,10 @@ def test_crowded_stations_are_named_where_the_names_fit_and_all_on_hover():
     stations = next(t for t in spec["data"] if t["name"] == "有效覆盖")
     assert [name for name in stations["text"] if name] == ["第9村"]
     assert len(stations["customdata"]) == 10
+
+
+def test_a_station_opened_inside_the_period_keeps_its_statuss_colour_and_legend_group():
+    # 阵地覆盖 marks such a station "有效覆盖（新挂牌）"; it must not fall out of the map
+    assert maps.base_status("有效覆盖（新挂牌）") == "有效覆盖"
+    assert maps.status_color("仅挂牌（新挂牌）") == maps.STATUS_COLORS["仅挂牌"]
+    assert maps.status_color(None) == maps.OTHER_COLOR

@@ -157,7 +157,8 @@ SELECT s.unit_id, s.name, s.level, s.parent_id, p.name AS parent_name, s.opened_
        COALESCE(z.unsized_teams, 0) AS unsized_teams,
        COALESCE(j.projects, 0) AS projects
 FROM subject AS s
-LEFT JOIN unit_rows AS p ON p.unit_id = s.parent_id
+-- a parent is named only inside the scope (the scope's own parent is outside it)
+LEFT JOIN (FROM unit_rows JOIN scope_units USING (unit_id)) AS p ON p.unit_id = s.parent_id
 LEFT JOIN held AS h ON h.unit_id = s.unit_id
 LEFT JOIN sized AS z ON z.unit_id = s.unit_id
 LEFT JOIN projects AS j ON j.unit_id = s.unit_id
@@ -201,7 +202,8 @@ SELECT s.unit_id, s.name, p.name AS parent_name,
        COALESCE(o.cancelled, 0) AS cancelled,
        COALESCE(o.completed, 0) AS completed
 FROM stations AS s
-LEFT JOIN unit_rows AS p ON p.unit_id = s.parent_id
+-- a parent is named only inside the scope (the scope's own parent is outside it)
+LEFT JOIN (FROM unit_rows JOIN scope_units USING (unit_id)) AS p ON p.unit_id = s.parent_id
 LEFT JOIN held AS h ON h.unit_id = s.unit_id
 LEFT JOIN placed AS o ON o.unit_id = s.unit_id
 ORDER BY s.unit_id"""
