@@ -23,7 +23,11 @@ tests/conftest.py. Q1 holds A01–A07, A09–A11, A14:
   B3 (30 + 5 × 3.652…)/20 = 2.41分, none ≥ 4; A04 (1 + 5 × 3.652…)/6 = 3.21分; A07 is B3's
   and left to it. Idle ≥ 60 days: ZB2, last A07 on 01-25, to 03-31 = 65 days. SA's target
   of 20 活动场次: 5 to the as-of date (A01 A02 A03 A09 A11) = 25%, year 105/365 = 28.7%.
-  Villages: 001003 served by nobody; 001002 (ZA2: A11) and 002003 (ZB2: A07) below 3.
+  Villages (the effective rule above, one rule for the figures and the text, via
+  metrics.villages): 001003 南林子社区 served by nobody; 001002 西林子社区 is effective
+  (ZA2 opened 03-15 needs 1 × 1 month = 1, A11 makes it), so the only village below its
+  need is 002003 营坡顶村 (ZB2, opened 2021, needs 3, has A07 only = 1) → "1个村（社区）
+  …不足3场（营坡顶村）" and the action names 营坡顶村 alone.
 """
 
 import dataclasses
@@ -68,12 +72,12 @@ FIXTURE_TEXT = (
     "二是1个实践站已连续60天以上未开展活动，营坡顶村新时代文明实践站已65天；"
     "三是1个实践所年度目标完成进度落后于时间进度（28.7%），"
     "济源路街道新时代文明实践所活动场次完成25%；四是1个村（社区）尚未纳入实践站服务范围（南林子社区），"
-    "2个村（社区）的实践站期内开展活动不足3场（西林子社区、营坡顶村）。\n"
+    "1个村（社区）的实践站期内开展活动不足3场（营坡顶村）。\n"
     "下一步，将重点抓好以下工作：一是针对“四点半智慧课堂”、“新春村晚”满意度偏低的问题，"
     "逐条梳理群众意见，调整活动内容和形式；二是督促营坡顶村新时代文明实践站制定活动计划，"
     "尽快恢复常态化开展活动；三是对济源路街道新时代文明实践所加强调度，逐项分析差距，"
     "确保完成年度目标；四是推动南林子社区纳入实践站服务范围，"
-    "督促服务西林子社区、营坡顶村的实践站常态化开展活动，提升有效覆盖率。"
+    "督促服务营坡顶村的实践站常态化开展活动，提升有效覆盖率。"
 )
 
 

@@ -37,7 +37,7 @@ def test_a_deep_link_asks_to_sign_in_then_opens_its_page_on_the_accounts_scope(
     page.get_by_role("heading", name="服务人次", level=1).wait_for(timeout=30_000)
     settle(page)
     # 峡窝镇's 服务人次 this year: A04 120 + A05 61 + A06 30 + A07 3 + A08 1 + A12 45
-    expect_tile(page, "服务人次", "260")
+    expect_tile(page, "服务人次", "260人次")
     assert page.get_by_text(f"当前账号：李镇长（领导 · {SB}）").is_visible()
     screenshot(page, "signin-service-as-town-leader")
     page.get_by_role("button", name="退出登录").click()

@@ -10,7 +10,8 @@ names what the pages show):
 - towns behind target: 所 in scope whose year's target is behind the elapsed share of the
   year, or unmet once the year is over (``metrics.target_progress``);
 - coverage gaps: villages no station serves, and villages served only by stations below
-  the effective minimum (``metrics.villages``).
+  their need (``metrics.villages``'s ``is_effective``: k × the months from the later of
+  the period's start and the station's opening, the rule of the coverage figures).
 
 Every sentence writes its numbers through the briefing's ``Ledger``, so each is a row of
 the 数字核对 sheet with the ids of the rows behind it in its 说明.
@@ -73,8 +74,10 @@ class Problems:
 
     ``low``: flagged brands and activities, lowest adjusted score first; ``idle``: idle
     stations, longest first; ``behind``: targets of 所 not on track; ``uncovered`` and
-    ``weak``: villages no station serves, and villages whose stations are all below the
-    effective minimum (``effective_min`` activities in the period).
+    ``weak``: villages no station serves, and villages whose stations are all below their
+    need (pro-rated from a station's opening, as ``metrics.villages`` counts it);
+    ``effective_min`` is the need of a station open the whole period (k × m), the
+    figure the sentence writes.
     """
 
     low: list[dict[str, Any]] = field(default_factory=list)
