@@ -28,6 +28,10 @@ import pyarrow as pa
 
 from pipelines.schema import SUMMARY_TABLES
 
+# tables a warehouse of this version always has (empty when nothing was sent); a file
+# without one was built by an earlier version and is refused with MSG_OUTDATED
+REQUIRED_TABLES = (*SUMMARY_TABLES, "teams", "redemptions")
+
 ALIAS = "wh"
 
 Stamp = tuple[int, int, int]
@@ -37,7 +41,7 @@ MEMO_SIZE = 64  # figure results kept per Warehouse (see Warehouse.memo)
 MSG_MISSING = "找不到数据仓库文件：{path}。请先用 wenming build 导入台账，或用 --db 指定文件。"
 MSG_UNREADABLE = "无法打开数据仓库文件：{path}（{error}）。"
 MSG_OUTDATED = (
-    "数据仓库由旧版本程序生成，缺少统计汇总表（{tables}），无法计算指标。"
+    "数据仓库由旧版本程序生成，缺少数据表（{tables}），无法计算指标。"
     "请重新构建数据仓库：运行 wenming build，或在「数据导入与质量」页重新导入台账。"
 )
 
@@ -136,7 +140,7 @@ class Warehouse:
                 {"db": ALIAS},
             )
             present = {row["table_name"] for row in rows}
-            return [table for table in SUMMARY_TABLES if table not in present]
+            return [table for table in REQUIRED_TABLES if table not in present]
 
         missing = self._cached("missing_summaries", load)
         if missing:
