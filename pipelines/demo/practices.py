@@ -32,6 +32,7 @@ import polars as pl
 
 from pipelines import read
 from pipelines.contract import CATEGORIES
+from pipelines.demo.integrity_plants import FOLDER as PLANTS_FOLDER
 from pipelines.demo.writer import Writer
 from pipelines.validate import prepare_local
 
@@ -47,7 +48,8 @@ HEAD_ROWS = 8  # rows of a demo CSV searched for its header
 
 TOWN_TEAMS = 8  # the "8" of 卜宜乡's "8+N": teams of the 所 itself
 POINTS_PER_HOUR = 10  # the figure's default (practices.md): points earned per hour
-MAX_PERSONS = 4  # volunteers given hours per activity
+MAX_PERSONS = 4  # volunteers given hours per activity, unless its hours need more
+MAX_TENTHS = 120  # one volunteer's hours in one activity, in tenths: the audit's 12-hour bound
 OFF_SHARE = 0.03  # activities whose persons' hours differ from the ledger's by > 10 %
 OVER_SHARE = 0.02  # redemptions larger than the balance (the audit lists them)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -142,6 +144,8 @@ def _generated(w: Writer, tables: dict[str, str | None]) -> tuple[dict[str, Unit
     for rel in sorted(dict.fromkeys(w.files)):
         if rel in tables and tables[rel] not in raw:
             continue
+        if f"/{PLANTS_FOLDER}" in f"/{rel}":
+            continue  # the audit's 补报 plants: their padded figures stay as planted
         for sheet in read.read_source(w.root / rel):
             if sheet.status == "loaded" and sheet.table in raw:
                 where = [pl.lit(rel).alias("_file"), pl.lit(sheet.sheet or "").alias("_sheet")]
@@ -169,6 +173,7 @@ def _generated(w: Writer, tables: dict[str, str | None]) -> tuple[dict[str, Unit
         "t_activity_id": "activity_id",
         "t_unit_id": "unit_id",
         "t_start_at": "start_at",
+        "t_end_at": "end_at",
         "t_volunteer_hours": "hours",
         "t_volunteer_count": "count",
     }
@@ -179,6 +184,7 @@ def _generated(w: Writer, tables: dict[str, str | None]) -> tuple[dict[str, Unit
                     "t_activity_id": pl.String,
                     "t_unit_id": pl.String,
                     "t_start_at": pl.Datetime("us"),
+                    "t_end_at": pl.Datetime("us"),
                     "t_volunteer_hours": pl.Float64,
                     "t_volunteer_count": pl.Int64,
                 }
@@ -347,19 +353,27 @@ def _pools(units: dict[str, Unit], teams: list[list[object]]) -> dict[str, list[
 
 
 def _hours(rng: random.Random, activities: pl.DataFrame, pool: list[str]) -> list[tuple]:
-    """Per activity of one town (in time order), up to four of the town's volunteers and
-    their hours: (activity, person, hours text, day, tenths), summing to the ledger's
-    志愿服务时长 (to a tenth), except a few activities a third over it."""
+    """Per activity of one town (in time order), up to four of the town's volunteers (more
+    where the hours need them) and their hours: (activity, person, hours text, day,
+    tenths), summing to the ledger's 志愿服务时长 (to a tenth), except a few activities a
+    third over it. No one's hours exceed the activity's duration or 12 hours, so the
+    audit lists only those few (check 5's 合计 rule); an activity whose hours the pool
+    cannot spread so gets none."""
     weights = list(_cumulative([1 / (k + 1) ** 0.9 for k in range(len(pool))]))  # a few do most
     rows: list[tuple] = []
-    for activity_id, start, hours, count in activities.select(
-        "activity_id", "start_at", "hours", "count"
+    for activity_id, start, end, hours, count in activities.select(
+        "activity_id", "start_at", "end_at", "hours", "count"
     ).iter_rows():
-        k = max(1, min(count or 3, MAX_PERSONS), math.ceil(hours / 20))
-        persons = _pick(rng, pool, weights, min(k, len(pool)))
         tenths = round(hours * (13 if rng.random() < OFF_SHARE else 10))
+        cap = MAX_TENTHS
+        if end is not None:
+            cap = min(cap, int((end - start).total_seconds()) // 360)
+        k = max(1, min(count or 3, MAX_PERSONS), math.ceil(tenths / max(cap, 1)))
+        if cap < 1 or k > len(pool):
+            continue
+        persons = _pick(rng, pool, weights, k)
         persons = persons[: max(1, min(len(persons), tenths))]
-        shares = _split(rng, tenths, len(persons))
+        shares = _split(rng, tenths, len(persons), cap)
         day = start.date()
         for person, share in zip(persons, shares, strict=True):
             rows.append((activity_id, person, _decimal(share), day, share))
@@ -383,11 +397,19 @@ def _pick(rng: random.Random, pool: list[str], cum: list[float], k: int) -> list
     return list(chosen)[:k]
 
 
-def _split(rng: random.Random, tenths: int, n: int) -> list[int]:
-    """``tenths`` tenths of an hour in ``n`` positive parts, each at most 24 hours."""
+def _split(rng: random.Random, tenths: int, n: int, cap: int) -> list[int]:
+    """``tenths`` tenths of an hour in ``n`` positive parts, each at most ``cap`` (the
+    caller makes ``n`` × ``cap`` at least ``tenths``); the excess of a part above the cap
+    goes to the parts below it, in order, so the sum stays."""
     cuts = sorted(rng.sample(range(1, tenths), n - 1)) if n > 1 else []
     parts = [b - a for a, b in zip([0, *cuts], [*cuts, tenths], strict=True)]
-    return [min(p, 240) for p in parts]
+    excess = sum(max(0, p - cap) for p in parts)
+    parts = [min(p, cap) for p in parts]
+    for i, p in enumerate(parts):
+        moved = min(excess, cap - p)
+        parts[i] += moved
+        excess -= moved
+    return parts
 
 
 def _decimal(tenths: int) -> str:
