@@ -19,7 +19,9 @@ from dashboard import signin, ui
 
 st.set_page_config(page_title=ui.APP_TITLE, page_icon=ui.APP_ICON, layout="wide")
 account = signin.gate()
-page = st.navigation(ui.navigation_pages(account), position="sidebar" if account else "hidden")
+page = st.navigation(
+    ui.navigation_pages(account), position="sidebar" if account else "hidden", expanded=True
+)
 ui.style()  # after st.navigation: its one-time rerun must come back to this page
 if account is None:
     signin.form()

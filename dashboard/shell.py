@@ -5,7 +5,7 @@ the client options and CSS, and the guards that stop a page with a Chinese messa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -46,6 +46,18 @@ class PageSpec:
     roles: tuple[str, ...] = ROLES
     scope_bar: bool = True  # the page opens with the scope bar (drawn by ``run``)
     needs_data: bool = True  # without a warehouse the page stops (else it opens without)
+    section: str = ""  # the sidebar's heading above the page (filled in below)
+
+
+# the sidebar's headings, in order; every page is listed (Streamlit folds a long list
+# behind an English "View N more" unless the navigation is expanded)
+SECTIONS = {
+    "工作概况": ("overview", "coverage", "service", "brands", "satisfaction", "orders"),
+    "考核与排名": ("targets", "ranking", "five-haves", "honor-lists"),
+    "清单与积分": ("three-lists", "volunteers"),
+    "简报与核查": ("briefing", "integrity"),
+    "数据管理": ("data", "mapping", "accounts"),
+}
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -90,6 +102,13 @@ PAGES: tuple[PageSpec, ...] = (
         scope_bar=False,
     ),
 )
+_SECTION_OF = {path: name for name, paths in SECTIONS.items() for path in paths}
+PAGES = tuple(
+    replace(spec, section=_SECTION_OF[spec.url_path])
+    for name in SECTIONS
+    for spec in PAGES
+    if _SECTION_OF[spec.url_path] == name
+)
 PAGE = {spec.url_path: spec for spec in PAGES}
 
 
@@ -99,17 +118,19 @@ def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
     that a deep link still names its page after signing in), and, when the browser
     asked for a path no page has, a hidden page there that sends it on to 总览."""
     # the default page is served at / only; its own name (/overview) is forwarded there
-    pages = [
-        st.Page(
-            spec.path,
-            title=spec.title,
-            icon=spec.icon,
-            url_path="" if i == 0 else spec.url_path,
-            default=i == 0,
-        )
-        for i, spec in enumerate(PAGES)
-        if account is None or account.role in spec.roles
-    ]
+    sections: dict[str, list[st.Page]] = {}
+    for i, spec in enumerate(PAGES):
+        if account is None or account.role in spec.roles:
+            sections.setdefault(spec.section, []).append(
+                st.Page(
+                    spec.path,
+                    title=spec.title,
+                    icon=spec.icon,
+                    url_path="" if i == 0 else spec.url_path,
+                    default=i == 0,
+                )
+            )
+    pages = [page for section in sections.values() for page in section]
     # st.context.url leaves out a path the last run had a page for: the forwarding
     # page's own, on the rerun before it ran (the client options' rerun, the sign-in)
     unknown = _unknown_path({p.url_path for p in pages if p.url_path})
@@ -119,7 +140,7 @@ def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
         # Streamlit answers a path it does not know with an English "Page not found"
         # dialog (commands/navigation.py, send_page_not_found); a page at that path
         # is found, so the dialog never shows.
-        pages.append(
+        next(iter(sections.values())).append(
             st.Page(
                 _forward(unknown, account),
                 title=FORWARDING,
@@ -127,7 +148,7 @@ def navigation_pages(account: Account | None) -> dict[str, list[st.Page]]:
                 visibility="hidden",
             )
         )
-    return {APP_TITLE: pages}
+    return sections
 
 
 def _unknown_path(known: set[str]) -> str:

@@ -110,6 +110,15 @@ def test_the_overview_shows_no_english_toolbar_and_fetches_nothing_from_outside(
     for english in ("Show/hide columns", "Search", "Fullscreen", "Download as CSV"):
         assert not tab.get_by_role("button", name=english, exact=True).is_visible()
     assert not tab.get_by_text("Type to search").is_visible()
+    # every page is listed under a Chinese heading, none folded behind "View N more"
+    nav = tab.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "View" not in nav and "more" not in nav
+    for heading, title in (
+        ("工作概况", "总览"),
+        ("考核与排名", "红灰黑榜"),
+        ("简报与核查", "数据可信度"),
+    ):
+        assert heading in nav and title in nav
     icons = tab.evaluate("[...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)")
     assert icons and all(urlparse(href).hostname == "127.0.0.1" for href in icons)
     assert tab.outside == []
