@@ -61,6 +61,9 @@ def test_each_check_is_explained_in_one_sentence_and_lists_its_rows(open_page, i
     shown = texts(at)
     assert "没有结束时间的活动按开始后60分钟计" in shown
     assert "期内至少30场活动的阵地" in shown
+    # the introduction counts the rules it lists: the seven and 积分超兑
+    listed = [n for n in range(1, 20) if f"**{n}. " in shown]
+    assert listed == list(range(1, 9)) and "按下列8项规则核查" in shown
     rows = table(at, "阵地", "本阵地指标", "活动编码")
     # the first check's table: O2 holds both pairs, O1 and O3 one each
     assert [(r["阵地"], r["活动编码"], r["人员编号"]) for r in rows] == [

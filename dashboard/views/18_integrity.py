@@ -9,7 +9,7 @@ from dashboard.metrics import Scope, integrity
 from dashboard.numbers import format_count, format_date
 
 INTRO = (
-    "按下列七项规则核查各阵地报送的台账，列出可疑之处和背后的台账行，供核实；"
+    "按下列{n}项规则核查各阵地报送的台账，列出可疑之处和背后的台账行，供核实；"
     "核查不改变看板上的任何数字。参与者只显示编号。"
 )
 RULES_TITLE = "核查规则"
@@ -108,10 +108,11 @@ def workbook(scope: Scope, checks: list[dict]) -> bytes:
 
 scope = ui.scope_bar()
 ui.title("数据可信度")
-st.caption(INTRO)
+rules = integrity.rules()
+st.caption(INTRO.format(n=len(rules)))
 
 with st.expander(RULES_TITLE, expanded=True):
-    st.markdown("\n".join(f"- {RULE_LINE.format(**rule)}" for rule in integrity.rules()))
+    st.markdown("\n".join(f"- {RULE_LINE.format(**rule)}" for rule in rules))
 
 with st.spinner(LOADING):
     result = ui.load(integrity.audit, scope)
