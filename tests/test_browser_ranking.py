@@ -24,7 +24,7 @@ def test_the_ranking_page_opens_from_the_sidebar_and_ranks_the_towns(
                 open_page(page, f"{base}/ranking?period=本季度", "排名")
             else:
                 open_page(page, f"{base}/?period=本季度", "总览")
-                page.locator("[data-testid=stSidebarNav]").get_by_text("排名").click()
+                page.locator("[data-testid=stSidebarNav]").get_by_text("排名", exact=True).click()
                 page.get_by_role("heading", name="排名", level=1).wait_for(timeout=30_000)
                 assert "/ranking" in page.url
             grid = page.locator("[data-testid=stDataFrame]").first
