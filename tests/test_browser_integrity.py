@@ -27,8 +27,8 @@ def test_the_integrity_page_opens_and_lists_the_flagged_rows(integrity_db, brows
         with serve(integrity_db, "server_integrity.log") as base:
             open_page(page, f"{base}/integrity", "数据可信度")
             assert_clean(page)
-            expect_tile(page, "3. 整数堆积", "30")
-            expect_tile(page, "4. 期末突击", "10")
+            expect_tile(page, "3. 整数堆积", "30处")
+            expect_tile(page, "4. 期末突击", "10处")
             text = page.inner_text("[data-testid=stApp]")
             assert "没有结束时间的活动按开始后60分钟计" in text
             assert "各阵地被标记情况" in text

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.browser
 
 # url_path → (tile label, its value for 本季度 over the whole practice county)
 HEADLINES = {
-    "five-haves": ("有机制达标", "2"),
-    "honor-lists": ("红榜", "2"),
-    "three-lists": ("供需缺口类别", "2"),
-    "volunteers": ("获得积分", "675"),
+    "five-haves": ("有机制达标", "2个"),
+    "honor-lists": ("红榜", "2个"),
+    "three-lists": ("供需缺口类别", "2类"),
+    "volunteers": ("获得积分", "675分"),
 }
 
 

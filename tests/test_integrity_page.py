@@ -38,14 +38,14 @@ def test_the_page_counts_each_checks_flags_and_ranks_the_units(open_page, integr
     assert at.title[0].value == "数据可信度"
     # 本年 of a 2025-12-31 build: 2025. Pairs and groups count once (see test_integrity)
     assert tiles(at) == {
-        "1. 同一人分身两处": "2",
-        "2. 签到表雷同": "2",
-        "3. 整数堆积": "30",
-        "4. 期末突击": "10",
-        "5. 时长不可能": "5",
-        "6. 人次不可能": "1",
-        "7. 评价不可能": "3",
-        "8. 积分超兑": "1",
+        "1. 同一人分身两处": "2处",
+        "2. 签到表雷同": "2处",
+        "3. 整数堆积": "30处",
+        "4. 期末突击": "10处",
+        "5. 时长不可能": "5处",
+        "6. 人次不可能": "1处",
+        "7. 评价不可能": "3处",
+        "8. 积分超兑": "1处",
     }
     ranked = [(row["阵地"], row["标记处数"]) for row in table(at, "阵地", "层级", "标记处数")]
     assert ranked[:3] == [

@@ -50,15 +50,15 @@ def test_the_five_haves_page_shows_the_matrix_with_not_sent_apart_from_no(open_p
     at = open_page(FIVE)
     assert at.title[0].value == "五有达标"
     shown = tiles(at)
-    assert shown["所站数"] == "8" and shown["五有全达标"] == "2"  # S1, T1
+    assert shown["所站数"] == "8个" and shown["五有全达标"] == "2个"  # S1, T1
     assert [
         shown[f"{name}达标"] for name in ("有机制", "有阵地", "有队伍", "有活动", "有项目")
     ] == [
-        "2",
-        "4",
-        "3",
-        "5",
-        "3",
+        "2个",
+        "4个",
+        "3个",
+        "5个",
+        "3个",
     ]
     matrix = {r["阵地编码"]: r for r in table(at, "阵地", "层级", "上级阵地", "有机制")}
     assert [matrix["T2"][k] for k in ("有机制", "有阵地", "有队伍", "有活动", "有项目")] == [
@@ -81,7 +81,7 @@ def test_the_five_haves_page_shows_the_matrix_with_not_sent_apart_from_no(open_p
 
 def test_the_honor_lists_page_shows_each_quarter_with_the_parts_and_movement(open_page, downloads):
     at = open_page(HONOR)
-    assert tiles(at) == {"参评站数": "6", "红榜": "2", "灰榜": "1", "黑榜": "2"}
+    assert tiles(at) == {"参评站数": "6个", "红榜": "2个", "灰榜": "1个", "黑榜": "2个"}
     red = table(at, "名次", "站点", "所属", "得分")
     # T1 and T2 tie at 94.64… (40 + 30 × (30/7 − 1)/4 + 30), written rounded down
     assert [(r["名次"], r["得分"], r["活动分"], r["满意度分"], r["办结分"]) for r in red] == [
@@ -103,7 +103,7 @@ def test_the_honor_lists_page_shows_each_quarter_with_the_parts_and_movement(ope
     # the quarter before: T3 (3 activities) red, T1 (1) grey; the four stations without
     # activity black
     at.selectbox(key="honor_quarter").select_index(1).run()
-    assert tiles(at) == {"参评站数": "6", "红榜": "1", "灰榜": "1", "黑榜": "4"}
+    assert tiles(at) == {"参评站数": "6个", "红榜": "1个", "灰榜": "1个", "黑榜": "4个"}
     assert [r["站点"] for r in table(at, "名次", "站点", "所属", "得分")] == [
         "西泉村新时代文明实践站"
     ]
@@ -113,10 +113,10 @@ def test_the_three_lists_page_puts_the_gaps_first(open_page):
     at = open_page(LISTS)
     # orders O1–O5; resources K1 B1 (理论宣讲), K2 B2 (文化服务), K4 (卫生健康); A0–A12
     assert tiles(at) == {
-        "需求（点单）": "5",
-        "资源（队伍＋品牌）": "5",
-        "服务（活动）": "13",
-        "供需缺口类别": "2",
+        "需求（点单）": "5单",
+        "资源（队伍＋品牌）": "5项",
+        "服务（活动）": "13场次",
+        "供需缺口类别": "2类",
     }
     rows = table(at, "服务类别", "供需缺口")
     assert [(r["服务类别"], r["供需缺口"]) for r in rows[:3]] == [
@@ -130,14 +130,14 @@ def test_the_three_lists_page_puts_the_gaps_first(open_page):
 def test_the_volunteers_page_shows_points_and_stars_and_never_a_person(open_page):
     at = open_page(VOLUNTEERS)
     assert tiles(at) == {
-        "获得积分": "675",
-        "兑换积分": "800",
-        "积分结余": "3,625",
-        "参与人数": "4",
-        "志愿服务时长（小时）": "67.5",
-        "星级志愿者": "2",
-        "本期晋星": "1",
-        "超结余兑换": "1",
+        "获得积分": "675分",
+        "兑换积分": "800分",
+        "积分结余": "3,625分",
+        "参与人数": "4人",
+        "志愿者个人服务时长": "67.5小时",
+        "星级志愿者": "2人",
+        "本期晋星": "1人",
+        "超结余兑换": "1笔",
     }
     months = table(at, "月份", "获得积分", "兑换积分")
     assert [tuple(r.values()) for r in months] == [

@@ -91,14 +91,19 @@ def have_help(key: str, need: str) -> str:
 
 ui.tiles(
     [
-        ui.tile("所站数", haves["units"], format_count, help="所选范围内的实践所和实践站。"),
-        ui.tile("五有全达标", haves["full"], format_count, help="五项全部为“是”的所站。"),
+        ui.tile(
+            "所站数", haves["units"], format_count, unit="个", help="所选范围内的实践所和实践站。"
+        ),
+        ui.tile(
+            "五有全达标", haves["full"], format_count, unit="个", help="五项全部为“是”的所站。"
+        ),
         *[
             ui.tile(
                 f"{name}达标",
                 # no 所站 could be judged: unknown, never 0
                 counts[key]["yes"] if counts[key]["yes"] + counts[key]["no"] else None,
                 format_count,
+                unit="个",
                 unknown_reason=NOT_SENT,
                 help=have_help(key, need),
             )

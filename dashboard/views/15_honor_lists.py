@@ -100,9 +100,9 @@ st.caption(
 )
 ui.tiles(
     [
-        ui.tile("参评站数", ranked["stations"], format_count),
+        ui.tile("参评站数", ranked["stations"], format_count, unit="个"),
         *[
-            ui.tile(practices.LIST_NAMES[name], ranked[name], format_count)
+            ui.tile(practices.LIST_NAMES[name], ranked[name], format_count, unit="个")
             for name in practices.LISTS
         ],
     ],

@@ -47,18 +47,20 @@ if not lists["teams_reported"]:
 
 ui.tiles(
     [
-        ui.tile("需求（点单）", sum(r["demand"] for r in rows), format_count),
+        ui.tile("需求（点单）", sum(r["demand"] for r in rows), format_count, unit="单"),
         ui.tile(
             "资源（队伍＋品牌）",
             None if not lists["teams_reported"] else sum(r["resources"] for r in rows),
             format_count,
+            unit="项",
             unknown_reason="未报送志愿服务队伍表。",
         ),
-        ui.tile("服务（活动）", sum(r["delivered"] for r in rows), format_count),
+        ui.tile("服务（活动）", sum(r["delivered"] for r in rows), format_count, unit="场次"),
         ui.tile(
             "供需缺口类别",
             lists["gaps"],
             format_count,
+            unit="类",
             unknown_reason="未报送志愿服务队伍表，无法判断是否有缺口。",
             help="有群众点单、但本范围没有同类别志愿服务队伍和品牌项目的服务类别数。",
         ),

@@ -69,30 +69,54 @@ if points["unknown_reason"]:
 ui.tiles(
     [
         ui.tile(
-            "获得积分", points["earned"], format_points, unknown_reason=points["unknown_reason"]
+            "获得积分",
+            points["earned"],
+            format_points,
+            unit="分",
+            unknown_reason=points["unknown_reason"],
         ),
         ui.tile(
-            "兑换积分", points["redeemed"], format_points, unknown_reason=points["unknown_reason"]
+            "兑换积分",
+            points["redeemed"],
+            format_points,
+            unit="分",
+            unknown_reason=points["unknown_reason"],
         ),
         ui.tile(
             "积分结余",
             points["balance"],
             format_points,
+            unit="分",
             unknown_reason=points["unknown_reason"],
             help="截至期末本范围累计获得积分减累计兑换积分。",
         ),
-        ui.tile("参与人数", points["persons"], format_count, help="期间内获得或兑换积分的人数。"),
-        ui.tile("志愿服务时长（小时）", points["hours"], format_hours),
         ui.tile(
-            "星级志愿者", stars["starred"], format_count, unknown_reason=stars["unknown_reason"]
+            "参与人数",
+            points["persons"],
+            format_count,
+            unit="人",
+            help="期间内获得或兑换积分的人数。",
+        ),
+        ui.tile("志愿者个人服务时长", points["hours"], format_hours, unit="小时"),
+        ui.tile(
+            "星级志愿者",
+            stars["starred"],
+            format_count,
+            unit="人",
+            unknown_reason=stars["unknown_reason"],
         ),
         ui.tile(
-            "本期晋星", stars["promoted"], format_count, unknown_reason=stars["unknown_reason"]
+            "本期晋星",
+            stars["promoted"],
+            format_count,
+            unit="人",
+            unknown_reason=stars["unknown_reason"],
         ),
         ui.tile(
             "超结余兑换",
             points["overdrawn"],
             format_count,
+            unit="笔",
             help="兑换积分超过兑换时个人结余的兑换笔数。",
         ),
     ],

@@ -119,7 +119,13 @@ with st.spinner(LOADING):
 checks = result["checks"]
 ui.tiles(
     [
-        ui.tile(f"{check['number']}. {check['name']}", check["flags"], format_count, help=TILE_HELP)
+        ui.tile(
+            f"{check['number']}. {check['name']}",
+            check["flags"],
+            format_count,
+            unit="处",
+            help=TILE_HELP,
+        )
         for check in checks
         if check["enabled"]
     ],
