@@ -10,17 +10,13 @@ suspicious and never changes a figure.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from dashboard.metrics import Scope, UnknownUnit, integrity, resolve
-from dashboard.metrics.reader import Reader
+from dashboard import report
+from dashboard.metrics import Scope, integrity, resolve
 from dashboard.numbers import format_date
-from dashboard.report import HELP_DB, HELP_FROM, HELP_TO, HELP_UNIT, MSG_ERROR, _jsonable
-from dashboard.warehouse import Warehouse, WarehouseError
-from pipelines import settings
-from pipelines.arguments import parse_date
+from dashboard.report import _jsonable
+from dashboard.warehouse import Warehouse
 
 HELP_JSON = "输出 JSON（字段见 docs/schemas/audit.schema.json）"
 TEXT_TITLE = "数据可信度核查"
@@ -33,31 +29,11 @@ MORE_ROWS = "    ……另有{n}处，完整列表见 --json 输出"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH", help=HELP_DB)
-    parser.add_argument(
-        "--from", dest="date_from", metavar="YYYY-MM-DD", required=True, help=HELP_FROM
-    )
-    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", required=True, help=HELP_TO)
-    parser.add_argument("--unit", dest="unit_id", metavar="阵地编码", help=HELP_UNIT)
-    parser.add_argument("--json", action="store_true", help=HELP_JSON)
+    report.configure(parser, HELP_JSON)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        # checked here, not by argparse: its own error lines are English
-        date_from = parse_date("--from", args.date_from)
-        date_to = parse_date("--to", args.date_to)
-        scope = Scope(date_from, date_to, args.unit_id)
-        # the command line acts as 管理员: its reader sees every unit
-        document = Reader(Warehouse(settings.db_path(args.db))).read(build_audit, scope)
-    except (ValueError, UnknownUnit, WarehouseError) as exc:
-        print(MSG_ERROR.format(error=exc), file=sys.stderr)
-        return 2 if isinstance(exc, (ValueError, UnknownUnit)) else 1
-    if args.json:
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        print(render_text(document))
-    return 0
+    return report.run_scoped(args, build_audit, render_text)
 
 
 def build_audit(wh: Warehouse, scope: Scope) -> dict[str, Any]:

@@ -84,32 +84,43 @@ BRAND_KEYS = (
 # --------------------------------------------------------------------------- CLI
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser, json_help: str = HELP_JSON) -> None:
+    """The options of a command over one scope: --db, --from, --to, --unit, --json."""
     parser.add_argument("--db", metavar="PATH", help=HELP_DB)
     parser.add_argument(
         "--from", dest="date_from", metavar="YYYY-MM-DD", required=True, help=HELP_FROM
     )
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", required=True, help=HELP_TO)
     parser.add_argument("--unit", dest="unit_id", metavar="阵地编码", help=HELP_UNIT)
-    parser.add_argument("--json", action="store_true", help=HELP_JSON)
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
-def run(args: argparse.Namespace) -> int:
+def run_scoped(
+    args: argparse.Namespace,
+    build: Callable[[Warehouse, Scope], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+) -> int:
+    """Build one scope's document and print it as JSON or as text: 0, 2 for a bad date or
+    unit, 1 for a warehouse that cannot be read (the message in Chinese on stderr)."""
     try:
         # checked here, not by argparse: its own error lines are English
         date_from = parse_date("--from", args.date_from)
         date_to = parse_date("--to", args.date_to)
         scope = Scope(date_from, date_to, args.unit_id)
         # the command line acts as 管理员: its reader sees every unit
-        report = Reader(Warehouse(settings.db_path(args.db))).read(build_report, scope)
+        document = Reader(Warehouse(settings.db_path(args.db))).read(build, scope)
     except (ValueError, UnknownUnit, WarehouseError) as exc:
         print(MSG_ERROR.format(error=exc), file=sys.stderr)
         return 2 if isinstance(exc, (ValueError, UnknownUnit)) else 1
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print(render_text(report))
+        print(render(document))
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_scoped(args, build_report, render_text)
 
 
 # --------------------------------------------------------------------------- the document
