@@ -62,7 +62,7 @@ Formatter = Callable[[object], str]
 # ---------------------------------------------------------------------------
 
 
-def _layout(title: str, *, bottom: int = 40, **extra: Any) -> dict[str, Any]:
+def base_layout(title: str, *, bottom: int = 40, **extra: Any) -> dict[str, Any]:
     """Return the layout every chart shares, with ``extra`` merged on top.
 
     ``bottom`` is the bottom margin in px: room for the x axis's labels and title.
@@ -141,9 +141,9 @@ def _share(part: Any, whole: Any) -> Decimal | None:
     return Decimal(str(part or 0)) / whole_d
 
 
-def _empty(title: str) -> go.Figure:
+def empty_figure(title: str) -> go.Figure:
     """Return a figure that says there is nothing to show."""
-    fig = go.Figure(layout=_layout(title))
+    fig = go.Figure(layout=base_layout(title))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.add_annotation(
@@ -175,14 +175,14 @@ def monthly_trend(
     """
     rows = _as_rows(rows)
     if not rows:
-        return _empty(title)
+        return empty_figure(title)
     label = _label(value_key, value_label)
     months = sorted({parse_date(row[month_key]).replace(day=1) for row in rows})
     series: dict[Any, list[Mapping[str, Any]]] = {}
     for row in rows:
         series.setdefault(row[series_key] if series_key else label, []).append(row)
 
-    fig = go.Figure(layout=_layout(title, bottom=36, showlegend=series_key is not None))
+    fig = go.Figure(layout=base_layout(title, bottom=36, showlegend=series_key is not None))
     for name, members in series.items():
         members = sorted(members, key=lambda row: parse_date(row[month_key]))
         fig.add_trace(
@@ -301,7 +301,7 @@ def bar_by(
     """
     rows = _as_rows(rows)
     if not rows:
-        return _empty(title)
+        return empty_figure(title)
     if sort:
         rows = sorted(rows, key=lambda row: _rank(row[value_key]), reverse=True)
     label = _label(value_key, value_label)
@@ -324,7 +324,7 @@ def bar_by(
     )
     value_axis = {"title_text": label, "tickformat": _tickformat(value_format)}
     if horizontal:
-        fig = go.Figure(bar, layout=_layout(title, bottom=64))
+        fig = go.Figure(bar, layout=base_layout(title, bottom=64))
         fig.update_xaxes(**value_axis, showgrid=True)
         fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix=" ")
         fig.update_layout(height=max(320, 30 * len(rows) + 130), margin={"r": 64})
@@ -334,7 +334,7 @@ def bar_by(
         longest = max(len(name) for name in names)
         turned = len(names) * (longest * 12 + 8) > 540
         bottom = 24 + round(longest * 12 * 0.71) + 8 if turned else 36
-        fig = go.Figure(bar, layout=_layout(title, bottom=bottom))
+        fig = go.Figure(bar, layout=base_layout(title, bottom=bottom))
         fig.update_yaxes(**value_axis)
         fig.update_xaxes(showgrid=False, tickangle=-45 if turned else 0)
     return fig
@@ -379,7 +379,7 @@ def category_pie_or_bar(
         textposition="outside",
         hovertemplate=f"%{{label}}<br>{label}：%{{customdata[0]}}（%{{customdata[1]}}）<extra></extra>",
     )
-    return go.Figure(pie, layout=_layout(title, margin={"l": 40, "r": 40, "t": 72, "b": 40}))
+    return go.Figure(pie, layout=base_layout(title, margin={"l": 40, "r": 40, "t": 72, "b": 40}))
 
 
 def brand_ranking(
@@ -423,7 +423,7 @@ def funnel(
     ``stages``: ``[(label, value), …]`` in order, e.g. 群众点单 → … → 群众评单.
     """
     if not stages:
-        return _empty(title)
+        return empty_figure(title)
     first = stages[0][1]
     written = []
     for _, value in stages:
@@ -442,7 +442,7 @@ def funnel(
         connector={"fillcolor": GRID_COLOR},
         hovertemplate="%{y}<br>%{text}<extra></extra>",
     )
-    fig = go.Figure(trace, layout=_layout(title, bottom=16))
+    fig = go.Figure(trace, layout=base_layout(title, bottom=16))
     fig.update_yaxes(showgrid=False, ticksuffix=" ")
     return fig
 
@@ -464,7 +464,7 @@ def satisfaction_distribution(
         counts[int(row[score_key])] += int(row[count_key] or 0)
     total = sum(counts.values())
     if total == 0:
-        return _empty(title)
+        return empty_figure(title)
     names = [f"{score}分<br>{texts.SCORE_LABELS[score]}" for score in counts]
     written = [f"{format_count(n)}<br>{format_percent(_share(n, total))}" for n in counts.values()]
     colors = [ACCENT if s <= 2 else NEUTRAL if s == 3 else PRIMARY for s in counts]
@@ -477,7 +477,7 @@ def satisfaction_distribution(
         cliponaxis=False,
         hovertemplate="%{x}<br>%{text}<extra></extra>",
     )
-    fig = go.Figure(bar, layout=_layout(title, bottom=52))
+    fig = go.Figure(bar, layout=base_layout(title, bottom=52))
     fig.update_yaxes(title_text=METRIC_LABELS["ratings"], rangemode="tozero")
     fig.update_xaxes(showgrid=False)
     return fig
@@ -532,7 +532,7 @@ def unit_map(
     placed = [row for row in rows if row.get("lng") is not None and row.get("lat") is not None]
     missing = len(rows) - len(placed)
     if not placed:
-        fig = _empty(title)
+        fig = empty_figure(title)
     else:
         label = _label(value_key, value_label)
         # an unknown value draws the smallest circle; its hover text says "—"
@@ -555,7 +555,7 @@ def unit_map(
             customdata=[[str(row[name_key]), value_format(row[value_key])] for row in placed],
             hovertemplate=f"%{{customdata[0]}}<br>{label}：%{{customdata[1]}}<extra></extra>",
         )
-        fig = go.Figure(trace, layout=_layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}))
+        fig = go.Figure(trace, layout=base_layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}))
         map_layout: dict[str, Any] = {
             "style": map_style,
             "center": {"lon": (min(lngs) + max(lngs)) / 2, "lat": (min(lats) + max(lats)) / 2},
@@ -571,20 +571,30 @@ def unit_map(
                 }
             ]
         fig.update_layout(map=map_layout, height=_MAP_HEIGHT_PX)
-    if missing:
-        fig.add_annotation(
-            text=texts.MAP_MISSING_COORDS.format(count=missing),
-            x=0,
-            y=0,
-            xref="paper",
-            yref="paper",
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            bgcolor="rgba(255,255,255,0.8)",
-            font={"size": 11},
-        )
+    note_missing_coordinates(fig, missing, y=0)
     return fig
+
+
+def note_missing_coordinates(fig: go.Figure, missing: int, *, y: float) -> None:
+    """Say on a map how many units could not be placed (no coordinates); nothing when none.
+
+    ``y`` is the note's bottom edge in paper coordinates: 0 inside a tile map, 1 above a
+    drawn one whose legend sits below it.
+    """
+    if not missing:
+        return
+    fig.add_annotation(
+        text=texts.MAP_MISSING_COORDS.format(count=missing),
+        x=0,
+        y=y,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        bgcolor="rgba(255,255,255,0.8)",
+        font={"size": 11},
+    )
 
 
 def _zoom(lngs: list[float], lats: list[float], width: float, height: float) -> float:

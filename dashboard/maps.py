@@ -21,7 +21,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard import charts, texts
+from dashboard import charts
 from dashboard.numbers import format_count
 
 # status → marker colour; the order is the legend's
@@ -134,10 +134,10 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     rows = list(rows)
     placed = [row for row in rows if _placed(row)]
     if not placed:
-        return charts._empty(title)
+        return charts.empty_figure(title)
     lngs = [float(row["lng"]) for row in placed]
     lats = [float(row["lat"]) for row in placed]
-    fig = go.Figure(layout=charts._layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}))
+    fig = go.Figure(layout=charts.base_layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}))
     names = {row["unit_id"]: row["name"] for row in rows}
     towns = towns_of(rows)
     by_town: dict[str, list[tuple[float, float]]] = {}
@@ -212,20 +212,7 @@ def offline_map(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
             "scaleratio": 1 / math.cos(middle),
         },
     )
-    missing = len(rows) - len(placed)
-    if missing:
-        fig.add_annotation(
-            text=texts.MAP_MISSING_COORDS.format(count=missing),
-            x=0,
-            y=1,
-            xref="paper",
-            yref="paper",
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            bgcolor="rgba(255,255,255,0.8)",
-            font={"size": 11},
-        )
+    charts.note_missing_coordinates(fig, len(rows) - len(placed), y=1)
     return fig
 
 
@@ -234,7 +221,7 @@ def unit_treemap(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     as ``offline_map`` colours its points; the activities of the period on each tile."""
     rows = list(rows)
     if not rows:
-        return charts._empty(title)
+        return charts.empty_figure(title)
     ids = {row["unit_id"] for row in rows}
     fig = go.Figure(
         go.Treemap(
@@ -253,7 +240,7 @@ def unit_treemap(rows: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
             textfont={"color": "white"},
             maxdepth=3,
         ),
-        layout=charts._layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}),
+        layout=charts.base_layout(title, margin={"l": 8, "r": 8, "t": 56, "b": 8}),
     )
     fig.update_layout(height=MAP_HEIGHT_PX)
     return fig
