@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,14 +96,22 @@ class AuditConfig:
     comment_min_chars: int = 15
 
 
-def _audit_config(raw: dict) -> AuditConfig:
-    defaults = AuditConfig()
-    values = {
-        name: type(getattr(defaults, name))(raw[name])
-        for name in AuditConfig.__dataclass_fields__
-        if name in raw and name != "disabled"
-    }
-    return AuditConfig(disabled=tuple(str(key) for key in raw.get("disabled", ())), **values)
+def _typed(cls: type, raw: dict, *, skip: tuple[str, ...] = ()) -> dict:
+    """The fields of dataclass ``cls`` that ``raw`` (a TOML table) gives, each converted to
+    its declared type: ``int``, ``float``, ``str`` or a tuple of one of them. Fields of any
+    other type, and those in ``skip``, are the caller's to read."""
+    hints = typing.get_type_hints(cls)
+    out: dict = {}
+    for name in cls.__dataclass_fields__:
+        if name in skip or name not in raw:
+            continue
+        kind = hints[name]
+        if kind in (int, float, str):
+            out[name] = kind(raw[name])
+        elif typing.get_origin(kind) is tuple:
+            item = typing.get_args(kind)[0]
+            out[name] = tuple(item(v) for v in raw[name])
+    return out
 
 
 @dataclass(frozen=True)
@@ -186,46 +195,16 @@ def _load_config(path: str | None) -> Config:
     if not path or not Path(path).is_file():
         return Config()
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    limits = raw.get("limits", {})
     return Config(
+        **_typed(Config, raw, skip=LIMITS),
         category_aliases={k: list(v) for k, v in raw.get("categories", {}).items()},
         salt=raw.get("salt"),
-        effective_k=int(raw.get("effective_k", 1)),
-        low_score_threshold=float(raw.get("low_score_threshold", 3.5)),
-        idle_days=int(raw.get("idle_days", 60)),
         tile_url=raw.get("tile_url"),
-        rank_green=float(raw.get("rank_green", 1.0)),
-        rank_yellow=float(raw.get("rank_yellow", 0.8)),
-        **{
-            name: int(raw.get("limits", {})[name])
-            for name in LIMITS
-            if name in raw.get("limits", {})
-        },
-        min_year=int(raw.get("min_year", 1949)),
-        years_ahead=int(raw.get("years_ahead", 1)),
-        max_headcount=int(raw.get("max_headcount", 1_000_000)),
-        max_volunteer_hours=float(raw.get("max_volunteer_hours", 1_000_000)),
-        upload_max_mb=int(raw.get("upload_max_mb", 200)),
+        **{name: int(limits[name]) for name in LIMITS if name in limits},
         import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
-        session_idle_hours=float(raw.get("session_idle_hours", 8.0)),
-        server_address=str(raw.get("server_address", "0.0.0.0")),
-        **_practice_settings(raw),
-        audit=_audit_config(raw.get("audit", {})),
+        audit=AuditConfig(**_typed(AuditConfig, raw.get("audit", {}))),
     )
-
-
-def _practice_settings(raw: dict) -> dict:
-    """The practices' settings a wenming.toml gives (top-level keys, as above)."""
-    out: dict = {}
-    for name in ("points_per_hour", "points_per_signin", "red_share", "grey_share"):
-        if name in raw:
-            out[name] = float(raw[name])
-    if "team_min_members" in raw:
-        out["team_min_members"] = int(raw["team_min_members"])
-    if "star_hours" in raw:
-        out["star_hours"] = tuple(float(v) for v in raw["star_hours"])
-    if "score_weights" in raw:
-        out["score_weights"] = tuple(float(v) for v in raw["score_weights"])
-    return out
 
 
 def config() -> Config:
