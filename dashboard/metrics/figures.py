@@ -42,6 +42,8 @@ TARGET_METRICS = {
 }
 # Targets compared with a level rather than a running total.
 _LEVEL_TARGETS = {"satisfaction_rate"}
+# the running totals of a unit that held nothing to date (its levels are unknown)
+_NOTHING_HELD = {"activities": 0, "person_times": 0, "volunteer_hours": 0}
 
 
 def _memoized(fn):
@@ -399,12 +401,23 @@ def target_progress(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     key, target, actual, progress, year_elapsed, on_track, date_from, date_to}``:
     ``progress`` = actual / target; ``year_elapsed`` the share of the year up to the
     as-of date; ``on_track`` progress ≥ year_elapsed for running totals, actual ≥ target
-    for 满意率 (None when unknown).
+    for 满意率 (None when unknown). ``targets_progress`` of the one unit (or top units).
     """
     unit = resolve(wh, scope)
-    year = scope.date_to.year
     unit_ids = [unit["unit_id"]] if unit else [u["unit_id"] for u in top_units(wh)]
-    targets = wh.query(q.TARGETS, {"year": year, "unit_ids": unit_ids})
+    return targets_progress(wh, scope, tuple(unit_ids))
+
+
+@_memoized
+def targets_progress(
+    wh: Warehouse, scope: Scope, unit_ids: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """``target_progress`` of each of ``unit_ids`` at once (each unit's own targets,
+    against the figures of that unit and everything below it), read in two queries
+    however many units there are; rows by unit_id, then metric in ``TARGET_METRICS``
+    order. Only the scope's year (``scope.date_to``) is read from ``scope``."""
+    year = scope.date_to.year
+    targets = wh.query(q.TARGETS, {"year": year, "unit_ids": list(unit_ids)})
     order = list(TARGET_METRICS)
     targets.sort(
         key=lambda t: (t["unit_id"], order.index(t["metric"]) if t["metric"] in order else 99)
@@ -416,21 +429,19 @@ def target_progress(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     to_date = min(last, as_of.date()) if as_of else last
     days = (last - first).days + 1
     elapsed = min(max((to_date - first).days + 1, 0), days) / days
-    actuals: dict[str, dict[str, Any]] = {}
-    for unit_id in dict.fromkeys(t["unit_id"] for t in targets):
-        if to_date < first:
-            actuals[unit_id] = {"activities": 0, "person_times": 0, "volunteer_hours": 0}
-            continue
-        to_date_scope = Scope(first, to_date, unit_id)
-        actuals[unit_id] = {
-            **activity_figures(wh, to_date_scope),
-            **rating_figures(wh, to_date_scope),
-        }
+    targeted = list(dict.fromkeys(t["unit_id"] for t in targets))
+    # before 1 January (an as-of date in an earlier year) the period is empty: no rows
+    found = wh.query(
+        q.TARGET_ACTUALS,
+        {"date_from": first, "date_to": to_date, "unit_ids": targeted},
+    )
+    actuals = {row.pop("unit_id"): row for row in found}
+    nothing = {**dict.fromkeys(TARGET_METRICS.values()), **_NOTHING_HELD}
     rows = []
     for target in targets:
         value = target.pop("value")
         key = TARGET_METRICS.get(target["metric"])
-        actual = actuals[target["unit_id"]].get(key) if key else None
+        actual = actuals.get(target["unit_id"], nothing).get(key) if key else None
         progress = _share(actual, value)
         if progress is None:
             on_track = None
