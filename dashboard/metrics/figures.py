@@ -8,10 +8,10 @@ writing a number is ``dashboard.numbers``' job.
 
 from __future__ import annotations
 
-import copy
 import functools
+import inspect
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from dashboard.metrics import queries as q
 from dashboard.metrics.persons import count_persons
@@ -42,20 +42,44 @@ TARGET_METRICS = {
 }
 # Targets compared with a level rather than a running total.
 _LEVEL_TARGETS = {"satisfaction_rate"}
+T = TypeVar("T")
 # the running totals of a unit that held nothing to date (its levels are unknown)
 _NOTHING_HELD = {"activities": 0, "person_times": 0, "volunteer_hours": 0}
 
 
 def _memoized(fn):
     """A figure read once per build and scope, even when a report, its briefing text and
-    a page all ask for it; callers get their own copy to change as they like."""
+    a page all ask for it; callers get their own copy to change as they like. Arguments
+    are keyed as bound (``f(wh, s, 4.0)`` and ``f(wh, s, prior=4.0)`` are one read), with
+    the configuration in force."""
+    signature = inspect.signature(fn)
+    name = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
     def figure(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
-        key = (fn.__name__, scope, args, tuple(sorted(kwargs.items())))
-        return copy.deepcopy(wh.memo(key, lambda: fn(wh, scope, *args, **kwargs)))
+        bound = signature.bind(wh, scope, *args, **kwargs)
+        bound.apply_defaults()
+        # the settings in force are part of the key: a figure reads thresholds from them
+        key = (name, repr(config()), *list(bound.arguments.items())[1:])
+        return copied(wh.memo(key, lambda: fn(wh, scope, *args, **kwargs)))
 
     return figure
+
+
+def copied(value: T) -> T:
+    """A copy of a figure's plain data that a caller may change without touching the
+    memo: dicts, lists and sets copied all the way down, other values (str, int, float,
+    date, tuples of them) shared. ``copy.deepcopy`` does the same with per-object
+    bookkeeping that cost seconds on the practices' thousands of rows."""
+    if isinstance(value, dict):
+        return {key: copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copied(item) for item in value]
+    if isinstance(value, set):
+        return set(value)
+    if isinstance(value, tuple) and any(isinstance(item, dict | list | set) for item in value):
+        return tuple(copied(item) for item in value)
+    return value
 
 
 def _one(wh: Warehouse, sql: str, scope: Scope, **extra: Any) -> dict[str, Any]:
@@ -337,7 +361,7 @@ def by_brand(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[di
     """
     resolve(wh, scope)
     if prior is None:
-        prior = rating_prior(wh, scope)
+        return by_brand(wh, scope, rating_prior(wh, scope))  # one read with the explicit prior
     return _rows(wh, q.BY_BRAND, scope, prior_mean=prior, prior_weight=PRIOR_WEIGHT)
 
 

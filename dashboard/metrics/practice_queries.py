@@ -293,17 +293,27 @@ ORDER BY unit_id, month"""
 
 # Redemptions in scope and period larger than the person's balance at their time (every
 # earning before it, wherever, less every earlier redemption): one row per redemption,
-# without the person. Earnings at the same moment count first.
+# without the person. Earnings at the same moment count first. Only the persons who
+# redeemed in scope and period, and their events up to the period's end, can change a
+# balance these redemptions are judged on.
 OVERDRAWN = """,
-redeemers AS (SELECT DISTINCT person_id FROM redemption_rows),
+redeemers AS (
+    SELECT DISTINCT d.person_id
+    FROM redemption_rows AS d
+    JOIN scope_units AS s USING (unit_id)
+    WHERE CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
+),
 ledger AS (
     SELECT v.person_id, v.start_at AS event_at, 0 AS is_redemption, NULL AS redemption_id,
            $points_per_hour * v.service_hours AS delta
     FROM hour_rows AS v
     JOIN redeemers USING (person_id)
+    WHERE v.start_on <= $date_to
     UNION ALL
     SELECT d.person_id, d.redeemed_at, 1, d.redemption_id, -d.points
     FROM redemption_rows AS d
+    JOIN redeemers USING (person_id)
+    WHERE CAST(d.redeemed_at AS DATE) <= $date_to
 ),
 running AS (
     SELECT *, SUM(delta) OVER (
@@ -324,9 +334,9 @@ ORDER BY d.redeemed_at, d.redemption_id"""
 
 # 星级志愿者: one row per (breakdown row, star level 0–5) with how many volunteers hold it
 # at the period's end (hours in the row's subtree up to then) and how many of them rose to
-# it in the period. Rows: each direct child of $anchor_id (the top units when NULL), and
-# the anchor itself (本级) for hours served at it directly; ``$anchor_id`` alone, as
-# ``total``, for the whole scope.
+# it in the period. Rows: ``_total`` for the whole scope and, when $by_unit, each direct
+# child of $anchor_id (the top units when NULL) and the anchor itself (``_self``, 本级)
+# for hours served at it directly.
 _STAR_LEVEL = "len(list_filter(CAST($star_hours AS DOUBLE[]), lambda x: x <= {hours}))"
 STARS = (
     """,
@@ -336,10 +346,10 @@ star_rows AS (
     SELECT c.unit_id, t.unit_id
     FROM unit_rows AS c
     JOIN unit_tree AS t ON t.ancestor_id = c.unit_id
-    WHERE c.parent_id = CAST($anchor_id AS VARCHAR)
-       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL)
+    WHERE $by_unit AND (c.parent_id = CAST($anchor_id AS VARCHAR)
+       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL))
     UNION ALL
-    SELECT '_self', CAST($anchor_id AS VARCHAR)
+    SELECT '_self', CAST($anchor_id AS VARCHAR) WHERE $by_unit
 ),
 served AS (
     SELECT r.row_id, v.person_id,
