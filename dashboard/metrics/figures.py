@@ -71,15 +71,22 @@ def copied(value: T) -> T:
     memo: dicts, lists and sets copied all the way down, other values (str, int, float,
     date, tuples of them) shared. ``copy.deepcopy`` does the same with per-object
     bookkeeping that cost seconds on the practices' thousands of rows."""
+    # a scalar is returned where it stands: a call per cell would double the cost
     if isinstance(value, dict):
-        return {key: copied(item) for key, item in value.items()}
+        return {
+            key: copied(item) if isinstance(item, _CONTAINERS) else item
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [copied(item) for item in value]
+        return [copied(item) if isinstance(item, _CONTAINERS) else item for item in value]
     if isinstance(value, set):
         return set(value)
-    if isinstance(value, tuple) and any(isinstance(item, dict | list | set) for item in value):
+    if isinstance(value, tuple) and any(isinstance(item, _CONTAINERS) for item in value):
         return tuple(copied(item) for item in value)
     return value
+
+
+_CONTAINERS = (dict, list, set, tuple)
 
 
 def _one(wh: Warehouse, sql: str, scope: Scope, **extra: Any) -> dict[str, Any]:

@@ -208,9 +208,10 @@ LEFT JOIN held AS h ON h.unit_id = s.unit_id
 LEFT JOIN placed AS o ON o.unit_id = s.unit_id
 ORDER BY s.unit_id"""
 
-# 三张清单: one row per (unit in scope, category) with the orders placed in the period
-# (需求), the teams founded and brands started by its end (资源), and the activities held
-# in it (服务, ``from_orders`` of them 群众点单). Summed up the tree by the caller.
+# 三张清单: the orders placed in the period (需求), the teams founded and brands started by
+# its end (资源), and the activities held in it (服务, ``from_orders`` of them 群众点单), per
+# category for the whole scope (``is_total``) and per (breakdown row, category): the rows
+# are the direct children of $anchor_id, summed over their subtree, and the anchor's own.
 THREE_LISTS = """,
 parts AS (
     SELECT o.unit_id, o.category, 1 AS demand, 0 AS teams, 0 AS brands,
@@ -234,13 +235,33 @@ parts AS (
     FROM activities AS a
     JOIN scope_units AS s USING (unit_id)
     WHERE a.start_on BETWEEN $date_from AND $date_to
+),
+per_unit AS (
+    SELECT unit_id, category,
+           SUM(demand) AS demand, SUM(teams) AS teams, SUM(brands) AS brands,
+           SUM(delivered) AS delivered, SUM(from_orders) AS from_orders
+    FROM parts
+    GROUP BY unit_id, category
+),
+-- the breakdown row of each unit below $anchor_id: the anchor's child above it (the top
+-- unit above it when NULL), or the anchor itself (is_self)
+rows_of AS (
+    SELECT t.unit_id, c.unit_id AS row_id, FALSE AS is_self
+    FROM unit_rows AS c
+    JOIN unit_tree AS t ON t.ancestor_id = c.unit_id
+    WHERE c.parent_id = CAST($anchor_id AS VARCHAR)
+       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL)
+    UNION ALL
+    SELECT CAST($anchor_id AS VARCHAR), CAST($anchor_id AS VARCHAR), TRUE
+    WHERE CAST($anchor_id AS VARCHAR) IS NOT NULL
 )
-SELECT unit_id, category,
-       SUM(demand) AS demand, SUM(teams) AS teams, SUM(brands) AS brands,
-       SUM(delivered) AS delivered, SUM(from_orders) AS from_orders
-FROM parts
-GROUP BY unit_id, category
-ORDER BY unit_id, category"""
+SELECT GROUPING(r.row_id) = 1 AS is_total, r.row_id, r.is_self, p.category,
+       SUM(p.demand) AS demand, SUM(p.teams) AS teams, SUM(p.brands) AS brands,
+       SUM(p.delivered) AS delivered, SUM(p.from_orders) AS from_orders
+FROM per_unit AS p
+LEFT JOIN rows_of AS r ON r.unit_id = p.unit_id
+GROUP BY GROUPING SETS ((p.category), (r.row_id, r.is_self, p.category))
+ORDER BY is_total DESC, r.row_id, p.category"""
 
 # 积分 events of the scope up to the period's end: one row per earning (a 志愿者's hours,
 # or a 群众 sign-in when $points_per_signin is not 0) or redemption, with its points.

@@ -444,17 +444,12 @@ def three_lists(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     keys = ("demand", "teams", "brands", "delivered", "from_orders")
     total: dict[str, dict[str, int]] = {}
     per_unit: dict[tuple[str, str], dict[str, int]] = {}
-    row_of = _row_finder(wh, anchor)
-    for row in _run(wh, pq.THREE_LISTS, scope):
-        sums = total.setdefault(row["category"], dict.fromkeys(keys, 0))
-        for key in keys:
-            sums[key] += row[key]
-        target = row_of(row["unit_id"])
-        if target is None:
-            continue
-        cell = per_unit.setdefault((target, row["category"]), dict.fromkeys(keys, 0))
-        for key in keys:
-            cell[key] += row[key]
+    for row in _run(wh, pq.THREE_LISTS, scope, anchor_id=anchor):
+        sums = {key: row[key] for key in keys}
+        if row["is_total"]:
+            total[row["category"]] = sums
+        elif row["row_id"] is not None:  # None: outside the anchor's subtree
+            per_unit[(SELF_LABEL if row["is_self"] else row["row_id"], row["category"])] = sums
     teams_sent = reported_test(wh, "teams")
     scope_known = teams_sent(scope.unit_id)
     by_category = [_list_row(c, sums, scope_known) for c, sums in total.items()]
