@@ -108,6 +108,14 @@ SELECT DISTINCT p.input, t.ancestor_id AS unit_id
 FROM placed AS p
 JOIN unit_tree AS t ON t.unit_id = p.unit_id"""
 
+# The same for one unit: whether the subtree of $root holds a row of each input. One row.
+REPORTED_UNDER = """,
+subtree AS (SELECT unit_id FROM unit_tree WHERE ancestor_id = $root)
+SELECT EXISTS (SELECT 1 FROM team_rows JOIN subtree USING (unit_id)) AS teams,
+       EXISTS (SELECT 1 FROM brands JOIN subtree USING (unit_id)) AS brands,
+       EXISTS (SELECT 1 FROM redemption_rows JOIN subtree USING (unit_id)) AS redemptions,
+       EXISTS (SELECT 1 FROM hour_rows JOIN subtree USING (unit_id)) AS hours"""
+
 # 五有: one row per 所 and 站 in scope with the inputs of its five parts. ``activities``
 # counts the period's activities of the unit and everything below it; teams those of
 # the unit or below founded by the period's end (``full_teams`` with member_count ≥
@@ -400,6 +408,7 @@ ORDER BY row_id, stars"""
 
 PRACTICE_QUERIES: dict[str, str] = {
     "reported": REPORTED,
+    "reported_under": REPORTED_UNDER,
     "five_haves": FIVE_HAVES,
     "station_scores": STATION_SCORES,
     "three_lists": THREE_LISTS,

@@ -100,22 +100,44 @@ def _reporting_root(units: dict[str, dict[str, Any]], unit_id: str | None) -> st
         current = unit["parent_id"]
 
 
-def reported_test(wh: Warehouse, what: str) -> Callable[[str | None], bool]:
+def _reported_under(wh: Warehouse, root: str) -> dict[str, bool]:
+    """Per optional input: whether the subtree of ``root`` holds a row of it (what
+    ``_reported`` says of ``root``, read for one county instead of the whole warehouse)."""
+
+    def load() -> dict[str, bool]:
+        return _run(wh, pq.REPORTED_UNDER, Scope(date.min, date.max), root=root)[0]
+
+    return wh.memo(("practice_reported_under", root), load)
+
+
+def reported_test(
+    wh: Warehouse, what: str, within: str | None = None
+) -> Callable[[str | None], bool]:
     """``is_reported(wh, what, ·)`` with the warehouse read once, for a loop over many
-    units (a province has 55 k)."""
-    reported = _reported(wh)[what]
+    units (a province has 55 k). ``within``: the scope unit the loop stays in; where it is
+    at or below a county, its county is read alone and the whole warehouse only for a
+    unit of another county."""
     units = wh.units()
+    home = None
+    if within is not None and units[within]["level"] not in ("省", "市"):
+        home = _reporting_root(units, within)
+    home_sent = _reported_under(wh, home)[what] if home is not None else False
+    everywhere: list[frozenset[str]] = []  # read on first need
 
     def test(unit_id: str | None) -> bool:
         root = _reporting_root(units, unit_id)
-        return bool(reported) if root is None else root in reported
+        if home is not None and root == home:
+            return home_sent
+        if not everywhere:
+            everywhere.append(_reported(wh)[what])
+        return bool(everywhere[0]) if root is None else root in everywhere[0]
 
     return test
 
 
 def is_reported(wh: Warehouse, what: str, unit_id: str | None) -> bool:
     """Whether the county of ``unit_id`` (None: anyone) sent ``what``."""
-    return reported_test(wh, what)(unit_id)
+    return reported_test(wh, what, unit_id)(unit_id)
 
 
 def is_practising(wh: Warehouse, unit_id: str | None) -> bool:
@@ -211,7 +233,8 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     need = _effective_min(wh, scope)
     team_min = config().team_min_members
     rows = _run(wh, pq.FIVE_HAVES, scope, team_min_members=team_min)
-    teams_sent, brands_sent = reported_test(wh, "teams"), reported_test(wh, "brands")
+    teams_sent = reported_test(wh, "teams", scope.unit_id)
+    brands_sent = reported_test(wh, "brands", scope.unit_id)
     out = []
     for row in rows:
         opened = _known(row.pop("opened_on"), lambda d: d <= scope.date_to)
@@ -450,7 +473,7 @@ def three_lists(wh: Warehouse, scope: Scope) -> dict[str, Any]:
             total[row["category"]] = sums
         elif row["row_id"] is not None:  # None: outside the anchor's subtree
             per_unit[(SELF_LABEL if row["is_self"] else row["row_id"], row["category"])] = sums
-    teams_sent = reported_test(wh, "teams")
+    teams_sent = reported_test(wh, "teams", scope.unit_id)
     scope_known = teams_sent(scope.unit_id)
     by_category = [_list_row(c, sums, scope_known) for c, sums in total.items()]
     names = {r["unit_id"]: r for r in _breakdown_rows(wh, anchor)}
