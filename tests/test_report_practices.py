@@ -5,6 +5,10 @@ which sent none of the practices' inputs, a family says what was not sent, never
 
 from __future__ import annotations
 
+import pytest
+
+from dashboard.metrics import practices
+from dashboard.warehouse import Warehouse
 from pipelines.cli import main
 
 Q2 = ("--from", "2025-04-01", "--to", "2025-06-30")
@@ -60,3 +64,27 @@ def test_a_county_without_practice_inputs_is_told_what_it_did_not_send(capsys, f
     assert "    供需缺口类别数：未知，未报送志愿服务队伍（志愿服务队伍表）" in lines
     points = lines[lines.index("  志愿服务积分") + 1]
     assert points.startswith("    未报送志愿者个人服务时长") and "0分" not in points
+
+
+@pytest.mark.parametrize(
+    ("ledgers", "unit_id", "sent"),
+    [
+        # the practice county sent all four; any unit of it answers for its county
+        ("practice_db", "T3", {"teams": True, "brands": True, "redemptions": True, "hours": True}),
+        ("practice_db", "S2", {"teams": True, "brands": True, "redemptions": True, "hours": True}),
+        # the fixture county sent brands (B1–B4) and nothing of the practices' own
+        (
+            "fixture_db",
+            "ZA2",
+            {"teams": False, "brands": True, "redemptions": False, "hours": False},
+        ),
+        (
+            "fixture_db",
+            None,
+            {"teams": False, "brands": True, "redemptions": False, "hours": False},
+        ),
+    ],
+)
+def test_what_a_county_sent_is_read_for_a_unit_as_for_the_whole(request, ledgers, unit_id, sent):
+    wh = Warehouse(request.getfixturevalue(ledgers))
+    assert {what: practices.is_reported(wh, what, unit_id) for what in sent} == sent
