@@ -185,15 +185,17 @@ def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 def practice_families(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     """The five practice families (docs/figures.md): 五有, 红灰黑榜 (the three lists and
     how many stations were ranked, not every station), 三张清单, 积分, 星级志愿者."""
-    ranked = practices.rankings(wh, scope)
-    # how many were ranked, not every station's row (a province has tens of thousands)
+    # read, not copied: the document is built from them by _jsonable (a province has tens
+    # of thousands of 所站)
+    ranked = dict(practices.rankings.shared(wh, scope))
+    # how many were ranked, not every station's row
     ranked["stations"] = len(ranked["stations"])
     return {
-        "five_haves": practices.five_haves(wh, scope),
+        "five_haves": practices.five_haves.shared(wh, scope),
         "rankings": ranked,
-        "three_lists": practices.three_lists(wh, scope),
-        "points": practices.points(wh, scope),
-        "stars": practices.stars(wh, scope),
+        "three_lists": practices.three_lists.shared(wh, scope),
+        "points": practices.points.shared(wh, scope),
+        "stars": practices.stars.shared(wh, scope),
     }
 
 
@@ -202,13 +204,21 @@ def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    """A copy of ``value`` with dates as ISO text and tuples as lists; other scalars are
+    taken as they are, without a call per cell (a province's document has millions)."""
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {
+            key: _jsonable(item) if isinstance(item, _CONVERTED) else item
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item) if isinstance(item, _CONVERTED) else item for item in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+_CONVERTED = (dict, list, tuple, date)  # datetime is a date
 
 
 # --------------------------------------------------------------------------- text report

@@ -5,9 +5,12 @@ which sent none of the practices' inputs, a family says what was not sent, never
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from dashboard.metrics import practices
+from dashboard.metrics import Scope, practices
+from dashboard.report import build_report
 from dashboard.warehouse import Warehouse
 from pipelines.cli import main
 
@@ -88,3 +91,19 @@ def test_a_county_without_practice_inputs_is_told_what_it_did_not_send(capsys, f
 def test_what_a_county_sent_is_read_for_a_unit_as_for_the_whole(request, ledgers, unit_id, sent):
     wh = Warehouse(request.getfixturevalue(ledgers))
     assert {what: practices.is_reported(wh, what, unit_id) for what in sent} == sent
+
+
+def test_changing_a_report_document_changes_no_later_report(practice_db):
+    wh = Warehouse(practice_db)
+    q2 = Scope(date(2025, 4, 1), date(2025, 6, 30))
+    first = build_report(wh, q2)
+    # the report reads the memoised practice figures without copying them: its document
+    # must still be its own
+    first["five_haves"]["by_unit"][0]["score"] = 99
+    first["rankings"]["red"].clear()
+    first["five_haves"]["counts"]["team"]["yes"] = 99
+    again = build_report(wh, q2)
+    assert again["five_haves"]["by_unit"][0]["score"] != 99
+    assert {r["unit_id"] for r in again["rankings"]["red"]} == {"T1", "T2"}
+    assert again["five_haves"]["counts"]["team"]["yes"] == 3
+    assert practices.five_haves(wh, q2)["counts"]["team"]["yes"] == 3

@@ -55,14 +55,20 @@ def _memoized(fn):
     signature = inspect.signature(fn)
     name = f"{fn.__module__}.{fn.__qualname__}"
 
-    @functools.wraps(fn)
-    def figure(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
+    def shared(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
         bound = signature.bind(wh, scope, *args, **kwargs)
         bound.apply_defaults()
         # the settings in force are part of the key: a figure reads thresholds from them
         key = (name, repr(config()), *list(bound.arguments.items())[1:])
-        return copied(wh.memo(key, lambda: fn(wh, scope, *args, **kwargs)))
+        return wh.memo(key, lambda: fn(wh, scope, *args, **kwargs))
 
+    @functools.wraps(fn)
+    def figure(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
+        return copied(shared(wh, scope, *args, **kwargs))
+
+    # the memo's own value, not a copy, for a caller that only reads it (the report and
+    # its briefing read the practices' tens of thousands of rows without copying them)
+    figure.shared = shared
     return figure
 
 
