@@ -322,44 +322,43 @@ ORDER BY unit_id, month"""
 
 # Redemptions in scope and period larger than the person's balance at their time (every
 # earning before it, wherever, less every earlier redemption): one row per redemption,
-# without the person. Earnings at the same moment count first. Only the persons who
-# redeemed in scope and period, and their events up to the period's end, can change a
-# balance these redemptions are judged on.
+# without the person. Earnings at the same moment count first; redemptions at the same
+# moment in redemption_id order. Summed per judged redemption by joins (the person's
+# earnings and redemptions before it), not by a running total over every event: a
+# province's redeemers have millions of hour rows to sort.
 OVERDRAWN = """,
-redeemers AS (
-    SELECT DISTINCT d.person_id
+judged AS (
+    SELECT d.redemption_id, d.person_id, d.unit_id, d.redeemed_at, d.points
     FROM redemption_rows AS d
     JOIN scope_units AS s USING (unit_id)
     WHERE CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
 ),
-ledger AS (
-    SELECT v.person_id, v.start_at AS event_at, 0 AS is_redemption, NULL AS redemption_id,
-           $points_per_hour * v.service_hours AS delta
-    FROM hour_rows AS v
-    JOIN redeemers USING (person_id)
-    WHERE v.start_on <= $date_to
-    UNION ALL
-    SELECT d.person_id, d.redeemed_at, 1, d.redemption_id, -d.points
-    FROM redemption_rows AS d
-    JOIN redeemers USING (person_id)
-    WHERE CAST(d.redeemed_at AS DATE) <= $date_to
+earned AS (
+    SELECT j.redemption_id, SUM($points_per_hour * v.service_hours) AS earned
+    FROM judged AS j
+    JOIN hour_rows AS v ON v.person_id = j.person_id AND v.start_at <= j.redeemed_at
+    GROUP BY j.redemption_id
 ),
-running AS (
-    SELECT *, SUM(delta) OVER (
-        PARTITION BY person_id ORDER BY event_at, is_redemption, redemption_id
-        ROWS UNBOUNDED PRECEDING
-    ) AS balance_after
-    FROM ledger
+spent AS (
+    SELECT j.redemption_id, SUM(d.points) AS spent
+    FROM judged AS j
+    JOIN redemption_rows AS d ON d.person_id = j.person_id
+     AND (d.redeemed_at < j.redeemed_at
+          OR (d.redeemed_at = j.redeemed_at AND d.redemption_id < j.redemption_id))
+    GROUP BY j.redemption_id
+),
+balanced AS (
+    SELECT j.*, COALESCE(e.earned, 0) - COALESCE(p.spent, 0) AS balance_before
+    FROM judged AS j
+    LEFT JOIN earned AS e USING (redemption_id)
+    LEFT JOIN spent AS p USING (redemption_id)
 )
-SELECT d.redemption_id, d.unit_id, u.name AS unit_name, d.redeemed_at, d.points,
-       r.balance_after + d.points AS balance_before
-FROM running AS r
-JOIN redemption_rows AS d USING (redemption_id)
-JOIN scope_units AS s ON s.unit_id = d.unit_id
-JOIN unit_rows AS u ON u.unit_id = d.unit_id
-WHERE r.is_redemption = 1 AND r.balance_after < 0
-  AND CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
-ORDER BY d.redeemed_at, d.redemption_id"""
+SELECT b.redemption_id, b.unit_id, u.name AS unit_name, b.redeemed_at, b.points,
+       b.balance_before
+FROM balanced AS b
+JOIN unit_rows AS u ON u.unit_id = b.unit_id
+WHERE b.points > b.balance_before
+ORDER BY b.redeemed_at, b.redemption_id"""
 
 # 星级志愿者: one row per (breakdown row, star level 0–5) with how many volunteers hold it
 # at the period's end (hours in the row's subtree up to then) and how many of them rose to
