@@ -53,6 +53,7 @@ PRACTICE_JOIN = "，"
 PRACTICE_LIST_JOIN = "、"
 PRACTICE_NAMED = 5  # a list names at most this many stations
 PRACTICE_MORE = "等{n}个"
+PRACTICE_LISTED = "{list}站点"
 PRACTICE_UNKNOWN = "未知"
 PRACTICE_NONE = "    范围内没有{what}"
 PRACTICE_UNITS = "实践所、站"
@@ -363,7 +364,8 @@ def _rankings_lines(ranked: dict[str, Any]) -> list[str]:
         if rows:
             names = PRACTICE_LIST_JOIN.join(row["name"] for row in rows[:PRACTICE_NAMED])
             more = PRACTICE_MORE.format(n=len(rows)) if len(rows) > PRACTICE_NAMED else ""
-            lines.append(f"{PRACTICE_INDENT}{practices.LIST_NAMES[name]}：{names}{more}")
+            label = PRACTICE_LISTED.format(list=practices.LIST_NAMES[name])
+            lines.append(f"{PRACTICE_INDENT}{label}：{names}{more}")
     return lines
 
 

@@ -35,27 +35,27 @@ def test_the_text_report_writes_every_practice_family_of_the_practice_county(cap
     assert _section(capsys, practice_db, *Q2) == [
         "  五有达标",
         # S1 and T1 have all five; per part (yes, no, 未报送) over S1 S2 T1–T6
-        "    五有参评所站数：8个，五有全部达标所站数：2个",
+        "    所站数：8个，五有全达标：2个",
         "    各项达标：有机制2个、有阵地4个、有队伍3个、有活动5个、有项目3个",
         "    各项未达标：有机制2个、有阵地2个、有队伍4个、有活动3个、有项目5个",
         "    各项未报送：有机制4个、有阵地2个、有队伍1个",
         "  红灰黑榜（2025年第二季度）",
         # T1 and T2 tie at the red cut; T6 grey; T4 (no activity) and T5 (3.0 < 3.5) black
-        "    参评站数：6个，红榜站数：2个，灰榜站数：1个，黑榜站数：2个",
-        "    红榜：卜宜村新时代文明实践站、梁家庄新时代文明实践站",
-        "    灰榜：南河村新时代文明实践站",
-        "    黑榜：东河村新时代文明实践站、北沟村新时代文明实践站",
+        "    参评站数：6个，红榜：2个，灰榜：1个，黑榜：2个",
+        "    红榜站点：卜宜村新时代文明实践站、梁家庄新时代文明实践站",
+        "    灰榜站点：南河村新时代文明实践站",
+        "    黑榜站点：东河村新时代文明实践站、北沟村新时代文明实践站",
         "  三张清单",
         # O1–O5 placed; A0–A12 held, of them A1 (O1), A4 (O2), A8 (O5) from orders
         "    需求清单（群众点单）：5单，服务清单（开展活动）：13场次，其中按点单开展：3场次",
         # 关爱帮扶 (O3 O4) and 法治宣传 (O5) have no team or brand
-        "    供需缺口类别数：2类（关爱帮扶、法治宣传）",
+        "    供需缺口类别：2类（关爱帮扶、法治宣传）",
         "  志愿服务积分",
         "    志愿者个人服务时长：67.5小时，获得积分：670余分，兑换积分：800分，"
-        "积分结余：3600余分，积分人数：4人，超额兑换笔数：1笔",
+        "积分结余：3600余分，参与人数：4人，超结余兑换：1笔",
         "  星级志愿者",
         # V1 260 → 304 h crosses 300 (two stars); V2 130 h (one); V3, V4 none
-        "    有服务时长的志愿者人数：4人，星级志愿者人数：2人（一星1人、二星1人），期内升星人数：1人",
+        "    有服务时长的志愿者人数：4人，星级志愿者：2人（一星1人、二星1人），本期晋星：1人",
     ]
 
 
@@ -64,7 +64,7 @@ def test_a_county_without_practice_inputs_is_told_what_it_did_not_send(capsys, f
     # no 制度上墙, 面积 or team anywhere: those parts are 未报送 for all six 所站, none 否
     assert "    各项未报送：有机制6个、有阵地6个、有队伍6个" in lines
     assert not any(line.startswith("    各项未达标：有机制") for line in lines)
-    assert "    供需缺口类别数：未知，未报送志愿服务队伍（志愿服务队伍表）" in lines
+    assert "    供需缺口类别：未知，未报送志愿服务队伍（志愿服务队伍表）" in lines
     points = lines[lines.index("  志愿服务积分") + 1]
     assert points.startswith("    未报送志愿者个人服务时长") and "0分" not in points
 

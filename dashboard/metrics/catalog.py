@@ -185,11 +185,11 @@ FIGURES: tuple[Figure, ...] = (
     ),
     # the practices (dashboard.metrics.practices; docs/figures.md)
     Figure(
-        "five_haves_units", "五有参评所站数", "个", "inventory", "five_haves", "阵地",
+        "five_haves_units", "所站数", "个", "inventory", "five_haves", "阵地",
         "范围内的实践所和实践站个数。",
     ),
     Figure(
-        "five_haves_full", "五有全部达标所站数", "个", "inventory", "five_haves",
+        "five_haves_full", "五有全达标", "个", "inventory", "five_haves",
         "阵地、志愿服务队伍、品牌项目、活动",
         "有机制、有阵地、有队伍、有活动、有项目五项均为“是”的所站个数；未报送的一项不算达标。",
     ),
@@ -198,19 +198,19 @@ FIGURES: tuple[Figure, ...] = (
         "范围内参加本季度红灰黑榜评价的实践站个数。",
     ),
     Figure(
-        "red_stations", "红榜站数", "个", "inventory", "rankings", "活动、评价、点单",
+        "red_stations", "红榜", "个", "inventory", "rankings", "活动、评价、点单",
         "黑榜之外按得分排在前列（默认前10%，向上取整，同分一并上榜）的实践站个数。",
     ),
     Figure(
-        "grey_stations", "灰榜站数", "个", "inventory", "rankings", "活动、评价、点单",
+        "grey_stations", "灰榜", "个", "inventory", "rankings", "活动、评价、点单",
         "黑榜之外按得分排在末尾（默认后20%，向上取整，同分一并上榜）的实践站个数。",
     ),
     Figure(
-        "black_stations", "黑榜站数", "个", "inventory", "rankings", "活动、评价",
+        "black_stations", "黑榜", "个", "inventory", "rankings", "活动、评价",
         "本季度无活动，或满意度修正分低于低分线的实践站个数。",
     ),
     Figure(
-        "list_gaps", "供需缺口类别数", "类", "inventory", "three_lists", "点单、志愿服务队伍、品牌项目",
+        "list_gaps", "供需缺口类别", "类", "inventory", "three_lists", "点单、志愿服务队伍、品牌项目",
         "期内有群众点单、但本范围没有该类别志愿服务队伍和品牌项目的服务类别个数；未报送队伍时未知。",
     ),
     Figure(
@@ -226,11 +226,11 @@ FIGURES: tuple[Figure, ...] = (
         "截至期末在范围内获得的全部积分减去兑换的全部积分。",
     ),
     Figure(
-        "points_persons", "积分人数", "人", "flow", "points", "参与记录、积分兑换",
+        "points_persons", "参与人数", "人", "flow", "points", "参与记录、积分兑换",
         "期内获得或兑换积分的不同人数。",
     ),
     Figure(
-        "points_overdrawn", "超额兑换笔数", "笔", "flow", "points", "积分兑换",
+        "points_overdrawn", "超结余兑换", "笔", "flow", "points", "积分兑换",
         "期内兑换积分多于兑换时本人积分结余的兑换笔数。",
     ),
     Figure(
@@ -238,11 +238,11 @@ FIGURES: tuple[Figure, ...] = (
         "截至期末在范围内有个人服务时长记录的不同志愿者人数。",
     ),
     Figure(
-        "starred", "星级志愿者人数", "人", "flow", "stars", "参与记录",
+        "starred", "星级志愿者", "人", "flow", "stars", "参与记录",
         "截至期末累计个人服务时长达到一星标准（默认100小时）及以上的志愿者人数。",
     ),
     Figure(
-        "promoted", "期内升星人数", "人", "flow", "stars", "参与记录",
+        "promoted", "本期晋星", "人", "flow", "stars", "参与记录",
         "期内累计服务时长跨过星级标准、星级提高的志愿者人数。",
     ),
 )  # fmt: skip
