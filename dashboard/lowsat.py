@@ -18,6 +18,7 @@ from typing import Any
 
 from dashboard import metrics
 from dashboard.metrics import queries as q
+from dashboard.metrics.figures import _memoized
 from dashboard.metrics.scope import Scope, data_end, resolve
 from dashboard.numbers import brief_score, format_date
 from dashboard.warehouse import Warehouse
@@ -71,6 +72,7 @@ def low_satisfaction(
     return rated + idle_stations(wh, scope)
 
 
+@_memoized
 def low_activities(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
     """Activities in scope whose adjusted score is below the threshold, lowest first."""
     resolve(wh, scope)
@@ -98,6 +100,7 @@ def low_activities(wh: Warehouse, scope: Scope, prior: float | None = None) -> l
     ]
 
 
+@_memoized
 def low_brands(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[dict[str, Any]]:
     """Brands in scope below the threshold or whose mean fell, lowest adjusted first."""
     threshold = config().low_score_threshold
@@ -171,6 +174,7 @@ def falling_brands(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return rows
 
 
+@_memoized
 def idle_stations(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """站 in scope (opened by the period's end) with no activity, their own or their 点's,
     for ``idle_days`` or more up to the period's end (or the as-of date), longest first.

@@ -16,14 +16,19 @@ from datetime import date, datetime
 from typing import Any
 
 from dashboard import briefing, lowsat, metrics
+from dashboard.briefing.wording import QUARTERS, STAR_WORDS
 from dashboard.metrics import Scope, UnknownUnit, practices
 from dashboard.metrics.reader import Reader
 from dashboard.numbers import (
     UNKNOWN,
+    brief_number,
+    brief_percent,
+    brief_score,
     format_count,
     format_date,
     format_percent,
     format_score,
+    inventory_number,
 )
 from dashboard.warehouse import Warehouse, WarehouseError
 from pipelines import settings
@@ -41,6 +46,30 @@ HELP_JSON = "输出 JSON（字段见 docs/schemas/report.schema.json）"
 TEXT_ROWS = 30
 MORE_ROWS = "  ……另有{n}项，完整列表见 --json 输出"
 FLAG_KINDS = {"activity": "活动", "brand": "品牌", "station": "站点"}
+
+# the practices section (七、文明实践)
+PRACTICE_INDENT = "    "
+PRACTICE_JOIN = "，"
+PRACTICE_LIST_JOIN = "、"
+PRACTICE_NAMED = 5  # a list names at most this many stations
+PRACTICE_MORE = "等{n}个"
+PRACTICE_LISTED = "{list}站点"
+PRACTICE_UNKNOWN = "未知"
+PRACTICE_NONE = "    范围内没有{what}"
+PRACTICE_UNITS = "实践所、站"
+PRACTICE_STATIONS = "实践站"
+PRACTICE_FIVE_HAVES = "  五有达标"
+PRACTICE_MET = "各项达标"
+PRACTICE_UNMET = "各项未达标"
+PRACTICE_UNSENT = "各项未报送"
+PRACTICE_RANKINGS = "  红灰黑榜（{quarter}）"
+PRACTICE_THREE_LISTS = "  三张清单"
+PRACTICE_DEMAND = "需求清单（群众点单）："
+PRACTICE_DELIVERED = "服务清单（开展活动）："
+PRACTICE_FROM_ORDERS = "其中按点单开展："
+PRACTICE_POINTS = "  志愿服务积分"
+PRACTICE_HOURS = "志愿者个人服务时长："
+PRACTICE_STARS = "  星级志愿者"
 
 # the headline figures of the text report, in order (names and writers: metrics.FIGURES)
 HEADLINE_KEYS = (
@@ -155,16 +184,19 @@ def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 
 
 def practice_families(wh: Warehouse, scope: Scope) -> dict[str, Any]:
-    """The five practice families (docs/figures.md): 五有, 红灰黑榜 (the three lists, not
-    every station), 三张清单, 积分, 星级志愿者."""
-    ranked = practices.rankings(wh, scope)
-    del ranked["stations"]
+    """The five practice families (docs/figures.md): 五有, 红灰黑榜 (the three lists and
+    how many stations were ranked, not every station), 三张清单, 积分, 星级志愿者."""
+    # read, not copied: the document is built from them by _jsonable (a province has tens
+    # of thousands of 所站)
+    ranked = dict(practices.rankings.shared(wh, scope))
+    # how many were ranked, not every station's row
+    ranked["stations"] = len(ranked["stations"])
     return {
-        "five_haves": practices.five_haves(wh, scope),
+        "five_haves": practices.five_haves.shared(wh, scope),
         "rankings": ranked,
-        "three_lists": practices.three_lists(wh, scope),
-        "points": practices.points(wh, scope),
-        "stars": practices.stars(wh, scope),
+        "three_lists": practices.three_lists.shared(wh, scope),
+        "points": practices.points.shared(wh, scope),
+        "stars": practices.stars.shared(wh, scope),
     }
 
 
@@ -173,13 +205,21 @@ def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    """A copy of ``value`` with dates as ISO text and tuples as lists; other scalars are
+    taken as they are, without a call per cell (a province's document has millions)."""
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {
+            key: _jsonable(item) if isinstance(item, _CONVERTED) else item
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item) if isinstance(item, _CONVERTED) else item for item in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+_CONVERTED = (dict, list, tuple, date)  # datetime is a date
 
 
 # --------------------------------------------------------------------------- text report
@@ -231,8 +271,168 @@ def render_text(report: dict[str, Any]) -> str:
     lines += _listed(report["brands"], _brand_line)
     lines += ["", "六、需关注"]
     lines += _listed(report["low_satisfaction"], _flag_line) or ["  无"]
-    lines += ["", "七、简报文字", "  " + report["briefing"]]
+    lines += ["", "七、文明实践", *practice_lines(report)]
+    lines += ["", "八、简报文字", "  " + report["briefing"]]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- practices
+
+
+def practice_lines(report: dict[str, Any]) -> list[str]:
+    """The practices section of the text report: one block per family (五有, 红灰黑榜,
+    三张清单, 积分, 星级志愿者), figures named as ``metrics.FIGURES`` names them and
+    written by the briefing's rule (flows rounded down with 余, counts of things exact);
+    a family whose input was not sent says so instead of a zero."""
+    return [
+        *_five_haves_lines(report["five_haves"]),
+        *_rankings_lines(report["rankings"]),
+        *_three_lists_lines(report["three_lists"]),
+        *_points_lines(report["points"]),
+        *_stars_lines(report["stars"]),
+    ]
+
+
+def _brief(key: str, value: Any) -> str:
+    """``名称：值单位`` with the figure's name and unit from the one list, the value
+    written as the briefing writes its kind (unknown: 未知)."""
+    figure = metrics.figure(key)
+    return f"{figure.name}：{_brief_value(figure, value)}"
+
+
+def _brief_value(figure: metrics.Figure, value: Any) -> str:
+    if value is None:
+        return PRACTICE_UNKNOWN
+    if figure.kind == "inventory":
+        return inventory_number(value) + figure.unit
+    if figure.kind == "rate":
+        return brief_percent(value)
+    if figure.kind == "score":
+        return brief_score(value)
+    # a balance can be negative: written toward zero like any flow, with its sign
+    sign = "-" if value < 0 else ""
+    return sign + brief_number(abs(value)) + figure.unit
+
+
+def _five_haves_lines(haves: dict[str, Any]) -> list[str]:
+    lines = [PRACTICE_FIVE_HAVES]
+    if not haves["units"]:
+        return [*lines, PRACTICE_NONE.format(what=PRACTICE_UNITS)]
+    full = sum(1 for row in haves["by_unit"] if row["score"] == len(practices.HAVES))
+    lines.append(
+        PRACTICE_INDENT
+        + PRACTICE_JOIN.join(
+            (_brief("five_haves_units", haves["units"]), _brief("five_haves_full", full))
+        )
+    )
+    counts = haves["counts"]
+    for label, field in (
+        (PRACTICE_MET, "yes"),
+        (PRACTICE_UNMET, "no"),
+        (PRACTICE_UNSENT, "unreported"),
+    ):
+        said = PRACTICE_LIST_JOIN.join(
+            f"{name}{inventory_number(counts[key][field])}个"
+            for key, name, _ in practices.HAVES
+            if counts[key][field]
+        )
+        if said:
+            lines.append(f"{PRACTICE_INDENT}{label}：{said}")
+    return lines
+
+
+def _rankings_lines(ranked: dict[str, Any]) -> list[str]:
+    first = ranked["date_from"]
+    if isinstance(first, str):
+        first = date.fromisoformat(first)
+    quarter = f"{first.year}年{QUARTERS[(first.month - 1) // 3]}"
+    lines = [PRACTICE_RANKINGS.format(quarter=quarter)]
+    stations = ranked["stations"]
+    if not stations:
+        return [*lines, PRACTICE_NONE.format(what=PRACTICE_STATIONS)]
+    lines.append(
+        PRACTICE_INDENT
+        + PRACTICE_JOIN.join(
+            [
+                _brief("ranked_stations", stations),
+                *(_brief(f"{name}_stations", len(ranked[name])) for name in practices.LISTS),
+            ]
+        )
+    )
+    for name in practices.LISTS:
+        rows = ranked[name]
+        if rows:
+            names = PRACTICE_LIST_JOIN.join(row["name"] for row in rows[:PRACTICE_NAMED])
+            more = PRACTICE_MORE.format(n=len(rows)) if len(rows) > PRACTICE_NAMED else ""
+            label = PRACTICE_LISTED.format(list=practices.LIST_NAMES[name])
+            lines.append(f"{PRACTICE_INDENT}{label}：{names}{more}")
+    return lines
+
+
+def _three_lists_lines(lists: dict[str, Any]) -> list[str]:
+    rows = lists["by_category"]
+    demand = sum(row["demand"] for row in rows)
+    delivered = sum(row["delivered"] for row in rows)
+    from_orders = sum(row["from_orders"] for row in rows)
+    lines = [
+        PRACTICE_THREE_LISTS,
+        PRACTICE_INDENT
+        + PRACTICE_JOIN.join(
+            (
+                PRACTICE_DEMAND + _brief_value(metrics.figure("orders"), demand),
+                PRACTICE_DELIVERED + _brief_value(metrics.figure("activities"), delivered),
+                PRACTICE_FROM_ORDERS + _brief_value(metrics.figure("activities"), from_orders),
+            )
+        ),
+    ]
+    if not lists["teams_reported"]:
+        return [
+            *lines,
+            f"{PRACTICE_INDENT}{_brief('list_gaps', None)}{PRACTICE_JOIN}{practices.NO_TEAMS}",
+        ]
+    gaps = [row["category"] for row in rows if row["gap"]]
+    line = PRACTICE_INDENT + _brief("list_gaps", lists["gaps"])
+    if gaps:
+        line += f"（{PRACTICE_LIST_JOIN.join(gaps)}）"
+    return [*lines, line]
+
+
+def _points_lines(points: dict[str, Any]) -> list[str]:
+    lines = [PRACTICE_POINTS]
+    if points["earned"] is None and points["redeemed"] is None:
+        return [*lines, PRACTICE_INDENT + points["unknown_reason"]]
+    said = [
+        PRACTICE_HOURS + _brief_value(metrics.figure("volunteer_hours"), points["hours"]),
+        _brief("points_earned", points["earned"]),
+        _brief("points_redeemed", points["redeemed"]),
+        _brief("points_balance", points["balance"]),
+        _brief("points_persons", points["persons"]),
+        _brief("points_overdrawn", points["overdrawn"]),
+    ]
+    lines.append(PRACTICE_INDENT + PRACTICE_JOIN.join(said))
+    if points["unknown_reason"]:
+        lines.append(PRACTICE_INDENT + points["unknown_reason"])
+    return lines
+
+
+def _stars_lines(stars: dict[str, Any]) -> list[str]:
+    lines = [PRACTICE_STARS]
+    if stars["counts"] is None:
+        return [*lines, PRACTICE_INDENT + stars["unknown_reason"]]
+    starred = _brief("starred", stars["starred"])
+    levels = PRACTICE_LIST_JOIN.join(
+        f"{word}{_brief_value(metrics.figure('starred'), stars['counts'][str(i)])}"
+        for i, word in enumerate(STAR_WORDS, start=1)
+        if stars["counts"][str(i)]
+    )
+    if levels:
+        starred += f"（{levels}）"
+    said = [
+        _brief("star_volunteers", stars["volunteers"]),
+        starred,
+        _brief("promoted", stars["promoted"]),
+    ]
+    return [*lines, PRACTICE_INDENT + PRACTICE_JOIN.join(said)]
 
 
 def _figure_line(key: str, value: Any) -> str:

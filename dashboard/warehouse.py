@@ -152,9 +152,12 @@ class Warehouse:
         try:
             rel = cur.sql(sql, params=_used(sql, params))
             columns = rel.columns
+            decimals = [i for i, kind in enumerate(rel.types) if str(kind).startswith("DECIMAL")]
             rows = rel.fetchall()
         finally:
             cur.close()
+        if not decimals:  # most results: no cell to convert (a province's rows are many)
+            return [dict(zip(columns, row, strict=True)) for row in rows]
         return [dict(zip(columns, map(_plain, row), strict=True)) for row in rows]
 
     def frame(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:

@@ -162,7 +162,7 @@ def test_the_text_report_reads_in_chinese(capsys, fixture_db):
     )
     assert "  活动场次：5\n" in out
     assert "  覆盖率：未知（该阵地未填写区划代码，覆盖率未知）\n" in out
-    assert "七、简报文字" in out
+    assert "八、简报文字" in out
     assert not out.lstrip().startswith("{")
 
 

@@ -104,12 +104,13 @@ def _practices(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     per-volunteer hours or redemptions); none for one that does not."""
     if not practices.is_practising(wh, scope.unit_id):
         return {}
+    # read only (dashboard.briefing.practice_text): the memo's values, not copies
     return {
-        "five_haves": practices.five_haves(wh, scope),
-        "rankings": practices.rankings(wh, scope),
-        "three_lists": practices.three_lists(wh, scope),
-        "points": practices.points(wh, scope),
-        "stars": practices.stars(wh, scope),
+        "five_haves": practices.five_haves.shared(wh, scope),
+        "rankings": practices.rankings.shared(wh, scope),
+        "three_lists": practices.three_lists.shared(wh, scope),
+        "points": practices.points.shared(wh, scope),
+        "stars": practices.stars.shared(wh, scope),
     }
 
 

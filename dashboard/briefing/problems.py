@@ -8,7 +8,7 @@ names what the pages show):
   (``dashboard.lowsat``), lowest first; an activity of a listed brand is not listed again;
 - idle stations: 站 with no activity for ``idle_days`` or more (``lowsat.idle_stations``);
 - towns behind target: 所 in scope whose year's target is behind the elapsed share of the
-  year, or unmet once the year is over (``metrics.target_progress``);
+  year, or unmet once the year is over (``metrics.targets_progress``);
 - coverage gaps: villages no station serves, and villages served only by stations below
   their need (``metrics.villages``'s ``is_effective``: k × the months from the later of
   the period's start and the station's opening, the rule of the coverage figures).
@@ -132,18 +132,14 @@ def low_items(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
 
 def towns_behind(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """Targets of the 所 in scope (the scope unit too, when it is one) that are not on
-    track: rows of ``metrics.target_progress``, by unit then metric."""
-    towns = [u["unit_id"] for u in metrics.unit_activities(wh, scope) if u["level"] == TOWN]
-    # one query for which towns have a target at all: a province has thousands of 所
-    targeted = {
+    track: rows of ``metrics.targets_progress`` (every 所 at once: a province has
+    thousands), by unit then metric."""
+    towns = [
         row["unit_id"]
-        for row in wh.query(q.TARGETS, {"year": scope.date_to.year, "unit_ids": towns})
-    }
-    behind = []
-    for unit_id in sorted(targeted):
-        town_scope = Scope(scope.date_from, scope.date_to, unit_id)
-        behind += [r for r in metrics.target_progress(wh, town_scope) if r["on_track"] is False]
-    return behind
+        for row in wh.query(q.SCOPE_UNITS_OF_LEVEL, {**scope.params(), "level": TOWN})
+    ]
+    rows = metrics.targets_progress(wh, scope, tuple(towns))
+    return [row for row in rows if row["on_track"] is False]
 
 
 # --------------------------------------------------------------------------- the paragraphs

@@ -36,10 +36,12 @@ from dashboard.metrics.figures import (
     rating_prior,
     summary,
     target_progress,
+    targets_progress,
     unit_activities,
     units_by_level,
     villages,
 )
+from dashboard.metrics.practices import five_haves, points, rankings, stars, three_lists
 from dashboard.metrics.queries import QUERIES
 from dashboard.metrics.reader import OutOfScope, Reader
 from dashboard.metrics.scope import LEVELS, Scope, UnknownUnit, data_end, months_touched, resolve
@@ -67,15 +69,21 @@ __all__ = [
     "coverage_by_town",
     "data_end",
     "figure",
+    "five_haves",
     "months_touched",
     "order_figures",
     "person_figures",
     "person_times_sources",
+    "points",
     "rating_figures",
     "rating_prior",
+    "rankings",
     "resolve",
+    "stars",
     "summary",
     "target_progress",
+    "three_lists",
+    "targets_progress",
     "unit_activities",
     "units_by_level",
     "villages",

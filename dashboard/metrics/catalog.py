@@ -183,6 +183,68 @@ FIGURES: tuple[Figure, ...] = (
         "adjusted_score", "满意度修正分", "分", "score", "by_brand", "评价",
         "按评价条数修正的均分：评价越少越向本范围平均水平靠拢，避免一两条评价左右排名。",
     ),
+    # the practices (dashboard.metrics.practices; docs/figures.md)
+    Figure(
+        "five_haves_units", "所站数", "个", "inventory", "five_haves", "阵地",
+        "范围内的实践所和实践站个数。",
+    ),
+    Figure(
+        "five_haves_full", "五有全达标", "个", "inventory", "five_haves",
+        "阵地、志愿服务队伍、品牌项目、活动",
+        "有机制、有阵地、有队伍、有活动、有项目五项均为“是”的所站个数；未报送的一项不算达标。",
+    ),
+    Figure(
+        "ranked_stations", "参评站数", "个", "inventory", "rankings", "阵地",
+        "范围内参加本季度红灰黑榜评价的实践站个数。",
+    ),
+    Figure(
+        "red_stations", "红榜", "个", "inventory", "rankings", "活动、评价、点单",
+        "黑榜之外按得分排在前列（默认前10%，向上取整，同分一并上榜）的实践站个数。",
+    ),
+    Figure(
+        "grey_stations", "灰榜", "个", "inventory", "rankings", "活动、评价、点单",
+        "黑榜之外按得分排在末尾（默认后20%，向上取整，同分一并上榜）的实践站个数。",
+    ),
+    Figure(
+        "black_stations", "黑榜", "个", "inventory", "rankings", "活动、评价",
+        "本季度无活动，或满意度修正分低于低分线的实践站个数。",
+    ),
+    Figure(
+        "list_gaps", "供需缺口类别", "类", "inventory", "three_lists", "点单、志愿服务队伍、品牌项目",
+        "期内有群众点单、但本范围没有该类别志愿服务队伍和品牌项目的服务类别个数；未报送队伍时未知。",
+    ),
+    Figure(
+        "points_earned", "获得积分", "分", "flow", "points", "参与记录",
+        "期内志愿者个人服务时长 × 每小时积分（默认10分），加群众签到积分（默认0）。",
+    ),
+    Figure(
+        "points_redeemed", "兑换积分", "分", "flow", "points", "积分兑换",
+        "期内在范围内阵地兑换的积分。",
+    ),
+    Figure(
+        "points_balance", "积分结余", "分", "flow", "points", "参与记录、积分兑换",
+        "截至期末在范围内获得的全部积分减去兑换的全部积分。",
+    ),
+    Figure(
+        "points_persons", "参与人数", "人", "flow", "points", "参与记录、积分兑换",
+        "期内获得或兑换积分的不同人数。",
+    ),
+    Figure(
+        "points_overdrawn", "超结余兑换", "笔", "flow", "points", "积分兑换",
+        "期内兑换积分多于兑换时本人积分结余的兑换笔数。",
+    ),
+    Figure(
+        "star_volunteers", "有服务时长的志愿者人数", "人", "flow", "stars", "参与记录",
+        "截至期末在范围内有个人服务时长记录的不同志愿者人数。",
+    ),
+    Figure(
+        "starred", "星级志愿者", "人", "flow", "stars", "参与记录",
+        "截至期末累计个人服务时长达到一星标准（默认100小时）及以上的志愿者人数。",
+    ),
+    Figure(
+        "promoted", "本期晋星", "人", "flow", "stars", "参与记录",
+        "期内累计服务时长跨过星级标准、星级提高的志愿者人数。",
+    ),
 )  # fmt: skip
 
 FIGURES_BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}

@@ -8,10 +8,10 @@ writing a number is ``dashboard.numbers``' job.
 
 from __future__ import annotations
 
-import copy
 import functools
+import inspect
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from dashboard.metrics import queries as q
 from dashboard.metrics.persons import count_persons
@@ -42,18 +42,57 @@ TARGET_METRICS = {
 }
 # Targets compared with a level rather than a running total.
 _LEVEL_TARGETS = {"satisfaction_rate"}
+T = TypeVar("T")
+# the running totals of a unit that held nothing to date (its levels are unknown)
+_NOTHING_HELD = {"activities": 0, "person_times": 0, "volunteer_hours": 0}
 
 
 def _memoized(fn):
     """A figure read once per build and scope, even when a report, its briefing text and
-    a page all ask for it; callers get their own copy to change as they like."""
+    a page all ask for it; callers get their own copy to change as they like. Arguments
+    are keyed as bound (``f(wh, s, 4.0)`` and ``f(wh, s, prior=4.0)`` are one read), with
+    the configuration in force."""
+    signature = inspect.signature(fn)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    def shared(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
+        bound = signature.bind(wh, scope, *args, **kwargs)
+        bound.apply_defaults()
+        # the settings in force are part of the key: a figure reads thresholds from them
+        key = (name, repr(config()), *list(bound.arguments.items())[1:])
+        return wh.memo(key, lambda: fn(wh, scope, *args, **kwargs))
 
     @functools.wraps(fn)
     def figure(wh: Warehouse, scope: Scope, *args: Any, **kwargs: Any):
-        key = (fn.__name__, scope, args, tuple(sorted(kwargs.items())))
-        return copy.deepcopy(wh.memo(key, lambda: fn(wh, scope, *args, **kwargs)))
+        return copied(shared(wh, scope, *args, **kwargs))
 
+    # the memo's own value, not a copy, for a caller that only reads it (the report and
+    # its briefing read the practices' tens of thousands of rows without copying them)
+    figure.shared = shared
     return figure
+
+
+def copied(value: T) -> T:
+    """A copy of a figure's plain data that a caller may change without touching the
+    memo: dicts, lists and sets copied all the way down, other values (str, int, float,
+    date, tuples of them) shared. ``copy.deepcopy`` does the same with per-object
+    bookkeeping that cost seconds on the practices' thousands of rows."""
+    # a scalar is returned where it stands: a call per cell would double the cost
+    if isinstance(value, dict):
+        return {
+            key: copied(item) if isinstance(item, _CONTAINERS) else item
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [copied(item) if isinstance(item, _CONTAINERS) else item for item in value]
+    if isinstance(value, set):
+        return set(value)
+    if isinstance(value, tuple) and any(isinstance(item, _CONTAINERS) for item in value):
+        return tuple(copied(item) for item in value)
+    return value
+
+
+_CONTAINERS = (dict, list, set, tuple)
 
 
 def _one(wh: Warehouse, sql: str, scope: Scope, **extra: Any) -> dict[str, Any]:
@@ -335,7 +374,7 @@ def by_brand(wh: Warehouse, scope: Scope, prior: float | None = None) -> list[di
     """
     resolve(wh, scope)
     if prior is None:
-        prior = rating_prior(wh, scope)
+        return by_brand(wh, scope, rating_prior(wh, scope))  # one read with the explicit prior
     return _rows(wh, q.BY_BRAND, scope, prior_mean=prior, prior_weight=PRIOR_WEIGHT)
 
 
@@ -399,12 +438,23 @@ def target_progress(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     key, target, actual, progress, year_elapsed, on_track, date_from, date_to}``:
     ``progress`` = actual / target; ``year_elapsed`` the share of the year up to the
     as-of date; ``on_track`` progress ≥ year_elapsed for running totals, actual ≥ target
-    for 满意率 (None when unknown).
+    for 满意率 (None when unknown). ``targets_progress`` of the one unit (or top units).
     """
     unit = resolve(wh, scope)
-    year = scope.date_to.year
     unit_ids = [unit["unit_id"]] if unit else [u["unit_id"] for u in top_units(wh)]
-    targets = wh.query(q.TARGETS, {"year": year, "unit_ids": unit_ids})
+    return targets_progress(wh, scope, tuple(unit_ids))
+
+
+@_memoized
+def targets_progress(
+    wh: Warehouse, scope: Scope, unit_ids: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """``target_progress`` of each of ``unit_ids`` at once (each unit's own targets,
+    against the figures of that unit and everything below it), read in two queries
+    however many units there are; rows by unit_id, then metric in ``TARGET_METRICS``
+    order. Only the scope's year (``scope.date_to``) is read from ``scope``."""
+    year = scope.date_to.year
+    targets = wh.query(q.TARGETS, {"year": year, "unit_ids": list(unit_ids)})
     order = list(TARGET_METRICS)
     targets.sort(
         key=lambda t: (t["unit_id"], order.index(t["metric"]) if t["metric"] in order else 99)
@@ -416,21 +466,19 @@ def target_progress(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     to_date = min(last, as_of.date()) if as_of else last
     days = (last - first).days + 1
     elapsed = min(max((to_date - first).days + 1, 0), days) / days
-    actuals: dict[str, dict[str, Any]] = {}
-    for unit_id in dict.fromkeys(t["unit_id"] for t in targets):
-        if to_date < first:
-            actuals[unit_id] = {"activities": 0, "person_times": 0, "volunteer_hours": 0}
-            continue
-        to_date_scope = Scope(first, to_date, unit_id)
-        actuals[unit_id] = {
-            **activity_figures(wh, to_date_scope),
-            **rating_figures(wh, to_date_scope),
-        }
+    targeted = list(dict.fromkeys(t["unit_id"] for t in targets))
+    # before 1 January (an as-of date in an earlier year) the period is empty: no rows
+    found = wh.query(
+        q.TARGET_ACTUALS,
+        {"date_from": first, "date_to": to_date, "unit_ids": targeted},
+    )
+    actuals = {row.pop("unit_id"): row for row in found}
+    nothing = {**dict.fromkeys(TARGET_METRICS.values()), **_NOTHING_HELD}
     rows = []
     for target in targets:
         value = target.pop("value")
         key = TARGET_METRICS.get(target["metric"])
-        actual = actuals[target["unit_id"]].get(key) if key else None
+        actual = actuals.get(target["unit_id"], nothing).get(key) if key else None
         progress = _share(actual, value)
         if progress is None:
             on_track = None

@@ -108,6 +108,14 @@ SELECT DISTINCT p.input, t.ancestor_id AS unit_id
 FROM placed AS p
 JOIN unit_tree AS t ON t.unit_id = p.unit_id"""
 
+# The same for one unit: whether the subtree of $root holds a row of each input. One row.
+REPORTED_UNDER = """,
+subtree AS (SELECT unit_id FROM unit_tree WHERE ancestor_id = $root)
+SELECT EXISTS (SELECT 1 FROM team_rows JOIN subtree USING (unit_id)) AS teams,
+       EXISTS (SELECT 1 FROM brands JOIN subtree USING (unit_id)) AS brands,
+       EXISTS (SELECT 1 FROM redemption_rows JOIN subtree USING (unit_id)) AS redemptions,
+       EXISTS (SELECT 1 FROM hour_rows JOIN subtree USING (unit_id)) AS hours"""
+
 # 五有: one row per 所 and 站 in scope with the inputs of its five parts. ``activities``
 # counts the period's activities of the unit and everything below it; teams those of
 # the unit or below founded by the period's end (``full_teams`` with member_count ≥
@@ -208,9 +216,10 @@ LEFT JOIN held AS h ON h.unit_id = s.unit_id
 LEFT JOIN placed AS o ON o.unit_id = s.unit_id
 ORDER BY s.unit_id"""
 
-# 三张清单: one row per (unit in scope, category) with the orders placed in the period
-# (需求), the teams founded and brands started by its end (资源), and the activities held
-# in it (服务, ``from_orders`` of them 群众点单). Summed up the tree by the caller.
+# 三张清单: the orders placed in the period (需求), the teams founded and brands started by
+# its end (资源), and the activities held in it (服务, ``from_orders`` of them 群众点单), per
+# category for the whole scope (``is_total``) and per (breakdown row, category): the rows
+# are the direct children of $anchor_id, summed over their subtree, and the anchor's own.
 THREE_LISTS = """,
 parts AS (
     SELECT o.unit_id, o.category, 1 AS demand, 0 AS teams, 0 AS brands,
@@ -234,13 +243,33 @@ parts AS (
     FROM activities AS a
     JOIN scope_units AS s USING (unit_id)
     WHERE a.start_on BETWEEN $date_from AND $date_to
+),
+per_unit AS (
+    SELECT unit_id, category,
+           SUM(demand) AS demand, SUM(teams) AS teams, SUM(brands) AS brands,
+           SUM(delivered) AS delivered, SUM(from_orders) AS from_orders
+    FROM parts
+    GROUP BY unit_id, category
+),
+-- the breakdown row of each unit below $anchor_id: the anchor's child above it (the top
+-- unit above it when NULL), or the anchor itself (is_self)
+rows_of AS (
+    SELECT t.unit_id, c.unit_id AS row_id, FALSE AS is_self
+    FROM unit_rows AS c
+    JOIN unit_tree AS t ON t.ancestor_id = c.unit_id
+    WHERE c.parent_id = CAST($anchor_id AS VARCHAR)
+       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL)
+    UNION ALL
+    SELECT CAST($anchor_id AS VARCHAR), CAST($anchor_id AS VARCHAR), TRUE
+    WHERE CAST($anchor_id AS VARCHAR) IS NOT NULL
 )
-SELECT unit_id, category,
-       SUM(demand) AS demand, SUM(teams) AS teams, SUM(brands) AS brands,
-       SUM(delivered) AS delivered, SUM(from_orders) AS from_orders
-FROM parts
-GROUP BY unit_id, category
-ORDER BY unit_id, category"""
+SELECT GROUPING(r.row_id) = 1 AS is_total, r.row_id, r.is_self, p.category,
+       SUM(p.demand) AS demand, SUM(p.teams) AS teams, SUM(p.brands) AS brands,
+       SUM(p.delivered) AS delivered, SUM(p.from_orders) AS from_orders
+FROM per_unit AS p
+LEFT JOIN rows_of AS r ON r.unit_id = p.unit_id
+GROUP BY GROUPING SETS ((p.category), (r.row_id, r.is_self, p.category))
+ORDER BY is_total DESC, r.row_id, p.category"""
 
 # 积分 events of the scope up to the period's end: one row per earning (a 志愿者's hours,
 # or a 群众 sign-in when $points_per_signin is not 0) or redemption, with its points.
@@ -293,40 +322,49 @@ ORDER BY unit_id, month"""
 
 # Redemptions in scope and period larger than the person's balance at their time (every
 # earning before it, wherever, less every earlier redemption): one row per redemption,
-# without the person. Earnings at the same moment count first.
+# without the person. Earnings at the same moment count first; redemptions at the same
+# moment in redemption_id order. Summed per judged redemption by joins (the person's
+# earnings and redemptions before it), not by a running total over every event: a
+# province's redeemers have millions of hour rows to sort.
 OVERDRAWN = """,
-redeemers AS (SELECT DISTINCT person_id FROM redemption_rows),
-ledger AS (
-    SELECT v.person_id, v.start_at AS event_at, 0 AS is_redemption, NULL AS redemption_id,
-           $points_per_hour * v.service_hours AS delta
-    FROM hour_rows AS v
-    JOIN redeemers USING (person_id)
-    UNION ALL
-    SELECT d.person_id, d.redeemed_at, 1, d.redemption_id, -d.points
+judged AS (
+    SELECT d.redemption_id, d.person_id, d.unit_id, d.redeemed_at, d.points
     FROM redemption_rows AS d
+    JOIN scope_units AS s USING (unit_id)
+    WHERE CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
 ),
-running AS (
-    SELECT *, SUM(delta) OVER (
-        PARTITION BY person_id ORDER BY event_at, is_redemption, redemption_id
-        ROWS UNBOUNDED PRECEDING
-    ) AS balance_after
-    FROM ledger
+earned AS (
+    SELECT j.redemption_id, SUM($points_per_hour * v.service_hours) AS earned
+    FROM judged AS j
+    JOIN hour_rows AS v ON v.person_id = j.person_id AND v.start_at <= j.redeemed_at
+    GROUP BY j.redemption_id
+),
+spent AS (
+    SELECT j.redemption_id, SUM(d.points) AS spent
+    FROM judged AS j
+    JOIN redemption_rows AS d ON d.person_id = j.person_id
+     AND (d.redeemed_at < j.redeemed_at
+          OR (d.redeemed_at = j.redeemed_at AND d.redemption_id < j.redemption_id))
+    GROUP BY j.redemption_id
+),
+balanced AS (
+    SELECT j.*, COALESCE(e.earned, 0) - COALESCE(p.spent, 0) AS balance_before
+    FROM judged AS j
+    LEFT JOIN earned AS e USING (redemption_id)
+    LEFT JOIN spent AS p USING (redemption_id)
 )
-SELECT d.redemption_id, d.unit_id, u.name AS unit_name, d.redeemed_at, d.points,
-       r.balance_after + d.points AS balance_before
-FROM running AS r
-JOIN redemption_rows AS d USING (redemption_id)
-JOIN scope_units AS s ON s.unit_id = d.unit_id
-JOIN unit_rows AS u ON u.unit_id = d.unit_id
-WHERE r.is_redemption = 1 AND r.balance_after < 0
-  AND CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
-ORDER BY d.redeemed_at, d.redemption_id"""
+SELECT b.redemption_id, b.unit_id, u.name AS unit_name, b.redeemed_at, b.points,
+       b.balance_before
+FROM balanced AS b
+JOIN unit_rows AS u ON u.unit_id = b.unit_id
+WHERE b.points > b.balance_before
+ORDER BY b.redeemed_at, b.redemption_id"""
 
 # 星级志愿者: one row per (breakdown row, star level 0–5) with how many volunteers hold it
 # at the period's end (hours in the row's subtree up to then) and how many of them rose to
-# it in the period. Rows: each direct child of $anchor_id (the top units when NULL), and
-# the anchor itself (本级) for hours served at it directly; ``$anchor_id`` alone, as
-# ``total``, for the whole scope.
+# it in the period. Rows: ``_total`` for the whole scope and, when $by_unit, each direct
+# child of $anchor_id (the top units when NULL) and the anchor itself (``_self``, 本级)
+# for hours served at it directly.
 _STAR_LEVEL = "len(list_filter(CAST($star_hours AS DOUBLE[]), lambda x: x <= {hours}))"
 STARS = (
     """,
@@ -336,10 +374,10 @@ star_rows AS (
     SELECT c.unit_id, t.unit_id
     FROM unit_rows AS c
     JOIN unit_tree AS t ON t.ancestor_id = c.unit_id
-    WHERE c.parent_id = CAST($anchor_id AS VARCHAR)
-       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL)
+    WHERE $by_unit AND (c.parent_id = CAST($anchor_id AS VARCHAR)
+       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL))
     UNION ALL
-    SELECT '_self', CAST($anchor_id AS VARCHAR)
+    SELECT '_self', CAST($anchor_id AS VARCHAR) WHERE $by_unit
 ),
 served AS (
     SELECT r.row_id, v.person_id,
@@ -369,6 +407,7 @@ ORDER BY row_id, stars"""
 
 PRACTICE_QUERIES: dict[str, str] = {
     "reported": REPORTED,
+    "reported_under": REPORTED_UNDER,
     "five_haves": FIVE_HAVES,
     "station_scores": STATION_SCORES,
     "three_lists": THREE_LISTS,

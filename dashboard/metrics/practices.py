@@ -12,6 +12,7 @@ reported when any unit under its 中心 (for a 省 or 市: under itself) has a r
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -85,11 +86,10 @@ def _reported(wh: Warehouse) -> dict[str, frozenset[str]]:
     return wh.memo(("practice_reported",), load)
 
 
-def _reporting_root(wh: Warehouse, unit_id: str | None) -> str | None:
+def _reporting_root(units: dict[str, dict[str, Any]], unit_id: str | None) -> str | None:
     """The unit whose subtree decides whether ``unit_id`` was sent an input: its nearest
     中心 (itself for a 省 or 市, the top of its tree where no 中心 is above it); None for
-    the whole warehouse."""
-    units = wh.units()
+    the whole warehouse. ``units``: ``Warehouse.units()``."""
     if unit_id is None or units[unit_id]["level"] in ("省", "市"):
         return unit_id
     current = unit_id
@@ -100,11 +100,44 @@ def _reporting_root(wh: Warehouse, unit_id: str | None) -> str | None:
         current = unit["parent_id"]
 
 
+def _reported_under(wh: Warehouse, root: str) -> dict[str, bool]:
+    """Per optional input: whether the subtree of ``root`` holds a row of it (what
+    ``_reported`` says of ``root``, read for one county instead of the whole warehouse)."""
+
+    def load() -> dict[str, bool]:
+        return _run(wh, pq.REPORTED_UNDER, Scope(date.min, date.max), root=root)[0]
+
+    return wh.memo(("practice_reported_under", root), load)
+
+
+def reported_test(
+    wh: Warehouse, what: str, within: str | None = None
+) -> Callable[[str | None], bool]:
+    """``is_reported(wh, what, ·)`` with the warehouse read once, for a loop over many
+    units (a province has 55 k). ``within``: the scope unit the loop stays in; where it is
+    at or below a county, its county is read alone and the whole warehouse only for a
+    unit of another county."""
+    units = wh.units()
+    home = None
+    if within is not None and units[within]["level"] not in ("省", "市"):
+        home = _reporting_root(units, within)
+    home_sent = _reported_under(wh, home)[what] if home is not None else False
+    everywhere: list[frozenset[str]] = []  # read on first need
+
+    def test(unit_id: str | None) -> bool:
+        root = _reporting_root(units, unit_id)
+        if home is not None and root == home:
+            return home_sent
+        if not everywhere:
+            everywhere.append(_reported(wh)[what])
+        return bool(everywhere[0]) if root is None else root in everywhere[0]
+
+    return test
+
+
 def is_reported(wh: Warehouse, what: str, unit_id: str | None) -> bool:
     """Whether the county of ``unit_id`` (None: anyone) sent ``what``."""
-    reported = _reported(wh)[what]
-    root = _reporting_root(wh, unit_id)
-    return bool(reported) if root is None else root in reported
+    return reported_test(wh, what, unit_id)(unit_id)
 
 
 def is_practising(wh: Warehouse, unit_id: str | None) -> bool:
@@ -122,12 +155,23 @@ def _breakdown_anchor(wh: Warehouse, scope: Scope) -> str | None:
     return tops[0]["unit_id"] if len(tops) == 1 else None
 
 
-def _row_of(wh: Warehouse, anchor: str | None, unit_id: str) -> str | None:
+def _row_finder(wh: Warehouse, anchor: str | None) -> Callable[[str], str | None]:
     """The breakdown row a unit's facts go to: the anchor's child above it, SELF_LABEL
-    for the anchor itself, None outside the anchor's subtree."""
+    for the anchor itself, None outside the anchor's subtree (each unit walked once)."""
+    units = wh.units()
+    found: dict[str, str | None] = {}
+
+    def row_of(unit_id: str) -> str | None:
+        if unit_id not in found:
+            found[unit_id] = _walk_to(units, anchor, unit_id)
+        return found[unit_id]
+
+    return row_of
+
+
+def _walk_to(units: dict[str, dict[str, Any]], anchor: str | None, unit_id: str) -> str | None:
     if unit_id == anchor:
         return SELF_LABEL
-    units = wh.units()
     current = unit_id
     while current is not None:
         parent = units[current]["parent_id"]
@@ -189,6 +233,8 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     need = _effective_min(wh, scope)
     team_min = config().team_min_members
     rows = _run(wh, pq.FIVE_HAVES, scope, team_min_members=team_min)
+    teams_sent = reported_test(wh, "teams", scope.unit_id)
+    brands_sent = reported_test(wh, "brands", scope.unit_id)
     out = []
     for row in rows:
         opened = _known(row.pop("opened_on"), lambda d: d <= scope.date_to)
@@ -200,7 +246,7 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         teams, full, unsized = row.pop("teams"), row.pop("full_teams"), row.pop("unsized_teams")
         if full:
             team = True
-        elif unsized or not is_reported(wh, "teams", row["unit_id"]):
+        elif unsized or not teams_sent(row["unit_id"]):
             team = None
         else:
             team = False
@@ -208,7 +254,7 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         if projects:
             project = True
         else:
-            project = False if is_reported(wh, "brands", row["unit_id"]) else None
+            project = False if brands_sent(row["unit_id"]) else None
         parts = {
             "mechanism": _both(row.pop("is_rules_posted"), head),
             "site": _both(opened, space),
@@ -421,23 +467,20 @@ def three_lists(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     keys = ("demand", "teams", "brands", "delivered", "from_orders")
     total: dict[str, dict[str, int]] = {}
     per_unit: dict[tuple[str, str], dict[str, int]] = {}
-    for row in _run(wh, pq.THREE_LISTS, scope):
-        sums = total.setdefault(row["category"], dict.fromkeys(keys, 0))
-        for key in keys:
-            sums[key] += row[key]
-        target = _row_of(wh, anchor, row["unit_id"])
-        if target is None:
-            continue
-        cell = per_unit.setdefault((target, row["category"]), dict.fromkeys(keys, 0))
-        for key in keys:
-            cell[key] += row[key]
-    scope_known = is_reported(wh, "teams", scope.unit_id)
+    for row in _run(wh, pq.THREE_LISTS, scope, anchor_id=anchor):
+        sums = {key: row[key] for key in keys}
+        if row["is_total"]:
+            total[row["category"]] = sums
+        elif row["row_id"] is not None:  # None: outside the anchor's subtree
+            per_unit[(SELF_LABEL if row["is_self"] else row["row_id"], row["category"])] = sums
+    teams_sent = reported_test(wh, "teams", scope.unit_id)
+    scope_known = teams_sent(scope.unit_id)
     by_category = [_list_row(c, sums, scope_known) for c, sums in total.items()]
     names = {r["unit_id"]: r for r in _breakdown_rows(wh, anchor)}
     by_unit = []
     for (target, category), sums in per_unit.items():
         unit = _self_row(wh, anchor) if target == SELF_LABEL else names[target]
-        known = is_reported(wh, "teams", unit["unit_id"])
+        known = teams_sent(unit["unit_id"])
         by_unit.append({**unit, **_list_row(category, sums, known)})
     order = _gaps_first
     by_category.sort(key=order)
@@ -553,8 +596,9 @@ def points_breakdown(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         label = f"{first.year:04d}-{first.month:02d}"
         months[label] = {"month": label, "earned": 0, "redeemed": 0}
         first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    row_of = _row_finder(wh, anchor)
     for row in _point_events(wh, scope, pq.POINTS_BY_UNIT_MONTH):
-        target = _row_of(wh, anchor, row["unit_id"])
+        target = row_of(row["unit_id"])
         into = own if target == SELF_LABEL else units.get(target)
         for cell in (into, months.get(row["month"])):
             if cell is not None:
@@ -575,10 +619,12 @@ def points_breakdown(wh: Warehouse, scope: Scope) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 星级志愿者
 
 
-def _star_rows(wh: Warehouse, scope: Scope) -> dict[str, dict[str, Any]]:
+def _star_rows(wh: Warehouse, scope: Scope, by_unit: bool) -> dict[str, dict[str, Any]]:
+    """Star counts of the whole scope (``_total``) and, when ``by_unit``, of each
+    breakdown row (``_self`` for 本级)."""
     anchor = _breakdown_anchor(wh, scope)
     found: dict[str, dict[str, Any]] = {}
-    params = {"anchor_id": anchor, "star_hours": list(config().star_hours)}
+    params = {"anchor_id": anchor, "star_hours": list(config().star_hours), "by_unit": by_unit}
     for row in _run(wh, pq.STARS, scope, **params):
         cell = found.setdefault(row["row_id"], _no_stars())
         cell["volunteers"] += row["volunteers"]
@@ -620,7 +666,7 @@ def stars(wh: Warehouse, scope: Scope) -> dict[str, Any]:
             "star_hours": thresholds,
             "unknown_reason": NO_HOURS,
         }
-    found = _star_rows(wh, scope).get("_total") or _no_stars()
+    found = _star_rows(wh, scope, by_unit=False).get("_total") or _no_stars()
     return {**found, "star_hours": thresholds, "unknown_reason": None}
 
 
@@ -633,7 +679,7 @@ def stars_by_unit(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     if not is_reported(wh, "hours", scope.unit_id):
         return []
     anchor = _breakdown_anchor(wh, scope)
-    found = _star_rows(wh, scope)
+    found = _star_rows(wh, scope, by_unit=True)
     rows = [{**r, **(found.get(r["unit_id"]) or _no_stars())} for r in _breakdown_rows(wh, anchor)]
     if "_self" in found:
         rows.append({**_self_row(wh, anchor), **found["_self"]})

@@ -489,6 +489,38 @@ BY_CATEGORY = _breakdown("f.category", "category")
 # one row per 服务对象 with activities (NULL: not filled in)
 BY_TARGET_GROUP = _breakdown("f.target_group", "target_group")
 
+# The figures a target is measured by, for many units in one pass: one row per unit of
+# $unit_ids with activities at it or below in [$date_from, $date_to], its flows and
+# ratings as MEASURES counts them (the activity and rating figures of a scope of that
+# unit alone); a unit without activities has no row.
+TARGET_ACTUALS = (
+    """WITH facts AS (
+    SELECT f.*, 1 AS activities
+    FROM activity_facts AS f
+    WHERE f.start_on BETWEEN $date_from AND $date_to
+),"""
+    + UNIT_SUMS
+    + """
+SELECT t.ancestor_id AS unit_id,"""
+    + MEASURES
+    + """
+FROM unit_sums AS f
+JOIN unit_tree AS t ON t.unit_id = f.unit_id
+WHERE t.ancestor_id IN (SELECT UNNEST(CAST($unit_ids AS VARCHAR[])))
+GROUP BY t.ancestor_id"""
+)
+
+# the units of one $level in scope, by unit_id
+SCOPE_UNITS_OF_LEVEL = (
+    _with(SCOPE_UNITS)
+    + """
+SELECT u.unit_id
+FROM units AS u
+JOIN scope_units AS s ON s.unit_id = u.unit_id
+WHERE u.level = $level
+ORDER BY u.unit_id"""
+)
+
 # one row per target of $year set for one of $unit_ids
 TARGETS = """
 SELECT t.year, t.unit_id, u.name AS unit_name, t.metric, t.value
@@ -651,6 +683,8 @@ QUERIES: dict[str, str] = {
     "by_category": BY_CATEGORY,
     "by_target_group": BY_TARGET_GROUP,
     "targets": TARGETS,
+    "target_actuals": TARGET_ACTUALS,
+    "scope_units_of_level": SCOPE_UNITS_OF_LEVEL,
     "low_activities": LOW_ACTIVITIES,
     "falling_brands": FALLING_BRANDS,
     "idle_stations": IDLE_STATIONS,

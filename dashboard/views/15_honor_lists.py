@@ -100,11 +100,8 @@ st.caption(
 )
 ui.tiles(
     [
-        ui.tile("参评站数", ranked["stations"], format_count, unit="个"),
-        *[
-            ui.tile(practices.LIST_NAMES[name], ranked[name], format_count, unit="个")
-            for name in practices.LISTS
-        ],
+        ui.figure_tile("ranked_stations", ranked["stations"]),
+        *[ui.figure_tile(f"{name}_stations", ranked[name]) for name in practices.LISTS],
     ],
     key="honor_lists",
 )

@@ -56,13 +56,10 @@ ui.tiles(
             unknown_reason="未报送志愿服务队伍表。",
         ),
         ui.tile("服务（活动）", sum(r["delivered"] for r in rows), format_count, unit="场次"),
-        ui.tile(
-            "供需缺口类别",
+        ui.figure_tile(
+            "list_gaps",
             lists["gaps"],
-            format_count,
-            unit="类",
             unknown_reason="未报送志愿服务队伍表，无法判断是否有缺口。",
-            help="有群众点单、但本范围没有同类别志愿服务队伍和品牌项目的服务类别数。",
         ),
     ],
     key="three_lists",
