@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -117,6 +119,43 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
+# one worker: a slow figure is computed once, shared by every session that asks meanwhile
+_LATER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenming-later")
+_later: dict[tuple[Any, ...], Future[Any]] = {}
+_later_lock = threading.Lock()
+LATER_KEPT = 64  # results kept for load_later (each a build, account and scope)
+
+
+def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
+    """``load(fn, scope)`` when it is already computed for this build, account and
+    (clipped) scope; else None, and it is computed in the background (one at a time,
+    shared by every session asking), for a part of a page that must not hold the page up:
+    the audit behind the integrity marks takes seconds at a province. ``settle`` waits
+    for what is being computed. A failing computation stops the page as ``load`` does.
+    """
+    with query_errors(_target(fn)):
+        wh, account_reader = warehouse(), reader()
+        clipped = account_reader.clip(scope)
+        key = (str(wh.path), wh.stamp, account_reader.home, _target(fn), _scope_key(clipped))
+        with _later_lock:
+            future = _later.get(key)
+            if future is None:
+                if len(_later) >= LATER_KEPT:
+                    for old in [k for k, f in _later.items() if f.done()]:
+                        del _later[old]
+                future = _LATER.submit(account_reader.read, fn, clipped)
+                _later[key] = future
+        return future.result() if future.done() else None
+    raise AssertionError("unreachable")  # query_errors stops the page
+
+
+def settle() -> None:
+    """Wait until every ``load_later`` computation asked for so far has finished."""
+    with _later_lock:
+        pending = list(_later.values())
+    wait(pending)
+
+
 @contextmanager
 def query_errors(what: str) -> Iterator[None]:
     """Turn a failing or refused read into a Chinese message that stops the page."""
@@ -166,21 +205,42 @@ def _derive(
     return _DERIVED[name](Scope(*scope), **dict(kwargs))
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _derive_window(
+ROWS_KEPT = 8  # the row lists kept (each a scope's table; the province tree is ~55 k rows)
+
+
+class _Stored:
+    """A derivation's rows kept in memory for one build: as tuples under one key order when
+    every row has the same keys (a fifth of the dicts' memory), else as the dicts."""
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        first = rows[0] if rows and isinstance(rows[0], Mapping) else None
+        keys = tuple(first) if first is not None else None
+        if keys is not None and all(isinstance(r, Mapping) and tuple(r) == keys for r in rows):
+            self.keys: tuple[str, ...] | None = keys
+            self.rows: list[Any] = [tuple(r.values()) for r in rows]
+        else:
+            self.keys, self.rows = None, list(rows)
+
+    def window(self, start: int, stop: int) -> list[Any]:
+        shown = self.rows[start:stop]
+        if self.keys is None:
+            return list(shown)
+        return [dict(zip(self.keys, values, strict=True)) for values in shown]
+
+
+@st.cache_resource(show_spinner=False, max_entries=ROWS_KEPT)
+def _derive_rows(
     path: str,
     stamp: tuple[int, int, int],
     home: str | None,
     name: str,
     scope: _ScopeKey,
     kwargs: tuple[tuple[str, Any], ...],
-    start: int,
-    stop: int,
-) -> tuple[int, list[Any]]:
-    # The whole list is computed again for another page rather than kept: at province
-    # scale it is tens of thousands of rows, and a cached copy is unpickled on every read.
-    rows = _DERIVED[name](Scope(*scope), **dict(kwargs))
-    return len(rows), list(rows[start:stop])
+) -> _Stored:
+    # Computed once per build, account and scope and shared by every session, never
+    # pickled: a page of a province-wide list (tens of thousands of rows) is a slice of it.
+    # ``path``, ``stamp`` and ``home`` are part of the key only: ``fn`` reads through ``load``.
+    return _Stored(_DERIVED[name](Scope(*scope), **dict(kwargs)))
 
 
 @dataclass(frozen=True)
@@ -195,9 +255,8 @@ class Rows:
     def window(self, start: int, stop: int) -> tuple[int, list[Any]]:
         """(how many rows there are, rows ``start:stop``), cached per build."""
         wh = warehouse()
-        return _derive_window(
-            str(wh.path), wh.stamp, home(), self.name, self.scope, self.kwargs, start, stop
-        )
+        stored = _derive_rows(str(wh.path), wh.stamp, home(), self.name, self.scope, self.kwargs)
+        return len(stored.rows), stored.window(start, stop)
 
     def all(self) -> list[Any]:
         """Every row (for a download: computed when asked for, not cached)."""
