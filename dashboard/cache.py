@@ -331,8 +331,9 @@ def period_anchor() -> date:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _tree(path: str, stamp: tuple[int, int, int], home: str | None) -> UnitTree:
-    # Shared, not copied: cache_data would unpickle 55 k units on every rerun.
+def _tree(path: str, units: tuple[int, int], home: str | None) -> UnitTree:
+    # Shared, not copied: cache_data would unpickle 55 k units on every rerun. Keyed on the
+    # units' digest, not the file's stamp: a rebuild that changed no unit keeps the tree.
     return UnitTree(Reader(_open(path), home).units())
 
 
@@ -341,7 +342,7 @@ def unit_tree() -> UnitTree:
     built once per build and shared by every session (read it, never change it)."""
     with query_errors("units"):
         wh = warehouse()
-        return _tree(str(wh.path), wh.stamp, home())
+        return _tree(str(wh.path), wh.units_digest(), home())
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
@@ -349,7 +350,7 @@ def whole_tree() -> UnitTree:
     """Every unit of the warehouse: only to name a unit in a refusal."""
     with query_errors("units"):
         wh = warehouse()
-        return _tree(str(wh.path), wh.stamp, None)
+        return _tree(str(wh.path), wh.units_digest(), None)
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
