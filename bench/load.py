@@ -129,9 +129,15 @@ def _visit(session: Session, index: int, page: str, out: list[dict]) -> bool:
     return True
 
 
-def _server(db: str, port: int, log: Path, accounts: Path) -> subprocess.Popen:
-    # the account store goes to a temporary file: nothing is written next to the warehouse
-    env = {**os.environ, "WENMING_DB": db, "WENMING_ACCOUNTS": str(accounts)}
+def _server(db: str, port: int, log: Path, scratch: Path) -> subprocess.Popen:
+    # the account store and the ledger folder go to a temporary folder: nothing is
+    # written beside the warehouse
+    env = {
+        **os.environ,
+        "WENMING_DB": db,
+        "WENMING_ACCOUNTS": str(scratch / "accounts.sqlite"),
+        "WENMING_LEDGERS": str(scratch / "ledgers"),
+    }
     return subprocess.Popen(
         [
             sys.executable,
@@ -156,7 +162,7 @@ def run(db: str, sessions: int = 20, rounds: int = 1, think: float = 0.5) -> dic
     port = _port()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
-        server = _server(db, port, log, Path(tmp) / "accounts.sqlite")
+        server = _server(db, port, log, Path(tmp))
         try:
             for _ in range(400):
                 try:
