@@ -188,7 +188,11 @@ def run(db: str, sessions: int = 20, rounds: int = 1, think: float = 0.5) -> dic
             wall = time.perf_counter() - start
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # still computing beside the pages
+                server.kill()
+                server.wait()
         server_log = log.read_text(errors="replace")
         tracebacks = server_log.count("Traceback")
         if tracebacks:

@@ -38,7 +38,7 @@ def main() -> None:
     os.environ.setdefault("WENMING_LEDGERS", os.path.join(scratch, "ledgers"))
     out = {}
     for view in VIEWS:
-        at = AppTest.from_file(APP, default_timeout=120)
+        at = AppTest.from_file(APP, default_timeout=900)
         at.run()  # the app's first run; then every cache is emptied, as after a rebuild
         st.cache_data.clear()
         st.cache_resource.clear()

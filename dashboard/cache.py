@@ -119,19 +119,28 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
-# one worker: a slow figure is computed once, shared by every session that asks meanwhile
+# One worker on a warehouse connection of its own with one DuckDB thread: a slow figure
+# is computed once, beside the pages, and leaves them the other cores. The results are
+# kept by build stamp here, not in a Streamlit cache, so that emptying the page caches
+# does not start the computation again.
 _LATER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenming-later")
+LATER_KEPT = 64  # results kept for load_later (each a build, account and scope)
 _later: dict[tuple[Any, ...], Future[Any]] = {}
 _later_lock = threading.Lock()
-LATER_KEPT = 64  # results kept for load_later (each a build, account and scope)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_beside(path: str) -> Warehouse:
+    return Warehouse(path, threads=1)
 
 
 def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
-    """``load(fn, scope)`` when it is already computed for this build, account and
-    (clipped) scope; else None, and it is computed in the background (one at a time,
-    shared by every session asking), for a part of a page that must not hold the page up:
-    the audit behind the integrity marks takes seconds at a province. ``settle`` waits
-    for what is being computed. A failing computation stops the page as ``load`` does.
+    """``fn(warehouse, scope)`` read through the account's ``Reader`` when it is already
+    computed for this build, account and (clipped) scope; else None, and it is computed
+    in the background (one at a time, shared by every session asking), for a part of a
+    page that must not hold the page up: the audit behind the integrity marks takes
+    minutes at a province. ``settle`` waits for what is being computed. A failing
+    computation stops the page as ``load`` does (and is tried again on the next run).
     """
     with query_errors(_target(fn)):
         wh, account_reader = warehouse(), reader()
@@ -141,10 +150,12 @@ def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
             future = _later.get(key)
             if future is None:
                 if len(_later) >= LATER_KEPT:
-                    for old in [k for k, f in _later.items() if f.done()]:
-                        del _later[old]
-                future = _LATER.submit(account_reader.read, fn, clipped)
-                _later[key] = future
+                    for done in [k for k, f in _later.items() if f.done()]:
+                        del _later[done]
+                beside = Reader(_open_beside(str(wh.path)), account_reader.home)
+                future = _later[key] = _LATER.submit(beside.read, fn, clipped)
+            elif future.done() and future.exception() is not None:
+                del _later[key]
         return future.result() if future.done() else None
     raise AssertionError("unreachable")  # query_errors stops the page
 

@@ -76,8 +76,9 @@ class Warehouse:
     dict of scope parameters serves every query).
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, threads: int | None = None) -> None:
         self.path = Path(path)
+        self.threads = threads  # DuckDB's worker threads (None: as many as cores)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._con_stamp: Stamp | None = None
@@ -206,7 +207,7 @@ class Warehouse:
             if self._con is None or stamp != self._con_stamp:
                 # The old connection is not closed here: another session may still be
                 # reading through one of its cursors; it goes when the last one does.
-                self._con = _attach(self.path)
+                self._con = _attach(self.path, self.threads)
                 self._con_stamp = stamp
                 self._cache = {}
             return self._con
@@ -243,8 +244,8 @@ class Warehouse:
         return value
 
 
-def _attach(path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def _attach(path: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": threads} if threads else {})
     try:
         con.sql(f"ATTACH $path AS {ALIAS} (READ_ONLY)", params={"path": str(path)})
     except duckdb.IOException as exc:
