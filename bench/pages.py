@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +63,7 @@ def main() -> None:
             "exception": bool(at.exception),
             "title": at.title[0].value if at.title else None,
         }
+        print(view, json.dumps(out[view], ensure_ascii=False), file=sys.stderr, flush=True)
     print(json.dumps(out, ensure_ascii=False))
 
 
