@@ -216,7 +216,7 @@ def _derive(
     return _DERIVED[name](Scope(*scope), **dict(kwargs))
 
 
-ROWS_KEPT = 8  # the row lists kept (each a scope's table; the province tree is ~55 k rows)
+ROWS_KEPT = 64  # row lists kept: a page may hold 10 tables (数据可信度), each scope its own
 
 
 class _Stored:
