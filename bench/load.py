@@ -99,7 +99,9 @@ def _element_errors(element) -> list[str]:
     return []
 
 
-def _drive(url: str, index: int, rounds: int, think: float, out: list[dict]) -> None:
+def _drive(
+    url: str, index: int, rounds: int, think: float, out: list[dict], skip: frozenset[str]
+) -> None:
     """One reader: open the app, then every page in an order of its own, ``rounds`` times."""
     rng = random.Random(index)
     try:
@@ -112,7 +114,8 @@ def _drive(url: str, index: int, rounds: int, think: float, out: list[dict]) -> 
         if not _visit(session, index, "", out):  # the app as opened: its default page
             return
         for _ in range(rounds):
-            for page in rng.sample(sorted(session.pages), k=len(session.pages)):
+            pages = sorted(set(session.pages) - skip)
+            for page in rng.sample(pages, k=len(pages)):
                 time.sleep(rng.uniform(0, 2 * think))
                 if not _visit(session, index, page, out):
                     return
@@ -157,7 +160,13 @@ def _server(db: str, port: int, log: Path, scratch: Path) -> subprocess.Popen:
     )
 
 
-def run(db: str, sessions: int = 20, rounds: int = 1, think: float = 0.5) -> dict:
+def run(
+    db: str,
+    sessions: int = 20,
+    rounds: int = 1,
+    think: float = 0.5,
+    skip: frozenset[str] = frozenset(),
+) -> dict:
     """Start a server on ``db``, warm it with one session, then drive ``sessions`` at once."""
     port = _port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,11 +182,11 @@ def run(db: str, sessions: int = 20, rounds: int = 1, think: float = 0.5) -> dic
             url = f"ws://127.0.0.1:{port}/_stcore/stream"
             warm: list[dict] = []
             start = time.perf_counter()
-            _drive(url, -1, 1, 0.0, warm)
+            _drive(url, -1, 1, 0.0, warm, skip)
             warmup = time.perf_counter() - start
             runs: list[dict] = []
             threads = [
-                threading.Thread(target=_drive, args=(url, i, rounds, think, runs))
+                threading.Thread(target=_drive, args=(url, i, rounds, think, runs, skip))
                 for i in range(sessions)
             ]
             start = time.perf_counter()
@@ -197,7 +206,8 @@ def run(db: str, sessions: int = 20, rounds: int = 1, think: float = 0.5) -> dic
         tracebacks = server_log.count("Traceback")
         if tracebacks:
             print(server_log[server_log.index("Traceback") :][:3000], file=sys.stderr)
-    return _summary(runs, warm, sessions, rounds, think, wall, warmup, tracebacks)
+    summary = _summary(runs, warm, sessions, rounds, think, wall, warmup, tracebacks)
+    return {**summary, "skipped_pages": sorted(skip)}
 
 
 def _summary(
@@ -244,8 +254,13 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.5, help="mean seconds a reader stays on a page (0: none)"
     )
+    parser.add_argument(
+        "--skip", default="", help="url paths of pages no session visits, comma-separated"
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.db, args.sessions, args.rounds, args.think), ensure_ascii=False))
+    skip = frozenset(filter(None, args.skip.split(",")))
+    result = run(args.db, args.sessions, args.rounds, args.think, skip)
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
