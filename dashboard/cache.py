@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -123,7 +125,7 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
 # is computed once, beside the pages, and leaves them the other cores. The results are
 # kept by build stamp here, not in a Streamlit cache, so that emptying the page caches
 # does not start the computation again.
-_LATER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenming-later")
+_queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
 LATER_KEPT = 64  # results kept for load_later (each a build, account and scope)
 _later: dict[tuple[Any, ...], Future[Any]] = {}
 _later_lock = threading.Lock()
@@ -132,6 +134,21 @@ _later_lock = threading.Lock()
 @st.cache_resource(show_spinner=False)
 def _open_beside(path: str) -> Warehouse:
     return Warehouse(path, threads=1)
+
+
+def _work() -> None:
+    while True:
+        future, job = _queue.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to the page that asks (load_later)
+                future.set_exception(exc)
+
+
+# a daemon thread, not a ThreadPoolExecutor: stopping the server must not wait for an
+# audit to finish (an executor's workers are joined at exit)
+threading.Thread(target=_work, name="wenming-later", daemon=True).start()
 
 
 def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
@@ -153,7 +170,8 @@ def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
                     for done in [k for k, f in _later.items() if f.done()]:
                         del _later[done]
                 beside = Reader(_open_beside(str(wh.path)), account_reader.home)
-                future = _later[key] = _LATER.submit(beside.read, fn, clipped)
+                future = _later[key] = Future()
+                _queue.put((future, partial(beside.read, fn, clipped)))
             elif future.done() and future.exception() is not None:
                 del _later[key]
         return future.result() if future.done() else None
