@@ -250,6 +250,14 @@ def page_times(db: Path, runs: int = 20) -> dict | None:
     return json.loads(r["stdout"].strip().splitlines()[-1])
 
 
+def load_times(db: Path, sessions: int = 20) -> dict:
+    """``bench.load``: ``sessions`` sessions moving between pages at once (issue 17)."""
+    r = timed([sys.executable, "-m", "bench.load", str(db), "--sessions", str(sessions)])
+    if r["rc"] != 0:
+        return {"error": r["stderr"][-500:]}
+    return json.loads(r["stdout"].strip().splitlines()[-1])
+
+
 # ---------------------------------------------------------------- incremental
 
 
@@ -284,6 +292,20 @@ def incremental(ledgers: Path, db: Path) -> dict:
     }
 
 
+PARTS = ("build", "report", "audit", "pages", "load", "sessions", "incremental", "mapped")
+
+
+def parse_parts(text: str | None) -> set[str]:
+    """``--only build,report`` → the parts to run (every part when not given)."""
+    if not text:
+        return set(PARTS)
+    parts = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(parts - set(PARTS))
+    if unknown:
+        raise SystemExit(f"--only: unknown part(s) {', '.join(unknown)}; parts: {', '.join(PARTS)}")
+    return parts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="county", choices=["county", "city", "province"])
@@ -291,54 +313,59 @@ def main() -> None:
     parser.add_argument(
         "--mapped-rows", type=int, default=1_000_000, help="mapped ledger rows (0: skip)"
     )
+    parser.add_argument(
+        "--only", help=f"run only these parts, comma-separated ({','.join(PARTS)}); default all"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="measure this warehouse (read only: no build, no incremental) instead of building",
+    )
     args = parser.parse_args()
+    parts = parse_parts(args.only)
+    if args.skip_pages:
+        parts -= {"pages", "load", "sessions"}
+    if args.db is not None:
+        if not args.db.exists():
+            raise SystemExit(f"--db: no warehouse at {args.db}")
+        parts -= {"build", "incremental"}  # never write a warehouse we were given
     WORK.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    res: dict = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-        }
+    # a partial run updates the parts it ran and keeps the scale's other results
+    res: dict = dict(results.get(args.scale, {})) if parts != set(PARTS) else {}
+    res["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
-    ledgers, gen = ensure_ledgers(args.scale)
-    res["generate_seconds"] = gen
-    db = WORK / args.scale / "warehouse.duckdb"
-    print(f"[{args.scale}] build …", flush=True)
-    res["build"] = build([ledgers], db)
-    print(f"  {res['build']['seconds']} s, {res['build']['peak_rss_mb']} MB", flush=True)
-    files = utf8_copies(ledgers, WORK / args.scale / "utf8")
-    res["floor"] = floor(files)
-    res["build_over_floor"] = round(res["build"]["seconds"] / res["floor"]["seconds"], 2)
-    print(f"  floor {res['floor']['seconds']} s -> ratio {res['build_over_floor']}", flush=True)
-    if args.scale in ("county", "city"):
-        res["naive"] = naive(files)
-        if res["naive"]:
-            res["naive_over_build"] = round(res["naive"]["seconds"] / res["build"]["seconds"], 2)
-    if args.scale in ("city", "province"):
-        county, _ = ensure_ledgers("county")
-        small = build([county], WORK / "county" / "warehouse.duckdb")
-        res["scaling"] = {
-            "county_seconds": small["seconds"],
-            "county_rows": small["input_rows"],
-            f"{args.scale}_seconds": res["build"]["seconds"],
-            f"{args.scale}_rows": res["build"]["input_rows"],
-            "time_ratio": round(res["build"]["seconds"] / small["seconds"], 2),
-            "row_ratio": round(res["build"]["input_rows"] / max(small["input_rows"], 1), 2),
-        }
-    print("  report …", flush=True)
-    res["report"] = report_times(db)
-    print("  integrity audit …", flush=True)
-    res["integrity"] = integrity_bench.run(db, PERIOD)  # issue 16: province ≤ 10 s
-    if not args.skip_pages:
+    db = args.db or WORK / args.scale / "warehouse.duckdb"
+    if args.db is not None:
+        res["db"] = str(args.db)
+    if "build" in parts or "incremental" in parts:
+        ledgers, gen = ensure_ledgers(args.scale)
+    if "build" in parts:
+        res["generate_seconds"] = gen
+        measure_build(args.scale, ledgers, db, res)
+    if "report" in parts:
+        print("  report …", flush=True)
+        res["report"] = report_times(db)
+    if "audit" in parts:
+        print("  integrity audit …", flush=True)
+        res["integrity"] = integrity_bench.run(db, PERIOD)  # issue 16: province ≤ 10 s
+    if "pages" in parts:
         print("  pages …", flush=True)
         res["pages"] = page_times(db)
-    if not args.skip_pages and shutil.which("chromium"):
+    if "load" in parts:
+        print("  load: 20 sessions moving between pages …", flush=True)
+        res["load"] = load_times(db)
+    if "sessions" in parts and shutil.which("chromium"):
         print("  20 sessions …", flush=True)
         r = timed([sys.executable, "-m", "bench.sessions", str(db), "20"])
         res["app_sessions"] = json.loads(r["stdout"]) if r["rc"] == 0 else {"error": r["stderr"]}
-    res["incremental"] = incremental(ledgers, db)
-    if args.mapped_rows:
+    if "incremental" in parts:
+        res["incremental"] = incremental(ledgers, db)
+    if "mapped" in parts and args.mapped_rows:
         from bench import mapped  # a mapped ledger next to the template layout (issue 11)
 
         print(f"  mapped ledger, {args.mapped_rows} rows …", flush=True)
@@ -346,6 +373,32 @@ def main() -> None:
     results[args.scale] = res
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(res, ensure_ascii=False, indent=2))
+
+
+def measure_build(scale: str, ledgers: Path, db: Path, res: dict) -> None:
+    """The build, the floor, the naive baseline and the county-to-scale ratio, into ``res``."""
+    print(f"[{scale}] build …", flush=True)
+    res["build"] = build([ledgers], db)
+    print(f"  {res['build']['seconds']} s, {res['build']['peak_rss_mb']} MB", flush=True)
+    files = utf8_copies(ledgers, WORK / scale / "utf8")
+    res["floor"] = floor(files)
+    res["build_over_floor"] = round(res["build"]["seconds"] / res["floor"]["seconds"], 2)
+    print(f"  floor {res['floor']['seconds']} s -> ratio {res['build_over_floor']}", flush=True)
+    if scale in ("county", "city"):
+        res["naive"] = naive(files)
+        if res["naive"]:
+            res["naive_over_build"] = round(res["naive"]["seconds"] / res["build"]["seconds"], 2)
+    if scale in ("city", "province"):
+        county, _ = ensure_ledgers("county")
+        small = build([county], WORK / "county" / "warehouse.duckdb")
+        res["scaling"] = {
+            "county_seconds": small["seconds"],
+            "county_rows": small["input_rows"],
+            f"{scale}_seconds": res["build"]["seconds"],
+            f"{scale}_rows": res["build"]["input_rows"],
+            "time_ratio": round(res["build"]["seconds"] / small["seconds"], 2),
+            "row_ratio": round(res["build"]["input_rows"] / max(small["input_rows"], 1), 2),
+        }
 
 
 if __name__ == "__main__":

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -117,6 +121,70 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
+# One worker on a warehouse connection of its own with one DuckDB thread: a slow figure
+# is computed once, beside the pages, and leaves them the other cores. The results are
+# kept by build stamp here, not in a Streamlit cache, so that emptying the page caches
+# does not start the computation again.
+_queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
+LATER_KEPT = 64  # results kept for load_later (each a build, account and scope)
+_later: dict[tuple[Any, ...], Future[Any]] = {}
+_later_lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _open_beside(path: str) -> Warehouse:
+    return Warehouse(path, threads=1)
+
+
+def _work() -> None:
+    while True:
+        future, job = _queue.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to the page that asks (load_later)
+                future.set_exception(exc)
+
+
+# a daemon thread, not a ThreadPoolExecutor: stopping the server must not wait for an
+# audit to finish (an executor's workers are joined at exit)
+threading.Thread(target=_work, name="wenming-later", daemon=True).start()
+
+
+def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
+    """``fn(warehouse, scope)`` read through the account's ``Reader`` when it is already
+    computed for this build, account and (clipped) scope; else None, and it is computed
+    in the background (one at a time, shared by every session asking), for a part of a
+    page that must not hold the page up: the audit behind the integrity marks takes
+    minutes at a province. ``settle`` waits for what is being computed. A failing
+    computation stops the page as ``load`` does (and is tried again on the next run).
+    """
+    with query_errors(_target(fn)):
+        wh, account_reader = warehouse(), reader()
+        clipped = account_reader.clip(scope)
+        key = (str(wh.path), wh.stamp, account_reader.home, _target(fn), _scope_key(clipped))
+        with _later_lock:
+            future = _later.get(key)
+            if future is None:
+                if len(_later) >= LATER_KEPT:
+                    for done in [k for k, f in _later.items() if f.done()]:
+                        del _later[done]
+                beside = Reader(_open_beside(str(wh.path)), account_reader.home)
+                future = _later[key] = Future()
+                _queue.put((future, partial(beside.read, fn, clipped)))
+            elif future.done() and future.exception() is not None:
+                del _later[key]
+        return future.result() if future.done() else None
+    raise AssertionError("unreachable")  # query_errors stops the page
+
+
+def settle() -> None:
+    """Wait until every ``load_later`` computation asked for so far has finished."""
+    with _later_lock:
+        pending = list(_later.values())
+    wait(pending)
+
+
 @contextmanager
 def query_errors(what: str) -> Iterator[None]:
     """Turn a failing or refused read into a Chinese message that stops the page."""
@@ -166,21 +234,42 @@ def _derive(
     return _DERIVED[name](Scope(*scope), **dict(kwargs))
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _derive_window(
+ROWS_KEPT = 64  # row lists kept: a page may hold 10 tables (数据可信度), each scope its own
+
+
+class _Stored:
+    """A derivation's rows kept in memory for one build: as tuples under one key order when
+    every row has the same keys (a fifth of the dicts' memory), else as the dicts."""
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        first = rows[0] if rows and isinstance(rows[0], Mapping) else None
+        keys = tuple(first) if first is not None else None
+        if keys is not None and all(isinstance(r, Mapping) and tuple(r) == keys for r in rows):
+            self.keys: tuple[str, ...] | None = keys
+            self.rows: list[Any] = [tuple(r.values()) for r in rows]
+        else:
+            self.keys, self.rows = None, list(rows)
+
+    def window(self, start: int, stop: int) -> list[Any]:
+        shown = self.rows[start:stop]
+        if self.keys is None:
+            return list(shown)
+        return [dict(zip(self.keys, values, strict=True)) for values in shown]
+
+
+@st.cache_resource(show_spinner=False, max_entries=ROWS_KEPT)
+def _derive_rows(
     path: str,
     stamp: tuple[int, int, int],
     home: str | None,
     name: str,
     scope: _ScopeKey,
     kwargs: tuple[tuple[str, Any], ...],
-    start: int,
-    stop: int,
-) -> tuple[int, list[Any]]:
-    # The whole list is computed again for another page rather than kept: at province
-    # scale it is tens of thousands of rows, and a cached copy is unpickled on every read.
-    rows = _DERIVED[name](Scope(*scope), **dict(kwargs))
-    return len(rows), list(rows[start:stop])
+) -> _Stored:
+    # Computed once per build, account and scope and shared by every session, never
+    # pickled: a page of a province-wide list (tens of thousands of rows) is a slice of it.
+    # ``path``, ``stamp`` and ``home`` are part of the key only: ``fn`` reads through ``load``.
+    return _Stored(_DERIVED[name](Scope(*scope), **dict(kwargs)))
 
 
 @dataclass(frozen=True)
@@ -195,9 +284,8 @@ class Rows:
     def window(self, start: int, stop: int) -> tuple[int, list[Any]]:
         """(how many rows there are, rows ``start:stop``), cached per build."""
         wh = warehouse()
-        return _derive_window(
-            str(wh.path), wh.stamp, home(), self.name, self.scope, self.kwargs, start, stop
-        )
+        stored = _derive_rows(str(wh.path), wh.stamp, home(), self.name, self.scope, self.kwargs)
+        return len(stored.rows), stored.window(start, stop)
 
     def all(self) -> list[Any]:
         """Every row (for a download: computed when asked for, not cached)."""
@@ -272,8 +360,9 @@ def period_anchor() -> date:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _tree(path: str, stamp: tuple[int, int, int], home: str | None) -> UnitTree:
-    # Shared, not copied: cache_data would unpickle 55 k units on every rerun.
+def _tree(path: str, units: tuple[int, int], home: str | None) -> UnitTree:
+    # Shared, not copied: cache_data would unpickle 55 k units on every rerun. Keyed on the
+    # units' digest, not the file's stamp: a rebuild that changed no unit keeps the tree.
     return UnitTree(Reader(_open(path), home).units())
 
 
@@ -282,7 +371,7 @@ def unit_tree() -> UnitTree:
     built once per build and shared by every session (read it, never change it)."""
     with query_errors("units"):
         wh = warehouse()
-        return _tree(str(wh.path), wh.stamp, home())
+        return _tree(str(wh.path), wh.units_digest(), home())
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
@@ -290,7 +379,7 @@ def whole_tree() -> UnitTree:
     """Every unit of the warehouse: only to name a unit in a refusal."""
     with query_errors("units"):
         wh = warehouse()
-        return _tree(str(wh.path), wh.stamp, None)
+        return _tree(str(wh.path), wh.units_digest(), None)
     raise AssertionError("unreachable")  # query_errors stops the page
 
 

@@ -18,6 +18,8 @@ MARK_NOTE = (
     "{mark} 数据可信度待核查：{units}。可疑的台账行见「数据可信度」页；核查不改变以上任何数字。"
 )
 MARK_UNIT = "{name}（{flags}处）"
+MARK_PENDING = "数据可信度核查进行中，完成后这里会标出待核查的阵地。"
+POLL_SECONDS = 2  # how often a page waiting for the audit looks whether it is done
 
 
 def flagged_among(
@@ -35,9 +37,25 @@ def flagged_among(
 
 
 def mark_flagged(rows: Iterable[Mapping[str, Any]], scope: Scope) -> None:
-    """Under a unit table: the line naming its flagged units (nothing when none is)."""
-    marked = flagged_among(rows, cache.load(integrity.flagged_units, scope))
+    """Under a unit table: the line naming its flagged units (nothing when none is).
+
+    The audit behind it takes seconds on a province's first visit after a build, so it
+    never holds the page up: until it is done (``cache.load_later``) the line says so,
+    and the page reruns by itself when it is.
+    """
+    flags = cache.load_later(integrity.flagged_units, scope)
+    if flags is None:
+        _rerun_when_audited(scope)
+        return
+    marked = flagged_among(rows, flags)
     if not marked:
         return
     units = "、".join(MARK_UNIT.format(name=name, flags=flags) for name, flags in marked)
     st.caption(MARK_NOTE.format(mark=MARK, units=units))
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _rerun_when_audited(scope: Scope) -> None:
+    if cache.load_later(integrity.flagged_units, scope) is not None:
+        st.rerun()  # the whole page: its marks can be drawn now
+    st.caption(MARK_PENDING)

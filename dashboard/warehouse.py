@@ -76,14 +76,16 @@ class Warehouse:
     dict of scope parameters serves every query).
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, threads: int | None = None) -> None:
         self.path = Path(path)
+        self.threads = threads  # DuckDB's worker threads (None: as many as cores)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._con_stamp: Stamp | None = None
         self._cache: dict[str, Any] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         self._memo_stamp: Stamp | None = None
+        self._units: tuple[tuple[int, int], dict[str, dict[str, Any]]] | None = None
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
@@ -120,15 +122,34 @@ class Warehouse:
         return self._cached("build_info", load)
 
     def units(self) -> dict[str, dict[str, Any]]:
-        """Every unit by id: ``{unit_id: {unit_id, name, level, parent_id, division_code}}``."""
+        """Every unit by id: ``{unit_id: {unit_id, name, level, parent_id, division_code}}``.
+
+        Kept across a rebuild that did not change them (same ``units_digest``): the same
+        dict, so what is built from it (the unit tree) can be kept too. Read it, never
+        change it.
+        """
 
         def load() -> dict[str, dict[str, Any]]:
-            rows = self.query(
-                "SELECT unit_id, name, level, parent_id, division_code FROM units ORDER BY unit_id"
-            )
-            return {row["unit_id"]: row for row in rows}
+            digest = self.units_digest()
+            kept = self._units
+            if kept is not None and kept[0] == digest:
+                return kept[1]
+            rows = self.query(_UNITS)
+            units = {row["unit_id"]: row for row in rows}
+            self._units = (digest, units)
+            return units
 
         return self._cached("units", load)
+
+    def units_digest(self) -> tuple[int, int]:
+        """(how many units, a hash over every unit's id, name, level, parent and 区划代码):
+        equal for two builds whose units are the same, whatever else changed."""
+
+        def load() -> tuple[int, int]:
+            row = self.query(_UNITS_DIGEST)[0]
+            return (row["units"], int(row["digest"]))
+
+        return self._cached("units_digest", load)
 
     def require_summaries(self) -> None:
         """Raise ``WarehouseOutdated`` when the file lacks a summary table
@@ -189,7 +210,7 @@ class Warehouse:
             if self._con is None or stamp != self._con_stamp:
                 # The old connection is not closed here: another session may still be
                 # reading through one of its cursors; it goes when the last one does.
-                self._con = _attach(self.path)
+                self._con = _attach(self.path, self.threads)
                 self._con_stamp = stamp
                 self._cache = {}
             return self._con
@@ -226,8 +247,8 @@ class Warehouse:
         return value
 
 
-def _attach(path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def _attach(path: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": threads} if threads else {})
     try:
         con.sql(f"ATTACH $path AS {ALIAS} (READ_ONLY)", params={"path": str(path)})
     except duckdb.IOException as exc:
@@ -264,5 +285,12 @@ SELECT m.as_of, m.built_at,
 FROM manifest AS m
 ORDER BY m.built_at DESC
 LIMIT 1"""
+
+_UNITS = "SELECT unit_id, name, level, parent_id, division_code FROM units ORDER BY unit_id"
+# order-free: a sum of per-unit hashes (unit_id is unique, so no two rows cancel out)
+_UNITS_DIGEST = """
+SELECT COUNT(*) AS units,
+       COALESCE(SUM(hash(unit_id, name, level, parent_id, division_code)::HUGEINT), 0) AS digest
+FROM units"""
 
 _DATA_UNTIL = "SELECT MAX(start_on) AS data_until FROM activities"

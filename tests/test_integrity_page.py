@@ -9,7 +9,7 @@ import pytest
 from page_helpers import sheet_rows, table, texts, tiles
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ledgers
+from dashboard import cache, ledgers
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 INTEGRITY = "views/18_integrity.py"
@@ -88,6 +88,8 @@ def test_a_unit_table_elsewhere_marks_the_flagged_units_without_changing_a_figur
     open_page, integrity_db
 ):
     at = open_page(SERVICE, integrity_db)
+    cache.settle()  # the audit behind the mark runs beside the page (cache.load_later)
+    at.run()
     # every station lies under the one 所: 30 + 10 + 3 + 2 × 4 + 8 × 1 flagged rows
     assert f"⚠ 数据可信度待核查：{TOWN}（59处）" in texts(at)
     names = [row["阵地"] for row in table(at, "阵地", "层级")]

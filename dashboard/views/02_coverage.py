@@ -2,6 +2,8 @@
 actually runs activities (有效覆盖), by 所; which villages lack one; where the units
 are; and the tree 中心 → 所 → 站 → 点."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import charts, drill, lowsat, maps, metrics, shell, ui
@@ -87,12 +89,13 @@ def is_new(station: dict, scope: metrics.Scope) -> bool:
     return opened is not None and scope.date_from < opened <= scope.date_to
 
 
-def need_of(station: dict, scope: metrics.Scope) -> int:
-    """The activities the station needs in the period to count as effective: k × the
-    months since the later of the period's start and its opening."""
+def need_rule(scope: metrics.Scope) -> Callable[[dict], int]:
+    """station → the activities it needs in the period to count as effective: k × the
+    months since the later of the period's start and its opening (the period's end and k
+    read once, not per station: a province has 55 k units)."""
     end = min(scope.date_to, ui.as_of())
     k = settings.config().effective_k
-    return station_need(scope.date_from, end, station["opened_on"], k)
+    return lambda station: station_need(scope.date_from, end, station["opened_on"], k)
 
 
 def station_status(station: dict, need: int | None, scope: metrics.Scope) -> str | None:
@@ -182,11 +185,12 @@ def map_points(
     level, points = charts.map_points(units, limit)
     placed = sum(u["lng"] is not None and u["lat"] is not None for u in units)
     keep = ("unit_id", "name", "level", "parent_id", "lng", "lat", "activities")
+    need_at = need_rule(scope)
     return (
         level,
         placed,
         [
-            {**{k: u[k] for k in keep}, "status": station_status(u, need_of(u, scope), scope)}
+            {**{k: u[k] for k in keep}, "status": station_status(u, need_at(u), scope)}
             for u in points
         ],
     )
@@ -200,8 +204,9 @@ def tree_tiles(scope: metrics.Scope, *, limit: int, need: int) -> list[dict]:
     if len(units) > limit:
         units = [u for u in units if u["level"] not in TREEMAP_DROPPED]
     keep = ("unit_id", "name", "level", "parent_id", "activities")
+    need_at = need_rule(scope)
     return [
-        {**{k: u[k] for k in keep}, "status": station_status(u, need_of(u, scope), scope)}
+        {**{k: u[k] for k in keep}, "status": station_status(u, need_at(u), scope)}
         for u in units[:limit]
     ]
 
@@ -211,11 +216,12 @@ def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """The units in scope in tree order, indented by depth, with each 站's status (``need``,
     k × m, keys the cache: each station's own need follows from it and its opening)."""
     by_id = {u["unit_id"]: u for u in unit_rows(scope)}
+    need_at = need_rule(scope)
     return [
         {
             **by_id[unit_id],
             "tree_name": "　" * depth + ("└ " if depth else "") + by_id[unit_id]["name"],
-            "status": station_status(by_id[unit_id], need_of(by_id[unit_id], scope), scope),
+            "status": station_status(by_id[unit_id], need_at(by_id[unit_id]), scope),
         }
         for unit_id, depth in unit_order(by_id)
     ]
