@@ -303,15 +303,10 @@ def as_int(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):
-    """The county demo, built from its folder as ``make run`` builds it."""
-    from pipelines.build import build
-    from pipelines.demo import write_demo
-
-    tmp = tmp_path_factory.mktemp("demo")
-    write_demo(tmp / "demo", scale="county")
-    build([tmp / "demo"], tmp / "warehouse.duckdb", as_of=dt.datetime(2025, 12, 31, 23, 59, 59))
-    return tmp / "warehouse.duckdb"
+def demo_warehouse(demo_db):
+    """The county demo, built from its folder as ``make run`` builds it (shared by the run:
+    the test copies it before changing it)."""
+    return demo_db
 
 
 def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_them_back(
@@ -365,7 +360,6 @@ def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_th
 
 
 def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tmp_path):
-    import datetime as dt
 
     import clerk_layouts
 
