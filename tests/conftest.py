@@ -518,3 +518,13 @@ def demo_db(demo_build) -> Path:
     """The county demo (``wenming demo``, seed 1), built as ``make run`` builds it; its
     ledgers are ``demo_db.parent / "demo"``. Shared by every test of the run: read only."""
     return demo_build[0]
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_db) -> Iterator[str]:
+    """``streamlit run`` on the fixture county, one per worker for the browser tests that
+    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
+    from test_browser import serve
+
+    with serve(fixture_db, "server.log") as base:
+        yield base
