@@ -85,7 +85,11 @@ station ZB2 (65 days idle).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -422,14 +426,105 @@ def integrity_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_planted(tmp_path_factory.mktemp("integrity"))
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The county demo (``wenming demo``, seed 1), built as ``make run`` builds it."""
-    from import_helpers import build as build_cli
+# ---------------------------------------------------------------- shared across workers
+# Under ``pytest -n 2`` each worker runs every session fixture it needs; the costly ones
+# below are made once per run by whichever worker asks first and read by the other.
 
+
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every xdist worker sees (the run's own base temp when
+    the tests run in one process)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on ``path`` (created if missing) across processes."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: one worker per run there, no lock needed
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]):
+    """The folder ``name`` of this run, filled by ``make(folder)`` the first time any
+    worker asks for it; a folder left half-made by a failed ``make`` is made again."""
+    root = shared_dir(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.done"
+    with _locked(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            done.touch()
+    return folder
+
+
+def _write_county_demo(folder: Path) -> None:
     from pipelines.demo import write_demo
 
-    out = tmp_path_factory.mktemp("demo")
-    write_demo(out / "demo", scale="county")
-    build_cli(out / "demo", db=out / "demo.duckdb", as_of="2025-12-31T23:59:59")
-    return out / "demo.duckdb"
+    summary = write_demo(folder / "demo", scale="county")
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_ledgers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The county demo's ledger folder (``wenming demo``, seed 1) and the summary
+    ``write_demo`` returned, written once per run. Read it; never write into it."""
+    folder = made_once(tmp_path_factory, "demo-county", _write_county_demo)
+    return folder / "demo", json.loads((folder / "summary.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_ledgers_one_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One year (2025) of the county demo, seed 3: the ledgers the build-mechanics tests
+    (test_append, test_incremental) build, written once per run. Copy before changing."""
+    from pipelines.demo import write_demo
+
+    def make(folder: Path) -> None:
+        write_demo(folder, scale="county", year=2025, seed=3, years=1)
+
+    return made_once(tmp_path_factory, "demo-county-2025-seed3", make)
+
+
+@pytest.fixture(scope="session")
+def demo_build(demo_ledgers, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The county demo built as ``make run`` builds it (``wenming build … --json``), once
+    per run: the warehouse's path and the manifest the command printed. The ledgers are
+    ``path.parent / "demo"``. Copy the warehouse before changing it."""
+    from import_helpers import build as build_cli
+
+    def make(folder: Path) -> None:
+        (folder / "demo").symlink_to(demo_ledgers[0], target_is_directory=True)
+        manifest = build_cli(
+            demo_ledgers[0], db=folder / "demo.duckdb", as_of="2025-12-31T23:59:59"
+        )
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+
+    folder = made_once(tmp_path_factory, "demo-county-build", make)
+    return folder / "demo.duckdb", json.loads((folder / "manifest.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_build) -> Path:
+    """The county demo (``wenming demo``, seed 1), built as ``make run`` builds it; its
+    ledgers are ``demo_db.parent / "demo"``. Shared by every test of the run: read only."""
+    return demo_build[0]
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_db) -> Iterator[str]:
+    """``streamlit run`` on the fixture county, one per worker for the browser tests that
+    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
+    from test_browser import serve
+
+    with serve(fixture_db, "server.log") as base:
+        yield base

@@ -7,9 +7,8 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.build import build, decisions_path
+from pipelines.build import build, cache_dir, decisions_path
 from pipelines.build_cli import parse_as_of
-from pipelines.demo import write_demo
 from pipelines.schema import DDL
 
 AS_OF = parse_as_of("2025-12-31T23:59:59")
@@ -49,10 +48,8 @@ def _dump(db) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def ledgers(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    write_demo(out, scale="county", year=2025, seed=3, years=1)  # build mechanics, one year
-    return out
+def ledgers(demo_ledgers_one_year):
+    return demo_ledgers_one_year  # build mechanics, one year: county, 2025, seed 3
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +81,18 @@ def _mode(said: list[str]) -> str:
     return APPENDED if any(APPENDED in s for s in said) else FULL
 
 
-def _assert_equals_full_rebuild(db, sources, tmp_path, as_of=AS_OF) -> None:
+def _assert_equals_full_rebuild(db, sources, tmp_path, as_of=AS_OF, staged=None) -> None:
+    """``db`` equals a full build of ``sources`` into a new folder (same salt, decisions).
+
+    With ``staged`` (the module's first build, of the base ledgers alone), the new folder
+    starts with a copy of that build's staged files, so the reference stages only the
+    files added since; test_incremental proves such a build equals one staged from
+    nothing, and test_a_monthly_ledger_is_appended_and_equals_a_full_rebuild checks
+    against a reference staged from nothing."""
     reference = tmp_path / "reference" / "wh.duckdb"
     reference.parent.mkdir()
+    if staged is not None:
+        shutil.copytree(cache_dir(staged), cache_dir(reference))
     if db.with_name("wh.salt").exists():
         shutil.copy(db.with_name("wh.salt"), reference.with_name("wh.salt"))
     if decisions_path(db).exists():
@@ -143,14 +149,16 @@ def test_the_same_sources_again_are_appended_with_nothing_to_add(ledgers, wareho
     assert _dump(warehouse) == before
 
 
-def test_new_activities_sorting_before_the_old_ones_rebuild_in_full(ledgers, warehouse, tmp_path):
+def test_new_activities_sorting_before_the_old_ones_rebuild_in_full(
+    ledgers, built, warehouse, tmp_path
+):
     extra = _monthly_ledger(ledgers, tmp_path / "extra", name="000_早报.csv")
     _manifest, said = _build([extra, ledgers], warehouse)
     assert _mode(said) == FULL  # activities and persons are numbered in file order
-    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path, staged=built)
 
 
-def test_new_targets_sorting_before_the_old_files_are_appended(ledgers, warehouse, tmp_path):
+def test_new_targets_sorting_before_the_old_files_are_appended(ledgers, built, warehouse, tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "000_目标.csv").write_text(
@@ -158,20 +166,22 @@ def test_new_targets_sorting_before_the_old_files_are_appended(ledgers, warehous
     )
     _manifest, said = _build([extra, ledgers], warehouse)
     assert _mode(said) == APPENDED
-    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path, staged=built)
 
 
-def test_a_copy_of_an_old_file_sorting_before_it_rebuilds_in_full(ledgers, warehouse, tmp_path):
+def test_a_copy_of_an_old_file_sorting_before_it_rebuilds_in_full(
+    ledgers, built, warehouse, tmp_path
+):
     extra = tmp_path / "extra"
     extra.mkdir()
     first = sorted((ledgers / "activities").glob("*.csv"))[0]
     shutil.copy(first, extra / ("0_" + first.name))  # the copy sorts first: it is kept
     _manifest, said = _build([extra, ledgers], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [extra, ledgers], tmp_path, staged=built)
 
 
-def test_a_new_row_with_an_old_key_rebuilds_in_full(ledgers, warehouse, tmp_path):
+def test_a_new_row_with_an_old_key_rebuilds_in_full(ledgers, built, warehouse, tmp_path):
     extra = tmp_path / "zz_later"
     extra.mkdir()
     # an old activity sent again with another title: a conflict the old row wins
@@ -180,10 +190,10 @@ def test_a_new_row_with_an_old_key_rebuilds_in_full(ledgers, warehouse, tmp_path
     )
     _manifest, said = _build([ledgers, extra], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path, staged=built)
 
 
-def test_new_sign_ins_of_an_old_activity_rebuild_in_full(ledgers, warehouse, tmp_path):
+def test_new_sign_ins_of_an_old_activity_rebuild_in_full(ledgers, built, warehouse, tmp_path):
     extra = tmp_path / "zz_later"
     extra.mkdir()
     (extra / "补签到.csv").write_text(
@@ -191,10 +201,12 @@ def test_new_sign_ins_of_an_old_activity_rebuild_in_full(ledgers, warehouse, tmp
     )
     _manifest, said = _build([ledgers, extra], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path, staged=built)
 
 
-def test_an_activity_an_old_rating_was_missing_rebuilds_in_full(ledgers, warehouse, tmp_path):
+def test_an_activity_an_old_rating_was_missing_rebuilds_in_full(
+    ledgers, built, warehouse, tmp_path
+):
     con = duckdb.connect(str(warehouse), read_only=True)
     reason = con.sql(
         "SELECT reason FROM rejects WHERE table_name IN ('attendance', 'ratings') "
@@ -207,10 +219,10 @@ def test_an_activity_an_old_rating_was_missing_rebuilds_in_full(ledgers, warehou
     (extra / "补登活动.csv").write_text(ACTIVITY_HEADER + _activity(missing), encoding="utf-8")
     _manifest, said = _build([ledgers, extra], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path, staged=built)
 
 
-def test_new_units_rebuild_in_full(ledgers, warehouse, tmp_path):
+def test_new_units_rebuild_in_full(ledgers, built, warehouse, tmp_path):
     extra = tmp_path / "zz_later"
     extra.mkdir()
     (extra / "新建站点.csv").write_text(
@@ -219,10 +231,10 @@ def test_new_units_rebuild_in_full(ledgers, warehouse, tmp_path):
     )
     _manifest, said = _build([ledgers, extra], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [ledgers, extra], tmp_path, staged=built)
 
 
-def test_changed_decisions_rebuild_in_full(ledgers, warehouse, tmp_path):
+def test_changed_decisions_rebuild_in_full(ledgers, built, warehouse, tmp_path):
     decisions_path(warehouse).write_text(
         json.dumps(
             {"decisions": [{"table": "activities", "key": "HD2025000006", "content_hash": "x"}]}
@@ -231,14 +243,16 @@ def test_changed_decisions_rebuild_in_full(ledgers, warehouse, tmp_path):
     )
     _manifest, said = _build([ledgers], warehouse)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path)
+    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path, staged=built)
 
 
-def test_a_later_as_of_is_appended_unless_an_old_start_was_after_it(ledgers, warehouse, tmp_path):
+def test_a_later_as_of_is_appended_unless_an_old_start_was_after_it(
+    ledgers, built, warehouse, tmp_path
+):
     later = parse_as_of("2026-01-31T23:59:59")
     _manifest, said = _build([ledgers], warehouse, as_of=later)
     assert _mode(said) == APPENDED
-    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path, as_of=later)
+    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path, as_of=later, staged=built)
 
     extra = tmp_path / "zz_later"
     extra.mkdir()
@@ -251,11 +265,11 @@ def test_a_later_as_of_is_appended_unless_an_old_start_was_after_it(ledgers, war
     _manifest, said = _build([ledgers, extra], warehouse, as_of=evenlater)
     assert _mode(said) == FULL  # now it is not: the full rebuild loads it
     (ref := tmp_path / "ref2").mkdir()
-    _assert_equals_full_rebuild(warehouse, [ledgers, extra], ref, as_of=evenlater)
+    _assert_equals_full_rebuild(warehouse, [ledgers, extra], ref, as_of=evenlater, staged=built)
 
 
-def test_an_earlier_as_of_rebuilds_in_full(ledgers, warehouse, tmp_path):
+def test_an_earlier_as_of_rebuilds_in_full(ledgers, built, warehouse, tmp_path):
     earlier = parse_as_of("2025-12-01T00:00:00")
     _manifest, said = _build([ledgers], warehouse, as_of=earlier)
     assert _mode(said) == FULL
-    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path, as_of=earlier)
+    _assert_equals_full_rebuild(warehouse, [ledgers], tmp_path, as_of=earlier, staged=built)

@@ -25,6 +25,8 @@ from urllib.parse import quote
 import pytest
 
 from dashboard import ui
+from pipelines.build import cache_dir
+from pipelines.settings import salt_path
 
 pytestmark = pytest.mark.browser
 
@@ -91,10 +93,9 @@ def serve(db: Path, log_name: str, **env_extra: str):
 
 
 @pytest.fixture(scope="module")
-def server(fixture_db):
-    """The app on the fixture county, shared by the tests of this module."""
-    with serve(fixture_db, "server.log") as base:
-        yield base
+def server(fixture_server):
+    """The app on the fixture county, shared with the other browser tests that read it."""
+    return fixture_server
 
 
 @pytest.fixture(scope="module")
@@ -303,15 +304,10 @@ def as_int(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):
-    """The county demo, built from its folder as ``make run`` builds it."""
-    from pipelines.build import build
-    from pipelines.demo import write_demo
-
-    tmp = tmp_path_factory.mktemp("demo")
-    write_demo(tmp / "demo", scale="county")
-    build([tmp / "demo"], tmp / "warehouse.duckdb", as_of=dt.datetime(2025, 12, 31, 23, 59, 59))
-    return tmp / "warehouse.duckdb"
+def demo_warehouse(demo_db):
+    """The county demo, built from its folder as ``make run`` builds it (shared by the run:
+    the test copies it before changing it)."""
+    return demo_db
 
 
 def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_them_back(
@@ -322,6 +318,9 @@ def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_th
     upload.write_text(UPLOAD_CSV, encoding="gb18030")
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(demo_warehouse, db)
+    # with what `make run` leaves beside it: the salt and the staged ledgers
+    shutil.copyfile(salt_path(demo_warehouse), salt_path(db))
+    shutil.copytree(cache_dir(demo_warehouse), cache_dir(db))
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:
@@ -365,7 +364,6 @@ def test_an_upload_on_the_demo_adds_exactly_its_rows_and_withdrawing_it_takes_th
 
 
 def test_mapping_the_issue_workbook_on_the_page_changes_the_overview(browser, tmp_path):
-    import datetime as dt
 
     import clerk_layouts
 

@@ -18,9 +18,8 @@ QUARTER = quote("本季度")
 
 
 @pytest.fixture(scope="module")
-def app(fixture_db):
-    with serve(fixture_db, "server_shell.log") as base:
-        yield base
+def app(fixture_server):
+    return fixture_server  # the app on the fixture county, shared with test_browser
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
@@ -169,9 +170,20 @@ def _digests(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("county")
-    return out, write_demo(out)
+def county(demo_ledgers) -> tuple[Path, dict]:
+    """``write_demo(out)`` with its defaults (the county), written once per run."""
+    return demo_ledgers
+
+
+@pytest.fixture(scope="module")
+def city_alone(tmp_path_factory) -> Path:
+    """``write_demo(out, scale="city", max_counties=0)``: the city with the county alone,
+    written once per run. Copy it before changing it."""
+    from conftest import made_once
+
+    return made_once(
+        tmp_path_factory, "demo-city-0", lambda out: write_demo(out, scale="city", max_counties=0)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -436,9 +448,9 @@ def test_the_cli_says_in_one_chinese_line_what_it_wrote(tmp_path, capsys):
     assert f"（{len(files)} 个文件" in printed[0]
 
 
-def test_a_rerun_removes_only_the_files_the_last_run_wrote(tmp_path):
+def test_a_rerun_removes_only_the_files_the_last_run_wrote(city_alone, tmp_path):
     (tmp_path / "mine.csv").write_text("活动编码\n", encoding="utf-8")
-    write_demo(tmp_path, scale="city", max_counties=0)
+    shutil.copytree(city_alone, tmp_path, dirs_exist_ok=True)  # as write_demo(city) leaves it
     assert (tmp_path / "410106_上街区" / "基础信息.xlsx").is_file()
     write_demo(tmp_path)
     assert not list(tmp_path.glob("410106_上街区/**/*.*"))
@@ -474,9 +486,8 @@ def test_a_city_puts_every_county_centre_under_the_city_centre(county, tmp_path)
     assert small == {t: len(rows) for t, rows in tables.items() if t in small}
 
 
-def test_the_city_holds_the_county_ledgers_unchanged_but_the_centre_parent(county, tmp_path):
-    write_demo(tmp_path, scale="city", max_counties=0)
-    city = _digests(tmp_path / "410106_上街区")
+def test_the_city_holds_the_county_ledgers_unchanged_but_the_centre_parent(county, city_alone):
+    city = _digests(city_alone / "410106_上街区")
     # practices/ covers the whole demo: at the city scale it is the city's, beside the counties
     alone = {
         f: d
@@ -487,12 +498,10 @@ def test_the_city_holds_the_county_ledgers_unchanged_but_the_centre_parent(count
     assert [f for f in city if city[f] != alone[f]] == ["基础信息.xlsx"]
 
 
-def test_the_build_rejects_exactly_the_listed_bad_rows(county, tmp_path, capsys):
-    pytest.importorskip("pipelines.build_cli")
-    out, summary = county
-    argv = ["build", str(out), "--db", str(tmp_path / "w.duckdb"), "--as-of", "2025-12-31T23:59:59"]
-    assert main([*argv, "--json"]) == 0
-    manifest = json.loads(capsys.readouterr().out)
+def test_the_build_rejects_exactly_the_listed_bad_rows(county, demo_build):
+    # demo_build ran ``wenming build <county> --db … --as-of 2025-12-31T23:59:59 --json``
+    _out, summary = county
+    _db, manifest = demo_build
     rejected = sorted((r["file"], r.get("sheet") or "", r["row"]) for r in manifest["rejects"])
     listed = sorted((b["file"], b.get("sheet", ""), b["row"]) for b in summary["bad_rows"])
     assert rejected == listed

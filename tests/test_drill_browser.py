@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ACTIVITIES, ATTENDANCE
 from page_helpers import sheet_rows
-from test_browser import CHROMIUM, CHROMIUM_ARGS, open_page, serve
+from test_browser import CHROMIUM, CHROMIUM_ARGS, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,11 @@ SB_SUBTREE = {"SB", "ZB1", "ZB2", "DB1"}
 
 
 @pytest.fixture(scope="module")
-def page(fixture_db):
+def page(fixture_server):
     from playwright.sync_api import sync_playwright
 
-    with serve(fixture_db, "drill_server.log") as base, sync_playwright() as playwright:
+    base = fixture_server  # the app on the fixture county, shared with test_browser
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(
             viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True

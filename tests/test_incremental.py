@@ -7,7 +7,6 @@ import pytest
 
 from pipelines.build import build, cache_dir
 from pipelines.build_cli import parse_as_of
-from pipelines.demo import write_demo
 
 AS_OF = parse_as_of("2025-12-31T23:59:59")
 TABLES = [
@@ -34,10 +33,8 @@ def _dump(db) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def ledgers(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    write_demo(out, scale="county", year=2025, seed=3, years=1)  # build mechanics, one year
-    return out
+def ledgers(demo_ledgers_one_year):
+    return demo_ledgers_one_year  # build mechanics, one year: county, 2025, seed 3
 
 
 def test_a_cached_build_with_one_more_monthly_ledger_equals_a_full_rebuild(
