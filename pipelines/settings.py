@@ -95,6 +95,29 @@ class AuditConfig:
     comment_min_chars: int = 15
 
 
+@dataclass(frozen=True)
+class SparkConfig:
+    """Where ``wenming build --engine spark`` runs: the ``[spark]`` table of wenming.toml
+    (docs/scale.md). ``master`` is Spark's ``spark.master`` (``local[2]``: two cores of
+    this machine; ``spark://host:7077`` or ``yarn`` on a cluster)."""
+
+    master: str = "local[2]"
+    driver_memory: str = "1g"
+    executor_memory: str = "1g"
+    shuffle_partitions: int = 4  # spark.sql.shuffle.partitions: ~2-3 per core of the cluster
+
+
+def _spark_config(raw: dict) -> SparkConfig:
+    defaults = SparkConfig()
+    return SparkConfig(
+        **{
+            name: type(getattr(defaults, name))(raw[name])
+            for name in SparkConfig.__dataclass_fields__
+            if name in raw
+        }
+    )
+
+
 def _audit_config(raw: dict) -> AuditConfig:
     defaults = AuditConfig()
     values = {
@@ -141,6 +164,7 @@ class Config:
     session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
     server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
     audit: AuditConfig = field(default_factory=AuditConfig)  # the integrity audit's rules
+    spark: SparkConfig = field(default_factory=SparkConfig)  # wenming build --engine spark
 
     # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
     points_per_hour: float = 10  # 积分 per volunteer service hour
@@ -210,6 +234,7 @@ def _load_config(path: str | None) -> Config:
         server_address=str(raw.get("server_address", "0.0.0.0")),
         **_practice_settings(raw),
         audit=_audit_config(raw.get("audit", {})),
+        spark=_spark_config(raw.get("spark", {})),
     )
 
 
