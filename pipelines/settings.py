@@ -104,7 +104,7 @@ class SparkConfig:
     master: str = "local[2]"
     driver_memory: str = "1g"
     executor_memory: str = "1g"
-    shuffle_partitions: int = 4  # spark.sql.shuffle.partitions: ~2-3 per core of the cluster
+    shuffle_partitions: int = 2  # spark.sql.shuffle.partitions: ~2-3 per core of the cluster
 
 
 def _spark_config(raw: dict) -> SparkConfig:

@@ -114,11 +114,10 @@ class SparkEngine:
         self.table(name, _with_provenance(name))
 
     def table(self, name: str, sql: str) -> None:
-        old = self._cached.pop(name, None)
-        df = self.spark.sql(to_spark(sql)).persist()
+        # materialised and cut from its lineage: a pass of many steps over views of views
+        # would otherwise plan (and print) every earlier step again in each later one
+        df = self.spark.sql(to_spark(sql)).localCheckpoint(eager=True)
         df.createOrReplaceTempView(name)
-        if old is not None:
-            old.unpersist()
         self._cached[name] = df
 
     def frame(self, name: str, frame: pl.DataFrame) -> None:

@@ -48,13 +48,19 @@ def _start():
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
-        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.maxPlanStringLength", "20000")
+        .config("spark.sql.autoBroadcastJoinThreshold", str(64 << 20))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.sql.sources.partitionOverwriteMode", "static")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
+    if settings.master.startswith("local"):
+        # on one machine's small data, compiling each query's generated code costs more
+        # than it saves (seconds a query on a busy machine)
+        builder = builder.config("spark.sql.codegen.wholeStage", "false")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
