@@ -157,7 +157,9 @@ class Warehouse:
 
         def load() -> list[str]:
             rows = self.query(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = $db",
+                # a Spark build's tables are views over its Parquet (pipelines.spark)
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = $db "
+                "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = $db",
                 {"db": ALIAS},
             )
             present = {row["table_name"] for row in rows}

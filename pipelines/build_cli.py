@@ -26,6 +26,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--as-of", dest="as_of", help="本次构建的“当前时间”，如 2025-12-31T23:59:59（默认：现在）"
     )
     parser.add_argument("--json", action="store_true", help="在标准输出打印 JSON 清单（仅此内容）")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="构建引擎：duckdb（默认，单机）或 spark（集群，见 docs/scale.md；spark.master 取自配置）",
+    )
 
 
 def parse_as_of(text: str | None) -> dt.datetime | None:
@@ -36,6 +42,18 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
 MSG_NEEDS_MAPPING = "格式需要映射，未读入。" + MSG_MAP
 MSG_NOTHING_LOADED = "  没有读入任何数据：{} 个文件是自有格式的台账，需要先映射一次表头。"
 MSG_EMPTY = "  没有读入任何数据。"
+
+ENGINES = ("duckdb", "spark")
+
+
+def _builder(engine: str):
+    """The build function of ``--engine`` (Spark's is imported only when asked for)."""
+    if engine == "spark":
+        from pipelines.spark.build import build as spark_build
+
+        return spark_build
+    return build
+
 
 # the build's progress lines that say how it built (pipelines.build)
 MODES = (MSG_APPEND, MSG_FULL.split("{")[0])
@@ -61,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             shown(msg)
 
     try:
-        manifest = build(args.sources, db_path(args.db), as_of=as_of, progress=progress)
+        run_build = _builder(getattr(args, "engine", "duckdb"))
+        manifest = run_build(args.sources, db_path(args.db), as_of=as_of, progress=progress)
     except BuildError as exc:
         if shown:
             print(file=sys.stderr)

@@ -96,6 +96,18 @@ class AuditConfig:
     comment_min_chars: int = 15
 
 
+@dataclass(frozen=True)
+class SparkConfig:
+    """Where ``wenming build --engine spark`` runs: the ``[spark]`` table of wenming.toml
+    (docs/scale.md). ``master`` is Spark's ``spark.master`` (``local[2]``: two cores of
+    this machine; ``spark://host:7077`` or ``yarn`` on a cluster)."""
+
+    master: str = "local[2]"
+    driver_memory: str = "1g"
+    executor_memory: str = "1g"
+    shuffle_partitions: int = 2  # spark.sql.shuffle.partitions: ~2-3 per core of the cluster
+
+
 def _typed(cls: type, raw: dict, *, skip: tuple[str, ...] = ()) -> dict:
     """The fields of dataclass ``cls`` that ``raw`` (a TOML table) gives, each converted to
     its declared type: ``int``, ``float``, ``str`` or a tuple of one of them. Fields of any
@@ -150,6 +162,7 @@ class Config:
     session_idle_hours: float = 8.0  # a signed-in session ends after this long idle
     server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
     audit: AuditConfig = field(default_factory=AuditConfig)  # the integrity audit's rules
+    spark: SparkConfig = field(default_factory=SparkConfig)  # wenming build --engine spark
 
     # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
     points_per_hour: float = 10  # 积分 per volunteer service hour
@@ -204,6 +217,7 @@ def _load_config(path: str | None) -> Config:
         **{name: int(limits[name]) for name in LIMITS if name in limits},
         import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
         audit=AuditConfig(**_typed(AuditConfig, raw.get("audit", {}))),
+        spark=SparkConfig(**_typed(SparkConfig, raw.get("spark", {}))),
     )
 
 

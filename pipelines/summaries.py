@@ -241,6 +241,16 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE _numbers")
 
 
+def build_person_months(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill ``person_months`` (created, empty) from ``sign_ins``, ``activity_facts``,
+    ``units`` and ``unit_tree``, as ``build`` does: a Spark build makes the other
+    summary tables on the cluster and these bitmaps here, over their Parquet."""
+    con.execute(_BRANCHES)
+    own = _month_sets(con, _MONTH_LISTS.format(activities="activity_facts", ancestors="FALSE"))
+    _write_months(con, _roll_up(con, own))
+    con.execute("DROP TABLE _branches")
+
+
 def extend(con: duckdb.DuckDBPyConnection, activity_ids: Iterable[str]) -> None:
     """Bring every summary table up to date after rows of ``activity_ids`` (new
     activities, or new attendance and ratings rows of existing ones) were appended to

@@ -1,0 +1,239 @@
+"""``wenming build --engine spark``: the DuckDB build's warehouse, made on Spark.
+
+1. Staging runs on the executors: the list of files the cache lacks is parallelised and
+   each task runs ``stage.stage_file`` (read, normalise, row-local rules), which writes
+   the file's staged Parquet into the cache beside the warehouse, as a DuckDB build does.
+2. The driver reads the cache index (``build._stage_all``: the manifest's file entries).
+3. The cross-row pass (``load``) and the summary tables (``summaries``) run as Spark SQL,
+   transpiled from the portable SQL; every table is written as Parquet, one folder per
+   table (partitioned by year where the table has one), under ``<name>.parquet/<build>/``.
+4. A small DuckDB file at ``db`` (atomically replaced, as a DuckDB build's) holds views
+   over those folders with the warehouse's types, the rejects, source files, build state
+   and manifest, and ``person_months`` (bitmaps made here from the ``sign_ins`` Parquet):
+   the dashboard and ``wenming report`` read it as they read a DuckDB build's file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines import append, pii, read, scopes, stage
+from pipelines import build as duck_build
+from pipelines import summaries as duck_summaries
+from pipelines.build import BuildError
+from pipelines.contract import TABLE_SPECS
+from pipelines.schema import DDL, SUMMARY_TABLES
+from pipelines.settings import TABLES, config, salt_path
+from pipelines.spark import load
+from pipelines.spark import summaries as spark_summaries
+from pipelines.spark.engine import Engine, SparkEngine
+
+MSG_START = "启动 Spark（{master}）…"
+MSG_STAGE = "在 Spark 执行器上读取 {n} 个文件 …"
+MSG_WRITE = "写出 Parquet 表 …"
+MSG_MAPPED = (
+    "有按报送格式（台账格式映射）读入的台账：Spark 引擎暂不支持，请用默认引擎构建"
+    "（wenming build 不加 --engine spark）"
+)
+MSG_RESTRICTED = (
+    "有填报员上传的、限定填报范围的台账：Spark 引擎暂不支持，请用默认引擎构建"
+    "（wenming build 不加 --engine spark）"
+)
+# the state a DuckDB build compares before appending: a Spark build's never matches, so
+# the next DuckDB build rebuilds in full (it cannot append to views over Parquet)
+ENGINE_PREFIX = "spark-"
+# the warehouse tables the Parquet folders hold (the rest live in the DuckDB file)
+PARQUET_TABLES = (*TABLES, "unit_tree", "persons", "activity_facts", "sign_ins")
+_SUMMARY_VIEWS = {
+    "unit_tree": "s_unit_tree",
+    "persons": "s_persons",
+    "activity_facts": "s_activity_facts",
+    "sign_ins": "s_sign_ins",
+}
+
+
+def tables_root(db: Path) -> Path:
+    """Where a Spark build's Parquet tables live: ``<name>.parquet/<build id>/<table>/``."""
+    return db.with_name(f"{db.stem}.parquet")
+
+
+def build(
+    sources: list[str | os.PathLike],
+    db: Path,
+    as_of: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    wait: bool = True,
+    engine: Engine | None = None,
+) -> dict:
+    """Build the warehouse at ``db`` from ``sources`` on Spark (or on ``engine``);
+    returns the manifest, as ``pipelines.build.build`` does."""
+    asked = duck_build.request_state(sources, as_of)
+    as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
+    say = progress or (lambda _msg: None)
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(db.parent, os.W_OK):
+        raise BuildError(duck_build.MSG_DIR_NOT_WRITABLE.format(name=db.parent.name))
+    files = read.find_sources(sources)
+    if not files:
+        raise BuildError(
+            "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
+        )
+    try:
+        write_units = scopes.write_units(sources, files)
+    except scopes.ScopeIndexError as exc:
+        raise BuildError(str(exc)) from None
+    if write_units:
+        raise BuildError(MSG_RESTRICTED)
+    cache = duck_build.cache_dir(db)
+    with duck_build.build_lock(db, wait):
+        duck_build._sweep_scratch(cache)
+        try:
+            return _build_locked(files, db, as_of, asked, say, engine)
+        except (BuildError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the old warehouse is in place; say why in Chinese
+            raise BuildError(duck_build.failure_message(exc, db)) from exc
+        finally:
+            duck_build._sweep_scratch(cache)
+
+
+def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> dict:
+    salt = pii.load_salt(salt_path(db), config().salt)
+    if engine is None:
+        from pipelines.spark.session import spark
+
+        say(MSG_START.format(master=config().spark.master))
+        engine = SparkEngine(spark())
+        stage_on_executors(engine.spark, files, db, salt, say)
+    entries, parts, source_rows, used = duck_build._stage_all(files, db, salt, say)
+    if not any(parts.values()) and not duck_build._waiting_for_mapping(entries):
+        found = "；".join(
+            f"{e['file']}（{duck_build.STATUS_ZH.get(e['status'], e['status'])}）"
+            for e in entries
+        )
+        raise BuildError("没有可识别的台账表：" + found)
+    if any(p.staged.format for ps in parts.values() for p in ps):
+        raise BuildError(MSG_MAPPED)
+    decisions = duck_build.load_decisions(db)
+    state = append.build_state(ENGINE_PREFIX + stage.fingerprint(salt, db), decisions)
+    say(duck_build.MSG_FIRST)
+    build_id = uuid.uuid4().hex[:12]
+    folder = tables_root(db) / build_id
+    try:
+        manifest = _load(engine, db, folder, parts, entries, source_rows, as_of, decisions, say)
+        _write_warehouse(db, folder, manifest, source_rows, {**state, **asked}, as_of)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        engine.close()
+    for old in tables_root(db).iterdir():  # the last build's tables: no view reads them now
+        if old.name != build_id:
+            shutil.rmtree(old, ignore_errors=True)
+    duck_build._prune_cache(duck_build.cache_dir(db), used)
+    return manifest
+
+
+def stage_on_executors(session, files: list[read.SourceFile], db: Path, salt: str, say) -> None:
+    """Stage every file the cache lacks, one task per file, on the executors."""
+    cache = duck_build.cache_dir(db)
+    fp = stage.fingerprint(salt, db)
+    digests = duck_build._digests(files, cache)
+    todo: dict[str, str] = {}
+    for source, digest in zip(files, digests, strict=True):
+        if digest not in todo and not stage.is_staged(digest, cache, fp):
+            todo[digest] = str(source.path)
+    if not todo:
+        return
+    say(MSG_STAGE.format(n=len(todo)))
+    # the largest first, so the last tasks to finish are small ones
+    jobs = sorted(todo.items(), key=lambda item: -Path(item[1]).stat().st_size)
+    settings = os.environ.get("WENMING_CONFIG") or str(Path.cwd() / "wenming.toml")
+    slices = max(1, min(len(jobs), session.sparkContext.defaultParallelism * 4))
+    session.sparkContext.parallelize(jobs, slices).foreach(
+        lambda job: _stage_one(job, cache, fp, salt, db, settings)
+    )
+
+
+def _stage_one(job: tuple[str, str], cache: Path, fp: str, salt: str, db: Path, settings: str):
+    """One executor task: the file's staged Parquet in the cache (settings as the driver's)."""
+    os.environ["WENMING_CONFIG"] = settings
+    digest, path = job
+    stage.stage_file(Path(path), digest, cache, fp, salt, db)
+
+
+def _load(engine: Engine, db, folder: Path, parts, entries, source_rows, as_of, decisions, say):
+    run = load.Pass(engine=engine, as_of=as_of, decisions=decisions)
+    load.empty_context(engine)
+    types = load.ddl_types()
+    results = {}
+    for table in TABLES:
+        say(f"校验 {TABLE_SPECS[table].zh} …")
+        results[table] = load.process_table(table, parts[table], run)
+        if parts[table]:
+            engine.table(f"w_{table}", load.warehouse_select(table, types[table]))
+        else:
+            engine.table(f"w_{table}", _empty_select(types[table], table))
+    say("汇总统计表 …")
+    spark_summaries.build(engine)
+    say(MSG_WRITE)
+    for table in PARQUET_TABLES:
+        view = _SUMMARY_VIEWS.get(table, f"w_{table}")
+        partition = load.PART_COLUMN if table in load.PARTITION_YEAR else None
+        engine.write(_ordered(table, view), folder / table, partition)
+    rejects = [r for res in results.values() for r in res.rejects]
+    reject_frame = duck_build.sorted_rejects(rejects)
+    manifest = duck_build._manifest(as_of, entries, results, reject_frame)
+    manifest["_reject_frame"] = reject_frame
+    return manifest
+
+
+def _ordered(table: str, view: str) -> str:
+    if table in ("unit_tree", "persons"):
+        order = "depth" if table == "unit_tree" else "person_no"
+        return f"SELECT *, CAST({order} AS BIGINT) AS _order FROM {view}"
+    return f"SELECT * FROM {view}"
+
+
+def _empty_select(types: list[tuple[str, str]], table: str) -> str:
+    cells = [f"CAST(NULL AS {kind}) AS {column}" for column, kind in types]
+    if table in load.PARTITION_YEAR:
+        cells.append(f"CAST(NULL AS INTEGER) AS {load.PART_COLUMN}")
+    cells.append("CAST(NULL AS BIGINT) AS _order")
+    return f"SELECT {', '.join(cells)} FROM (SELECT 1 AS one) AS x WHERE FALSE"
+
+
+def _write_warehouse(db: Path, folder: Path, manifest: dict, source_rows, state, as_of) -> None:
+    """The DuckDB file: views over the Parquet tables, the small tables, ``person_months``."""
+    reject_frame = manifest.pop("_reject_frame")
+    types = load.ddl_types()
+    with duck_build.new_warehouse(db) as con:
+        for table, ddl in DDL.items():
+            files = sorted((folder / table).rglob("*.parquet")) if table in PARQUET_TABLES else []
+            if files:
+                cells = ", ".join(f"CAST({c} AS {k}) AS {c}" for c, k in types[table])
+                glob = str((folder / table).resolve() / "**" / "*.parquet")
+                con.execute(
+                    f"CREATE VIEW {table} AS SELECT {cells} "
+                    f"FROM read_parquet('{glob}', hive_partitioning = false)"
+                )
+            elif table != "person_months":
+                con.execute(ddl)
+        con.execute(DDL["person_months"])
+        duck_summaries.build_person_months(con)
+        if reject_frame is not None:
+            con.register("reject_frame", reject_frame)
+            con.execute("INSERT INTO rejects BY NAME SELECT * FROM reject_frame")
+            con.unregister("reject_frame")
+        duck_build.insert_sources(con, source_rows)
+        duck_build.write_build_state(con, state)
+        duck_build.write_manifest(con, as_of, manifest)
+
+
+assert set(SUMMARY_TABLES) <= {*PARQUET_TABLES, "person_months"}

@@ -1,0 +1,75 @@
+"""One SparkSession per process, from the config's ``[spark]`` table.
+
+Spark's JVM takes seconds to start, so the session is made once and kept (a test
+session shares it); its log is quiet (errors only) and its console progress bar off.
+Timestamps are Spark's ``TIMESTAMP_NTZ`` (wall-clock, as the ledgers and DuckDB's
+``TIMESTAMP`` are), so no time zone ever shifts a ledger's time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from pipelines.settings import config
+
+_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+_lock = threading.Lock()
+_session = None
+
+
+def spark():
+    """The process's SparkSession (started on first use)."""
+    global _session
+    with _lock:
+        if _session is None:
+            _session = _start()
+        return _session
+
+
+def _start():
+    # executors run the staging code: the same interpreter (and so the same installed
+    # packages) as the driver, unless the cluster says otherwise
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    settings = config().spark
+    java_options = f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"
+    builder = (
+        SparkSession.builder.master(settings.master)
+        .appName("wenming-build")
+        .config("spark.driver.memory", settings.driver_memory)
+        .config("spark.executor.memory", settings.executor_memory)
+        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.executor.extraJavaOptions", java_options)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.maxPlanStringLength", "20000")
+        .config("spark.sql.autoBroadcastJoinThreshold", str(64 << 20))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.sql.sources.partitionOverwriteMode", "static")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    if settings.master.startswith("local"):
+        # on one machine's small data, compiling each query's generated code costs more
+        # than it saves (seconds a query on a busy machine)
+        builder = builder.config("spark.sql.codegen.wholeStage", "false")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def stop() -> None:
+    """Stop the process's session (the next ``spark()`` starts a new one)."""
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.stop()
+            _session = None
