@@ -7,6 +7,13 @@ the rows stable: tests of the metrics, the report CLI and the pages check number
 against them. ``build_warehouse(path, divisions=False)`` builds
 the same county without a 区划 list (coverage unknown).
 
+What is costly is made once per run, not per test or module: ``made_once`` fills a folder
+under the run's base temp for whichever xdist worker asks first (the county demo's
+ledgers ``demo_ledgers``, their build ``demo_build``/``demo_db``, the one-year ledgers of
+the build-mechanics tests ``demo_ledgers_one_year``); ``fixture_server`` is one
+``streamlit run`` per worker on the fixture county for the browser tests that only read
+it. These are shared: a test that changes one works on its own copy.
+
 as_of: 2025-04-15 12:00. "Q1" below means 2025-01-01..2025-03-31.
 
 Units (阵地)::
