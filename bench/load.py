@@ -105,7 +105,11 @@ def _drive(
     """One reader: open the app, then every page in an order of its own, ``rounds`` times."""
     rng = random.Random(index)
     try:
-        ws = connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=120)
+        # no keepalive pings: a browser sends none, and a busy server answers them late
+        # (its event loop waits for the GIL), which would close the session as an error
+        ws = connect(
+            url, subprotocols=["streamlit"], max_size=None, open_timeout=120, ping_interval=None
+        )
     except Exception as exc:  # a session that cannot connect is an error, not a crash
         out.append({"session": index, "page": None, "seconds": None, "errors": [repr(exc)]})
         return

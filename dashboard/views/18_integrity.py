@@ -90,6 +90,19 @@ def check_rows(scope: Scope, key: str = "") -> list[dict]:
     return lines
 
 
+@ui.cached
+def outline(scope: Scope) -> dict:
+    """The audit as the page's top shows it, without the rows: ``{checks, flagged}``, each
+    check's entry without its ``units`` list (``units`` True when it flagged any), and
+    whether any unit is flagged. Small, so a rerun does not unpickle the whole audit (at a
+    province 37 k flagged units with their rows)."""
+    result = ui.load(integrity.audit, scope)
+    return {
+        "checks": [{**check, "units": bool(check["units"])} for check in result["checks"]],
+        "flagged": bool(result["units"]),
+    }
+
+
 def workbook(scope: Scope, checks: list[dict]) -> bytes:
     """Every check's rows, one sheet per check."""
     labels = {column.key: column.label for column in ROW_COLUMNS}
@@ -115,7 +128,7 @@ with st.expander(RULES_TITLE, expanded=True):
     st.markdown("\n".join(f"- {RULE_LINE.format(**rule)}" for rule in rules))
 
 with st.spinner(LOADING):
-    result = ui.load(integrity.audit, scope)
+    result = outline(scope)
 checks = result["checks"]
 ui.tiles(
     [
@@ -131,12 +144,12 @@ ui.tiles(
     ],
     key="integrity",
 )
-if not result["units"]:
+if not result["flagged"]:
     st.success(ALL_CLEAR, icon=":material/check_circle:")
     st.stop()
 
 st.subheader(RANK_TITLE, anchor=False)
-ui.table(ranked(scope), RANK_COLUMNS, key="integrity_units", file_name="各阵地被标记情况")
+ui.table(ranked.rows(scope), RANK_COLUMNS, key="integrity_units", file_name="各阵地被标记情况")
 ui.download(
     WORKBOOK_LABEL,
     lambda: workbook(scope, checks),
