@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/warehouse.duckdb
 SCALE ?= county
+ENGINE ?= duckdb
 
 .PHONY: install run test bench lint demo system-deps
 
@@ -34,7 +35,7 @@ test: install system-deps
 
 bench: install
 	$(BIN)/pip install -q pandas
-	$(BIN)/python -m bench.run --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE) --engine $(ENGINE)
 
 lint: install
 	$(BIN)/ruff check .

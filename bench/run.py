@@ -83,7 +83,7 @@ def ensure_ledgers(scale: str) -> tuple[Path, float | None]:
     return out, r["seconds"]
 
 
-def build(ledgers: list[Path], db: Path, cold: bool = True) -> dict:
+def build(ledgers: list[Path], db: Path, cold: bool = True, engine: str = "duckdb") -> dict:
     """A build; ``cold`` drops the warehouse and its per-file cache first (a full build)."""
     from pipelines.build import cache_dir
 
@@ -100,6 +100,8 @@ def build(ledgers: list[Path], db: Path, cold: bool = True) -> dict:
             "--as-of",
             AS_OF,
             "--json",
+            "--engine",
+            engine,
         ]
     )
     manifest = json.loads(r["stdout"]) if r["rc"] == 0 else {}
@@ -289,6 +291,9 @@ def main() -> None:
     parser.add_argument("--scale", default="county", choices=["county", "city", "province"])
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument(
+        "--engine", default="duckdb", choices=["duckdb", "spark"], help="also build on Spark"
+    )
+    parser.add_argument(
         "--mapped-rows", type=int, default=1_000_000, help="mapped ledger rows (0: skip)"
     )
     args = parser.parse_args()
@@ -311,6 +316,15 @@ def main() -> None:
     res["floor"] = floor(files)
     res["build_over_floor"] = round(res["build"]["seconds"] / res["floor"]["seconds"], 2)
     print(f"  floor {res['floor']['seconds']} s -> ratio {res['build_over_floor']}", flush=True)
+    if args.engine == "spark":  # the same files on Spark (docs/scale.md), beside DuckDB's
+        print("  spark build …", flush=True)
+        res["spark_build"] = build([ledgers], WORK / args.scale / "spark" / "w.duckdb", engine="spark")
+        res["spark_build"]["same_tables_as_duckdb"] = (
+            res["spark_build"]["tables"] == res["build"]["tables"]
+        )
+        res["spark_over_duckdb"] = round(res["spark_build"]["seconds"] / res["build"]["seconds"], 2)
+        res["spark_over_floor"] = round(res["spark_build"]["seconds"] / res["floor"]["seconds"], 2)
+        print(f"  spark {res['spark_build']['seconds']} s", flush=True)
     if args.scale in ("county", "city"):
         res["naive"] = naive(files)
         if res["naive"]:
