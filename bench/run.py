@@ -318,7 +318,9 @@ def main() -> None:
     print(f"  floor {res['floor']['seconds']} s -> ratio {res['build_over_floor']}", flush=True)
     if args.engine == "spark":  # the same files on Spark (docs/scale.md), beside DuckDB's
         print("  spark build …", flush=True)
-        res["spark_build"] = build([ledgers], WORK / args.scale / "spark" / "w.duckdb", engine="spark")
+        res["spark_build"] = build(
+            [ledgers], WORK / args.scale / "spark" / "w.duckdb", engine="spark"
+        )
         res["spark_build"]["same_tables_as_duckdb"] = (
             res["spark_build"]["tables"] == res["build"]["tables"]
         )

@@ -47,7 +47,9 @@ def _ledgers(folder: Path) -> Path:
 
 
 def _build(ledgers: Path, db: Path, engine: str) -> dict:
-    code, out, err = run_cli("build", ledgers, "--db", db, "--as-of", AS_OF, "--json", "--engine", engine)
+    code, out, err = run_cli(
+        "build", ledgers, "--db", db, "--as-of", AS_OF, "--json", "--engine", engine
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -111,7 +113,12 @@ def _every_relation(db: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-        names += [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
+        names += [
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        ]
         return {
             name: sorted(con.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
             for name in set(names) - {"build_state", "manifest"}

@@ -114,8 +114,7 @@ def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> 
     entries, parts, source_rows, used = duck_build._stage_all(files, db, salt, say)
     if not any(parts.values()) and not duck_build._waiting_for_mapping(entries):
         found = "；".join(
-            f"{e['file']}（{duck_build.STATUS_ZH.get(e['status'], e['status'])}）"
-            for e in entries
+            f"{e['file']}（{duck_build.STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
         )
         raise BuildError("没有可识别的台账表：" + found)
     if any(p.staged.format for ps in parts.values() for p in ps):

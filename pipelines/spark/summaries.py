@@ -103,7 +103,10 @@ def unit_tree(engine: Engine) -> None:
         engine.table("s_frontier", f"SELECT * FROM s_next_{depth}")
         levels.append(f"s_next_{depth}")
     union = " UNION ALL ".join(f"SELECT unit_id, ancestor_id, depth FROM {t}" for t in levels)
-    engine.table("s_unit_tree", f"SELECT unit_id, ancestor_id, CAST(depth AS INTEGER) AS depth FROM ({union}) AS t")
+    engine.table(
+        "s_unit_tree",
+        f"SELECT unit_id, ancestor_id, CAST(depth AS INTEGER) AS depth FROM ({union}) AS t",
+    )
 
 
 def build(engine: Engine) -> None:
