@@ -176,9 +176,9 @@ def _load(engine: Engine, db, folder: Path, parts, entries, source_rows, as_of, 
         say(f"校验 {TABLE_SPECS[table].zh} …")
         results[table] = load.process_table(table, parts[table], run)
         if parts[table]:
-            engine.table(f"w_{table}", load.warehouse_select(table, types[table]))
+            engine.view(f"w_{table}", load.warehouse_select(table, types[table]))
         else:
-            engine.table(f"w_{table}", _empty_select(types[table], table))
+            engine.view(f"w_{table}", _empty_select(types[table], table))
     say("汇总统计表 …")
     spark_summaries.build(engine)
     say(MSG_WRITE)

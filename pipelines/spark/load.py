@@ -282,11 +282,11 @@ def _allowed_text(level: str) -> str:
 def unit_parents(engine: Engine, name: str) -> None:
     """``validate.check_unit_parents`` to a fixpoint: a unit whose parent is not a valid
     unit of an allowed level is rejected; the first valid row of a code stands for it."""
-    engine.table("allowed_parents", _allowed_parents())
+    engine.view("allowed_parents", _allowed_parents())
     cols = [c for c in engine.columns(name) if c not in ("_code", "_reason")]
     keep = ", ".join(f"r.{c}" for c in cols)
     for _ in range(100):
-        engine.table(
+        engine.view(
             "unit_parents",
             f"""SELECT t_unit_id AS parent_id, t_level AS parent_level FROM (
                 SELECT t_unit_id, t_level, ROW_NUMBER() OVER (
@@ -294,7 +294,7 @@ def unit_parents(engine: Engine, name: str) -> None:
                 FROM {name} WHERE _code IS NULL AND t_unit_id IS NOT NULL) AS v
             WHERE n = 1""",
         )
-        engine.table(
+        engine.view(
             "rejected_parents",
             f"""SELECT DISTINCT id FROM (
                 SELECT t_unit_id AS id FROM {name} WHERE _code IS NOT NULL
@@ -372,7 +372,8 @@ def process_table(table: str, parts: list[duck_build.Part], run: Pass) -> duck_b
         f"v_{table}",
         [(p.staged.valid, p.file, p.sheet, p.file_idx, p.sheet_idx) for p in parts],
     )
-    engine.table(
+    # units' fixpoint replaces it step by step: a table; elsewhere read once: a view
+    (engine.table if table == "units" else engine.view)(
         name,
         f"SELECT r.*, CAST(NULL AS VARCHAR) AS _code, CAST(NULL AS VARCHAR) AS _reason "
         f"FROM v_{table} AS r",
@@ -396,7 +397,7 @@ def process_table(table: str, parts: list[duck_build.Part], run: Pass) -> duck_b
             f"late_rejected_{table}",
             invalid.select(pl.col(id_column).cast(pl.String).alias("id")),
         )
-        engine.table(
+        engine.view(
             f"rejected_{table}",
             f"""SELECT DISTINCT x.id FROM (
                 SELECT id FROM local_rejected_{table} UNION ALL SELECT id FROM late_rejected_{table}
@@ -410,7 +411,7 @@ def process_table(table: str, parts: list[duck_build.Part], run: Pass) -> duck_b
 
 def _deduplicate(table, cols, parts, run: Pass, result: duck_build.TableResult) -> None:
     engine = run.engine
-    engine.table(
+    engine.view(
         f"hashed_{table}",
         f"""SELECT {", ".join(f"r.{c}" for c in cols)}, md5({_content_text(table)}) AS _h
         FROM checked_{table} AS r WHERE r._code IS NULL""",
@@ -471,9 +472,9 @@ _EMPTY_KEYS = {
 def empty_context(engine: Engine) -> None:
     """Every ``loaded_*``/``rejected_*`` relation, empty, before the first table."""
     for view, columns in _EMPTY_KEYS.items():
-        engine.table(view, f"SELECT {columns} FROM (SELECT 1 AS one) AS x WHERE FALSE")
+        engine.view(view, f"SELECT {columns} FROM (SELECT 1 AS one) AS x WHERE FALSE")
     for table in ID_COLUMN:
-        engine.table(
+        engine.view(
             f"rejected_{table}",
             "SELECT CAST(NULL AS VARCHAR) AS id FROM (SELECT 1 AS one) AS x WHERE FALSE",
         )
@@ -483,13 +484,13 @@ def empty_context(engine: Engine) -> None:
 def _loaded_keys(table: str, engine: Engine) -> None:
     if table in _KEYS:
         view, columns = _KEYS[table]
-        engine.table(view, f"SELECT {columns} FROM final_{table} WHERE _status = 'loaded'")
+        engine.view(view, f"SELECT {columns} FROM final_{table} WHERE _status = 'loaded'")
 
 
 def _empty_keys(table: str, engine: Engine) -> None:
     if table in _KEYS:
         view = _KEYS[table][0]
-        engine.table(view, f"SELECT {_EMPTY_KEYS[view]} FROM (SELECT 1 AS one) AS x WHERE FALSE")
+        engine.view(view, f"SELECT {_EMPTY_KEYS[view]} FROM (SELECT 1 AS one) AS x WHERE FALSE")
 
 
 # ---------------------------------------------------------------- warehouse columns
