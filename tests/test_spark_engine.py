@@ -19,7 +19,12 @@ import pytest
 from hostile_corpus import garbage, renamed
 from import_helpers import AS_OF, all_tables, query, run_cli, write_csv, write_mixed
 
+from pipelines.spark import session
 from pipelines.spark.engine import DuckEngine, NotPortable, portable, to_spark
+
+# one Spark build per test session: the tests share one xdist worker (make test runs
+# pytest with --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("spark")
 
 # a GBK CSV of activities (HD06 new; HD02 again with another title: a conflict) and its
 # sign-ins; figures move by these rows
@@ -73,13 +78,15 @@ def both_ways(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for db in (duck, spark):
         db.with_name("w.decisions.json").write_text(json.dumps(decisions), encoding="utf-8")
     shutil.copy(duck.with_name("w.salt"), spark.with_name("w.salt"))
-    return {
+    built = {
         "duck": duck,
         "spark": spark,
         "duck_manifest": _build(ledgers, duck, "duckdb"),
         "spark_manifest": _build(ledgers, spark, "spark"),
         "ledgers": ledgers,
     }
+    session.stop()  # the rest of the run gets the JVM's memory back
+    return built
 
 
 def test_spark_build_writes_the_duckdb_builds_manifest(both_ways):

@@ -67,9 +67,22 @@ def _start():
 
 
 def stop() -> None:
-    """Stop the process's session (the next ``spark()`` starts a new one)."""
+    """Stop the process's session and its JVM (the next ``spark()`` starts both again):
+    a long-lived process (a test run) gets the JVM's memory back."""
     global _session
     with _lock:
-        if _session is not None:
-            _session.stop()
-            _session = None
+        if _session is None:
+            return
+        from pyspark import SparkContext
+
+        _session.stop()
+        _session = None
+        gateway = SparkContext._gateway
+        if gateway is not None:
+            SparkContext._gateway = None
+            SparkContext._jvm = None
+            gateway.shutdown()
+            process = getattr(gateway, "proc", None)
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
