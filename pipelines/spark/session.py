@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from pipelines.settings import config
@@ -61,7 +62,10 @@ def _start():
         # on one machine's small data, compiling each query's generated code costs more
         # than it saves (seconds a query on a busy machine)
         builder = builder.config("spark.sql.codegen.wholeStage", "false")
-    session = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # pyspark 4.x warns that it does not yet support pandas 3 (we hand it Arrow only)
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
