@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/warehouse.duckdb
 SCALE ?= county
+ENGINE ?= duckdb
 
 .PHONY: install run test bench lint demo system-deps
 
@@ -30,11 +31,11 @@ run: install $(DB)
 		--server.address=$$(WENMING_DB=$(DB) $(BIN)/wenming user address)
 
 test: install system-deps
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: install
 	$(BIN)/pip install -q pandas
-	$(BIN)/python -m bench.run --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE) --engine $(ENGINE)
 
 lint: install
 	$(BIN)/ruff check .

@@ -83,7 +83,7 @@ def ensure_ledgers(scale: str) -> tuple[Path, float | None]:
     return out, r["seconds"]
 
 
-def build(ledgers: list[Path], db: Path, cold: bool = True) -> dict:
+def build(ledgers: list[Path], db: Path, cold: bool = True, engine: str = "duckdb") -> dict:
     """A build; ``cold`` drops the warehouse and its per-file cache first (a full build)."""
     from pipelines.build import cache_dir
 
@@ -100,6 +100,8 @@ def build(ledgers: list[Path], db: Path, cold: bool = True) -> dict:
             "--as-of",
             AS_OF,
             "--json",
+            "--engine",
+            engine,
         ]
     )
     manifest = json.loads(r["stdout"]) if r["rc"] == 0 else {}
@@ -313,6 +315,9 @@ def main() -> None:
     parser.add_argument("--scale", default="county", choices=["county", "city", "province"])
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument(
+        "--engine", default="duckdb", choices=["duckdb", "spark"], help="also build on Spark"
+    )
+    parser.add_argument(
         "--mapped-rows", type=int, default=1_000_000, help="mapped ledger rows (0: skip)"
     )
     parser.add_argument(
@@ -348,7 +353,7 @@ def main() -> None:
         ledgers, gen = ensure_ledgers(args.scale)
     if "build" in parts:
         res["generate_seconds"] = gen
-        measure_build(args.scale, ledgers, db, res)
+        measure_build(args.scale, ledgers, db, res, engine=args.engine)
     if "report" in parts:
         print("  report …", flush=True)
         res["report"] = report_times(db)
@@ -377,8 +382,9 @@ def main() -> None:
     print(json.dumps(res, ensure_ascii=False, indent=2))
 
 
-def measure_build(scale: str, ledgers: Path, db: Path, res: dict) -> None:
-    """The build, the floor, the naive baseline and the county-to-scale ratio, into ``res``."""
+def measure_build(scale: str, ledgers: Path, db: Path, res: dict, engine: str = "duckdb") -> None:
+    """The build, the floor, the naive baseline and the county-to-scale ratio, into ``res``;
+    with ``engine="spark"`` also the Spark build of the same files (docs/scale.md)."""
     print(f"[{scale}] build …", flush=True)
     res["build"] = build([ledgers], db)
     print(f"  {res['build']['seconds']} s, {res['build']['peak_rss_mb']} MB", flush=True)
@@ -386,6 +392,14 @@ def measure_build(scale: str, ledgers: Path, db: Path, res: dict) -> None:
     res["floor"] = floor(files)
     res["build_over_floor"] = round(res["build"]["seconds"] / res["floor"]["seconds"], 2)
     print(f"  floor {res['floor']['seconds']} s -> ratio {res['build_over_floor']}", flush=True)
+    if engine == "spark":
+        print("  spark build …", flush=True)
+        spark = build([ledgers], WORK / scale / "spark" / "w.duckdb", engine="spark")
+        spark["same_tables_as_duckdb"] = spark["tables"] == res["build"]["tables"]
+        res["spark_build"] = spark
+        res["spark_over_duckdb"] = round(spark["seconds"] / res["build"]["seconds"], 2)
+        res["spark_over_floor"] = round(spark["seconds"] / res["floor"]["seconds"], 2)
+        print(f"  spark {spark['seconds']} s", flush=True)
     if scale in ("county", "city"):
         res["naive"] = naive(files)
         if res["naive"]:

@@ -44,6 +44,14 @@ MSG_RESTRICTED = (
     "有填报员上传的、限定填报范围的台账：Spark 引擎暂不支持，请用默认引擎构建"
     "（wenming build 不加 --engine spark）"
 )
+MSG_NO_SPARK = (
+    "Spark 引擎需要 pyspark：请安装 pip install 'wenming-dashboard[spark]'（或 make install）"
+    "后重新构建，或用默认引擎构建；原数据仓库保持不变"
+)
+MSG_NO_JAVA = (
+    "Spark 引擎需要 Java 17：请运行 make system-deps（安装 openjdk-17-jre-headless）"
+    "后重新构建，或用默认引擎构建；原数据仓库保持不变"
+)
 # the state a DuckDB build compares before appending: a Spark build's never matches, so
 # the next DuckDB build rebuilds in full (it cannot append to views over Parquet)
 ENGINE_PREFIX = "spark-"
@@ -106,16 +114,12 @@ def build(
 def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> dict:
     salt = pii.load_salt(salt_path(db), config().salt)
     if engine is None:
-        from pipelines.spark.session import spark
-
-        say(MSG_START.format(master=config().spark.master))
-        engine = SparkEngine(spark())
+        engine = SparkEngine(_start(say))
         stage_on_executors(engine.spark, files, db, salt, say)
     entries, parts, source_rows, used = duck_build._stage_all(files, db, salt, say)
     if not any(parts.values()) and not duck_build._waiting_for_mapping(entries):
         found = "；".join(
-            f"{e['file']}（{duck_build.STATUS_ZH.get(e['status'], e['status'])}）"
-            for e in entries
+            f"{e['file']}（{duck_build.STATUS_ZH.get(e['status'], e['status'])}）" for e in entries
         )
         raise BuildError("没有可识别的台账表：" + found)
     if any(p.staged.format for ps in parts.values() for p in ps):
@@ -138,6 +142,21 @@ def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> 
             shutil.rmtree(old, ignore_errors=True)
     duck_build._prune_cache(duck_build.cache_dir(db), used)
     return manifest
+
+
+def _start(say):
+    """The SparkSession, or a BuildError saying what to install."""
+    try:
+        from pipelines.spark.session import spark
+    except ImportError:
+        raise BuildError(MSG_NO_SPARK) from None
+    say(MSG_START.format(master=config().spark.master))
+    try:
+        return spark()
+    except Exception as exc:  # pyspark's "Java gateway process exited" and kin
+        if shutil.which("java") is None:
+            raise BuildError(MSG_NO_JAVA) from exc
+        raise
 
 
 def stage_on_executors(session, files: list[read.SourceFile], db: Path, salt: str, say) -> None:
@@ -177,9 +196,9 @@ def _load(engine: Engine, db, folder: Path, parts, entries, source_rows, as_of, 
         say(f"校验 {TABLE_SPECS[table].zh} …")
         results[table] = load.process_table(table, parts[table], run)
         if parts[table]:
-            engine.table(f"w_{table}", load.warehouse_select(table, types[table]))
+            engine.view(f"w_{table}", load.warehouse_select(table, types[table]))
         else:
-            engine.table(f"w_{table}", _empty_select(types[table], table))
+            engine.view(f"w_{table}", _empty_select(types[table], table))
     say("汇总统计表 …")
     spark_summaries.build(engine)
     say(MSG_WRITE)

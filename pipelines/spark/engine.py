@@ -68,6 +68,7 @@ def to_spark(sql: str) -> str:
 class Engine(Protocol):
     def parquet(self, name: str, parts: list[Provenance]) -> None: ...
     def table(self, name: str, sql: str) -> None: ...
+    def view(self, name: str, sql: str) -> None: ...
     def frame(self, name: str, frame: pl.DataFrame) -> None: ...
     def rows(self, sql: str) -> pl.DataFrame: ...
     def columns(self, name: str) -> list[str]: ...
@@ -111,7 +112,7 @@ class SparkEngine:
         )
         data.createOrReplaceTempView(f"{name}_data")
         self.frame(f"{name}_parts", _provenance_frame(parts))
-        self.table(name, _with_provenance(name))
+        self.view(name, _with_provenance(name))
 
     def table(self, name: str, sql: str) -> None:
         # materialised and cut from its lineage: a pass of many steps over views of views
@@ -119,6 +120,10 @@ class SparkEngine:
         df = self.spark.sql(to_spark(sql)).localCheckpoint(eager=True)
         df.createOrReplaceTempView(name)
         self._cached[name] = df
+
+    def view(self, name: str, sql: str) -> None:
+        """A relation computed where it is read (a step read once, or cheap to redo)."""
+        self.spark.sql(to_spark(sql)).createOrReplaceTempView(name)
 
     def frame(self, name: str, frame: pl.DataFrame) -> None:
         self.spark.createDataFrame(frame.to_arrow()).createOrReplaceTempView(name)
@@ -162,10 +167,13 @@ class DuckEngine:
             FROM read_parquet({files}, union_by_name = true, filename = true)"""
         )
         self.frame(f"{name}_parts", _provenance_frame(parts))
-        self.table(name, _with_provenance(name))
+        self.view(name, _with_provenance(name))
 
     def table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {portable(sql)}")
+
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {portable(sql)}")
 
     def frame(self, name: str, frame: pl.DataFrame) -> None:
         self.con.register(f"_{name}_frame", frame)

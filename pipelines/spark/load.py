@@ -24,7 +24,7 @@ import polars as pl
 
 from pipelines import build as duck_build
 from pipelines import dedup
-from pipelines.contract import LEVELS_WITHOUT_PARENT, PARENT_LEVELS, TABLE_SPECS
+from pipelines.contract import PARENT_LEVELS, TABLE_SPECS
 from pipelines.reasons import REASONS
 from pipelines.schema import DDL
 from pipelines.settings import config
@@ -129,7 +129,13 @@ def _dates_too_late(table: str, as_of: dt.datetime):
                 (
                     "date_too_late",
                     f"COALESCE(year({value}) > {last}, FALSE)",
-                    fmt("date_too_late", q(col.zh), _shown(value, timed), q(str(last)), q(str(ahead))),
+                    fmt(
+                        "date_too_late",
+                        q(col.zh),
+                        _shown(value, timed),
+                        q(str(last)),
+                        q(str(ahead)),
+                    ),
                 )
             )
     return checks
@@ -267,7 +273,8 @@ def _allowed_parents() -> str:
 
 def _allowed_text(level: str) -> str:
     whens = " ".join(
-        f"WHEN {q(k)} THEN {q('、'.join(v) if v else '（无上级）')}" for k, v in PARENT_LEVELS.items()
+        f"WHEN {q(k)} THEN {q('、'.join(v) if v else '（无上级）')}"
+        for k, v in PARENT_LEVELS.items()
     )
     return f"CASE {level} {whens} ELSE '' END"
 
@@ -275,11 +282,11 @@ def _allowed_text(level: str) -> str:
 def unit_parents(engine: Engine, name: str) -> None:
     """``validate.check_unit_parents`` to a fixpoint: a unit whose parent is not a valid
     unit of an allowed level is rejected; the first valid row of a code stands for it."""
-    engine.table("allowed_parents", _allowed_parents())
+    engine.view("allowed_parents", _allowed_parents())
     cols = [c for c in engine.columns(name) if c not in ("_code", "_reason")]
     keep = ", ".join(f"r.{c}" for c in cols)
     for _ in range(100):
-        engine.table(
+        engine.view(
             "unit_parents",
             f"""SELECT t_unit_id AS parent_id, t_level AS parent_level FROM (
                 SELECT t_unit_id, t_level, ROW_NUMBER() OVER (
@@ -287,7 +294,7 @@ def unit_parents(engine: Engine, name: str) -> None:
                 FROM {name} WHERE _code IS NULL AND t_unit_id IS NOT NULL) AS v
             WHERE n = 1""",
         )
-        engine.table(
+        engine.view(
             "rejected_parents",
             f"""SELECT DISTINCT id FROM (
                 SELECT t_unit_id AS id FROM {name} WHERE _code IS NOT NULL
@@ -335,9 +342,7 @@ def _key(table: str) -> str:
         parts = [f"CAST(r.t_{k} AS VARCHAR)" for k in TABLE_SPECS[table].key]
         return " || '|' || ".join(parts)
     first, second = (f"r.t_{k}" for k in OPTIONAL_KEYS[table])
-    occurrence = (
-        f"ROW_NUMBER() OVER (PARTITION BY r._file_idx, r._h, {second} IS NULL ORDER BY r._order) - 1"
-    )
+    occurrence = f"ROW_NUMBER() OVER (PARTITION BY r._file_idx, r._h, {second} IS NULL ORDER BY r._order) - 1"
     return (
         f"CASE WHEN {second} IS NOT NULL THEN {first} || '|' || {second} "
         f"ELSE '~' || r._h || '#' || CAST({occurrence} AS VARCHAR) END"
@@ -347,9 +352,7 @@ def _key(table: str) -> str:
 # ---------------------------------------------------------------- one table
 
 
-def process_table(
-    table: str, parts: list[duck_build.Part], run: Pass
-) -> duck_build.TableResult:
+def process_table(table: str, parts: list[duck_build.Part], run: Pass) -> duck_build.TableResult:
     """Check, deduplicate and keep one table's staged rows; ``loaded_*`` and
     ``rejected_*`` views for the tables after it; loaded rows as ``final_<table>``."""
     engine = run.engine
@@ -360,9 +363,7 @@ def process_table(
     id_column = ID_COLUMN.get(table)
     if id_column:
         ids = duck_build._locally_rejected_ids(parts) if parts else pl.Series([], dtype=pl.String)
-        engine.frame(
-            f"local_rejected_{table}", pl.DataFrame({"id": ids.cast(pl.String)})
-        )
+        engine.frame(f"local_rejected_{table}", pl.DataFrame({"id": ids.cast(pl.String)}))
     if not parts:
         _empty_keys(table, engine)
         return result
@@ -371,7 +372,8 @@ def process_table(
         f"v_{table}",
         [(p.staged.valid, p.file, p.sheet, p.file_idx, p.sheet_idx) for p in parts],
     )
-    engine.table(
+    # units' fixpoint replaces it step by step: a table; elsewhere read once: a view
+    (engine.table if table == "units" else engine.view)(
         name,
         f"SELECT r.*, CAST(NULL AS VARCHAR) AS _code, CAST(NULL AS VARCHAR) AS _reason "
         f"FROM v_{table} AS r",
@@ -386,9 +388,7 @@ def process_table(
         f"""SELECT {", ".join(f"r.{c}" for c in cols)}, {code} AS _code, {reason} AS _reason
         FROM {name} AS r {" ".join(joins)}""",
     )
-    invalid = engine.rows(
-        f"SELECT * FROM checked_{table} WHERE _code IS NOT NULL ORDER BY _order"
-    )
+    invalid = engine.rows(f"SELECT * FROM checked_{table} WHERE _code IS NOT NULL ORDER BY _order")
     if invalid.height:
         result.rejects.append(duck_build._late_rejects(table, invalid, parts, with_kept=False))
     _deduplicate(table, cols, parts, run, result)
@@ -397,7 +397,7 @@ def process_table(
             f"late_rejected_{table}",
             invalid.select(pl.col(id_column).cast(pl.String).alias("id")),
         )
-        engine.table(
+        engine.view(
             f"rejected_{table}",
             f"""SELECT DISTINCT x.id FROM (
                 SELECT id FROM local_rejected_{table} UNION ALL SELECT id FROM late_rejected_{table}
@@ -411,7 +411,7 @@ def process_table(
 
 def _deduplicate(table, cols, parts, run: Pass, result: duck_build.TableResult) -> None:
     engine = run.engine
-    engine.table(
+    engine.view(
         f"hashed_{table}",
         f"""SELECT {", ".join(f"r.{c}" for c in cols)}, md5({_content_text(table)}) AS _h
         FROM checked_{table} AS r WHERE r._code IS NULL""",
@@ -424,20 +424,16 @@ def _deduplicate(table, cols, parts, run: Pass, result: duck_build.TableResult) 
             MIN(k._order) OVER (PARTITION BY k._key) AS _first
         FROM (SELECT r.*, {_key(table)} AS _key FROM hashed_{table} AS r) AS k""",
     )
-    contested = engine.rows(
-        f"SELECT * FROM keyed_{table} WHERE _hmin <> _hmax ORDER BY _order"
-    )
+    contested = engine.rows(f"SELECT * FROM keyed_{table} WHERE _hmin <> _hmax ORDER BY _order")
     decided = pl.DataFrame(schema={"_order": pl.Int64, "_status": pl.String})
     if contested.height:
-        frame = contested.with_columns(
-            pl.col("_h").alias("_h1"), pl.col("_h").alias("_h2")
-        ).drop("_n", "_hmin", "_hmax", "_first", "_h")
+        frame = contested.with_columns(pl.col("_h").alias("_h1"), pl.col("_h").alias("_h2")).drop(
+            "_n", "_hmin", "_hmax", "_first", "_h"
+        )
         resolved = dedup._resolve_repeats(table, frame, run.decisions)
         conflicts = resolved.filter(pl.col("_status") == "rejected")
         if conflicts.height:
-            result.rejects.append(
-                duck_build._late_rejects(table, conflicts, parts, with_kept=True)
-            )
+            result.rejects.append(duck_build._late_rejects(table, conflicts, parts, with_kept=True))
         decided = resolved.select(pl.col("_order").cast(pl.Int64), "_status")
     engine.frame(f"decided_{table}", decided)
     engine.table(
@@ -446,9 +442,7 @@ def _deduplicate(table, cols, parts, run: Pass, result: duck_build.TableResult) 
                 CASE WHEN k._order = k._first THEN 'loaded' ELSE 'duplicate' END) AS _status
         FROM keyed_{table} AS k LEFT JOIN decided_{table} AS d ON d._order = k._order""",
     )
-    counts = engine.rows(
-        f"SELECT _status, COUNT(*) AS n FROM final_{table} GROUP BY _status"
-    )
+    counts = engine.rows(f"SELECT _status, COUNT(*) AS n FROM final_{table} GROUP BY _status")
     by_status = dict(zip(counts["_status"], counts["n"], strict=True))
     result.loaded = int(by_status.get("loaded", 0))
     result.duplicates = int(by_status.get("duplicate", 0))
@@ -478,10 +472,11 @@ _EMPTY_KEYS = {
 def empty_context(engine: Engine) -> None:
     """Every ``loaded_*``/``rejected_*`` relation, empty, before the first table."""
     for view, columns in _EMPTY_KEYS.items():
-        engine.table(view, f"SELECT {columns} FROM (SELECT 1 AS one) AS x WHERE FALSE")
+        engine.view(view, f"SELECT {columns} FROM (SELECT 1 AS one) AS x WHERE FALSE")
     for table in ID_COLUMN:
-        engine.table(
-            f"rejected_{table}", "SELECT CAST(NULL AS VARCHAR) AS id FROM (SELECT 1 AS one) AS x WHERE FALSE"
+        engine.view(
+            f"rejected_{table}",
+            "SELECT CAST(NULL AS VARCHAR) AS id FROM (SELECT 1 AS one) AS x WHERE FALSE",
         )
     engine.frame("local_rejected_units", pl.DataFrame({"id": []}, schema={"id": pl.String}))
 
@@ -489,13 +484,13 @@ def empty_context(engine: Engine) -> None:
 def _loaded_keys(table: str, engine: Engine) -> None:
     if table in _KEYS:
         view, columns = _KEYS[table]
-        engine.table(view, f"SELECT {columns} FROM final_{table} WHERE _status = 'loaded'")
+        engine.view(view, f"SELECT {columns} FROM final_{table} WHERE _status = 'loaded'")
 
 
 def _empty_keys(table: str, engine: Engine) -> None:
     if table in _KEYS:
         view = _KEYS[table][0]
-        engine.table(view, f"SELECT {_EMPTY_KEYS[view]} FROM (SELECT 1 AS one) AS x WHERE FALSE")
+        engine.view(view, f"SELECT {_EMPTY_KEYS[view]} FROM (SELECT 1 AS one) AS x WHERE FALSE")
 
 
 # ---------------------------------------------------------------- warehouse columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from pipelines.settings import config
@@ -61,15 +62,31 @@ def _start():
         # on one machine's small data, compiling each query's generated code costs more
         # than it saves (seconds a query on a busy machine)
         builder = builder.config("spark.sql.codegen.wholeStage", "false")
-    session = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # pyspark 4.x warns that it does not yet support pandas 3 (we hand it Arrow only)
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 
 def stop() -> None:
-    """Stop the process's session (the next ``spark()`` starts a new one)."""
+    """Stop the process's session and its JVM (the next ``spark()`` starts both again):
+    a long-lived process (a test run) gets the JVM's memory back."""
     global _session
     with _lock:
-        if _session is not None:
-            _session.stop()
-            _session = None
+        if _session is None:
+            return
+        from pyspark import SparkContext
+
+        _session.stop()
+        _session = None
+        gateway = SparkContext._gateway
+        if gateway is not None:
+            SparkContext._gateway = None
+            SparkContext._jvm = None
+            gateway.shutdown()
+            process = getattr(gateway, "proc", None)
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)

@@ -85,7 +85,7 @@ JOIN s_activity_facts AS f ON f.activity_id = a.activity_id"""
 TREE_START = "SELECT unit_id, unit_id AS ancestor_id, 0 AS depth FROM w_units"
 TREE_STEP = """
 SELECT t.unit_id, u.parent_id AS ancestor_id, t.depth + 1 AS depth
-FROM s_frontier AS t
+FROM {previous} AS t
 JOIN w_units AS u ON u.unit_id = t.ancestor_id
 WHERE u.parent_id IS NOT NULL"""
 
@@ -93,23 +93,24 @@ WHERE u.parent_id IS NOT NULL"""
 def unit_tree(engine: Engine) -> None:
     """``s_unit_tree``: one row per (unit, ancestor-or-self), walked level by level (the
     portable subset has no recursive CTE)."""
-    engine.table("s_frontier", TREE_START)
-    engine.table("s_tree_0", "SELECT * FROM s_frontier")
+    engine.view("s_tree_0", TREE_START)
     levels = ["s_tree_0"]
     for depth in range(1, MAX_DEPTH):
-        engine.table(f"s_next_{depth}", TREE_STEP)
-        if engine.rows(f"SELECT COUNT(*) AS n FROM s_next_{depth}")["n"][0] == 0:
+        engine.table(f"s_tree_{depth}", TREE_STEP.format(previous=levels[-1]))
+        if engine.rows(f"SELECT COUNT(*) AS n FROM s_tree_{depth}")["n"][0] == 0:
             break
-        engine.table("s_frontier", f"SELECT * FROM s_next_{depth}")
-        levels.append(f"s_next_{depth}")
+        levels.append(f"s_tree_{depth}")
     union = " UNION ALL ".join(f"SELECT unit_id, ancestor_id, depth FROM {t}" for t in levels)
-    engine.table("s_unit_tree", f"SELECT unit_id, ancestor_id, CAST(depth AS INTEGER) AS depth FROM ({union}) AS t")
+    engine.view(
+        "s_unit_tree",
+        f"SELECT unit_id, ancestor_id, CAST(depth AS INTEGER) AS depth FROM ({union}) AS t",
+    )
 
 
 def build(engine: Engine) -> None:
     """``s_unit_tree``, ``s_persons``, ``s_numbers``, ``s_activity_facts``, ``s_sign_ins``."""
     unit_tree(engine)
     engine.table("s_persons", PERSONS)
-    engine.table("s_numbers", NUMBERS)
+    engine.view("s_numbers", NUMBERS)
     engine.table("s_activity_facts", FACTS)
-    engine.table("s_sign_ins", SIGN_INS)
+    engine.view("s_sign_ins", SIGN_INS)
