@@ -146,13 +146,13 @@ def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> 
 
 def _start(say):
     """The SparkSession, or a BuildError saying what to install."""
-    try:
-        from pipelines.spark.session import spark
-    except ImportError:
-        raise BuildError(MSG_NO_SPARK) from None
+    from pipelines.spark.session import spark
+
     say(MSG_START.format(master=config().spark.master))
     try:
         return spark()
+    except ImportError:
+        raise BuildError(MSG_NO_SPARK) from None
     except Exception as exc:  # pyspark's "Java gateway process exited" and kin
         if shutil.which("java") is None:
             raise BuildError(MSG_NO_JAVA) from exc
