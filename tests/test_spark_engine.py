@@ -2,7 +2,8 @@
 
 One ledger set, messy on purpose (the mixed ledgers: title row, a corrupt and a
 re-sent workbook, duplicates, conflicts, references to rejected rows; plus a GBK CSV,
-renamed and garbage files of the hostile corpus, and a conflict decision adopted), is
+renamed and garbage files of the hostile corpus, two clerks' layouts with merged and
+three-row headers, and a conflict decision adopted), is
 built once each way per test session (Spark on ``local[2]``, started once). The DuckDB
 build is the oracle: manifest, rejects and every figure of ``wenming report --json``
 must be the same.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from clerk_layouts import MERGED_SERIAL, THREE_ROWS
 from hostile_corpus import garbage, renamed
 from import_helpers import AS_OF, all_tables, query, run_cli, write_csv, write_mixed
 
@@ -48,6 +50,10 @@ def _ledgers(folder: Path) -> Path:
     write_csv(folder / "12-签到-GBK.csv", GBK_SIGN_INS, encoding="gbk")
     renamed(folder)
     garbage(folder, 2, seed=3)
+    # clerks' own layouts (merged headers, three header rows): without a saved 报送格式
+    # they wait for a mapping, listed in the manifest with their headers
+    MERGED_SERIAL.write(folder)
+    THREE_ROWS.write(folder)
     return folder
 
 
@@ -96,7 +102,7 @@ def test_spark_build_writes_the_duckdb_builds_manifest(both_ways):
     codes = {r["reason_code"] for r in duck["rejects"]}
     assert {"conflict", "superseded", "unknown_unit", "start_after_as_of"} <= codes
     statuses = {f["status"] for f in duck["files"]}
-    assert {"loaded", "duplicate_file", "unreadable"} <= statuses
+    assert {"loaded", "duplicate_file", "unreadable", "needs_mapping"} <= statuses
     assert duck["tables"]["activities"]["duplicates"] >= 1
 
 

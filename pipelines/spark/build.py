@@ -20,7 +20,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import polars as pl
 
 from pipelines import append, pii, read, scopes, stage
 from pipelines import build as duck_build
@@ -129,9 +132,11 @@ def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> 
     say(duck_build.MSG_FIRST)
     build_id = uuid.uuid4().hex[:12]
     folder = tables_root(db) / build_id
+    staged = Staged(entries, parts, source_rows)
     try:
-        manifest = _load(engine, db, folder, parts, entries, source_rows, as_of, decisions, say)
-        _write_warehouse(db, folder, manifest, source_rows, {**state, **asked}, as_of)
+        run = load.Pass(engine=engine, as_of=as_of, decisions=decisions)
+        manifest, rejects = _load(run, folder, staged, say)
+        _write_warehouse(db, folder, manifest, rejects, source_rows, {**state, **asked}, as_of)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -146,13 +151,13 @@ def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> 
 
 def _start(say):
     """The SparkSession, or a BuildError saying what to install."""
-    try:
-        from pipelines.spark.session import spark
-    except ImportError:
-        raise BuildError(MSG_NO_SPARK) from None
+    from pipelines.spark.session import spark
+
     say(MSG_START.format(master=config().spark.master))
     try:
         return spark()
+    except ImportError:
+        raise BuildError(MSG_NO_SPARK) from None
     except Exception as exc:  # pyspark's "Java gateway process exited" and kin
         if shutil.which("java") is None:
             raise BuildError(MSG_NO_JAVA) from exc
@@ -187,15 +192,27 @@ def _stage_one(job: tuple[str, str], cache: Path, fp: str, salt: str, db: Path, 
     stage.stage_file(Path(path), digest, cache, fp, salt, db)
 
 
-def _load(engine: Engine, db, folder: Path, parts, entries, source_rows, as_of, decisions, say):
-    run = load.Pass(engine=engine, as_of=as_of, decisions=decisions)
+@dataclass
+class Staged:
+    """What the driver read from the cache index: the manifest's file entries, each
+    table's staged parts in file order, and the source_files rows."""
+
+    entries: list[dict]
+    parts: dict[str, list[duck_build.Part]]
+    source_rows: list[dict]
+
+
+def _load(run: load.Pass, folder: Path, staged: Staged, say) -> tuple[dict, pl.DataFrame | None]:
+    """The cross-row pass and the summaries, the tables written under ``folder``;
+    returns the manifest and the rejects (in the DuckDB build's order)."""
+    engine = run.engine
     load.empty_context(engine)
     types = load.ddl_types()
     results = {}
     for table in TABLES:
         say(f"校验 {TABLE_SPECS[table].zh} …")
-        results[table] = load.process_table(table, parts[table], run)
-        if parts[table]:
+        results[table] = load.process_table(table, staged.parts[table], run)
+        if staged.parts[table]:
             engine.view(f"w_{table}", load.warehouse_select(table, types[table]))
         else:
             engine.view(f"w_{table}", _empty_select(types[table], table))
@@ -208,9 +225,7 @@ def _load(engine: Engine, db, folder: Path, parts, entries, source_rows, as_of, 
         engine.write(_ordered(table, view), folder / table, partition)
     rejects = [r for res in results.values() for r in res.rejects]
     reject_frame = duck_build.sorted_rejects(rejects)
-    manifest = duck_build._manifest(as_of, entries, results, reject_frame)
-    manifest["_reject_frame"] = reject_frame
-    return manifest
+    return duck_build._manifest(run.as_of, staged.entries, results, reject_frame), reject_frame
 
 
 def _ordered(table: str, view: str) -> str:
@@ -228,9 +243,16 @@ def _empty_select(types: list[tuple[str, str]], table: str) -> str:
     return f"SELECT {', '.join(cells)} FROM (SELECT 1 AS one) AS x WHERE FALSE"
 
 
-def _write_warehouse(db: Path, folder: Path, manifest: dict, source_rows, state, as_of) -> None:
+def _write_warehouse(
+    db: Path,
+    folder: Path,
+    manifest: dict,
+    reject_frame: pl.DataFrame | None,
+    source_rows: list[dict],
+    state: dict[str, str],
+    as_of: dt.datetime,
+) -> None:
     """The DuckDB file: views over the Parquet tables, the small tables, ``person_months``."""
-    reject_frame = manifest.pop("_reject_frame")
     types = load.ddl_types()
     with duck_build.new_warehouse(db) as con:
         for table, ddl in DDL.items():
