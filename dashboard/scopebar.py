@@ -189,6 +189,7 @@ def _draw(*, require_data: bool = True) -> Scope | None:
                     icon=":material/search:",
                     width=300,
                 )
+    unknown_period, unknown_unit = _kept_unknown(unknown_period, unknown_unit, unit_id, preset)
     for shown, asked, notice in (
         (PERIOD_LABELS[DEFAULT_PERIOD], unknown_period, MSG_UNKNOWN_PERIOD),
         (tree.labels.get(unit_id, cache.ALL_UNITS), unknown_unit, MSG_UNKNOWN_UNIT),
@@ -225,6 +226,28 @@ def _draw(*, require_data: bool = True) -> Scope | None:
 def _end_search() -> None:
     # a unit picked from the search's results: the picker goes back to the tree around it
     st.session_state["unit_search"] = ""
+
+
+_UNKNOWN = "_scope_unknown"  # session key: the deep link's unknown labels, and what was shown
+
+
+def _kept_unknown(
+    period: str, unit: str, unit_id: str | None, preset: str | None
+) -> tuple[str, str]:
+    """The deep link's unknown period and unit, said on its first run and kept said on
+    the reruns of the same page (a figure computed in the background reruns it) until the
+    user switches page or picks another scope."""
+    shown = (unit_id, preset)
+    if period or unit:
+        st.session_state[_UNKNOWN] = (period, unit, shown)
+        return period, unit
+    kept = st.session_state.get(_UNKNOWN)
+    if kept is None:
+        return "", ""
+    if st.session_state.get(shell.SWITCHED) or kept[2] != shown:
+        del st.session_state[_UNKNOWN]
+        return "", ""
+    return kept[0], kept[1]
 
 
 def _unknown_period() -> str:

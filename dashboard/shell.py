@@ -174,10 +174,10 @@ def _forward(path: str, account: Account | None) -> Callable[[], None]:
         spec = PAGE.get(path)
         if spec is None:
             notice = MSG_PAGE_NOT_FOUND.format(path=unquote(path), title=PAGES[0].title)
-            st.session_state[_NOTICE] = notice
+            st.session_state[_NOTICE] = {"text": notice, "shown": False}
         elif spec is not PAGES[0] and account is not None:
             notice = MSG_NOT_ALLOWED.format(role=account.role, title=spec.title)
-            st.session_state[_NOTICE] = notice
+            st.session_state[_NOTICE] = {"text": notice, "shown": False}
         st.switch_page(PAGES[0].path, query_params=st.query_params.to_dict())
 
     return forward
@@ -187,6 +187,20 @@ _PAGE = "_ui_page"
 SWITCHED = "_ui_switched_page"  # session key: the user has just switched to this page
 _NOTICE = "_ui_notice"  # session key: a notice for the next page shown (a path not found)
 _FORWARD = "_ui_forward"  # session key: the unknown path being forwarded to 总览
+
+
+def _notice() -> str | None:
+    """The notice the forwarding page left (a path not found), shown on the page it led to
+    for as long as the user stays there: that page may rerun by itself (a figure computed
+    in the background), and the notice must not vanish with the first rerun."""
+    notice = st.session_state.get(_NOTICE)
+    if notice is None:
+        return None
+    if notice["shown"] and st.session_state.get(SWITCHED):
+        del st.session_state[_NOTICE]  # the user has moved on
+        return None
+    notice["shown"] = True
+    return notice["text"]
 
 
 def run(page: st.Page, account: Account) -> None:
@@ -203,7 +217,7 @@ def run(page: st.Page, account: Account) -> None:
             MSG_NOT_ALLOWED.format(role=account.role, title=spec.title), icon=":material/block:"
         )
         st.stop()
-    notice = st.session_state.pop(_NOTICE, None)
+    notice = _notice()
     if notice:
         st.warning(notice, icon=":material/info:")
     if not spec.scope_bar:
