@@ -20,6 +20,7 @@ import pytest
 from clerk_layouts import MERGED_SERIAL, THREE_ROWS
 from hostile_corpus import garbage, renamed
 from import_helpers import AS_OF, all_tables, query, run_cli, write_csv, write_mixed
+from page_helpers import tiles
 
 from pipelines.spark import session
 from pipelines.spark.engine import DuckEngine, NotPortable, portable, to_spark
@@ -170,6 +171,13 @@ def test_every_report_figure_is_the_same_from_a_spark_build(both_ways, date_from
 
     duck, spark = report(both_ways["duck"]), report(both_ways["spark"])
     assert spark == duck
+
+
+def test_the_overview_page_shows_the_same_tiles_from_a_spark_build(both_ways, open_app):
+    """Pages read a Spark build's views over Parquet as they read a DuckDB file."""
+    duck = tiles(open_app(db=both_ways["duck"]))
+    assert duck["活动场次"] != "0场次"
+    assert tiles(open_app(db=both_ways["spark"])) == duck
 
 
 def test_the_load_pass_sql_run_on_duckdb_gives_the_duckdb_build(both_ways, tmp_path):
