@@ -37,8 +37,9 @@ def main() -> None:
     scratch = tempfile.mkdtemp(prefix="wenming-bench-")
     os.environ.setdefault("WENMING_ACCOUNTS", os.path.join(scratch, "accounts.sqlite"))
     os.environ.setdefault("WENMING_LEDGERS", os.path.join(scratch, "ledgers"))
+    wanted = [v for v in os.environ.get("BENCH_VIEWS", "").split(",") if v]  # e.g. 14_,15_
     out = {}
-    for view in VIEWS:
+    for view in [v for v in VIEWS if not wanted or v.startswith(tuple(wanted))]:
         at = AppTest.from_file(APP, default_timeout=900)
         at.run()  # the app's first run; then every cache is emptied, as after a rebuild
         st.cache_data.clear()
