@@ -125,10 +125,10 @@ SELECT a.activity_id,
 FROM _changed_activities AS a
 LEFT JOIN activity_facts AS f ON f.activity_id = a.activity_id"""
 
-# one row per activity of {activities}; {attendance} and {ratings} hold at least their rows
-_FACTS = """
-INSERT INTO activity_facts
-WITH served AS (
+# the attendance and ratings of each activity, aggregated: the CTEs of activity_facts,
+# shared with the Spark build (pipelines/spark/summaries.py), in the portable subset
+FACT_INPUTS = """
+served AS (
     SELECT activity_id,
            SUM(headcount) AS headcount,
            SUM(CASE WHEN person_id IS NOT NULL THEN headcount ELSE 0 END) AS signed_in
@@ -148,7 +148,16 @@ rated AS (
            COUNT(*) FILTER (WHERE score = 5) AS rated_5
     FROM {ratings}
     GROUP BY activity_id
-),
+)"""
+
+# one row per activity of {activities}; {attendance} and {ratings} hold at least their rows
+_FACTS = (
+    """
+INSERT INTO activity_facts
+WITH
+"""
+    + FACT_INPUTS
+    + """,
 numbered AS (
     SELECT a.*, n.activity_no
     FROM {activities} AS a
@@ -172,6 +181,7 @@ FROM numbered AS a
 LEFT JOIN served AS s ON s.activity_id = a.activity_id
 LEFT JOIN rated AS r ON r.activity_id = a.activity_id
 ORDER BY a.activity_no"""
+)
 
 # the sign-ins of {attendance} (attendance rows with a person), by activity
 _SIGN_INS = """

@@ -8,6 +8,7 @@ of ``person_months`` are made on the server that serves the figures, from the
 
 from __future__ import annotations
 
+from pipelines import summaries
 from pipelines.spark.engine import Engine
 
 # the deepest unit tree the contract allows is 省 > 市 > 中心 > 所 > 站 > 点: a bound on
@@ -32,29 +33,11 @@ SELECT activity_id,
        CAST(ROW_NUMBER() OVER (ORDER BY {FILE_ORDER}) AS INTEGER) AS activity_no
 FROM w_activities"""
 
-# as pipelines.summaries._FACTS: one row per activity
-FACTS = """
-WITH served AS (
-    SELECT activity_id,
-           SUM(headcount) AS headcount,
-           SUM(CASE WHEN person_id IS NOT NULL THEN headcount ELSE 0 END) AS signed_in
-    FROM w_attendance
-    WHERE role = '群众'
-    GROUP BY activity_id
-),
-rated AS (
-    SELECT activity_id,
-           COUNT(*) AS ratings,
-           SUM(score) AS score_sum,
-           COUNT(*) FILTER (WHERE score >= 4) AS satisfied,
-           COUNT(*) FILTER (WHERE score = 1) AS rated_1,
-           COUNT(*) FILTER (WHERE score = 2) AS rated_2,
-           COUNT(*) FILTER (WHERE score = 3) AS rated_3,
-           COUNT(*) FILTER (WHERE score = 4) AS rated_4,
-           COUNT(*) FILTER (WHERE score = 5) AS rated_5
-    FROM w_ratings
-    GROUP BY activity_id
-)
+# as pipelines.summaries._FACTS: one row per activity, from the same aggregates
+FACTS = (
+    "WITH"
+    + summaries.FACT_INPUTS.format(attendance="w_attendance", ratings="w_ratings")
+    + """
 SELECT CAST(n.activity_no AS INTEGER) AS activity_no, a.activity_id, a.unit_id, a.brand_id,
        a.category, a.target_group, a.start_on, a.volunteer_count, a.volunteer_hours,
        a.reported_person_times,
@@ -75,6 +58,7 @@ FROM w_activities AS a
 JOIN s_numbers AS n ON n.activity_id = a.activity_id
 LEFT JOIN served AS s ON s.activity_id = a.activity_id
 LEFT JOIN rated AS r ON r.activity_id = a.activity_id"""
+)
 
 SIGN_INS = """
 SELECT f.activity_no, a.role, p.person_no, f.activity_no AS _order
