@@ -30,19 +30,17 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-from bench.sessions import ROOT, _port
+from bench.sessions import served
 from dashboard.cache import MSG_QUERY_FAILED
 
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
@@ -136,34 +134,6 @@ def _visit(session: Session, index: int, page: str, out: list[dict]) -> bool:
     return True
 
 
-def _server(db: str, port: int, log: Path, scratch: Path) -> subprocess.Popen:
-    # the account store and the ledger folder go to a temporary folder: nothing is
-    # written beside the warehouse
-    env = {
-        **os.environ,
-        "WENMING_DB": db,
-        "WENMING_ACCOUNTS": str(scratch / "accounts.sqlite"),
-        "WENMING_LEDGERS": str(scratch / "ledgers"),
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless=true",
-            "--browser.gatherUsageStats=false",
-            "--server.fileWatcherType=none",
-            f"--server.port={port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-
-
 def run(
     db: str,
     sessions: int = 20,
@@ -172,18 +142,10 @@ def run(
     skip: frozenset[str] = frozenset(),
 ) -> dict:
     """Start a server on ``db``, warm it with one session, then drive ``sessions`` at once."""
-    port = _port()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
-        server = _server(db, port, log, Path(tmp))
-        try:
-            for _ in range(400):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.3)
-            url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        with log.open("w") as stderr, served(db, stderr) as (_, host):
+            url = f"ws://{host}/_stcore/stream"
             warm: list[dict] = []
             start = time.perf_counter()
             _drive(url, -1, 1, 0.0, warm, skip)
@@ -199,13 +161,6 @@ def run(
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - start
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # still computing beside the pages
-                server.kill()
-                server.wait()
         server_log = log.read_text(errors="replace")
         tracebacks = server_log.count("Traceback")
         if tracebacks:

@@ -13,8 +13,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +30,54 @@ def _port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def served(db: str, stderr=subprocess.DEVNULL) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``streamlit run`` of the app on ``db`` at a free port, once it answers: the process
+    and its ``host:port``. The account store and the ledger folder go to a temporary
+    folder, so nothing is written beside the warehouse; the server is stopped on exit
+    (killed if it is still computing beside the pages after 30 s)."""
+    port = _port()
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {
+            **os.environ,
+            "WENMING_DB": db,
+            "WENMING_ACCOUNTS": str(Path(scratch) / "accounts.sqlite"),
+            "WENMING_LEDGERS": str(Path(scratch) / "ledgers"),
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/app.py",
+                "--server.headless=true",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+                f"--server.port={port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            for _ in range(400):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            yield server, f"127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
 def _peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -37,32 +88,8 @@ def _peak_mb(pid: int) -> float:
 def main(db: str, sessions: int = 20) -> dict:
     from playwright.sync_api import sync_playwright
 
-    port = _port()
-    env = {**os.environ, "WENMING_DB": db}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless=true",
-            "--browser.gatherUsageStats=false",
-            f"--server.port={port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    with served(db) as (server, host):
+        base = f"http://{host}"
         start = time.perf_counter()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
@@ -84,9 +111,6 @@ def main(db: str, sessions: int = 20) -> dict:
             }
             browser.close()
         return result
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":
