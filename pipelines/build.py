@@ -152,6 +152,20 @@ def build(
 ) -> dict:
     """Build the warehouse at ``db`` from ``sources``; returns the manifest. Waits for a
     build already running on ``db``, or with ``wait=False`` raises BuildError."""
+    return locked_build(sources, db, as_of, progress, wait, _build_locked)
+
+
+def locked_build(
+    sources: list[str | os.PathLike],
+    db: Path,
+    as_of: dt.datetime | None,
+    progress: Callable[[str], None] | None,
+    wait: bool,
+    run: Callable[..., dict],
+) -> dict:
+    """The frame of a build on any engine: the sources found and the 填报员 scopes read,
+    then, under the warehouse's lock, ``run(files, db, as_of, asked, say, write_units)``;
+    a failure leaves the old warehouse in place and is said in Chinese."""
     asked = request_state(sources, as_of)
     as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _msg: None)
@@ -172,7 +186,7 @@ def build(
     with build_lock(db, wait):
         _sweep_scratch(cache_dir(db))  # what a killed build left
         try:
-            return _build_locked(files, db, as_of, asked, say, write_units)
+            return run(files, db, as_of, asked, say, write_units)
         except (BuildError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # the old warehouse is in place; say why in Chinese

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import append, pii, read, scopes, stage
+from pipelines import append, pii, read, stage
 from pipelines import build as duck_build
 from pipelines import summaries as duck_summaries
 from pipelines.build import BuildError
@@ -83,35 +83,13 @@ def build(
 ) -> dict:
     """Build the warehouse at ``db`` from ``sources`` on Spark (or on ``engine``);
     returns the manifest, as ``pipelines.build.build`` does."""
-    asked = duck_build.request_state(sources, as_of)
-    as_of = (as_of or dt.datetime.now()).replace(microsecond=0)
-    say = progress or (lambda _msg: None)
-    db = Path(db)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(db.parent, os.W_OK):
-        raise BuildError(duck_build.MSG_DIR_NOT_WRITABLE.format(name=db.parent.name))
-    files = read.find_sources(sources)
-    if not files:
-        raise BuildError(
-            "没有找到可读取的台账文件（.csv、.xlsx、.xls）：" + "、".join(map(str, sources))
-        )
-    try:
-        write_units = scopes.write_units(sources, files)
-    except scopes.ScopeIndexError as exc:
-        raise BuildError(str(exc)) from None
-    if write_units:
-        raise BuildError(MSG_RESTRICTED)
-    cache = duck_build.cache_dir(db)
-    with duck_build.build_lock(db, wait):
-        duck_build._sweep_scratch(cache)
-        try:
-            return _build_locked(files, db, as_of, asked, say, engine)
-        except (BuildError, KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # the old warehouse is in place; say why in Chinese
-            raise BuildError(duck_build.failure_message(exc, db)) from exc
-        finally:
-            duck_build._sweep_scratch(cache)
+
+    def run(files, db, as_of, asked, say, write_units) -> dict:
+        if write_units:
+            raise BuildError(MSG_RESTRICTED)
+        return _build_locked(files, db, as_of, asked, say, engine)
+
+    return duck_build.locked_build(sources, db, as_of, progress, wait, run)
 
 
 def _build_locked(files, db: Path, as_of, asked, say, engine: Engine | None) -> dict:
