@@ -42,3 +42,18 @@ def texts(at: AppTest) -> str:
 def sheet_rows(data: bytes) -> list[list]:
     book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
     return book.get_sheet_by_index(0).to_python()
+
+
+# the fixture county's unit tree as 阵地覆盖 lists it: (阵地, 层级, 期内活动场次), worked
+# out by hand from tests/fixtures (the default period: 2025 to the as-of date)
+COVERAGE_TREE = [
+    ("上街区新时代文明实践中心", "中心", "13"),
+    ("上街区红色教育实践基地", "基地", "1"),
+    ("济源路街道新时代文明实践所", "所", "5"),
+    ("东林子社区新时代文明实践站", "站", "3"),
+    ("西林子社区新时代文明实践站", "站", "1"),
+    ("峡窝镇新时代文明实践所", "所", "6"),
+    ("五云联合新时代文明实践站", "站", "4"),  # A04 A06 A12 and its 点's A05
+    ("五云秀场新时代文明实践点", "点", "1"),
+    ("营坡顶村新时代文明实践站", "站", "2"),
+]

@@ -16,6 +16,7 @@ from io import BytesIO
 
 import duckdb
 import pytest
+from page_helpers import COVERAGE_TREE
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
@@ -241,17 +242,7 @@ def test_coverage_page_maps_the_units_with_coordinates(open_app):
 def test_coverage_page_shows_the_unit_tree(open_app):
     at = open_app(COVERAGE)
     tree = table(at, "阵地")
-    assert [(r["阵地"].strip("　└ "), r["层级"], r["期内活动场次"]) for r in tree] == [
-        ("上街区新时代文明实践中心", "中心", "13"),
-        ("上街区红色教育实践基地", "基地", "1"),
-        ("济源路街道新时代文明实践所", "所", "5"),
-        ("东林子社区新时代文明实践站", "站", "3"),
-        ("西林子社区新时代文明实践站", "站", "1"),
-        ("峡窝镇新时代文明实践所", "所", "6"),
-        ("五云联合新时代文明实践站", "站", "4"),  # A04 A06 A12 and its 点's A05
-        ("五云秀场新时代文明实践点", "点", "1"),
-        ("营坡顶村新时代文明实践站", "站", "2"),
-    ]
+    assert [(r["阵地"].strip("　└ "), r["层级"], r["期内活动场次"]) for r in tree] == COVERAGE_TREE
     assert tree[6]["覆盖情况"] == "有效覆盖" and tree[3]["覆盖情况"] == "仅挂牌"
     assert tree[3]["阵地"].startswith("　　└ ")  # depth 2
 

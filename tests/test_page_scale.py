@@ -10,25 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from page_helpers import table
+from page_helpers import COVERAGE_TREE, table
 
 from dashboard import cache, widgets
 from dashboard.warehouse import Warehouse
 
 COVERAGE = "views/02_coverage.py"
 
-# the fixture county's unit tree as 阵地覆盖 lists it (tests/test_app.py works it out)
-TREE = [
-    ("上街区新时代文明实践中心", "中心", "13"),
-    ("上街区红色教育实践基地", "基地", "1"),
-    ("济源路街道新时代文明实践所", "所", "5"),
-    ("东林子社区新时代文明实践站", "站", "3"),
-    ("西林子社区新时代文明实践站", "站", "1"),
-    ("峡窝镇新时代文明实践所", "所", "6"),
-    ("五云联合新时代文明实践站", "站", "4"),
-    ("五云秀场新时代文明实践点", "点", "1"),
-    ("营坡顶村新时代文明实践站", "站", "2"),
-]
+TREE = COVERAGE_TREE
 LACKING = ["东林子社区", "西林子社区", "南林子社区", "营坡顶村", "邻区某村"]
 
 
