@@ -29,7 +29,7 @@ MORE_ROWS = "    ……另有{n}处，完整列表见 --json 输出"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    report.configure(parser, HELP_JSON)
+    report.configure_scope(parser, HELP_JSON)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,10 @@
 docs/schemas/report.schema.json (numbers as numbers, rates as fractions 0–1, unknown as
 null); ``render_text`` writes it for a person; ``briefing_text`` writes the briefing
 paragraph with ``dashboard.numbers``' rule.
+
+The report is a document for a leader, not a dump: every list that grows with the
+stations (``BOUNDED_LISTS``) holds its first ``[report] list_rows`` rows, worst first,
+beside ``<key>_total``, the length of the whole list (``--all``: every row).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from dashboard import briefing, lowsat, metrics
@@ -41,8 +46,23 @@ HELP_FROM = "统计期间起始日期，YYYY-MM-DD（含当天）"
 HELP_TO = "统计期间结束日期，YYYY-MM-DD（含当天）"
 HELP_UNIT = "阵地编码：统计该阵地及其下属阵地；不填则统计全部"
 HELP_JSON = "输出 JSON（字段见 docs/schemas/report.schema.json）"
+HELP_ALL = "列出全部名单（默认每张名单列出前若干个，个数见 wenming.toml 的 [report] list_rows）"
 
-# The text report lists at most this many rows per section; the JSON lists all.
+# The lists of a document that grow with the stations of the scope, as (section or None
+# for the top level, key): each keeps its order and at most ``list_rows`` rows, and
+# ``<key>_total`` beside it says how long the whole list is.
+BOUNDED_LISTS = (
+    (None, "low_satisfaction"),
+    ("five_haves", "by_unit"),
+    ("rankings", "red"),
+    ("rankings", "grey"),
+    ("rankings", "black"),
+)
+TOTAL = "{key}_total"
+LISTED_PART = "  （共{total}个，列出前{shown}个）"
+
+# The text report lists at most this many rows of 分单位 and 品牌项目 (lists of the
+# scope's direct children and brands, not bounded in the JSON).
 TEXT_ROWS = 30
 MORE_ROWS = "  ……另有{n}项，完整列表见 --json 输出"
 FLAG_KINDS = {"activity": "活动", "brand": "品牌", "station": "站点"}
@@ -113,7 +133,13 @@ BRAND_KEYS = (
 # --------------------------------------------------------------------------- CLI
 
 
-def configure(parser: argparse.ArgumentParser, json_help: str = HELP_JSON) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of ``wenming report``: those of a command over one scope, and --all."""
+    configure_scope(parser)
+    parser.add_argument("--all", dest="all_rows", action="store_true", help=HELP_ALL)
+
+
+def configure_scope(parser: argparse.ArgumentParser, json_help: str = HELP_JSON) -> None:
     """The options of a command over one scope: --db, --from, --to, --unit, --json."""
     parser.add_argument("--db", metavar="PATH", help=HELP_DB)
     parser.add_argument(
@@ -149,14 +175,15 @@ def run_scoped(
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_scoped(args, build_report, render_text)
+    return run_scoped(args, partial(build_report, all_rows=args.all_rows), render_text)
 
 
 # --------------------------------------------------------------------------- the document
 
 
-def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
-    """The report of one scope as a JSON-ready dict (see report.schema.json)."""
+def build_report(wh: Warehouse, scope: Scope, *, all_rows: bool = False) -> dict[str, Any]:
+    """The report of one scope as a JSON-ready dict (see report.schema.json): each of
+    ``BOUNDED_LISTS`` cut to ``[report] list_rows`` rows unless ``all_rows``."""
     unit = metrics.resolve(wh, scope)
     as_of = wh.as_of
     prior = metrics.rating_prior(wh, scope)
@@ -180,7 +207,18 @@ def build_report(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     }
     # one text for the report, the briefing kit and the app (dashboard.briefing)
     report["briefing"] = briefing.briefing_text(wh, scope)
+    _bound(report, None if all_rows else settings.config().report.list_rows)
     return _jsonable(report)
+
+
+def _bound(report: dict[str, Any], rows: int | None) -> None:
+    """Cut each of ``BOUNDED_LISTS`` to its first ``rows`` rows (None: all), with its
+    total beside it. The sections are the document's own copies (``practice_families``)."""
+    for section, key in BOUNDED_LISTS:
+        holder = report if section is None else report[section]
+        whole = holder[key]
+        holder[TOTAL.format(key=key)] = len(whole)
+        holder[key] = whole if rows is None else whole[:rows]
 
 
 def practice_families(wh: Warehouse, scope: Scope) -> dict[str, Any]:
@@ -191,8 +229,14 @@ def practice_families(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     ranked = dict(practices.rankings.shared(wh, scope))
     # how many were ranked, not every station's row
     ranked["stations"] = len(ranked["stations"])
+    haves = dict(practices.five_haves.shared(wh, scope))
+    full = len(practices.HAVES)
+    haves["full"] = sum(1 for row in haves["by_unit"] if row["score"] == full)
+    # the worst first, as 五有达标 lists those short of five (sorted is stable: 所 before
+    # 站 within a score, as five_haves orders them)
+    haves["by_unit"] = sorted(haves["by_unit"], key=lambda row: row["score"])
     return {
-        "five_haves": practices.five_haves.shared(wh, scope),
+        "five_haves": haves,
         "rankings": ranked,
         "three_lists": practices.three_lists.shared(wh, scope),
         "points": practices.points.shared(wh, scope),
@@ -270,7 +314,10 @@ def render_text(report: dict[str, Any]) -> str:
     lines += ["", "五、品牌项目"]
     lines += _listed(report["brands"], _brand_line)
     lines += ["", "六、需关注"]
-    lines += _listed(report["low_satisfaction"], _flag_line) or ["  无"]
+    flagged = report["low_satisfaction"]
+    lines += [_flag_line(row) for row in flagged] or ["  无"]
+    if report["low_satisfaction_total"] > len(flagged):
+        lines.append(LISTED_PART.format(total=report["low_satisfaction_total"], shown=len(flagged)))
     lines += ["", "七、文明实践", *practice_lines(report)]
     lines += ["", "八、简报文字", "  " + report["briefing"]]
     return "\n".join(lines)
@@ -318,7 +365,7 @@ def _five_haves_lines(haves: dict[str, Any]) -> list[str]:
     lines = [PRACTICE_FIVE_HAVES]
     if not haves["units"]:
         return [*lines, PRACTICE_NONE.format(what=PRACTICE_UNITS)]
-    full = sum(1 for row in haves["by_unit"] if row["score"] == len(practices.HAVES))
+    full = haves["full"]
     lines.append(
         PRACTICE_INDENT
         + PRACTICE_JOIN.join(
@@ -355,15 +402,18 @@ def _rankings_lines(ranked: dict[str, Any]) -> list[str]:
         + PRACTICE_JOIN.join(
             [
                 _brief("ranked_stations", stations),
-                *(_brief(f"{name}_stations", len(ranked[name])) for name in practices.LISTS),
+                *(
+                    _brief(f"{name}_stations", ranked[TOTAL.format(key=name)])
+                    for name in practices.LISTS
+                ),
             ]
         )
     )
     for name in practices.LISTS:
-        rows = ranked[name]
+        rows, total = ranked[name], ranked[TOTAL.format(key=name)]
         if rows:
             names = PRACTICE_LIST_JOIN.join(row["name"] for row in rows[:PRACTICE_NAMED])
-            more = PRACTICE_MORE.format(n=len(rows)) if len(rows) > PRACTICE_NAMED else ""
+            more = PRACTICE_MORE.format(n=total) if total > PRACTICE_NAMED else ""
             label = PRACTICE_LISTED.format(list=practices.LIST_NAMES[name])
             lines.append(f"{PRACTICE_INDENT}{label}：{names}{more}")
     return lines

@@ -108,6 +108,15 @@ class SparkConfig:
     shuffle_partitions: int = 2  # spark.sql.shuffle.partitions: ~2-3 per core of the cluster
 
 
+@dataclass(frozen=True)
+class ReportConfig:
+    """What ``wenming report`` lists: the ``[report]`` table of wenming.toml. ``list_rows``:
+    the rows each list of stations or activities holds (the worst first), beside its
+    total; ``wenming report --all`` lists every row."""
+
+    list_rows: int = 100
+
+
 def _typed(cls: type, raw: dict, *, skip: tuple[str, ...] = ()) -> dict:
     """The fields of dataclass ``cls`` that ``raw`` (a TOML table) gives, each converted to
     its declared type: ``int``, ``float``, ``str`` or a tuple of one of them. Fields of any
@@ -163,6 +172,7 @@ class Config:
     server_address: str = "0.0.0.0"  # where `make run` serves once an account exists
     audit: AuditConfig = field(default_factory=AuditConfig)  # the integrity audit's rules
     spark: SparkConfig = field(default_factory=SparkConfig)  # wenming build --engine spark
+    report: ReportConfig = field(default_factory=ReportConfig)  # what wenming report lists
 
     # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
     points_per_hour: float = 10  # 积分 per volunteer service hour
@@ -218,6 +228,7 @@ def _load_config(path: str | None) -> Config:
         import_roots={str(k): str(v) for k, v in raw.get("import_roots", {}).items()},
         audit=AuditConfig(**_typed(AuditConfig, raw.get("audit", {}))),
         spark=SparkConfig(**_typed(SparkConfig, raw.get("spark", {}))),
+        report=ReportConfig(**_typed(ReportConfig, raw.get("report", {}))),
     )
 
 
