@@ -7,7 +7,7 @@ Every fact row carries its provenance (``source_file``, ``source_sheet``,
 from __future__ import annotations
 
 # Tables derived from the loaded ones by ``pipelines.summaries`` (the figures read them).
-SUMMARY_TABLES = ("persons", "activity_facts", "sign_ins", "person_months")
+SUMMARY_TABLES = ("persons", "activity_facts", "sign_ins", "person_months", "volunteer_hours")
 
 PROVENANCE = """
     source_file VARCHAR NOT NULL,
@@ -191,6 +191,18 @@ CREATE TABLE person_months (
     role VARCHAR NOT NULL,
     persons INTEGER NOT NULL,
     person_set BLOB NOT NULL
+)""",
+    # one row per (activity, 志愿者 person_id) of the attendance rows with a person and
+    # service hours: the activity's unit and start, the person's service hours summed
+    # (the per-volunteer hours 积分 and 星级 read, without the 30 M sign-ins of a province)
+    "volunteer_hours": """
+CREATE TABLE volunteer_hours (
+    activity_no INTEGER NOT NULL,
+    person_id VARCHAR NOT NULL,
+    unit_id VARCHAR NOT NULL,
+    start_on DATE NOT NULL,
+    start_at TIMESTAMP,
+    service_hours DECIMAL(18, 2) NOT NULL
 )""",
     # one row per rejected input row (including conflicts)
     "rejects": """

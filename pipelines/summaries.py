@@ -11,7 +11,9 @@ Every table here is derived from the loaded tables and nothing else (grains in
   same file order;
 - ``sign_ins``: one row per attendance row with a person: (activity_no, role, person_no);
 - ``person_months``: per unit of level 省/市/中心/所, calendar month and role, the
-  persons who signed in at the unit or below it, as a roaring bitmap of ``person_no``.
+  persons who signed in at the unit or below it, as a roaring bitmap of ``person_no``;
+- ``volunteer_hours``: one row per (activity, 志愿者) with service hours, the hours
+  summed, beside the activity's unit and start (the practices' 积分 and 星级 read it).
 
 ``build(con)`` makes them from scratch; ``extend(con, activity_ids)`` brings them up to
 date after rows of those activities (new activities, or new attendance and ratings of
@@ -150,6 +152,24 @@ rated AS (
     GROUP BY activity_id
 )"""
 
+# The 志愿者 service hours of each (activity, person): what 积分, 星级 and the overdrawn
+# redemptions read (every use is a sum over rows or a set of persons, units or days, so
+# summing a person's rows of one activity changes none). {attendance} holds every
+# attendance row of the activities in {activities}; {facts} their activity_facts rows.
+# Shared with the Spark build (pipelines/spark/summaries.py), in the portable subset.
+VOLUNTEER_HOURS = """
+SELECT f.activity_no, r.person_id, f.unit_id, f.start_on, a.start_at,
+       CAST(SUM(r.service_hours) AS DECIMAL(18, 2)) AS service_hours
+FROM {attendance} AS r
+JOIN {activities} AS a ON a.activity_id = r.activity_id
+JOIN {facts} AS f ON f.activity_id = r.activity_id
+WHERE r.role = '志愿者' AND r.person_id IS NOT NULL AND r.service_hours IS NOT NULL
+GROUP BY f.activity_no, r.person_id, f.unit_id, f.start_on, a.start_at"""
+
+_VOLUNTEER_HOURS = (
+    "INSERT INTO volunteer_hours" + VOLUNTEER_HOURS + "\nORDER BY f.activity_no, r.person_id"
+)
+
 # one row per activity of {activities}; {attendance} and {ratings} hold at least their rows
 _FACTS = (
     """
@@ -241,6 +261,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TYPE _file_names; DROP TYPE _sheet_names")
     con.execute(_NUMBERS)
     con.execute(_FACTS.format(activities="activities", attendance="attendance", ratings="ratings"))
+    con.execute(
+        _VOLUNTEER_HOURS.format(
+            attendance="attendance", activities="activities", facts="activity_facts"
+        )
+    )
     con.execute(_PERSON_HASHES)
     unique = con.sql(_HASH_COLLISIONS).fetchall()[0][0] == 0
     con.execute(_SIGN_INS.format(attendance="attendance", **(_BY_HASH if unique else _BY_ID)))
@@ -294,6 +319,16 @@ def extend(con: duckdb.DuckDBPyConnection, activity_ids: Iterable[str]) -> None:
         )
     )
     con.execute(_SIGN_INS.format(attendance="_changed_attendance", **_BY_ID))
+    con.execute(
+        "DELETE FROM volunteer_hours WHERE activity_no IN (SELECT activity_no FROM _numbers)"
+    )
+    con.execute(
+        _VOLUNTEER_HOURS.format(
+            attendance="_changed_attendance",
+            activities="_changed_activities",
+            facts="activity_facts",
+        )
+    )
     changed_facts = (
         "(SELECT f.* FROM activity_facts AS f SEMI JOIN _changed AS c "
         "ON c.activity_id = f.activity_id)"

@@ -9,8 +9,8 @@ of the same shape where it does not; the queries below read only those names:
 - ``unit_rows``: one row per unit, with the optional 阵地 columns (NULL when absent)
 - ``team_rows``: one row per team (志愿服务队伍)
 - ``redemption_rows``: one row per redemption (积分兑换)
-- ``hour_rows``: one row per 志愿者 sign-in with service_hours, with its activity's
-  unit_id, start_on and start_at
+- ``hour_rows``: one row per (activity, 志愿者) with service hours (the summary table
+  ``volunteer_hours``), with the activity's unit_id, start_on and start_at
 
 Parameters: the scope's ``$unit_id``, ``$date_from``, ``$date_to``, and per query the ones
 it names. No value is ever written into the text.
@@ -42,7 +42,7 @@ REDEMPTION_COLUMNS = {
     "redeemed_at": "TIMESTAMP",
     "points": "INTEGER",
 }
-HOURS_TABLE, HOURS_COLUMN = "attendance", "service_hours"
+HOURS_TABLE = "volunteer_hours"
 TEAMS, REDEMPTIONS = "teams", "redemptions"
 
 # (table, column) pairs the warehouse holds
@@ -67,22 +67,9 @@ def sources(present: frozenset[tuple[str, str]]) -> str:
         f"u.{name}" if ("units", name) in present else f"CAST(NULL AS {kind}) AS {name}"
         for name, kind in UNIT_EXTRAS.items()
     )
-    if (HOURS_TABLE, HOURS_COLUMN) in present:
-        hours = f"""
-    SELECT r.person_id, r.{HOURS_COLUMN} AS service_hours, a.unit_id, a.start_on, a.start_at
-    FROM {HOURS_TABLE} AS r
-    JOIN activities AS a USING (activity_id)
-    WHERE r.role = '志愿者' AND r.person_id IS NOT NULL AND r.{HOURS_COLUMN} IS NOT NULL"""
-    else:
-        hours = _empty(
-            {
-                "person_id": "VARCHAR",
-                "service_hours": "DECIMAL(14,2)",
-                "unit_id": "VARCHAR",
-                "start_on": "DATE",
-                "start_at": "TIMESTAMP",
-            }
-        )
+    # the summary every build writes (pipelines/summaries.py): one row per (activity,
+    # volunteer), not the attendance of a province
+    hours = f"SELECT person_id, service_hours, unit_id, start_on, start_at FROM {HOURS_TABLE}"
     return f"""WITH
 unit_rows AS (
     SELECT u.unit_id, u.name, u.level, u.parent_id, u.opened_on, {extras}

@@ -60,11 +60,13 @@ MSG_NO_JAVA = (
 ENGINE_PREFIX = "spark-"
 # the warehouse tables the Parquet folders hold (the rest live in the DuckDB file)
 PARQUET_TABLES = (*TABLES, "unit_tree", "persons", "activity_facts", "sign_ins")
+PARQUET_TABLES += ("volunteer_hours",)
 _SUMMARY_VIEWS = {
     "unit_tree": "s_unit_tree",
     "persons": "s_persons",
     "activity_facts": "s_activity_facts",
     "sign_ins": "s_sign_ins",
+    "volunteer_hours": "s_volunteer_hours",
 }
 
 

@@ -1,6 +1,7 @@
 """``unit_tree`` and the summary tables of ``pipelines.summaries`` as portable SQL over the
 loaded tables (``w_<table>`` of the load pass), so they run on the cluster: ``persons``
-and ``activity_no`` numbered in file order, ``activity_facts``, ``sign_ins``. Person
+and ``activity_no`` numbered in file order, ``activity_facts``, ``sign_ins``,
+``volunteer_hours``. Person
 counts stay exact (``COUNT(DISTINCT)`` where a figure needs one); the roaring bitmaps
 of ``person_months`` are made on the server that serves the figures, from the
 ``sign_ins`` Parquet (``pipelines.summaries.build_person_months``).
@@ -66,6 +67,15 @@ FROM w_attendance AS a
 JOIN s_persons AS p ON p.person_id = a.person_id
 JOIN s_activity_facts AS f ON f.activity_id = a.activity_id"""
 
+# as pipelines.summaries._VOLUNTEER_HOURS, from the same query
+VOLUNTEER_HOURS = (
+    "SELECT *, activity_no AS _order FROM ("
+    + summaries.VOLUNTEER_HOURS.format(
+        attendance="w_attendance", activities="w_activities", facts="s_activity_facts"
+    )
+    + ") AS v"
+)
+
 TREE_START = "SELECT unit_id, unit_id AS ancestor_id, 0 AS depth FROM w_units"
 TREE_STEP = """
 SELECT t.unit_id, u.parent_id AS ancestor_id, t.depth + 1 AS depth
@@ -92,9 +102,11 @@ def unit_tree(engine: Engine) -> None:
 
 
 def build(engine: Engine) -> None:
-    """``s_unit_tree``, ``s_persons``, ``s_numbers``, ``s_activity_facts``, ``s_sign_ins``."""
+    """``s_unit_tree``, ``s_persons``, ``s_numbers``, ``s_activity_facts``, ``s_sign_ins``,
+    ``s_volunteer_hours``."""
     unit_tree(engine)
     engine.table("s_persons", PERSONS)
     engine.view("s_numbers", NUMBERS)
     engine.table("s_activity_facts", FACTS)
     engine.view("s_sign_ins", SIGN_INS)
+    engine.view("s_volunteer_hours", VOLUNTEER_HOURS)
