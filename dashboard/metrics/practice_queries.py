@@ -108,6 +108,8 @@ SELECT EXISTS (SELECT 1 FROM team_rows JOIN subtree USING (unit_id)) AS teams,
 # the unit or below founded by the period's end (``full_teams`` with member_count ≥
 # $team_min_members, ``unsized_teams`` without a count); ``projects`` the brands of the
 # unit (or of a 站's 所) with an activity held at the unit or below in the period.
+# Activities and teams are counted per unit first, then summed up the tree: a province's
+# year is a million activities, its units fifty thousand.
 FIVE_HAVES = """,
 subject AS (
     SELECT u.*
@@ -115,33 +117,55 @@ subject AS (
     JOIN scope_units AS s USING (unit_id)
     WHERE u.level IN ('所', '站')
 ),
-held AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities
+held_here AS (
+    SELECT f.unit_id, COUNT(*) AS activities
     FROM activity_facts AS f
-    JOIN unit_tree AS t ON t.unit_id = f.unit_id
-    JOIN subject AS s ON s.unit_id = t.ancestor_id
+    JOIN scope_units AS s USING (unit_id)
     WHERE f.start_on BETWEEN $date_from AND $date_to
+    GROUP BY f.unit_id
+),
+held AS (
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities
+    FROM held_here AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
+    JOIN subject AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
 ),
-sized AS (
-    SELECT t.ancestor_id AS unit_id,
+sized_here AS (
+    SELECT m.unit_id,
            COUNT(*) AS teams,
            COUNT(*) FILTER (WHERE m.member_count >= $team_min_members) AS full_teams,
            COUNT(*) FILTER (WHERE m.member_count IS NULL) AS unsized_teams
     FROM team_rows AS m
-    JOIN unit_tree AS t ON t.unit_id = m.unit_id
-    JOIN subject AS s ON s.unit_id = t.ancestor_id
+    JOIN scope_units AS s USING (unit_id)
     WHERE m.founded_on IS NULL OR m.founded_on <= $date_to
+    GROUP BY m.unit_id
+),
+sized AS (
+    SELECT t.ancestor_id AS unit_id,
+           SUM(z.teams) AS teams,
+           SUM(z.full_teams) AS full_teams,
+           SUM(z.unsized_teams) AS unsized_teams
+    FROM sized_here AS z
+    JOIN unit_tree AS t ON t.unit_id = z.unit_id
+    JOIN subject AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
+),
+-- the brands held at each unit in the period (few: most activities have no brand), then
+-- each 所 or 站 above the unit whose own brand it is, or whose 所's brand it is for a 站
+branded AS (
+    SELECT DISTINCT f.unit_id, f.brand_id
+    FROM activity_facts AS f
+    JOIN scope_units AS s USING (unit_id)
+    WHERE f.brand_id IS NOT NULL AND f.start_on BETWEEN $date_from AND $date_to
 ),
 projects AS (
     SELECT s.unit_id, COUNT(DISTINCT b.brand_id) AS projects
-    FROM subject AS s
-    JOIN brands AS b
-      ON b.unit_id = s.unit_id OR (s.level = '站' AND b.unit_id = s.parent_id)
-    JOIN activity_facts AS f
-      ON f.brand_id = b.brand_id AND f.start_on BETWEEN $date_from AND $date_to
-    JOIN unit_tree AS t ON t.unit_id = f.unit_id AND t.ancestor_id = s.unit_id
+    FROM branded AS f
+    JOIN brands AS b ON b.brand_id = f.brand_id
+    JOIN unit_tree AS t ON t.unit_id = f.unit_id
+    JOIN subject AS s ON s.unit_id = t.ancestor_id
+    WHERE b.unit_id = s.unit_id OR (s.level = '站' AND b.unit_id = s.parent_id)
     GROUP BY s.unit_id
 )
 SELECT s.unit_id, s.name, s.level, s.parent_id, p.name AS parent_name, s.opened_on,
@@ -169,24 +193,39 @@ stations AS (
     JOIN scope_units AS s USING (unit_id)
     WHERE u.level = '站'
 ),
-held AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS activities,
+-- counted per unit first, then summed up the tree (as FIVE_HAVES)
+held_here AS (
+    SELECT f.unit_id, COUNT(*) AS activities,
            SUM(f.ratings) AS ratings, SUM(f.score_sum) AS score_sum
     FROM activity_facts AS f
-    JOIN unit_tree AS t ON t.unit_id = f.unit_id
-    JOIN stations AS s ON s.unit_id = t.ancestor_id
+    JOIN scope_units AS s USING (unit_id)
     WHERE f.start_on BETWEEN $date_from AND $date_to
+    GROUP BY f.unit_id
+),
+held AS (
+    SELECT t.ancestor_id AS unit_id, SUM(h.activities) AS activities,
+           SUM(h.ratings) AS ratings, SUM(h.score_sum) AS score_sum
+    FROM held_here AS h
+    JOIN unit_tree AS t ON t.unit_id = h.unit_id
+    JOIN stations AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
 ),
-placed AS (
-    SELECT t.ancestor_id AS unit_id, COUNT(*) AS orders,
+placed_here AS (
+    SELECT o.unit_id, COUNT(*) AS orders,
            COUNT(*) FILTER (WHERE o.status = '已取消') AS cancelled,
            COUNT(*) FILTER (WHERE o.completed_at IS NOT NULL AND o.status <> '已取消')
                AS completed
     FROM orders AS o
-    JOIN unit_tree AS t ON t.unit_id = o.unit_id
-    JOIN stations AS s ON s.unit_id = t.ancestor_id
+    JOIN scope_units AS s USING (unit_id)
     WHERE CAST(o.ordered_at AS DATE) BETWEEN $date_from AND $date_to
+    GROUP BY o.unit_id
+),
+placed AS (
+    SELECT t.ancestor_id AS unit_id, SUM(p.orders) AS orders,
+           SUM(p.cancelled) AS cancelled, SUM(p.completed) AS completed
+    FROM placed_here AS p
+    JOIN unit_tree AS t ON t.unit_id = p.unit_id
+    JOIN stations AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
 )
 SELECT s.unit_id, s.name, p.name AS parent_name,
