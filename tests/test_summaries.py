@@ -46,6 +46,7 @@ EXTRA_ATTENDANCE = [
     ("A07", "P9", 1, "志愿者"),
 ]
 EXTRA_RATINGS = [("A20", 2, "太吵"), ("A02", 5, None), ("A22", 4, None)]
+VOLUNTEER_ROW_HOURS = Decimal("2.5")  # the service hours of each added 志愿者 row
 
 # (activity_id, person_id) rows of the fixture that the "earlier" warehouse lacks too:
 # the earlier one is the fixture less these and less every row above
@@ -125,11 +126,13 @@ def _add_rows(con: duckdb.DuckDBPyConnection, *, activities=True, attendance=Tru
     if attendance:
         rows = [(*row, None, None) for row in EXTRA_ATTENDANCE]
         for i, (activity_id, person_id, headcount, role, at, group) in enumerate(rows, 20):
+            # a volunteer's row carries their service hours (volunteer_hours)
+            hours = VOLUNTEER_ROW_HOURS if role == "志愿者" else None
             con.execute(
                 "INSERT INTO attendance (activity_id, person_id, headcount, checked_in_at,"
-                " person_group, role, source_file, source_sheet, source_row)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                [activity_id, person_id, headcount, at, group, role, LATER, i],
+                " person_group, role, service_hours, source_file, source_sheet, source_row)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                [activity_id, person_id, headcount, at, group, role, hours, LATER, i],
             )
         for i, (activity_id, score, comment) in enumerate(EXTRA_RATINGS, 40):
             con.execute(
