@@ -3,6 +3,7 @@ actually runs activities (有效覆盖), by 所; which villages lack one; where 
 are; and the tree 中心 → 所 → 站 → 点."""
 
 from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
@@ -121,6 +122,7 @@ def unit_rows(scope: metrics.Scope) -> list[dict]:
 def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """One row per village of the scope, with its status and the stations serving it."""
     by_id = {u["unit_id"]: u for u in ui.load(metrics.unit_activities, scope)}
+    end = min(scope.date_to, ui.as_of())  # read once: a province has 50 k villages
     return [
         {
             **village,
@@ -130,18 +132,19 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             if village["is_covered"]
             else STATUS_NONE,
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
-            "stations": [station_label(by_id[s], scope) for s in village["stations"]],
+            "stations": [station_label(by_id[s], scope, end) for s in village["stations"]],
         }
         for village in ui.load(metrics.villages, scope)
     ]
 
 
-def station_label(station: dict, scope: metrics.Scope) -> str:
-    """``东林子社区新时代文明实践站（3场）``; a new station says on how many months it is judged."""
+def station_label(station: dict, scope: metrics.Scope, end: date) -> str:
+    """``东林子社区新时代文明实践站（3场）``; a new station says on how many months (up to
+    ``end``, the period's end or the as-of date if earlier) it is judged."""
     n = format_count(station["activities"])
     if not is_new(station, scope):
         return STATION_ACTIVITIES.format(name=station["name"], n=n)
-    months = metrics.months_touched(station["opened_on"], min(scope.date_to, ui.as_of()))
+    months = metrics.months_touched(station["opened_on"], end)
     return STATION_ACTIVITIES_NEW.format(name=station["name"], n=n, months=months)
 
 
