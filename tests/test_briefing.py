@@ -39,11 +39,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit as st
 from conftest import build_warehouse
 from docx import Document
 from PIL import Image
 from python_calamine import CalamineWorkbook
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import briefing, metrics
