@@ -194,7 +194,8 @@ def _work() -> None:
 
 # a daemon thread, not a ThreadPoolExecutor: stopping the server must not wait for an
 # audit to finish (an executor's workers are joined at exit)
-threading.Thread(target=_work, name="wenming-later", daemon=True).start()
+LATER_THREAD = "wenming-later"
+threading.Thread(target=_work, name=LATER_THREAD, daemon=True).start()
 
 
 def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:

@@ -235,7 +235,7 @@ def silent_section(scope: metrics.Scope) -> None:
     总览's card, counted the same way (``lowsat.silent_stations``)."""
     recent = ui.last_days(scope, lowsat.SILENT_DAYS)
     st.subheader(SILENT_TITLE.format(days=lowsat.SILENT_DAYS), anchor=lowsat.SILENT_SECTION)
-    silent = ui.load(lowsat.silent_stations, recent)
+    silent = ui.load_shared(lowsat.silent_stations, recent)  # 总览's card reads the same
     if not silent:
         st.success(SILENT_NONE.format(days=lowsat.SILENT_DAYS), icon=":material/check_circle:")
         return
