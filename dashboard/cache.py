@@ -319,6 +319,19 @@ def _derive_rows(
     return _Stored(_DERIVED[name](Scope(*scope), **dict(kwargs)))
 
 
+@st.cache_resource(show_spinner=False, max_entries=SHARED_KEPT)
+def _derive_shared(
+    path: str,
+    stamp: tuple[int, int, int],
+    home: str | None,
+    name: str,
+    scope: _ScopeKey,
+    kwargs: tuple[tuple[str, Any], ...],
+) -> Any:
+    # as ``_derive_rows``: computed once per build, account and scope, never pickled
+    return _DERIVED[name](Scope(*scope), **dict(kwargs))
+
+
 @dataclass(frozen=True)
 class Rows:
     """The rows of a cached derivation for one (clipped) scope, read a page at a time
@@ -352,6 +365,14 @@ class Cached:
         key = tuple(sorted(kwargs.items()))
         clipped = self._clipped(scope)
         return _derive(str(wh.path), wh.stamp, home(), self.name, clipped, key)
+
+    def shared(self, scope: Scope, /, **kwargs: Any) -> Any:
+        """The derivation's value held once per build, account and scope and shared by
+        every session, never pickled: for a large value other derivations read (a
+        province's 50 k villages). Read it, never change it."""
+        wh = warehouse()
+        key = tuple(sorted(kwargs.items()))
+        return _derive_shared(str(wh.path), wh.stamp, home(), self.name, self._clipped(scope), key)
 
     def rows(self, scope: Scope, /, **kwargs: Any) -> Rows:
         """The derivation's rows, for ``table`` to read one page at a time."""
