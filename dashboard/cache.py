@@ -92,6 +92,16 @@ def _call(
     kwargs: tuple[tuple[str, Any], ...],
 ) -> Any:
     # The key is small on purpose: the file's stamp stands for its contents.
+    return _read(path, home, target, scope, kwargs)
+
+
+def _read(
+    path: str,
+    home: str | None,
+    target: str,
+    scope: _ScopeKey | None,
+    kwargs: tuple[tuple[str, Any], ...],
+) -> Any:
     module, name = target.split(":")
     fn = getattr(importlib.import_module(module), name)
     return Reader(_open(path), home).read(
@@ -111,6 +121,42 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
         wh, account_reader = warehouse(), reader()
         key = _scope_key(None if scope is None else account_reader.clip(scope))
         return _call(
+            str(wh.path),
+            wh.stamp,
+            account_reader.home,
+            _target(fn),
+            key,
+            tuple(sorted(kwargs.items())),
+        )
+    raise AssertionError("unreachable")  # query_errors stops the page
+
+
+SHARED_KEPT = 32  # results kept for load_shared (each a build, account and scope)
+
+
+@st.cache_resource(show_spinner=False, max_entries=SHARED_KEPT)
+def _shared(
+    path: str,
+    stamp: tuple[int, int, int],
+    home: str | None,
+    target: str,
+    scope: _ScopeKey | None,
+    kwargs: tuple[tuple[str, Any], ...],
+) -> Any:
+    # ``stamp`` is part of the key only, as in ``_call``.
+    return _read(path, home, target, scope, kwargs)
+
+
+def load_shared(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> T:
+    """``load``, for a large result read whole on every run (the briefing kit: every
+    figure of a scope, with the unit lists behind its problems): computed once per build,
+    account and (clipped) scope and shared by every session, never pickled, where
+    ``load`` would unpickle a copy on every rerun. Read it, never change it.
+    """
+    with query_errors(_target(fn)):
+        wh, account_reader = warehouse(), reader()
+        key = _scope_key(None if scope is None else account_reader.clip(scope))
+        return _shared(
             str(wh.path),
             wh.stamp,
             account_reader.home,
@@ -148,7 +194,8 @@ def _work() -> None:
 
 # a daemon thread, not a ThreadPoolExecutor: stopping the server must not wait for an
 # audit to finish (an executor's workers are joined at exit)
-threading.Thread(target=_work, name="wenming-later", daemon=True).start()
+LATER_THREAD = "wenming-later"
+threading.Thread(target=_work, name=LATER_THREAD, daemon=True).start()
 
 
 def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
@@ -272,6 +319,19 @@ def _derive_rows(
     return _Stored(_DERIVED[name](Scope(*scope), **dict(kwargs)))
 
 
+@st.cache_resource(show_spinner=False, max_entries=SHARED_KEPT)
+def _derive_shared(
+    path: str,
+    stamp: tuple[int, int, int],
+    home: str | None,
+    name: str,
+    scope: _ScopeKey,
+    kwargs: tuple[tuple[str, Any], ...],
+) -> Any:
+    # as ``_derive_rows``: computed once per build, account and scope, never pickled
+    return _DERIVED[name](Scope(*scope), **dict(kwargs))
+
+
 @dataclass(frozen=True)
 class Rows:
     """The rows of a cached derivation for one (clipped) scope, read a page at a time
@@ -305,6 +365,14 @@ class Cached:
         key = tuple(sorted(kwargs.items()))
         clipped = self._clipped(scope)
         return _derive(str(wh.path), wh.stamp, home(), self.name, clipped, key)
+
+    def shared(self, scope: Scope, /, **kwargs: Any) -> Any:
+        """The derivation's value held once per build, account and scope and shared by
+        every session, never pickled: for a large value other derivations read (a
+        province's 50 k villages). Read it, never change it."""
+        wh = warehouse()
+        key = tuple(sorted(kwargs.items()))
+        return _derive_shared(str(wh.path), wh.stamp, home(), self.name, self._clipped(scope), key)
 
     def rows(self, scope: Scope, /, **kwargs: Any) -> Rows:
         """The derivation's rows, for ``table`` to read one page at a time."""

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit as st
 from conftest import build_warehouse
 from docx import Document
 from PIL import Image
@@ -516,11 +517,31 @@ def test_the_page_shows_the_text_ready_to_copy_its_figures_and_three_downloads(b
         "活动场次",
         "13",
         13,
-        13,
+        "13",
     ]
     buttons = {b.proto.label for b in at.get("download_button")}
     assert {"数据表（Excel）", "图表（PNG + SVG 压缩包）", "Word 初稿"} <= buttons
     assert at.text_input(key="brief_office_").value == "中共上街区委宣传部"
+
+
+def test_the_source_rows_column_is_text_in_every_cell_with_a_dash_for_none(
+    open_app, practice_db, monkeypatch
+):
+    # one type per column as the page hands it to the grid: numbers and dashes in one
+    # column make Streamlit log an Arrow conversion traceback on every run (and convert)
+    handed = []
+    dataframe = st.dataframe
+
+    def recorded(data, *args, **kwargs):
+        handed.append(data)
+        return dataframe(data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", recorded)
+    open_app(PAGE, db=practice_db)
+    (cells,) = [data["来源行数"] for data in handed if "来源行数" in data]
+    assert {type(cell) for cell in cells} == {str}
+    assert "—" in cells  # the 积分 figures count no source rows
+    assert all(cell == "—" or cell.replace(",", "").isdigit() for cell in cells)
 
 
 def test_the_page_follows_the_scope_bar_to_a_town(briefing_page):

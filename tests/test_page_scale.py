@@ -116,3 +116,28 @@ def test_a_rebuild_that_changes_a_unit_reads_the_units_again(fixture_db, practic
     assert wh.units_digest() != digest
     assert wh.units() is not units
     assert "ZA1" in units and wh.units().keys() != units.keys()
+
+
+def test_the_briefing_kit_is_gathered_once_and_shared_by_every_run_and_session(
+    open_app, monkeypatch
+):
+    # the kit holds every figure of a scope (a province's: megabytes); a copy per run
+    # took seconds to unpickle
+    from dashboard import briefing
+
+    kits = []
+    compose = briefing.compose
+
+    def seen(kit):
+        kits.append(kit)
+        return compose(kit)
+
+    monkeypatch.setattr(briefing, "compose", seen)
+    cache._shared.clear()
+    at = open_app("views/08_briefing.py")
+    at.run()
+    open_app("views/08_briefing.py")  # a second session on the same build and scope
+    assert len(kits) == 3
+    assert kits[1] is kits[0] and kits[2] is kits[0]
+    at.selectbox(key="unit").set_value("SB").run()  # another scope: its own kit
+    assert kits[-1] is not kits[0] and kits[-1].unit["unit_id"] == "SB"

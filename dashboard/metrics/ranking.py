@@ -54,17 +54,32 @@ stations AS (
     WHERE u.level = '站' AND (u.opened_on IS NULL OR u.opened_on <= $date_to)
     GROUP BY t.ancestor_id
 ),
+-- a unit above 站 answers for the villages whose code starts with its jurisdiction's
+-- prefix; the prefixes come in a few lengths, so each village is cut once per length and
+-- matched on equality (a starts_with join compares every unit with every village: 2 k 所
+-- × 50 k villages at a province)
+jurisdictions AS (
+    SELECT unit_id, prefix, length(prefix) AS chars
+    FROM (
+        SELECT r.unit_id, regexp_replace(r.division_code, '(000)+$', '') AS prefix
+        FROM ranked AS r
+        WHERE r.level <> '站' AND r.division_code IS NOT NULL
+    )
+),
+village_prefixes AS (
+    SELECT d.code, n.chars, substr(d.code, 1, n.chars) AS prefix
+    FROM divisions AS d
+    JOIN (SELECT DISTINCT chars FROM jurisdictions) AS n ON length(d.code) >= n.chars
+    WHERE d.is_village
+),
 answers AS (
     SELECT r.unit_id, UNNEST(COALESCE(r.serves, [r.division_code])) AS code
     FROM ranked AS r
     WHERE r.level = '站' AND (r.serves IS NOT NULL OR r.division_code IS NOT NULL)
     UNION ALL
-    SELECT r.unit_id, d.code
-    FROM ranked AS r
-    JOIN divisions AS d
-      ON d.is_village
-     AND starts_with(d.code, regexp_replace(r.division_code, '(000)+$', ''))
-    WHERE r.level <> '站' AND r.division_code IS NOT NULL
+    SELECT j.unit_id, v.code
+    FROM jurisdictions AS j
+    JOIN village_prefixes AS v ON v.chars = j.chars AND v.prefix = j.prefix
 ),
 residents AS (
     SELECT a.unit_id,

@@ -193,10 +193,12 @@ ui.table(
 ui.mark_flagged(children, scope)
 
 st.subheader("需要关注", anchor=False)
-groups = ui.load(lowsat.grouped, scope)
+# the lists behind the cards run to thousands of stations at a province: held once per
+# build and scope, not unpickled on every run (the cards show five of each)
+groups = ui.load_shared(lowsat.grouped, scope)
 flagged = sum(row["is_flagged"] for g in groups for row in (g["head"], *g["sessions"]))
-idle = ui.load(lowsat.idle_stations, scope)
-silent = ui.load(lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS))
+idle = ui.load_shared(lowsat.idle_stations, scope)
+silent = ui.load_shared(lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS))
 ui.alert(
     ATTENTION_LOW.format(n=flagged),
     [attention_line(group) for group in groups],

@@ -3,6 +3,7 @@ actually runs activities (有效覆盖), by 所; which villages lack one; where 
 are; and the tree 中心 → 所 → 站 → 点."""
 
 from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
@@ -121,6 +122,15 @@ def unit_rows(scope: metrics.Scope) -> list[dict]:
 def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """One row per village of the scope, with its status and the stations serving it."""
     by_id = {u["unit_id"]: u for u in ui.load(metrics.unit_activities, scope)}
+    end = min(scope.date_to, ui.as_of())  # read once: a province has 50 k villages
+    written: dict[int, str] = {}  # activities → as written (a few hundred values)
+
+    def label(station: dict) -> str:
+        n = station["activities"]
+        if n not in written:
+            written[n] = format_count(n)
+        return station_label(station, scope, end, written[n])
+
     return [
         {
             **village,
@@ -130,33 +140,34 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             if village["is_covered"]
             else STATUS_NONE,
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
-            "stations": [station_label(by_id[s], scope) for s in village["stations"]],
+            "stations": [label(by_id[s]) for s in village["stations"]],
         }
         for village in ui.load(metrics.villages, scope)
     ]
 
 
-def station_label(station: dict, scope: metrics.Scope) -> str:
-    """``东林子社区新时代文明实践站（3场）``; a new station says on how many months it is judged."""
-    n = format_count(station["activities"])
+def station_label(station: dict, scope: metrics.Scope, end: date, n: str) -> str:
+    """``东林子社区新时代文明实践站（3场）`` (``n`` its activities as written); a new station
+    says on how many months (up to ``end``, the period's end or the as-of date if
+    earlier) it is judged."""
     if not is_new(station, scope):
         return STATION_ACTIVITIES.format(name=station["name"], n=n)
-    months = metrics.months_touched(station["opened_on"], min(scope.date_to, ui.as_of()))
+    months = metrics.months_touched(station["opened_on"], end)
     return STATION_ACTIVITIES_NEW.format(name=station["name"], n=n, months=months)
 
 
 @ui.cached
 def lacking_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """The villages without effective coverage."""
-    return [v for v in village_rows(scope, need=need) if v["status"] != STATUS_EFFECTIVE]
+    return [v for v in village_rows.shared(scope, need=need) if v["status"] != STATUS_EFFECTIVE]
 
 
 @ui.cached
 def counts(scope: metrics.Scope, *, need: int) -> dict:
     """How many stations, uncovered and paper-only villages the scope has."""
-    villages = village_rows(scope, need=need)
+    villages = village_rows.shared(scope, need=need)
     return {
-        "stations": sum(u["level"] == "站" for u in unit_rows(scope)),
+        "stations": sum(u["level"] == "站" for u in unit_rows.shared(scope)),
         "uncovered": sum(v["status"] == STATUS_NONE for v in villages),
         "paper": sum(v["status"] == STATUS_PAPER for v in villages),
     }
@@ -170,7 +181,7 @@ def institute_rows(scope: metrics.Scope) -> list[dict]:
     by_town = ui.load(metrics.coverage_by_town, scope)
     return [
         {"unit_id": u["unit_id"], "name": labels[u["unit_id"]], **by_town[u["unit_id"]]}
-        for u in unit_rows(scope)
+        for u in unit_rows.shared(scope)
         if u["level"] == "所" and u["unit_id"] in by_town
     ]
 
@@ -181,7 +192,7 @@ def map_points(
 ) -> tuple[str | None, int, list[dict]]:
     """(the level the map is drawn at, or None for every unit; how many units in scope
     have coordinates; the points, each 站 with its status), at most ``limit`` of them."""
-    units = unit_rows(scope)
+    units = unit_rows.shared(scope)
     level, points = charts.map_points(units, limit)
     placed = sum(u["lng"] is not None and u["lat"] is not None for u in units)
     keep = ("unit_id", "name", "level", "parent_id", "lng", "lat", "activities")
@@ -200,7 +211,7 @@ def map_points(
 def tree_tiles(scope: metrics.Scope, *, limit: int, need: int) -> list[dict]:
     """The units of the treemap, each 站 with its status: every unit when at most
     ``limit``, else the levels above 站."""
-    units = unit_rows(scope)
+    units = unit_rows.shared(scope)
     if len(units) > limit:
         units = [u for u in units if u["level"] not in TREEMAP_DROPPED]
     keep = ("unit_id", "name", "level", "parent_id", "activities")
@@ -215,7 +226,7 @@ def tree_tiles(scope: metrics.Scope, *, limit: int, need: int) -> list[dict]:
 def tree_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """The units in scope in tree order, indented by depth, with each 站's status (``need``,
     k × m, keys the cache: each station's own need follows from it and its opening)."""
-    by_id = {u["unit_id"]: u for u in unit_rows(scope)}
+    by_id = {u["unit_id"]: u for u in unit_rows.shared(scope)}
     need_at = need_rule(scope)
     return [
         {
@@ -232,7 +243,7 @@ def silent_section(scope: metrics.Scope) -> None:
     总览's card, counted the same way (``lowsat.silent_stations``)."""
     recent = ui.last_days(scope, lowsat.SILENT_DAYS)
     st.subheader(SILENT_TITLE.format(days=lowsat.SILENT_DAYS), anchor=lowsat.SILENT_SECTION)
-    silent = ui.load(lowsat.silent_stations, recent)
+    silent = ui.load_shared(lowsat.silent_stations, recent)  # 总览's card reads the same
     if not silent:
         st.success(SILENT_NONE.format(days=lowsat.SILENT_DAYS), icon=":material/check_circle:")
         return

@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import briefing, ui
+from dashboard.numbers import UNKNOWN
 
 TITLE = "简报素材"
 H_TEXT = "简报文字"
@@ -29,6 +30,13 @@ CHART_NAMES = {
     "05_满意度": "满意度",
 }
 H = briefing.FACT_HEADERS
+
+
+def source_rows(n: int | None) -> str:
+    """How many source rows a figure counts, every digit (``1,234``); "—" for none."""
+    return UNKNOWN if n is None else f"{n:,}"
+
+
 FACT_COLUMNS = [
     ui.Column(H["n"], H["n"]),
     ui.Column(H["label"], H["label"]),
@@ -36,7 +44,9 @@ FACT_COLUMNS = [
     ui.Column(H["value"], H["value"]),
     ui.Column(H["unit"], H["unit"]),
     ui.Column(H["table"], H["table"]),
-    ui.Column(H["rows"], H["rows"]),
+    # text in every cell: a figure without source rows shows "—", and a column of numbers
+    # and dashes cannot become one Arrow column (the download keeps the numbers)
+    ui.Column(H["rows"], H["rows"], source_rows, "#,##0"),
     ui.Column(H["note"], H["note"], fmt=lambda note: note or ""),
     ui.Column(H["definition"], H["definition"]),
     ui.Column(H["scope"], H["scope"]),
@@ -45,7 +55,7 @@ FACT_COLUMNS = [
 scope = ui.scope_bar()
 ui.title(TITLE)
 
-kit = ui.load(briefing.gather, scope)
+kit = ui.load_shared(briefing.gather, scope)  # one kit per build and scope, never copied
 ui.guard(kit.summary["activities"], ui.MSG_EMPTY_SCOPE)
 text = briefing.compose(kit)
 name = briefing.place_name(kit.unit) + briefing.period_label(kit.scope.date_from, kit.data_end)
