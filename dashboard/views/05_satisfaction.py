@@ -96,10 +96,10 @@ def low_items(scope: metrics.Scope) -> list[dict]:
     its poorly rated sessions beneath it (``lowsat.grouped``), then idle stations. A brand
     listed only because of its sessions has ``is_flagged`` False."""
     rows = []
-    for group in ui.load(lowsat.grouped, scope):
+    for group in ui.load_shared(lowsat.grouped, scope):
         rows.append(group["head"])
         rows += [{**row, "is_session": True} for row in group["sessions"]]
-    rows += [{**row, "is_flagged": True} for row in ui.load(lowsat.idle_stations, scope)]
+    rows += [{**row, "is_flagged": True} for row in ui.load_shared(lowsat.idle_stations, scope)]
     return [
         {
             **row,

@@ -56,7 +56,7 @@ def _measure(value) -> str:
 @ui.cached
 def ranked(scope: Scope) -> list[dict]:
     """Flagged units, most flags first, with the names of their checks."""
-    result = ui.load(integrity.audit, scope)
+    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
     names = {check["key"]: check["name"] for check in result["checks"]}
     return [
         {**unit, "checks_text": "、".join(names[key] for key in unit["checks"])}
@@ -67,7 +67,7 @@ def ranked(scope: Scope) -> list[dict]:
 @ui.cached
 def check_rows(scope: Scope, key: str = "") -> list[dict]:
     """The rows behind one check's flags, one line per unit and row, as the table writes them."""
-    result = ui.load(integrity.audit, scope)
+    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
     check = next(check for check in result["checks"] if check["key"] == key)
     tree = ui.unit_tree()
     lines = []
@@ -96,7 +96,7 @@ def outline(scope: Scope) -> dict:
     check's entry without its ``units`` list (``units`` True when it flagged any), and
     whether any unit is flagged. Small, so a rerun does not unpickle the whole audit (at a
     province 37 k flagged units with their rows)."""
-    result = ui.load(integrity.audit, scope)
+    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
     return {
         "checks": [{**check, "units": bool(check["units"])} for check in result["checks"]],
         "flagged": bool(result["units"]),
