@@ -35,23 +35,36 @@ def _hashed(table: str, frame: pl.DataFrame) -> pl.DataFrame:
 def with_keys(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Adds ``_key`` (the row's identity); keyless rows also get ``_h1``/``_h2``
     (content hashes), which their key is made of. Keyed rows are hashed later, and
-    only where their key repeats (see ``resolve``)."""
+    only where their key repeats (see ``resolve``). Rows stay in ``_order``."""
     spec = TABLE_SPECS[table]
     if table not in OPTIONAL_KEYS:
         key = pl.concat_str([pl.col(f"t_{k}").cast(pl.String) for k in spec.key], separator="|")
         return frame.with_columns(key.alias("_key"))
+    if not frame.get_column("_order").is_sorted():
+        frame = frame.sort("_order")
     parts = [pl.col(f"t_{k}") for k in OPTIONAL_KEYS[table]]
-    keyed = frame.filter(parts[1].is_not_null()).with_columns(
-        pl.concat_str(parts, separator="|").alias("_key")
+    # the keyless rows (few: headcount lines, anonymous ratings) are keyed on their own
+    # and joined back by ``_order``: no split, concatenation and sort of the whole table
+    keyless = _hashed(
+        table,
+        frame.filter(parts[1].is_null()).select("_order", "_file_idx", *content_columns(table)),
     )
-    keyless = _hashed(table, frame.filter(parts[1].is_null()))
     occurrence = pl.int_range(pl.len()).over(["_file_idx", "_h1", "_h2"])
-    keyless = keyless.with_columns(
+    keyless = keyless.select(
+        "_order",
+        "_h1",
+        "_h2",
         pl.concat_str(
             [pl.lit("~"), pl.col("_h1"), pl.lit(":"), pl.col("_h2"), pl.lit("#"), occurrence]
-        ).alias("_key")
+        ).alias("_keyless"),
     )
-    return pl.concat([keyed, keyless], how="diagonal_relaxed").sort("_order")
+    keyed = pl.when(parts[1].is_not_null()).then(pl.concat_str(parts, separator="|"))
+    return (
+        frame.with_columns(keyed.alias("_key"))
+        .join(keyless, on="_order", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_key", "_keyless").alias("_key"))
+        .drop("_keyless")
+    )
 
 
 def stable_hash(record: dict) -> str:
@@ -78,14 +91,14 @@ def resolve(
     ``frame`` holds valid rows sorted in the contract's order, with ``_key``.
     ``decisions`` maps (table, key) to content hashes a person adopted, newest last.
     """
-    # most keys occur once: those rows are loaded as they are, unhashed
-    repeats = pl.len().over("_key") > 1
-    single = frame.filter(~repeats).with_columns(pl.lit("loaded").alias("_status"))
+    # most keys occur once: those rows are loaded as they are, unhashed. A repeat is
+    # found by the key's 64-bit hash: a collision only sends a unique key through the
+    # exact path below, which loads it all the same
+    repeats = pl.col("_key").hash(seed=3).is_duplicated()
     multi = frame.filter(repeats)
+    nulls = [pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")]
     if multi.height == 0:
-        return single.with_columns(
-            pl.lit(None, pl.String).alias("_code"), pl.lit(None, pl.String).alias("_reason")
-        )
+        return frame.with_columns(pl.lit("loaded").alias("_status"), *nulls)
     if "_h1" in multi.columns:
         multi = pl.concat(
             [
@@ -97,7 +110,20 @@ def resolve(
     else:
         multi = _hashed(table, multi)
     resolved = _resolve_repeats(table, multi, decisions)
-    return pl.concat([single, resolved], how="diagonal_relaxed").sort("_order")
+    # the decided rows joined back in place: every other row is loaded as it is
+    decided = resolved.select(
+        "_order", "_status", "_code", "_reason", *[c for c in _DECIDED if c in resolved.columns]
+    )
+    return (
+        frame.drop("_code", "_reason", strict=False)
+        .join(decided, on="_order", how="left", maintain_order="left")
+        .with_columns(pl.col("_status").fill_null("loaded"))
+    )
+
+
+# what ``resolve`` adds to a repeated row beyond its status and reason: the content
+# hash a decision names and where the kept row came from (for a conflict's reject)
+_DECIDED = ("_stable", "_kept_file", "_kept_sheet", "_kept_row")
 
 
 def _resolve_repeats(
