@@ -528,6 +528,22 @@ def demo_db(demo_build) -> Path:
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """The system Chromium through Playwright, one per worker for every browser test file
+    (each file's tests open their own contexts in it): a launch costs seconds of CPU."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
 def fixture_server(fixture_db) -> Iterator[str]:
     """``streamlit run`` on the fixture county, one per worker for the browser tests that
     only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
