@@ -528,6 +528,22 @@ def demo_db(demo_build) -> Path:
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """The system Chromium through Playwright, one per worker for every browser test file
+    (each file's tests open their own contexts in it): a launch costs seconds of CPU."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
 def fixture_server(fixture_db) -> Iterator[str]:
     """``streamlit run`` on the fixture county, one per worker for the browser tests that
     only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
@@ -535,3 +551,21 @@ def fixture_server(fixture_db) -> Iterator[str]:
 
     with serve(fixture_db, "server.log") as base:
         yield base
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, give each test of an ``xdist_group`` the ``@group``
+    suffix the scheduler groups by. pytest-xdist 3.8 writes it to ``item._nodeid``, which
+    pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386): the Spark tests were spread
+    over both workers and each built the ledger set on Spark. Drop this once xdist sets it."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers only
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})  # fmt: skip
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)

@@ -99,15 +99,10 @@ def server(fixture_server):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(browser):
+    """The worker's one Chromium (tests/conftest.py), under the name the other browser
+    test files import from here."""
+    return browser
 
 
 @pytest.fixture
@@ -117,11 +112,20 @@ def page(browser):
     context.close()
 
 
+# resolves once the browser has painted the frame after the current one: what the last
+# message of a run changed is on screen (a condition, where a fixed wait only guessed)
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# every plotly chart drawn at its container's width (after a resize)
+CHARTS_FIT = """() => [...document.querySelectorAll('.js-plotly-plot')].every(plot => {
+  const svg = plot.querySelector('.main-svg');
+  return !svg || Math.abs(svg.getBoundingClientRect().width - plot.clientWidth) < 2; })"""
+
+
 def settle(page) -> None:
-    """Wait until the script has finished and nothing is still loading."""
+    """Wait until the script has finished, nothing is still loading and that is painted."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
     page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=30_000)
-    page.wait_for_timeout(300)
+    page.evaluate(PAINTED)
 
 
 def open_page(page, url: str, title: str) -> None:
@@ -148,7 +152,8 @@ def screenshot(page, name: str) -> None:
         "document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
     )
     page.set_viewport_size({"width": width, "height": int(height) + 160})
-    page.wait_for_timeout(800)  # plotly redraws at the new size
+    page.wait_for_function(CHARTS_FIT, timeout=15_000)  # plotly redraws at the new size
+    page.evaluate(PAINTED)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": width, "height": 900})
 

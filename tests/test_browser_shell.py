@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlparse
 
 import pytest
-from test_browser import SB, browser, screenshot, serve  # noqa: F401
+from test_browser import PAINTED, SB, browser, screenshot, serve  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def settle(page) -> None:
         "[data-testid=stApp][data-test-script-state=notRunning]", timeout=WAIT_MS
     )
     page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=WAIT_MS)
-    page.wait_for_timeout(300)
+    page.evaluate(PAINTED)
 
 
 def opened(page, url: str, title: str) -> None:

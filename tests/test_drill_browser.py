@@ -1,8 +1,8 @@
 """Drill-down in a real browser: on 总览 over the fixture county, a click on a unit's bar
 opens a dialog listing that unit's activities, which add up to the bar.
 
-Shares ``serve``/``open_page``/``settle`` with tests/test_browser.py; one browser for the
-module.
+Shares ``serve``/``open_page``/``settle`` with tests/test_browser.py; the worker's one
+browser (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ACTIVITIES, ATTENDANCE
 from page_helpers import sheet_rows
-from test_browser import CHROMIUM, CHROMIUM_ARGS, open_page
+from test_browser import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +21,14 @@ SB_SUBTREE = {"SB", "ZB1", "ZB2", "DB1"}
 
 
 @pytest.fixture(scope="module")
-def page(fixture_server):
-    from playwright.sync_api import sync_playwright
-
-    base = fixture_server  # the app on the fixture county, shared with test_browser
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
-        )
-        page = context.new_page()
-        page.base = base
-        yield page
-        browser.close()
+def page(fixture_server, browser):
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.base = fixture_server  # the app on the fixture county, shared with test_browser
+    yield page
+    context.close()
 
 
 def sb_activities() -> list[tuple]:
