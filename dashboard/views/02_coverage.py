@@ -4,6 +4,7 @@ are; and the tree 中心 → 所 → 站 → 点."""
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -205,6 +206,13 @@ def map_points(
             for u in points
         ],
     )
+
+
+@ui.cached
+def offline_figure(scope: metrics.Scope, *, limit: int, need: int, title: str) -> Any:
+    """The map drawn without tiles, built once per build and scope (laying out and
+    decluttering a province's 2 k points took a third of a warm run)."""
+    return maps.offline_map(map_points(scope, limit=limit, need=need)[2], title)
 
 
 @ui.cached
@@ -411,7 +419,7 @@ if config.tile_url:
     )
 elif placed:
     st.caption(MAP_OFFLINE)
-    figure = maps.offline_map(points, map_title)
+    figure = offline_figure.shared(scope, limit=charts.MAP_POINTS, need=need, title=map_title)
 else:
     st.caption(MAP_TREE)
     figure = maps.unit_treemap(
