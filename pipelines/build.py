@@ -816,7 +816,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, loaded: pl.DataFrame) ->
         pl.col("_sheet").alias("source_sheet"),
         pl.col("_row").cast(pl.Int32).alias("source_row"),
     ]
-    con.register("stage", loaded.sort("_order").select(cols))
+    if not loaded.get_column("_order").is_sorted():  # in order already, as a rule
+        loaded = loaded.sort("_order")
+    con.register("stage", loaded.select(cols))
     select = "*"
     if table in _DERIVED:
         name, expr = _DERIVED[table].split(" := ")
