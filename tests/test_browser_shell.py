@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_browser import PAINTED, SB, browser, screenshot, serve  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -156,5 +157,13 @@ def test_the_briefing_copy_button_is_in_sight_without_hovering(app, tab):
     button = tab.locator("[data-testid=stCode] button").first
     button.scroll_into_view_if_needed()
     tab.mouse.move(0, 0)  # nothing hovered, as on a phone
+    # a CSS fade may still be running after the page settles: wait for it to end, and a
+    # button hidden until hovered never gets there
+    handle = button.element_handle()
+    shown = f"e => {{ const s = ({SEEN})(e); return s.opacity === 1 && !s.hidden; }}"
+    try:
+        tab.wait_for_function(shown, arg=handle, timeout=5_000)
+    except PlaywrightTimeout:
+        pass
     assert button.evaluate(SEEN) == {"opacity": 1, "hidden": False}
     screenshot(tab, f"shell_briefing_{tab.width_name}")
