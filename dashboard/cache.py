@@ -117,10 +117,16 @@ def load(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: Any) -> 
     must be hashable. When the query fails or the scope is refused, the page shows a
     Chinese message and stops.
     """
+    return _through(_call, fn, scope, kwargs)
+
+
+def _through(cached: Callable[..., Any], fn: Callable[..., T], scope, kwargs) -> T:
+    """``fn`` read by ``cached`` (``_call`` or ``_shared``) under its key: the build, the
+    account's home, the clipped scope and the kwargs."""
     with query_errors(_target(fn)):
         wh, account_reader = warehouse(), reader()
         key = _scope_key(None if scope is None else account_reader.clip(scope))
-        return _call(
+        return cached(
             str(wh.path),
             wh.stamp,
             account_reader.home,
@@ -153,18 +159,7 @@ def load_shared(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: A
     account and (clipped) scope and shared by every session, never pickled, where
     ``load`` would unpickle a copy on every rerun. Read it, never change it.
     """
-    with query_errors(_target(fn)):
-        wh, account_reader = warehouse(), reader()
-        key = _scope_key(None if scope is None else account_reader.clip(scope))
-        return _shared(
-            str(wh.path),
-            wh.stamp,
-            account_reader.home,
-            _target(fn),
-            key,
-            tuple(sorted(kwargs.items())),
-        )
-    raise AssertionError("unreachable")  # query_errors stops the page
+    return _through(_shared, fn, scope, kwargs)
 
 
 # One worker on a warehouse connection of its own with one DuckDB thread: a slow figure
