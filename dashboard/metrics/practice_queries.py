@@ -82,8 +82,10 @@ hour_rows AS ({hours}),
 """
 
 
-# Units whose subtree holds at least one row of an optional input: which parts of the
-# tree reported it (the figures say 未报送 elsewhere). One row per (input, unit).
+# The units whose subtree holds at least one row of an optional input: which parts of
+# the tree reported it (the figures say 未报送 elsewhere). One row per (input, unit), for
+# the units "sent" is judged at (practices._reporting_root: a 省, 市 or 中心, or the top
+# of a tree), not every ancestor of every row: a province has fifty thousand units.
 REPORTED = """,
 placed AS (
     SELECT DISTINCT 'teams' AS input, unit_id FROM team_rows
@@ -93,7 +95,9 @@ placed AS (
 )
 SELECT DISTINCT p.input, t.ancestor_id AS unit_id
 FROM placed AS p
-JOIN unit_tree AS t ON t.unit_id = p.unit_id"""
+JOIN unit_tree AS t ON t.unit_id = p.unit_id
+JOIN unit_rows AS a ON a.unit_id = t.ancestor_id
+WHERE a.level IN ('省', '市', '中心') OR a.parent_id IS NULL"""
 
 # The same for one unit: whether the subtree of $root holds a row of each input. One row.
 REPORTED_UNDER = """,

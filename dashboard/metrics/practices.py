@@ -72,8 +72,8 @@ def _run(wh: Warehouse, sql: str, scope: Scope, **extra: Any) -> list[dict[str, 
 
 
 def _reported(wh: Warehouse) -> dict[str, frozenset[str]]:
-    """Per optional input (teams, brands, redemptions, hours): the units whose subtree
-    holds a row of it."""
+    """Per optional input (teams, brands, redemptions, hours): the reporting roots
+    (``_reporting_root``) whose subtree holds a row of it."""
 
     def load() -> dict[str, frozenset[str]]:
         scope = Scope(date.min, date.max)
