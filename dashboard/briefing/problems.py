@@ -96,7 +96,8 @@ class Problems:
 def find_problems(wh: Warehouse, scope: Scope) -> Problems:
     """Read the four kinds of problem of ``scope`` (see the module docstring)."""
     settings = config()
-    villages = metrics.villages(wh, scope)
+    # only the villages short of effective coverage: a province has fifty thousand
+    villages = metrics.village_gaps(wh, scope)
     return Problems(
         low=low_items(wh, scope),
         idle=lowsat.idle_stations(wh, scope),

@@ -39,6 +39,7 @@ from dashboard.metrics.figures import (
     targets_progress,
     unit_activities,
     units_by_level,
+    village_gaps,
     villages,
 )
 from dashboard.metrics.practices import five_haves, points, rankings, stars, three_lists
@@ -86,5 +87,6 @@ __all__ = [
     "targets_progress",
     "unit_activities",
     "units_by_level",
+    "village_gaps",
     "villages",
 ]

@@ -256,6 +256,19 @@ def villages(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     return rows
 
 
+def village_gaps(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
+    """The rows of ``villages`` that are not effectively covered (``is_effective``
+    false: no station serves them, or all that do are below their need), by code."""
+    unit = resolve(wh, scope)
+    prefix, _reason = jurisdiction_prefix(unit)
+    if prefix is None:
+        return []
+    rows = _rows(wh, q.VILLAGE_GAPS, scope, prefix=prefix, **_effective_params(wh, scope))
+    for row in rows:
+        row["stations"] = row["stations"] or []
+    return rows
+
+
 def _effective_min(wh: Warehouse, scope: Scope) -> int:
     """k × m: k from the configuration, m the calendar months the period touches up to
     the as-of date (at least 1)."""

@@ -173,11 +173,14 @@ projects AS (
     GROUP BY s.unit_id
 )
 SELECT s.unit_id, s.name, s.level, s.parent_id, p.name AS parent_name, s.opened_on,
-       s.head, s.is_rules_posted, s.room_count, s.area_sqm,
-       COALESCE(h.activities, 0) AS activities,
-       COALESCE(z.teams, 0) AS teams,
-       COALESCE(z.full_teams, 0) AS full_teams,
-       COALESCE(z.unsized_teams, 0) AS unsized_teams,
+       s.head, s.is_rules_posted, s.room_count,
+       -- read only against 0, and as DOUBLE: a DECIMAL (or HUGEINT) column makes every
+       -- cell of the fifty thousand rows a Python conversion (Warehouse.query)
+       CAST(s.area_sqm AS DOUBLE) AS area_sqm,
+       CAST(COALESCE(h.activities, 0) AS BIGINT) AS activities,
+       CAST(COALESCE(z.teams, 0) AS BIGINT) AS teams,
+       CAST(COALESCE(z.full_teams, 0) AS BIGINT) AS full_teams,
+       CAST(COALESCE(z.unsized_teams, 0) AS BIGINT) AS unsized_teams,
        COALESCE(j.projects, 0) AS projects
 FROM subject AS s
 -- a parent is named only inside the scope (the scope's own parent is outside it)
@@ -232,13 +235,14 @@ placed AS (
     JOIN stations AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
 )
+-- counts as BIGINT, not the HUGEINT of a SUM: fifty thousand rows read into Python
 SELECT s.unit_id, s.name, p.name AS parent_name,
-       COALESCE(h.activities, 0) AS activities,
-       COALESCE(h.ratings, 0) AS ratings,
-       COALESCE(h.score_sum, 0) AS score_sum,
-       COALESCE(o.orders, 0) AS orders,
-       COALESCE(o.cancelled, 0) AS cancelled,
-       COALESCE(o.completed, 0) AS completed
+       CAST(COALESCE(h.activities, 0) AS BIGINT) AS activities,
+       CAST(COALESCE(h.ratings, 0) AS BIGINT) AS ratings,
+       CAST(COALESCE(h.score_sum, 0) AS BIGINT) AS score_sum,
+       CAST(COALESCE(o.orders, 0) AS BIGINT) AS orders,
+       CAST(COALESCE(o.cancelled, 0) AS BIGINT) AS cancelled,
+       CAST(COALESCE(o.completed, 0) AS BIGINT) AS completed
 FROM stations AS s
 -- a parent is named only inside the scope (the scope's own parent is outside it)
 LEFT JOIN (FROM unit_rows JOIN scope_units USING (unit_id)) AS p ON p.unit_id = s.parent_id

@@ -303,6 +303,19 @@ LEFT JOIN divisions AS town ON town.code = substr(v.code, 1, 9) || '000'
 ORDER BY v.code"""
 )
 
+# the rows of VILLAGES that are not effectively covered (no station serves them, or
+# every station serving them is below its need): the briefing's coverage gaps, without
+# reading the province's fifty thousand villages into Python
+VILLAGE_GAPS = (
+    _with(SCOPE_UNITS, VILLAGE_STATUS)
+    + """
+SELECT v.code, v.name, town.name AS town_name, v.stations, v.is_covered, v.is_effective
+FROM village_status AS v
+LEFT JOIN divisions AS town ON town.code = substr(v.code, 1, 9) || '000'
+WHERE NOT v.is_effective
+ORDER BY v.code"""
+)
+
 # one row per unit in scope: the activities held by it and everything below it in the
 # period, and the last one on or before the period's end (NULL when never)
 UNIT_ACTIVITIES = (
@@ -675,6 +688,7 @@ QUERIES: dict[str, str] = {
     "coverage_by_town": COVERAGE_BY_TOWN,
     "scope_unit_ids": SCOPE_UNIT_IDS,
     "villages": VILLAGES,
+    "village_gaps": VILLAGE_GAPS,
     "unit_activities": UNIT_ACTIVITIES,
     "order_figures": ORDER_FIGURES,
     "by_unit": BY_UNIT,
