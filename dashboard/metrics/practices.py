@@ -123,14 +123,28 @@ def reported_test(
         home = _reporting_root(units, within)
     home_sent = _reported_under(wh, home)[what] if home is not None else False
     everywhere: list[frozenset[str]] = []  # read on first need
+    # a unit below a 中心 (not a 省, 市 or 中心 itself) is judged where its parent's walk
+    # ends: the answer is kept per parent (a province's 五有 asks for fifty thousand)
+    by_parent: dict[str, bool] = {}
 
-    def test(unit_id: str | None) -> bool:
+    def judged(unit_id: str | None) -> bool:
         root = _reporting_root(units, unit_id)
         if home is not None and root == home:
             return home_sent
         if not everywhere:
             everywhere.append(_reported(wh)[what])
         return bool(everywhere[0]) if root is None else root in everywhere[0]
+
+    def test(unit_id: str | None) -> bool:
+        if unit_id is None:
+            return judged(None)
+        unit = units[unit_id]
+        parent = unit["parent_id"]
+        if parent is None or unit["level"] in ("省", "市", "中心"):
+            return judged(unit_id)
+        if parent not in by_parent:
+            by_parent[parent] = judged(unit_id)
+        return by_parent[parent]
 
     return test
 
@@ -240,8 +254,9 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     rows = _run(wh, pq.FIVE_HAVES, scope, team_min_members=team_min)
     teams_sent = reported_test(wh, "teams", scope.unit_id)
     brands_sent = reported_test(wh, "brands", scope.unit_id)
-    out = []
+    out = rows  # each row is completed in place (a province has fifty thousand)
     date_to = scope.date_to
+    names = [(key, HAVE_NAMES[key]) for key, _, _ in HAVES]
     for row in rows:
         opened_on, rooms, area = row.pop("opened_on"), row.pop("room_count"), row.pop("area_sqm")
         opened = None if opened_on is None else opened_on <= date_to
@@ -259,31 +274,27 @@ def five_haves(wh: Warehouse, scope: Scope) -> dict[str, Any]:
             project = True
         else:
             project = False if brands_sent(row["unit_id"]) else None
-        parts = {
-            "mechanism": _both(row.pop("is_rules_posted"), head),
-            "site": _both(opened, space),
-            "team": team,
-            "activity": row["activities"] >= need,
-            "project": project,
-        }
+        mechanism = _both(row.pop("is_rules_posted"), head)
+        # the keys in the order of the rows' docstring: the unit's columns, teams, the
+        # five parts in HAVES' order, then the score
+        row["teams"] = teams
+        row["mechanism"] = mechanism
+        row["site"] = _both(opened, space)
+        row["team"] = team
+        row["activity"] = row["activities"] >= need
+        row["project"] = project
         lacks, unreported = [], []
-        for key, value in parts.items():
+        for key, name in names:
+            value = row[key]
             if value is False:
-                lacks.append(HAVE_NAMES[key])
+                lacks.append(name)
             elif value is None:
-                unreported.append(HAVE_NAMES[key])
-        known = len(parts) - len(unreported)
-        out.append(
-            {
-                **row,
-                "teams": teams,
-                **parts,
-                "score": known - len(lacks),
-                "reported": known,
-                "lacks": lacks,
-                "unreported": unreported,
-            }
-        )
+                unreported.append(name)
+        known = len(names) - len(unreported)
+        row["score"] = known - len(lacks)
+        row["reported"] = known
+        row["lacks"] = lacks
+        row["unreported"] = unreported
     out.sort(key=lambda r: (r["level"] != "所", r["parent_id"] or "", r["unit_id"]))
     counts = {key: {"yes": 0, "no": 0, "unreported": 0} for key, _, _ in HAVES}
     said = {True: "yes", False: "no", None: "unreported"}
