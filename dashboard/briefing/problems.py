@@ -100,7 +100,9 @@ def find_problems(wh: Warehouse, scope: Scope) -> Problems:
     villages = metrics.village_gaps(wh, scope)
     return Problems(
         low=low_items(wh, scope),
-        idle=lowsat.idle_stations(wh, scope),
+        # the rows as read (Problems is read, never changed), not a deep copy of a
+        # province's fifteen thousand idle stations
+        idle=list(lowsat.idle_stations.shared(wh, scope)),
         idle_days=settings.idle_days,
         behind=towns_behind(wh, scope),
         uncovered=[v for v in villages if not v["is_covered"]],
@@ -117,13 +119,13 @@ def low_items(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     threshold = config().low_score_threshold
     brands = [
         row
-        for row in lowsat.low_brands(wh, scope, prior=prior)
+        for row in lowsat.low_brands.shared(wh, scope, prior=prior)
         if row["adjusted_score"] is not None and row["adjusted_score"] < threshold
     ]
     listed = {row["brand_id"] for row in brands}
     activities = [
         row
-        for row in lowsat.low_activities(wh, scope, prior=prior)
+        for row in lowsat.low_activities.shared(wh, scope, prior=prior)
         if row["brand_id"] not in listed
     ]
     items = brands + activities
@@ -139,7 +141,7 @@ def towns_behind(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
         row["unit_id"]
         for row in wh.query(q.SCOPE_UNITS_OF_LEVEL, {**scope.params(), "level": TOWN})
     ]
-    rows = metrics.targets_progress(wh, scope, tuple(towns))
+    rows = metrics.targets_progress.shared(wh, scope, tuple(towns))
     return [row for row in rows if row["on_track"] is False]
 
 

@@ -390,25 +390,32 @@ def _place(rows: list[dict[str, Any]], red_share: Fraction, grey_share: Fraction
     """Rank the stations not on the 黑榜 by score (ties share a rank; the 黑榜 has none,
     listed last) and put them on 红榜 (top share, ties kept) and 灰榜 (bottom share,
     ties kept); the shares count stations, rounded up."""
-    keys = {id(r): _key(r["score"]) for r in rows}  # each score rounded once
-    rows.sort(key=lambda r: (r["list"] == "black", -keys[id(r)], r["unit_id"]))
-    rest = [r for r in rows if r["list"] is None]
-    for i, row in enumerate(rest):
-        same = i and keys[id(rest[i - 1])] == keys[id(row)]
-        row["rank"] = rest[i - 1]["rank"] if same else i + 1
-    for row in rows:
-        row.setdefault("rank", None)
-    if not rest:
+    # each score rounded once; the order's keys kept beside the rows, in their new order
+    # (a province ranks fifty thousand stations, twice for a report)
+    order_keys = [(r["list"] == "black", -_key(r["score"]), r["unit_id"]) for r in rows]
+    order = sorted(range(len(rows)), key=order_keys.__getitem__)
+    rows[:] = [rows[i] for i in order]
+    keys = [-order_keys[i][1] for i in order]
+    # before placing, a station is on the 黑榜 or on no list: the rest come first
+    ranked = sum(1 for r in rows if r["list"] is None)
+    rank = 0
+    for i in range(ranked):
+        if not i or keys[i - 1] != keys[i]:
+            rank = i + 1
+        rows[i]["rank"] = rank
+    for row in rows[ranked:]:
+        row["rank"] = None
+    if not ranked:
         return
-    red_n = math.ceil(len(rest) * red_share)
-    grey_n = math.ceil(len(rest) * grey_share)
-    red_cut = keys[id(rest[red_n - 1])] if red_n else math.inf
-    grey_cut = keys[id(rest[len(rest) - grey_n])] if grey_n else -math.inf
-    for row in rest:
-        if keys[id(row)] >= red_cut:
-            row["list"] = "red"
-        elif keys[id(row)] <= grey_cut:
-            row["list"] = "grey"
+    red_n = math.ceil(ranked * red_share)
+    grey_n = math.ceil(ranked * grey_share)
+    red_cut = keys[red_n - 1] if red_n else math.inf
+    grey_cut = keys[ranked - grey_n] if grey_n else -math.inf
+    for i in range(ranked):
+        if keys[i] >= red_cut:
+            rows[i]["list"] = "red"
+        elif keys[i] <= grey_cut:
+            rows[i]["list"] = "grey"
 
 
 @_memoized
@@ -581,7 +588,8 @@ def points(wh: Warehouse, scope: Scope) -> dict[str, Any]:
         "balance": row["balance"] if earning and redeeming else None,
         "persons": row["persons"] if earning or redeeming else None,
         "hours": (row["hours"] or 0) if earning else None,
-        "overdrawn": len(overdrawn_redemptions(wh, scope)) if redeeming else None,
+        # counted, not copied
+        "overdrawn": len(overdrawn_redemptions.shared(wh, scope)) if redeeming else None,
         **_point_params(),
         "unknown_reason": "".join(reasons) or None,
     }
