@@ -683,8 +683,15 @@ def stars(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     (with the reason) where the county sent no per-volunteer hours.
     """
     resolve(wh, scope)
-    thresholds = list(config().star_hours)
     if not is_reported(wh, "hours", scope.unit_id):
+        return _stars_of(None)
+    return _stars_of(_star_rows(wh, scope, by_unit=False))
+
+
+def _stars_of(found: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """``stars`` from ``_star_rows``' rows (None: no hours were sent)."""
+    thresholds = list(config().star_hours)
+    if found is None:
         return {
             "counts": None,
             "volunteers": None,
@@ -693,8 +700,11 @@ def stars(wh: Warehouse, scope: Scope) -> dict[str, Any]:
             "star_hours": thresholds,
             "unknown_reason": NO_HOURS,
         }
-    found = _star_rows(wh, scope, by_unit=False).get("_total") or _no_stars()
-    return {**found, "star_hours": thresholds, "unknown_reason": None}
+    return {
+        **(found.get("_total") or _no_stars()),
+        "star_hours": thresholds,
+        "unknown_reason": None,
+    }
 
 
 @_memoized
@@ -705,10 +715,31 @@ def stars_by_unit(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     resolve(wh, scope)
     if not is_reported(wh, "hours", scope.unit_id):
         return []
+    return _stars_by_unit_of(wh, scope, _star_rows(wh, scope, by_unit=True))
+
+
+def _stars_by_unit_of(
+    wh: Warehouse, scope: Scope, found: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``stars_by_unit`` from ``_star_rows``' rows read ``by_unit``."""
     anchor = _breakdown_anchor(wh, scope)
-    found = _star_rows(wh, scope, by_unit=True)
     rows = [{**r, **(found.get(r["unit_id"]) or _no_stars())} for r in _breakdown_rows(wh, anchor)]
     if "_self" in found:
         rows.append({**_self_row(wh, anchor), **found["_self"]})
     rows.sort(key=lambda r: (-r["starred"], -r["volunteers"], r["is_self"], r["unit_id"] or ""))
     return rows
+
+
+@_memoized
+def stars_with_units(wh: Warehouse, scope: Scope) -> dict[str, Any]:
+    """``{stars, by_unit}``: ``stars`` and ``stars_by_unit`` of the scope from one read of
+    the service hours (the whole scope's row comes with the children's: a page showing
+    both reads a province's millions of hour rows once, not twice)."""
+    resolve(wh, scope)
+    if not is_reported(wh, "hours", scope.unit_id):
+        return {"stars": _stars_of(None), "by_unit": []}
+    found = _star_rows(wh, scope, by_unit=True)
+    return {
+        "stars": _stars_of(found),
+        "by_unit": _stars_by_unit_of(wh, scope, found),
+    }

@@ -49,7 +49,7 @@ LACK_COLUMNS = [
 # summary and reads the tables a page at a time (ui.cached), not the whole list per rerun.
 @ui.cached
 def overview(scope):
-    haves = ui.load(practices.five_haves, scope)
+    haves = ui.load_shared(practices.five_haves, scope)
     rows = haves["by_unit"]
     return {
         "units": haves["units"],
@@ -63,12 +63,12 @@ def overview(scope):
 
 @ui.cached
 def matrix(scope):
-    return ui.load(practices.five_haves, scope)["by_unit"]
+    return ui.load_shared(practices.five_haves, scope)["by_unit"]
 
 
 @ui.cached
 def shortfalls(scope):
-    rows = ui.load(practices.five_haves, scope)["by_unit"]
+    rows = ui.load_shared(practices.five_haves, scope)["by_unit"]
     short = [row for row in rows if row["lacks"] or row["unreported"]]
     return sorted(short, key=lambda r: (r["score"], r["unit_id"]))
 

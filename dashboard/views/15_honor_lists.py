@@ -56,7 +56,7 @@ ALL_COLUMNS = [
 # each list a page at a time (ui.cached), not every station on every rerun.
 @ui.cached
 def summary(quarter):
-    ranked = ui.load(practices.rankings, quarter)
+    ranked = ui.load_shared(practices.rankings, quarter)
     return {
         **{k: v for k, v in ranked.items() if k not in ("stations", *practices.LISTS)},
         "stations": len(ranked["stations"]),
@@ -66,7 +66,7 @@ def summary(quarter):
 
 @ui.cached
 def listed(quarter, name):
-    return ui.load(practices.rankings, quarter)[name]
+    return ui.load_shared(practices.rankings, quarter)[name]
 
 
 scope = ui.scope_bar()
@@ -148,7 +148,7 @@ as_of = ui.as_of()
 
 def notice_bytes() -> bytes:
     """The 公示, made when asked for (a province's lists run to thousands of stations)."""
-    return notice.notice_html(ui.load(practices.rankings, quarter), place, as_of).encode()
+    return notice.notice_html(ui.load_shared(practices.rankings, quarter), place, as_of).encode()
 
 
 ui.download(

@@ -61,7 +61,9 @@ scope = ui.scope_bar()
 ui.title("志愿者与积分")
 
 points = ui.load(practices.points, scope)
-stars = ui.load(practices.stars, scope)
+# the stars of the scope and of each child from one read of the service hours
+starred = ui.load(practices.stars_with_units, scope)
+stars = starred["stars"]
 ui.guard(points["earned"] is not None or points["redeemed"] is not None, NOTHING_SENT)
 if points["unknown_reason"]:
     st.info(points["unknown_reason"], icon=":material/info:")
@@ -135,7 +137,7 @@ else:
         key="volunteers_stars",
         file_name="星级志愿者人数",
     )
-    by_unit = ui.load(practices.stars_by_unit, scope)
+    by_unit = starred["by_unit"]
     ui.table(
         [{**row, **{f"star_{n}": row["counts"][n] for n in STAR_NAMES}} for row in by_unit],
         STAR_COLUMNS,
