@@ -530,7 +530,8 @@ def demo_db(demo_build) -> Path:
 @pytest.fixture(scope="session")
 def browser():
     """The system Chromium through Playwright, one per worker for every browser test file
-    (each file's tests open their own contexts in it): a launch costs seconds of CPU."""
+    (each file's tests open their own contexts in it): a launch costs seconds of CPU.
+    Under ``make test`` the browser tests are one work unit, so one worker launches it."""
     from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     if not CHROMIUM:
@@ -546,7 +547,8 @@ def browser():
 @pytest.fixture(scope="session")
 def fixture_server(fixture_db) -> Iterator[str]:
     """``streamlit run`` on the fixture county, one per worker for the browser tests that
-    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
+    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL
+    (one per run under ``make test``: the browser tests are one work unit)."""
     from test_browser import serve
 
     with serve(fixture_db, "server.log") as base:
