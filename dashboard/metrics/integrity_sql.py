@@ -323,17 +323,34 @@ ORDER BY a.unit_id, a.start_at, a.activity_id, r.rated_at"""
 
 # 7b: a rater who rated at least $rater_min activities of one unit, every one 5
 ALL_FIVE = (
-    _with(q.SCOPE_UNITS, SCOPE_ACTS, PERSON_NUMBERS)
-    + """
-SELECT n.person_no, a.unit_id, COUNT(DISTINCT a.activity_id) AS activities,
-       LIST(a.activity_id ORDER BY a.activity_id) AS activity_ids,
-       LIST(a.start_at ORDER BY a.activity_id) AS dates
-FROM ratings AS r
-JOIN acts AS a ON a.activity_id = r.activity_id
-JOIN person_numbers AS n ON n.person_id = r.rater_id
-GROUP BY n.person_no, a.unit_id
-HAVING COUNT(DISTINCT a.activity_id) >= $rater_min AND MIN(r.score) = 5
-ORDER BY a.unit_id, n.person_no"""
+    _with(q.SCOPE_UNITS, SCOPE_ACTS, PERSON_NUMBERS).rstrip("\n")
+    + """,
+rated AS (
+    SELECT r.rater_id, r.score, a.unit_id, a.activity_id, a.start_at
+    FROM ratings AS r
+    JOIN acts AS a ON a.activity_id = r.activity_id
+    WHERE r.rater_id IS NOT NULL
+),
+-- cheap aggregates first: a rater's ratings at a unit, all 5, at least as many as needed
+all_five AS (
+    SELECT rater_id, unit_id
+    FROM rated
+    GROUP BY rater_id, unit_id
+    HAVING COUNT(*) >= $rater_min AND MIN(score) = 5
+),
+fives AS (
+    SELECT r.rater_id, r.unit_id, COUNT(DISTINCT r.activity_id) AS activities,
+           LIST(r.activity_id ORDER BY r.activity_id) AS activity_ids,
+           LIST(r.start_at ORDER BY r.activity_id) AS dates
+    FROM rated AS r
+    SEMI JOIN all_five AS f ON f.rater_id = r.rater_id AND f.unit_id = r.unit_id
+    GROUP BY r.rater_id, r.unit_id
+    HAVING COUNT(DISTINCT r.activity_id) >= $rater_min
+)
+SELECT n.person_no, f.unit_id, f.activities, f.activity_ids, f.dates
+FROM fives AS f
+JOIN person_numbers AS n ON n.person_id = f.rater_id
+ORDER BY f.unit_id, n.person_no"""
 )
 
 # 7c: one comment (trimmed, at least $min_chars long) on at least $comment_min activities
