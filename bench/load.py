@@ -144,12 +144,14 @@ def run(
     """Start a server on ``db``, warm it with one session, then drive ``sessions`` at once."""
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"
-        with log.open("w") as stderr, served(db, stderr) as (_, host):
+        with log.open("w") as stderr, served(db, stderr) as (server, host):
+            rss = RssPeak(server.pid)
             url = f"ws://{host}/_stcore/stream"
             warm: list[dict] = []
             start = time.perf_counter()
             _drive(url, -1, 1, 0.0, warm, skip)
             warmup = time.perf_counter() - start
+            warmup_rss = rss.take()
             runs: list[dict] = []
             threads = [
                 threading.Thread(target=_drive, args=(url, i, rounds, think, runs, skip))
@@ -161,12 +163,51 @@ def run(
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - start
+            load_rss = rss.take()
+            rss.stop()
         server_log = log.read_text(errors="replace")
         tracebacks = server_log.count("Traceback")
         if tracebacks:
             print(server_log[server_log.index("Traceback") :][:3000], file=sys.stderr)
     summary = _summary(runs, warm, sessions, rounds, think, wall, warmup, tracebacks)
-    return {**summary, "skipped_pages": sorted(skip)}
+    return {
+        **summary,
+        "server_rss_peak_gb_warmup": warmup_rss,
+        "server_rss_peak_gb_load": load_rss,
+        "skipped_pages": sorted(skip),
+    }
+
+
+class RssPeak:
+    """The server's peak resident memory (VmRSS of its process, every 0.2 s) since the
+    last ``take``, in GB: the cold warm-up's peak and the load's apart."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/status")
+        self.peak = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                text = self.path.read_text()
+            except OSError:
+                return
+            kb = next(
+                (int(line.split()[1]) for line in text.splitlines() if line.startswith("VmRSS:")), 0
+            )
+            with self._lock:
+                self.peak = max(self.peak, kb)
+
+    def take(self) -> float:
+        with self._lock:
+            peak, self.peak = self.peak, 0
+        return round(peak / 1024**2, 2)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _summary(

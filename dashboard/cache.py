@@ -174,7 +174,7 @@ _later_lock = threading.Lock()
 
 @st.cache_resource(show_spinner=False)
 def _open_beside(path: str) -> Warehouse:
-    return Warehouse(path, threads=1)
+    return Warehouse(path, threads=1, memory_limit=settings.config().read.beside_memory_limit)
 
 
 def _work() -> None:

@@ -117,6 +117,21 @@ class ReportConfig:
     list_rows: int = 100
 
 
+@dataclass(frozen=True)
+class ReadConfig:
+    """How the dashboard and ``wenming report`` read the warehouse: the ``[read]`` table of
+    wenming.toml. Each reader of the file (the pages' shared one, and the one the audit
+    runs on beside them) is a DuckDB instance of its own, capped at ``memory_limit``
+    (DuckDB's setting: ``"3GB"``; a query over it spills to ``temp_directory``, default a
+    folder in the system's temporary directory) with ``threads`` worker threads (0: one
+    per core). ``beside_memory_limit`` caps the reader the audit runs on."""
+
+    memory_limit: str = "3GB"
+    threads: int = 0
+    beside_memory_limit: str = "1GB"
+    temp_directory: str = ""
+
+
 def _typed(cls: type, raw: dict, *, skip: tuple[str, ...] = ()) -> dict:
     """The fields of dataclass ``cls`` that ``raw`` (a TOML table) gives, each converted to
     its declared type: ``int``, ``float``, ``str`` or a tuple of one of them. Fields of any
@@ -173,6 +188,7 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)  # the integrity audit's rules
     spark: SparkConfig = field(default_factory=SparkConfig)  # wenming build --engine spark
     report: ReportConfig = field(default_factory=ReportConfig)  # what wenming report lists
+    read: ReadConfig = field(default_factory=ReadConfig)  # DuckDB's memory for readers
 
     # the practices' figures (docs/figures.md, 五有、红灰黑榜、三张清单、积分、星级志愿者)
     points_per_hour: float = 10  # 积分 per volunteer service hour
@@ -229,6 +245,7 @@ def _load_config(path: str | None) -> Config:
         audit=AuditConfig(**_typed(AuditConfig, raw.get("audit", {}))),
         spark=SparkConfig(**_typed(SparkConfig, raw.get("spark", {}))),
         report=ReportConfig(**_typed(ReportConfig, raw.get("report", {}))),
+        read=ReadConfig(**_typed(ReadConfig, raw.get("read", {}))),
     )
 
 

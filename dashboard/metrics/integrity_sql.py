@@ -41,7 +41,10 @@ def _with(*ctes: str) -> str:
 
 # 1: pairs of activities at different units whose times overlap, per person present at
 # both (signed in, or rated); an activity runs from its start to its end, or for
-# $overlap_minutes without one; a start without a time (00:00, no end) is not compared
+# $overlap_minutes without one; a start without a time (00:00, no end) is not compared.
+# The pairs are joined only among each person's candidates (a window over their
+# activities by start): a self-join of every presence held the province's whole
+# sign-in table in a hash table twice (25 CPU-s).
 OVERLAPS = (
     _with(q.SCOPE_UNITS, SCOPE_ACTS, PERSON_NUMBERS)
     + """,
@@ -51,40 +54,58 @@ timed AS (
     FROM acts
     WHERE end_at IS NOT NULL OR CAST(start_at AS TIME) <> TIME '00:00:00'
 ),
-presence AS (
-    SELECT s.person_no, t.*, FALSE AS rated
-    FROM sign_ins AS s
-    JOIN timed AS t ON t.activity_no = s.activity_no
-    UNION ALL
-    SELECT n.person_no, t.*, TRUE AS rated
-    FROM ratings AS r
-    JOIN timed AS t ON t.activity_id = r.activity_id
-    JOIN person_numbers AS n ON n.person_id = r.rater_id
-),
 present AS (
-    SELECT person_no, activity_no, activity_id, unit_id, start_at, start_on, until,
-           bool_and(rated) AS rated_only
-    FROM presence
-    GROUP BY ALL
+    SELECT p.person_no, p.activity_no, t.start_at, t.start_on, t.until, p.rated_only
+    FROM (
+        SELECT person_no, activity_no, bool_and(rated) AS rated_only
+        FROM (
+            SELECT s.person_no, s.activity_no, FALSE AS rated
+            FROM sign_ins AS s
+            WHERE s.activity_no IN (SELECT activity_no FROM timed)
+            UNION ALL
+            SELECT n.person_no, t.activity_no, TRUE AS rated
+            FROM ratings AS r
+            JOIN timed AS t ON t.activity_id = r.activity_id
+            JOIN person_numbers AS n ON n.person_id = r.rater_id
+        )
+        GROUP BY person_no, activity_no
+    ) AS p
+    JOIN timed AS t ON t.activity_no = p.activity_no
+),
+-- only a person's activities that overlap an earlier or a later one of theirs (by start)
+-- can be in a pair: those starting before the latest end of the earlier ones, or ending
+-- after the next one starts
+candidates AS (
+    SELECT c.person_no, c.activity_no, c.start_at, c.start_on, c.until, c.rated_only,
+           t.activity_id, t.unit_id
+    FROM (
+        SELECT *,
+               MAX(until) OVER (PARTITION BY person_no ORDER BY start_at, activity_no
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_until,
+               LEAD(start_at) OVER (PARTITION BY person_no ORDER BY start_at, activity_no) AS next_at
+        FROM present
+    ) AS c
+    JOIN timed AS t ON t.activity_no = c.activity_no
+    WHERE c.before_until > c.start_at OR c.next_at < c.until
 ),
 pairs AS (
     SELECT x.person_no, x.activity_no AS x_no, y.activity_no AS y_no
-    FROM present AS x
-    JOIN present AS y ON y.person_no = x.person_no AND y.start_on = x.start_on
+    FROM candidates AS x
+    JOIN candidates AS y ON y.person_no = x.person_no AND y.start_on = x.start_on
     WHERE x.activity_no < y.activity_no AND x.unit_id <> y.unit_id
       AND x.start_at < y.until AND y.start_at < x.until
     UNION
     SELECT x.person_no, LEAST(x.activity_no, y.activity_no), GREATEST(x.activity_no, y.activity_no)
-    FROM present AS x
-    JOIN present AS y ON y.person_no = x.person_no AND y.start_on = x.start_on + 1
+    FROM candidates AS x
+    JOIN candidates AS y ON y.person_no = x.person_no AND y.start_on = x.start_on + 1
     WHERE x.unit_id <> y.unit_id AND x.start_at < y.until AND y.start_at < x.until
 )
 SELECT p.person_no, x.activity_id AS x_id, x.unit_id AS x_unit, x.start_at AS x_at,
        y.activity_id AS y_id, y.unit_id AS y_unit, y.start_at AS y_at,
        x.rated_only OR y.rated_only AS rated
 FROM pairs AS p
-JOIN present AS x ON x.person_no = p.person_no AND x.activity_no = p.x_no
-JOIN present AS y ON y.person_no = p.person_no AND y.activity_no = p.y_no
+JOIN candidates AS x ON x.person_no = p.person_no AND x.activity_no = p.x_no
+JOIN candidates AS y ON y.person_no = p.person_no AND y.activity_no = p.y_no
 ORDER BY p.person_no, x.start_at, x.activity_id, y.activity_id"""
 )
 
@@ -302,17 +323,34 @@ ORDER BY a.unit_id, a.start_at, a.activity_id, r.rated_at"""
 
 # 7b: a rater who rated at least $rater_min activities of one unit, every one 5
 ALL_FIVE = (
-    _with(q.SCOPE_UNITS, SCOPE_ACTS, PERSON_NUMBERS)
-    + """
-SELECT n.person_no, a.unit_id, COUNT(DISTINCT a.activity_id) AS activities,
-       LIST(a.activity_id ORDER BY a.activity_id) AS activity_ids,
-       LIST(a.start_at ORDER BY a.activity_id) AS dates
-FROM ratings AS r
-JOIN acts AS a ON a.activity_id = r.activity_id
-JOIN person_numbers AS n ON n.person_id = r.rater_id
-GROUP BY n.person_no, a.unit_id
-HAVING COUNT(DISTINCT a.activity_id) >= $rater_min AND MIN(r.score) = 5
-ORDER BY a.unit_id, n.person_no"""
+    _with(q.SCOPE_UNITS, SCOPE_ACTS, PERSON_NUMBERS).rstrip("\n")
+    + """,
+rated AS (
+    SELECT r.rater_id, r.score, a.unit_id, a.activity_id, a.start_at
+    FROM ratings AS r
+    JOIN acts AS a ON a.activity_id = r.activity_id
+    WHERE r.rater_id IS NOT NULL
+),
+-- cheap aggregates first: a rater's ratings at a unit, all 5, at least as many as needed
+all_five AS (
+    SELECT rater_id, unit_id
+    FROM rated
+    GROUP BY rater_id, unit_id
+    HAVING COUNT(*) >= $rater_min AND MIN(score) = 5
+),
+fives AS (
+    SELECT r.rater_id, r.unit_id, COUNT(DISTINCT r.activity_id) AS activities,
+           LIST(r.activity_id ORDER BY r.activity_id) AS activity_ids,
+           LIST(r.start_at ORDER BY r.activity_id) AS dates
+    FROM rated AS r
+    SEMI JOIN all_five AS f ON f.rater_id = r.rater_id AND f.unit_id = r.unit_id
+    GROUP BY r.rater_id, r.unit_id
+    HAVING COUNT(DISTINCT r.activity_id) >= $rater_min
+)
+SELECT n.person_no, f.unit_id, f.activities, f.activity_ids, f.dates
+FROM fives AS f
+JOIN person_numbers AS n ON n.person_id = f.rater_id
+ORDER BY f.unit_id, n.person_no"""
 )
 
 # 7c: one comment (trimmed, at least $min_chars long) on at least $comment_min activities
