@@ -296,9 +296,14 @@ def _first_failure(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
     for c, cond, r in checks[1:]:
         code = code.when(cond).then(pl.lit(c))
         reason = reason.when(cond).then(r)
-    return frame.with_columns(
-        code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
-    )
+    frame = frame.with_columns(code.otherwise(None).alias("_code"))
+    # every branch of a when/then chain is evaluated over every row: the reasons (text
+    # formatted per row, one per check) only for the few rows that fail
+    failed = frame.select(pl.arg_where(pl.col("_code").is_not_null())).to_series()
+    reasons = frame[failed].select(reason.otherwise(None)).to_series()
+    nulls = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("_reason")
+    filled = nulls.scatter(failed, reasons) if failed.len() else nulls
+    return frame.with_columns(filled)
 
 
 def _unit_exists(ctx: Context, column: str, label: str) -> Check:
