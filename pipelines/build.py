@@ -108,7 +108,7 @@ class Part:
     staged: stage.StagedSheet
     # the file as this build found it: read again for the raw text of later rejects
     path: Path | None = None
-    digest: str | None = None
+    stamp: list[int] | None = None  # stage.file_stamp when the build staged it
     db: Path | None = None
 
 
@@ -325,6 +325,10 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             continue
         seen[digest] = source.rel
         used.add(f"{digest}-{fp}")
+        try:
+            stamp = stage.file_stamp(source.path)
+        except OSError:  # gone or unreadable: staging says why; never read again
+            stamp = None
         staged = stage.stage_file(source.path, digest, cache, fp, salt, db)
         if staged.error:
             entries.append(
@@ -352,7 +356,7 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             )
             if s.status == "loaded":
                 parts[s.table].append(
-                    Part(file_idx, sheet_idx, source.rel, s.sheet, s, source.path, digest, db)
+                    Part(file_idx, sheet_idx, source.rel, s.sheet, s, source.path, stamp, db)
                 )
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
         refused = [s["error"] for s in sheet_entries if s["status"] == "unreadable"]
@@ -556,10 +560,7 @@ def _raw_of(parts: list[Part], rows: pl.DataFrame) -> pl.DataFrame:
         if not wanted:
             continue
         p = file_parts[0]
-        try:
-            found = stage.raw_rows(p.path, p.digest, cache_dir(p.db), p.db, wanted)
-        except OSError as exc:
-            raise stage.ChangedFile(p.path) from exc
+        found = stage.raw_rows(p.path, p.stamp, cache_dir(p.db), p.db, wanted)
         for sheet_idx, raw in found.items():
             out.append(
                 raw.with_columns(

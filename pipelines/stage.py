@@ -258,19 +258,33 @@ def raw_text(sheet: read.Sheet, rows: pl.DataFrame) -> pl.DataFrame:
     return raw
 
 
+def file_stamp(path: Path) -> list[int]:
+    """Size, inode and change times: a file whose stamp is unchanged is taken as
+    unchanged (as the build's memo of file digests does)."""
+    st = path.stat()
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def raw_rows(
-    path: Path, digest: str, cache: Path, formats_db: Path | None, wanted: dict[int, pl.Series]
+    path: Path, stamp: list[int], cache: Path, formats_db: Path | None, wanted: dict
 ) -> dict[int, pl.DataFrame]:
-    """(_row, raw) of the ``wanted`` rows of each sheet (by index) of the file at
-    ``path``, read again: the raw text of rows rejected after staging. Raises
-    ``ChangedFile`` when the file's bytes are no longer those staged (``digest``)."""
-    if read.file_sha256(path) != digest:
-        raise ChangedFile(path)
-    sheets = read.read_source(
-        path, mask=pii.mask_frame, scratch=scratch_dir(cache), formats_db=formats_db, lazy_raw=True
-    )
-    if read.file_sha256(path) != digest:  # changed while it was read
-        raise ChangedFile(path)
+    """(_row, raw) of the ``wanted`` rows (a Series of ``_row`` per sheet index) of the
+    file at ``path``, read again: the raw text of rows rejected after staging. Raises
+    ``ChangedFile`` when the file is no longer as the build found it (``stamp``)."""
+    try:
+        if file_stamp(path) != stamp:
+            raise ChangedFile(path)
+        sheets = read.read_source(
+            path,
+            mask=pii.mask_frame,
+            scratch=scratch_dir(cache),
+            formats_db=formats_db,
+            lazy_raw=True,
+        )
+        if file_stamp(path) != stamp:  # changed while it was read
+            raise ChangedFile(path)
+    except OSError as exc:
+        raise ChangedFile(path) from exc
     out = {}
     for index, rows in wanted.items():
         sheet = sheets[index]
