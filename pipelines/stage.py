@@ -242,7 +242,9 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     ).join(raw, on="_row", how="left", maintain_order="left")
     for part, data in (("valid", valid), ("rejects", rejects)):
         path = stem.with_name(f"{stem.name}.{part}.parquet")
-        data.write_parquet(path, compression="lz4")
+        # no column statistics: the parts are read whole or by a hash of the activity
+        # code, which no row group's min/max can prune
+        data.write_parquet(path, compression="lz4", statistics=False)
         setattr(out, part, str(path))
     return out
 

@@ -273,12 +273,24 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
         if col.kind in ("date", "datetime"):
             lookup = with_datetime(lookup, col.key, f"t_{col.key}", f"t_{col.key}_has_time")
         lookup = lookup.with_columns(**derived)
-        frame = (
-            frame.rename({col.key: "_in"})
-            .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
-            .drop("_in")
-        )
+        frame = frame.drop(col.key).hstack(_per_row(frame.get_column(col.key), lookup))
     return frame, checks
+
+
+def _per_row(values: pl.Series, lookup: pl.DataFrame) -> list[pl.Series]:
+    """The columns of ``lookup`` (one row per distinct ``_in``, null included) for each
+    of ``values``, in its order, without ``_in``. Only the column itself is joined, not
+    the whole frame (a join gathers every column of both sides); a column of one value
+    (often all empty) is repeated without a join."""
+    out = lookup.drop("_in")
+    if lookup.height == 1:
+        return [s.new_from_index(0, values.len()) for s in out.get_columns()]
+    joined = (
+        values.alias("_in")
+        .to_frame()
+        .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
+    )
+    return joined.drop("_in").get_columns()
 
 
 def _is_untouched(lookup: pl.DataFrame, key: str) -> bool:
