@@ -87,6 +87,12 @@ MSG_MAPPED = "有按报送格式读入的台账"
 MSG_MAP = "请在“台账格式映射”页（或用 wenming map）把表头映射一次，以后同样格式的台账自动读入"
 
 
+MSG_CHANGED_DURING_BUILD = (
+    "文件“{name}”在构建过程中被修改、移走或删除：请等报送的文件不再变动后重新构建；"
+    "原数据仓库保持不变"
+)
+
+
 class BuildError(Exception):
     """Nothing could be built; the message is one line of Chinese for the user."""
 
@@ -100,6 +106,10 @@ class Part:
     file: str
     sheet: str | None
     staged: stage.StagedSheet
+    # the file as this build found it: read again for the raw text of later rejects
+    path: Path | None = None
+    stamp: list[int] | None = None  # stage.file_stamp when the build staged it
+    db: Path | None = None
 
 
 @dataclass
@@ -249,6 +259,8 @@ def failure_message(exc: BaseException, db: Path) -> str:
     """What a user is told when a build fails for a reason that is not a file's: a full
     disk, missing rights, memory; anything else points to a log beside the warehouse
     that holds the traceback (English, for whoever maintains the server)."""
+    if isinstance(exc, stage.ChangedFile):
+        return MSG_CHANGED_DURING_BUILD.format(name=exc.path.name)
     space = stage.out_of_space(exc)
     if space:
         return MSG_DISK_FULL if space == "disk" else MSG_FILE_SIZE_LIMIT
@@ -313,6 +325,10 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
             continue
         seen[digest] = source.rel
         used.add(f"{digest}-{fp}")
+        try:
+            stamp = stage.file_stamp(source.path)
+        except OSError:  # gone or unreadable: staging says why; never read again
+            stamp = None
         staged = stage.stage_file(source.path, digest, cache, fp, salt, db)
         if staged.error:
             entries.append(
@@ -339,7 +355,9 @@ def _stage_all(files: list[read.SourceFile], db: Path, salt: str, say):
                 _source_row(source.rel, s.sheet, s.status, s.table, s.rows, digest, modified)
             )
             if s.status == "loaded":
-                parts[s.table].append(Part(file_idx, sheet_idx, source.rel, s.sheet, s))
+                parts[s.table].append(
+                    Part(file_idx, sheet_idx, source.rel, s.sheet, s, source.path, stamp, db)
+                )
         loaded = [s for s in sheet_entries if s["status"] == "loaded"]
         refused = [s["error"] for s in sheet_entries if s["status"] == "unreadable"]
         if (
@@ -524,22 +542,30 @@ def _valid_rows(parts: list[Part], bucket: int, buckets: int) -> pl.DataFrame:
 
 
 def _raw_of(parts: list[Part], rows: pl.DataFrame) -> pl.DataFrame:
-    """The masked raw text of the given (_file_idx, _sheet_idx, _row) rows."""
+    """The masked raw text of the given (_file_idx, _sheet_idx, _row) rows, read again
+    from their files (each file once), as staging keeps no raw text of rows it loads."""
     out = []
+    by_file: dict[int, list[Part]] = {}
     for p in parts:
-        wanted = rows.filter(
-            (pl.col("_file_idx") == p.file_idx) & (pl.col("_sheet_idx") == p.sheet_idx)
-        )
-        if wanted.height:
-            raw = (
-                pl.scan_parquet(p.staged.raw)
-                .filter(pl.col("_row").is_in(wanted["_row"].implode()))
-                .collect()
-            )
+        by_file.setdefault(p.file_idx, []).append(p)
+    for file_idx, file_parts in by_file.items():
+        in_file = rows.filter(pl.col("_file_idx") == file_idx)
+        if not in_file.height:
+            continue
+        wanted = {
+            p.sheet_idx: in_file.filter(pl.col("_sheet_idx") == p.sheet_idx)["_row"]
+            for p in file_parts
+        }
+        wanted = {i: r for i, r in wanted.items() if r.len()}
+        if not wanted:
+            continue
+        p = file_parts[0]
+        found = stage.raw_rows(p.path, p.stamp, cache_dir(p.db), p.db, wanted)
+        for sheet_idx, raw in found.items():
             out.append(
                 raw.with_columns(
-                    pl.lit(p.file_idx, pl.Int64).alias("_file_idx"),
-                    pl.lit(p.sheet_idx, pl.Int64).alias("_sheet_idx"),
+                    pl.lit(file_idx, pl.Int64).alias("_file_idx"),
+                    pl.lit(sheet_idx, pl.Int64).alias("_sheet_idx"),
                 )
             )
     if not out:
@@ -582,8 +608,13 @@ def _late_rejects(
     table: str, frame: pl.DataFrame, parts: list[Part], with_kept: bool
 ) -> pl.DataFrame:
     """Rejects found after staging (references, conflicts), with their raw rows."""
+    return _with_raw_rows(_late_picked(table, frame, with_kept), parts)
+
+
+def _late_picked(table: str, frame: pl.DataFrame, with_kept: bool) -> pl.DataFrame:
+    """Rejects found after staging, without their raw rows yet (``_with_raw_rows``)."""
     none_s, none_i = pl.lit(None, pl.String), pl.lit(None, pl.Int64)
-    picked = frame.select(
+    return frame.select(
         "_file_idx",
         "_sheet_idx",
         pl.col("_row").cast(pl.Int64),
@@ -599,6 +630,10 @@ def _late_rejects(
         (pl.col("_kept_sheet") if with_kept else none_s).alias("kept_sheet"),
         (pl.col("_kept_row").cast(pl.Int64) if with_kept else none_i).alias("kept_row"),
     )
+
+
+def _with_raw_rows(picked: pl.DataFrame, parts: list[Part]) -> pl.DataFrame:
+    """Late rejects (``_late_picked``) with their raw rows, each file read once."""
     raw = _raw_of(parts, picked)
     joined = picked.join(raw, on=["_file_idx", "_sheet_idx", "_row"], how="left")
     return joined.select(
@@ -630,7 +665,7 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
         pl.scan_parquet(p.staged.valid).select(pl.len()).collect().item() for p in parts
     )
     buckets = max(1, math.ceil(valid_rows / BUCKET_ROWS)) if table in stage.BUCKETED else 1
-    remembered = []
+    remembered, late = [], []
     id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
     rejected_ids = [_locally_rejected_ids(parts)] if id_column else []
     for bucket in range(buckets):
@@ -646,7 +681,7 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
         frame = check_refs(table, frame, ctx)
         invalid = frame.filter(pl.col("_code").is_not_null())
         if invalid.height:
-            result.rejects.append(_late_rejects(table, invalid, parts, with_kept=False))
+            late.append(_late_picked(table, invalid, with_kept=False))
             if id_column:
                 rejected_ids.append(invalid[id_column])
         valid = dedup.with_keys(table, frame.filter(pl.col("_code").is_null()))
@@ -656,9 +691,11 @@ def _process_table(table, parts, ctx, decisions, con, say) -> TableResult:
         result.duplicates += resolved.filter(pl.col("_status") == "duplicate").height
         conflicts = resolved.filter(pl.col("_status") == "rejected")
         if conflicts.height:
-            result.rejects.append(_late_rejects(table, conflicts, parts, with_kept=True))
+            late.append(_late_picked(table, conflicts, with_kept=True))
         _insert(con, table, loaded)
         remembered.append(_keys(table, loaded))
+    if late:  # raw rows of every bucket's late rejects at once: each file is read once
+        result.rejects.append(_with_raw_rows(pl.concat(late, how="vertical_relaxed"), parts))
     keys = pl.concat(remembered, how="vertical_relaxed")
     _remember(table, keys, ctx)
     if id_column:

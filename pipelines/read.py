@@ -75,6 +75,9 @@ class Sheet:
     is_volunteer_file: bool = False
     ambiguous: list[str] = field(default_factory=list)
     raw_masked: bool = False  # _raw already passed through read_source's mask
+    # set when the frame holds each row's cells (_cell0, _cell1 …) instead of _raw:
+    # the labels of those cells; ``with_raw`` builds _raw of the rows that need it
+    raw_labels: list[str] | None = None
     error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
     header_row: int | None = None  # spreadsheet row of the (last) header row found
     format: str | None = None  # the saved 报送格式 it was read through (pipelines.mapping)
@@ -524,8 +527,11 @@ def _decode_lines(piece: bytes, copy: Transcoded, lines_before: int) -> str:
     return "\n".join(line.decode("utf-8" if i in utf8 else GB) for i, line in enumerate(lines))
 
 
-def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = None) -> Sheet:
-    """A CSV ledger in any of the contract's encodings (``mask``: see ``read_source``).
+def read_csv(
+    path: Path, mask: RawMask | None = None, scratch: Path | None = None, lazy_raw: bool = False
+) -> Sheet:
+    """A CSV ledger in any of the contract's encodings (``mask``, ``lazy_raw``: see
+    ``read_source``).
 
     A file that is not plain UTF-8 is read from a UTF-8 copy written to ``scratch`` (a
     private folder beside the warehouse; the system temp folder when not given) and
@@ -555,7 +561,7 @@ def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = Non
         if header is None or header.table is None:
             return _unrecognised(None, head, header)
         odd = (copy.odd_rows, copy.odd_reason()) if copy else ([], "")
-        frame = _read_csv_body(utf8_path, header, mask, odd)
+        frame, labels = _read_csv_body(utf8_path, header, mask, odd, lazy_raw)
         return Sheet(
             None,
             "loaded",
@@ -564,6 +570,7 @@ def read_csv(path: Path, mask: RawMask | None = None, scratch: Path | None = Non
             frame,
             _is_volunteer(header),
             raw_masked=mask is not None,
+            raw_labels=labels,
         )
     finally:
         if copy:
@@ -589,8 +596,14 @@ def _head_rows(fh) -> list[list[str]]:
 
 
 def _read_csv_body(
-    path: Path, header: HeaderFound, mask: RawMask | None, odd: tuple[list[int], str]
-) -> pl.DataFrame:
+    path: Path,
+    header: HeaderFound,
+    mask: RawMask | None,
+    odd: tuple[list[int], str],
+    lazy_raw: bool = False,
+) -> tuple[pl.DataFrame, list[str] | None]:
+    """The rows below the header as the sheet's frame, with ``_raw``, or with the cells
+    (``_cell0`` …) and their labels when ``lazy_raw`` (see ``with_raw``)."""
     width = len(header.names)
     try:
         body = _polars_body(path, header, width)
@@ -611,18 +624,22 @@ def _read_csv_body(
     )
     body = _with_defects(body, names, labels, width, odd)
     defective = pl.col("_defect").is_not_null()
+    if lazy_raw:
+        raw = [pl.col(n).alias(f"{CELL}{j}") for j, n in enumerate(names)]
+    else:
+        raw = [_raw_json(body.select(names), _dedupe(labels), mask).alias("_raw")]
     frame = body.select(
         *[
             pl.when(defective).then(None).otherwise(pl.col(f"c{j}")).alias(key)
             for j, key in header.mapping.items()
         ],
         pl.col("_row"),
-        _raw_json(body.select(names), _dedupe(labels), mask).alias("_raw"),
+        *raw,
         pl.coalesce([pl.col(n) for n in names]).alias("_first"),
         "_defect",
         "_defect_reason",
     )
-    return drop_blank_and_total_rows(frame)
+    return drop_blank_and_total_rows(frame), (_dedupe(labels) if lazy_raw else None)
 
 
 def _polars_body(path: Path, header: HeaderFound, width: int) -> pl.DataFrame:
@@ -752,6 +769,27 @@ def _raw_json(cells: pl.DataFrame, labels: list[str], mask: RawMask | None) -> p
     ).to_series()
 
 
+CELL = "_cell"  # prefix of a lazily read row's cell columns (``Sheet.raw_labels``)
+
+
+def cell_columns(frame: pl.DataFrame) -> list[str]:
+    """The cell columns of a frame read with ``lazy_raw`` (none otherwise)."""
+    return [c for c in frame.columns if c.startswith(CELL)]
+
+
+def with_raw(sheet: Sheet, rows: pl.DataFrame, mask: RawMask | None) -> pl.DataFrame:
+    """``rows`` (some rows of ``sheet.frame``) with ``_raw``, the text a reject report
+    shows, and without the cell columns. Built from the cells when the sheet was read
+    with ``lazy_raw`` (passed through ``mask``, as ``read_source`` does for a CSV read
+    whole), so only the rows that need their raw text pay for it; a frame that has
+    ``_raw`` already is returned as it is."""
+    if sheet.raw_labels is None:
+        return rows
+    cells = cell_columns(rows)
+    raw = _raw_json(rows.select(cells), sheet.raw_labels, mask)
+    return rows.drop(cells).with_columns(raw.alias("_raw"))
+
+
 def _dedupe(labels: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -767,17 +805,20 @@ def read_source(
     mask: RawMask | None = None,
     scratch: Path | None = None,
     formats_db: Path | None = None,
+    lazy_raw: bool = False,
 ) -> list[Sheet]:
     """All sheets of one ledger file (a CSV is one sheet named None).
 
     ``mask`` (a frame of text columns in, the same frame with its texts masked out)
     is applied to a CSV's raw rows as they are built, cell by cell; such a sheet says
-    ``raw_masked``. Workbook sheets leave ``_raw`` as read.
+    ``raw_masked``. Workbook sheets leave ``_raw`` as read. With ``lazy_raw`` a CSV's
+    frame keeps the cells instead of ``_raw`` (``Sheet.raw_labels``): ``with_raw``
+    builds the raw text of the rows that need it (a build: the rejected ones).
     """
     from pipelines.mapping.apply import read_mapped  # the mapping reads through this module
 
     if path.suffix.lower() == ".csv":
-        sheets = [read_csv(path, mask, scratch)]
+        sheets = [read_csv(path, mask, scratch, lazy_raw)]
     else:
         sheets = read_workbook(path)
     # mapping hook: a sheet no template table fits is read through its saved 报送格式

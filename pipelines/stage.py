@@ -4,7 +4,9 @@ A ledger file is read, normalised and checked against its row-local rules once;
 the result is kept as Parquet beside the warehouse (``.<db>.cache/``), keyed by
 the file's SHA-256 and a fingerprint of the code and settings that shaped it.
 A rebuild that sees the same bytes again reuses it, whatever the file's name.
-Raw rows are kept with phone and ID numbers masked, for reject reports only.
+Raw rows are kept with phone and ID numbers masked, for reject reports only, and only
+for the rows rejected here: a row rejected later (references, conflicts) has its raw
+text built by reading its file again (``raw_rows``), as rejects are few.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class StagedSheet:
     rows: int = 0
     valid: str | None = None  # typed valid rows: t_* columns, _row, _bh
     rejects: str | None = None  # _row, reason_code, reason, raw (masked)
-    raw: str | None = None  # _row, raw (masked) of every row, for later rejects
+    raw: str | None = None  # not written any more (raw text of later rejects: raw_rows)
     ambiguous: list[str] = field(default_factory=list)
     error: str | None = None  # status "unreadable": why the sheet was not read (Chinese)
     header_row: int | None = None  # where the header was found (needs_mapping sheets)
@@ -118,7 +120,11 @@ def stage_file(
     cache.mkdir(parents=True, exist_ok=True)
     try:
         sheets = read.read_source(
-            path, mask=pii.mask_frame, scratch=scratch_dir(cache), formats_db=formats_db
+            path,
+            mask=pii.mask_frame,
+            scratch=scratch_dir(cache),
+            formats_db=formats_db,
+            lazy_raw=True,
         )
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -212,9 +218,12 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     if sheet.status != "loaded":
         return out
     table = sheet.table
-    frame = sheet.frame.with_columns(pl.lit(sheet.is_volunteer_file).alias("_vol"))
+    frame = sheet.frame
     out.rows = frame.height
-    prepared = _with_read_defects(prepare_local(table, frame.drop(_DEFECTS, strict=False)), frame)
+    # the raw text is not carried through the typing joins: only rejected rows need it
+    rows = frame.drop("_raw", *read.cell_columns(frame), *_DEFECTS, strict=False)
+    rows = rows.with_columns(pl.lit(sheet.is_volunteer_file).alias("_vol"))
+    prepared = _with_read_defects(prepare_local(table, rows), frame)
     spec = TABLE_SPECS[table]
     prepared = pii.hash_ids(prepared, [f"t_{c.key}" for c in spec.columns if c.kind == "id"], salt)
     texts = prepared.select(f"t_{c.key}" for c in spec.columns if c.kind == "text")
@@ -223,26 +232,74 @@ def _stage_sheet(sheet: read.Sheet, stem: Path, salt: str) -> StagedSheet:
     bucket = pl.col("t_activity_id").hash(seed=7) if table in BUCKETED else pl.lit(0, pl.UInt64)
     valid = prepared.filter(pl.col("_code").is_null()).select(*keep, "_row", bucket.alias("_bh"))
     id_column = {"units": "t_unit_id", "activities": "t_activity_id"}.get(table)
-    raw = frame.select("_row", pl.col("_raw").alias("raw"))
-    if sheet.format:  # one raw row per spreadsheet row: a mapped row's headcount lines share it
+    rejected = prepared.filter(pl.col("_code").is_not_null())
+    raw = raw_text(sheet, frame.filter(pl.col("_row").is_in(rejected["_row"].implode())))
+    rejects = rejected.select(
+        "_row",
+        (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
+        pl.col("_code").alias("reason_code"),
+        pii.mask_text(pl.col("_reason")).alias("reason"),
+    ).join(raw, on="_row", how="left", maintain_order="left")
+    for part, data in (("valid", valid), ("rejects", rejects)):
+        path = stem.with_name(f"{stem.name}.{part}.parquet")
+        # no column statistics: the parts are read whole or by a hash of the activity
+        # code, which no row group's min/max can prune
+        data.write_parquet(path, compression="lz4", statistics=False)
+        setattr(out, part, str(path))
+    return out
+
+
+def raw_text(sheet: read.Sheet, rows: pl.DataFrame) -> pl.DataFrame:
+    """(_row, raw) of ``rows`` of ``sheet``: the masked raw text a reject report shows,
+    one per spreadsheet row (a mapped row's headcount lines share it)."""
+    raw = read.with_raw(sheet, rows, pii.mask_frame).select("_row", pl.col("_raw").alias("raw"))
+    if sheet.format:
         raw = raw.unique("_row", maintain_order=True)
     if not sheet.raw_masked:
         raw = raw.with_columns(pii.mask_frame(raw.select("raw")).get_columns())
-    rejects = (
-        prepared.filter(pl.col("_code").is_not_null())
-        .select(
-            "_row",
-            (pl.col(id_column) if id_column else pl.lit(None, pl.String)).alias("key_id"),
-            pl.col("_code").alias("reason_code"),
-            pii.mask_text(pl.col("_reason")).alias("reason"),
+    return raw
+
+
+def file_stamp(path: Path) -> list[int]:
+    """Size, inode and change times: a file whose stamp is unchanged is taken as
+    unchanged (as the build's memo of file digests does)."""
+    st = path.stat()
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def raw_rows(
+    path: Path, stamp: list[int], cache: Path, formats_db: Path | None, wanted: dict
+) -> dict[int, pl.DataFrame]:
+    """(_row, raw) of the ``wanted`` rows (a Series of ``_row`` per sheet index) of the
+    file at ``path``, read again: the raw text of rows rejected after staging. Raises
+    ``ChangedFile`` when the file is no longer as the build found it (``stamp``)."""
+    try:
+        if file_stamp(path) != stamp:
+            raise ChangedFile(path)
+        sheets = read.read_source(
+            path,
+            mask=pii.mask_frame,
+            scratch=scratch_dir(cache),
+            formats_db=formats_db,
+            lazy_raw=True,
         )
-        .join(raw, on="_row", how="left", maintain_order="left")
-    )
-    for part, data in (("valid", valid), ("rejects", rejects), ("raw", raw)):
-        path = stem.with_name(f"{stem.name}.{part}.parquet")
-        data.write_parquet(path, compression="lz4")
-        setattr(out, part, str(path))
+        if file_stamp(path) != stamp:  # changed while it was read
+            raise ChangedFile(path)
+    except OSError as exc:
+        raise ChangedFile(path) from exc
+    out = {}
+    for index, rows in wanted.items():
+        sheet = sheets[index]
+        out[index] = raw_text(sheet, sheet.frame.filter(pl.col("_row").is_in(rows.implode())))
     return out
+
+
+class ChangedFile(Exception):
+    """A source file changed between staging and the build's reading it again."""
+
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self.path = path
 
 
 _DEFECTS = ("_defect", "_defect_reason")

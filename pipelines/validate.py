@@ -273,12 +273,24 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
         if col.kind in ("date", "datetime"):
             lookup = with_datetime(lookup, col.key, f"t_{col.key}", f"t_{col.key}_has_time")
         lookup = lookup.with_columns(**derived)
-        frame = (
-            frame.rename({col.key: "_in"})
-            .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
-            .drop("_in")
-        )
+        frame = frame.drop(col.key).hstack(_per_row(frame.get_column(col.key), lookup))
     return frame, checks
+
+
+def _per_row(values: pl.Series, lookup: pl.DataFrame) -> list[pl.Series]:
+    """The columns of ``lookup`` (one row per distinct ``_in``, null included) for each
+    of ``values``, in its order, without ``_in``. Only the column itself is joined, not
+    the whole frame (a join gathers every column of both sides); a column of one value
+    (often all empty) is repeated without a join."""
+    out = lookup.drop("_in")
+    if lookup.height == 1:
+        return [s.new_from_index(0, values.len()) for s in out.get_columns()]
+    joined = (
+        values.alias("_in")
+        .to_frame()
+        .join(lookup, on="_in", how="left", nulls_equal=True, maintain_order="left")
+    )
+    return joined.drop("_in").get_columns()
 
 
 def _is_untouched(lookup: pl.DataFrame, key: str) -> bool:
@@ -296,9 +308,14 @@ def _first_failure(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
     for c, cond, r in checks[1:]:
         code = code.when(cond).then(pl.lit(c))
         reason = reason.when(cond).then(r)
-    return frame.with_columns(
-        code.otherwise(None).alias("_code"), reason.otherwise(None).alias("_reason")
-    )
+    frame = frame.with_columns(code.otherwise(None).alias("_code"))
+    # every branch of a when/then chain is evaluated over every row: the reasons (text
+    # formatted per row, one per check) only for the few rows that fail
+    failed = frame.select(pl.arg_where(pl.col("_code").is_not_null())).to_series()
+    reasons = frame[failed].select(reason.otherwise(None)).to_series()
+    nulls = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("_reason")
+    filled = nulls.scatter(failed, reasons) if failed.len() else nulls
+    return frame.with_columns(filled)
 
 
 def _unit_exists(ctx: Context, column: str, label: str) -> Check:
