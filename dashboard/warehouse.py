@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime
@@ -292,13 +293,23 @@ def read_settings(threads: int | None = None, memory_limit: str | None = None) -
     read = config().read
     settings: dict[str, Any] = {
         "memory_limit": memory_limit or read.memory_limit,
-        "temp_directory": read.temp_directory
-        or str(Path(tempfile.gettempdir()) / "wenming-duckdb"),
+        "temp_directory": _spill_folder(read.temp_directory),
     }
     threads = threads or read.threads
     if threads:
         settings["threads"] = int(threads)
     return settings
+
+
+def _spill_folder(base: str) -> str:
+    """A spill folder of this reader's own inside ``base``: DuckDB instances that share one
+    folder overwrite each other's spill files and delete them when one closes
+    (duckdb/duckdb#15173), and the pages' reader, the audit's and every `wenming report`
+    process are instances of their own."""
+    root = Path(base or Path(tempfile.gettempdir()) / "wenming-duckdb")
+    root.mkdir(parents=True, exist_ok=True)
+    # not created here: DuckDB makes the folder on its first spill and removes what it made
+    return str(root / f"{os.getpid()}-{uuid.uuid4().hex}")
 
 
 def _used(sql: str, params: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -56,3 +58,14 @@ def test_a_memory_cap_that_is_no_size_is_refused_in_chinese_naming_the_table(
     assert "[read]" in str(refused.value)
     assert "memory_limit" in str(refused.value)
     assert "3GB" in str(refused.value)
+
+
+def test_two_readers_spill_into_folders_of_their_own_inside_the_configured_one(
+    tmp_path, monkeypatch, small_warehouse
+):
+    spill = tmp_path / "spill"
+    _config(tmp_path, monkeypatch, f'[read]\ntemp_directory = "{spill}"\n')
+    first = Path(_setting(Warehouse(small_warehouse), "temp_directory"))
+    second = Path(_setting(Warehouse(small_warehouse), "temp_directory"))
+    assert first.parent == spill and second.parent == spill
+    assert first != second
