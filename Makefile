@@ -31,7 +31,7 @@ run: install $(DB)
 		--server.address=$$(WENMING_DB=$(DB) $(BIN)/wenming user address)
 
 test: install system-deps
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: install
 	$(BIN)/pip install -q pandas

@@ -530,8 +530,7 @@ def demo_db(demo_build) -> Path:
 @pytest.fixture(scope="session")
 def browser():
     """The system Chromium through Playwright, one per worker for every browser test file
-    (each file's tests open their own contexts in it): a launch costs seconds of CPU.
-    Under ``make test`` the browser tests are one work unit, so one worker launches it."""
+    (each file's tests open their own contexts in it): a launch costs seconds of CPU."""
     from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     if not CHROMIUM:
@@ -547,85 +546,26 @@ def browser():
 @pytest.fixture(scope="session")
 def fixture_server(fixture_db) -> Iterator[str]:
     """``streamlit run`` on the fixture county, one per worker for the browser tests that
-    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL
-    (one per run under ``make test``: the browser tests are one work unit)."""
+    only read it (test_browser, test_browser_shell, test_drill_browser): its base URL."""
     from test_browser import serve
 
     with serve(fixture_db, "server.log") as base:
         yield base
 
 
-# ---------------------------------------------------------------- scheduling on 2 workers
-# ``make test`` runs ``pytest -n 2 --dist loadgroup --no-loadscope-reorder``. Each test file
-# is one work unit (its module fixtures are built once, on one worker, not once per
-# worker), a test marked ``xdist_group(name)`` belongs to the unit ``name`` instead
-# (tests sharing a costly session fixture, e.g. the Spark build), the browser tests are
-# one unit ``browser`` (one Chromium, one server on the fixture county), and units run longest
-# first, so the workers finish together: the last units handed out are the shortest.
-# A unit's cost is its seconds in tests/durations.json (refresh it with
-# ``pytest -n 2 --dist loadgroup --record-durations``); a unit not listed there (a new
-# file) counts as a middling one.
-DURATIONS = Path(__file__).with_name("durations.json")
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--record-durations",
-        action="store_true",
-        help="write each work unit's seconds (setup + call + teardown) to tests/durations.json",
-    )
-
-
-def _unit(item: pytest.Item) -> str:
-    """The work unit of a test: its ``xdist_group`` names, else ``browser`` for a browser
-    test (one worker launches Chromium and serves the fixture county, not both), else its
-    file."""
-    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                    for m in item.iter_markers("xdist_group")})  # fmt: skip
-    if names:
-        return "_".join(names)
-    return "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-
-
-def _unit_of_nodeid(nodeid: str) -> str:
-    file, _, rest = nodeid.partition("::")
-    # the ``@unit`` suffix, after any parameter ids (which may hold an ``@`` themselves)
-    return rest.rsplit("@", 1)[1] if rest.rfind("@") > rest.rfind("]") else file
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Orders the tests by their unit's recorded cost, longest first (a unit's tests keep
-    their order); under ``--dist loadgroup`` gives each test the ``@unit`` suffix the
-    scheduler groups by. pytest-xdist 3.8 writes the suffix of an ``xdist_group`` to
-    ``item._nodeid``, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386):
-    drop that part once xdist sets it."""
-    costs = json.loads(DURATIONS.read_text("utf-8")) if DURATIONS.exists() else {}
-    middling = sorted(costs.values())[len(costs) // 2] if costs else 0.0
-    units = {id(item): _unit(item) for item in items}
-    items.sort(key=lambda item: (-costs.get(units[id(item)], middling), units[id(item)]))
+    """Under ``--dist loadgroup``, give each test of an ``xdist_group`` the ``@group``
+    suffix the scheduler groups by. pytest-xdist 3.8 writes it to ``item._nodeid``, which
+    pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386): the Spark tests were spread
+    over both workers and each built the ledger set on Spark. Drop this once xdist sets it."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers only
         return
     from _pytest.nodeid import NodeId
 
     for item in items:
-        suffix = f"@{units[id(item)]}"
-        if not item.nodeid.endswith(suffix):
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})  # fmt: skip
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
-
-
-_unit_seconds: dict[str, float] = {}
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """With ``--record-durations``: add up each unit's seconds (on the controller, which
-    sees every worker's reports)."""
-    unit = _unit_of_nodeid(report.nodeid)
-    _unit_seconds[unit] = _unit_seconds.get(unit, 0.0) + report.duration
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if not session.config.getoption("record_durations") or os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    ranked = dict(sorted(((u, round(s, 1)) for u, s in _unit_seconds.items()), key=lambda p: -p[1]))
-    DURATIONS.write_text(json.dumps(ranked, indent=1, ensure_ascii=False) + "\n", "utf-8")
