@@ -50,20 +50,9 @@ stations AS (
     JOIN scope_units AS s ON s.unit_id = u.unit_id
     WHERE u.level = '站'
 ),
-held AS (
-    SELECT t.ancestor_id AS unit_id,
-           SUM(o.activities) AS activities,
-           MAX(o.last_on) AS last_activity_on
-    FROM (SELECT unit_id,
-                 SUM(CASE WHEN start_on >= $date_from THEN 1 ELSE 0 END) AS activities,
-                 MAX(start_on) AS last_on
-          FROM activity_facts
-          WHERE start_on <= $date_to
-          GROUP BY unit_id) AS o
-    JOIN unit_tree AS t ON t.unit_id = o.unit_id
-    JOIN stations AS st ON st.unit_id = t.ancestor_id
-    GROUP BY t.ancestor_id
-)
+"""
+    + q.held_under("stations")
+    + """
 SELECT st.unit_id, st.name, st.parent_id, st.opened_on, h.last_activity_on
 FROM stations AS st
 LEFT JOIN held AS h ON h.unit_id = st.unit_id

@@ -119,13 +119,7 @@ def stage_file(
             return staged
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        sheets = read.read_source(
-            path,
-            mask=pii.mask_frame,
-            scratch=scratch_dir(cache),
-            formats_db=formats_db,
-            lazy_raw=True,
-        )
+        sheets = _read(path, cache, formats_db)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a corrupt or foreign file must not stop the build
@@ -267,6 +261,14 @@ def file_stamp(path: Path) -> list[int]:
     return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
 
 
+def _read(path: Path, cache: Path, formats_db: Path | None) -> list[read.Sheet]:
+    """The file's sheets as staging reads them: ``raw_rows`` must read a file again exactly
+    as ``stage_file`` did, or its row numbers would name other rows."""
+    return read.read_source(
+        path, mask=pii.mask_frame, scratch=scratch_dir(cache), formats_db=formats_db, lazy_raw=True
+    )
+
+
 def raw_rows(
     path: Path, stamp: list[int], cache: Path, formats_db: Path | None, wanted: dict
 ) -> dict[int, pl.DataFrame]:
@@ -276,13 +278,7 @@ def raw_rows(
     try:
         if file_stamp(path) != stamp:
             raise ChangedFile(path)
-        sheets = read.read_source(
-            path,
-            mask=pii.mask_frame,
-            scratch=scratch_dir(cache),
-            formats_db=formats_db,
-            lazy_raw=True,
-        )
+        sheets = _read(path, cache, formats_db)
         if file_stamp(path) != stamp:  # changed while it was read
             raise ChangedFile(path)
     except OSError as exc:

@@ -246,24 +246,21 @@ def villages(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     by code; ``stations`` are the 站 in scope, opened by the period's end, serving it.
     Empty when coverage is unknown.
     """
-    unit = resolve(wh, scope)
-    prefix, _reason = jurisdiction_prefix(unit)
-    if prefix is None:
-        return []
-    rows = _rows(wh, q.VILLAGES, scope, prefix=prefix, **_effective_params(wh, scope))
-    for row in rows:
-        row["stations"] = row["stations"] or []
-    return rows
+    return _village_rows(wh, scope, q.VILLAGES)
 
 
 def village_gaps(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     """The rows of ``villages`` that are not effectively covered (``is_effective``
     false: no station serves them, or all that do are below their need), by code."""
+    return _village_rows(wh, scope, q.VILLAGE_GAPS)
+
+
+def _village_rows(wh: Warehouse, scope: Scope, sql: str) -> list[dict[str, Any]]:
     unit = resolve(wh, scope)
     prefix, _reason = jurisdiction_prefix(unit)
     if prefix is None:
         return []
-    rows = _rows(wh, q.VILLAGE_GAPS, scope, prefix=prefix, **_effective_params(wh, scope))
+    rows = _rows(wh, sql, scope, prefix=prefix, **_effective_params(wh, scope))
     for row in rows:
         row["stations"] = row["stations"] or []
     return rows

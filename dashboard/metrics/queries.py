@@ -293,35 +293,33 @@ FROM village_status
 GROUP BY town_id"""
 )
 
+
 # one row per village of the jurisdiction, with its town and the stations serving it
-VILLAGES = (
-    _with(SCOPE_UNITS, VILLAGE_STATUS)
-    + """
+def _villages(where: str = "") -> str:
+    return (
+        _with(SCOPE_UNITS, VILLAGE_STATUS)
+        + f"""
 SELECT v.code, v.name, town.name AS town_name, v.stations, v.is_covered, v.is_effective
 FROM village_status AS v
 LEFT JOIN divisions AS town ON town.code = substr(v.code, 1, 9) || '000'
+{where}
 ORDER BY v.code"""
-)
+    )
+
+
+VILLAGES = _villages()
 
 # the rows of VILLAGES that are not effectively covered (no station serves them, or
 # every station serving them is below its need): the briefing's coverage gaps, without
 # reading the province's fifty thousand villages into Python
-VILLAGE_GAPS = (
-    _with(SCOPE_UNITS, VILLAGE_STATUS)
-    + """
-SELECT v.code, v.name, town.name AS town_name, v.stations, v.is_covered, v.is_effective
-FROM village_status AS v
-LEFT JOIN divisions AS town ON town.code = substr(v.code, 1, 9) || '000'
-WHERE NOT v.is_effective
-ORDER BY v.code"""
-)
+VILLAGE_GAPS = _villages("WHERE NOT v.is_effective")
 
-# one row per unit in scope: the activities held by it and everything below it in the
-# period, and the last one on or before the period's end (NULL when never)
-UNIT_ACTIVITIES = (
-    _with(SCOPE_UNITS)
-    + """,
-held AS (
+
+def held_under(units: str) -> str:
+    """The CTE ``held``: for each unit of the table ``units`` (a column ``unit_id``), the
+    activities held by it and everything below it in the period, and the last one on or
+    before the period's end."""
+    return f"""held AS (
     SELECT t.ancestor_id AS unit_id,
            SUM(o.activities) AS activities,
            MAX(o.last_on) AS last_activity_on
@@ -332,9 +330,19 @@ held AS (
           WHERE start_on <= $date_to
           GROUP BY unit_id) AS o
     JOIN unit_tree AS t ON t.unit_id = o.unit_id
-    JOIN scope_units AS s ON s.unit_id = t.ancestor_id
+    JOIN {units} AS s ON s.unit_id = t.ancestor_id
     GROUP BY t.ancestor_id
-)
+)"""
+
+
+# one row per unit in scope: the activities held by it and everything below it in the
+# period, and the last one on or before the period's end (NULL when never)
+UNIT_ACTIVITIES = (
+    _with(SCOPE_UNITS)
+    + """,
+"""
+    + held_under("scope_units")
+    + """
 SELECT u.unit_id, u.name, u.level, u.parent_id, u.division_code, u.serves, u.opened_on,
        u.is_model, u.lng, u.lat,
        COALESCE(h.activities, 0) AS activities,
