@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Tables derived from the loaded ones by ``pipelines.summaries`` (the figures read them).
 SUMMARY_TABLES = ("persons", "activity_facts", "sign_ins", "person_months", "volunteer_hours")
+SUMMARY_TABLES += ("redemption_balances",)
 
 PROVENANCE = """
     source_file VARCHAR NOT NULL,
@@ -203,6 +204,14 @@ CREATE TABLE volunteer_hours (
     start_on DATE NOT NULL,
     start_at TIMESTAMP,
     service_hours DECIMAL(18, 2) NOT NULL
+)""",
+    # one row per redemption: its person's service hours of activities started at or
+    # before it and points redeemed before it (pipelines.summaries.REDEMPTION_BALANCES)
+    "redemption_balances": """
+CREATE TABLE redemption_balances (
+    redemption_id VARCHAR NOT NULL,
+    hours_before DECIMAL(18, 2) NOT NULL,
+    spent_before BIGINT NOT NULL
 )""",
     # one row per rejected input row (including conflicts)
     "rejects": """

@@ -13,7 +13,11 @@ Every table here is derived from the loaded tables and nothing else (grains in
 - ``person_months``: per unit of level 省/市/中心/所, calendar month and role, the
   persons who signed in at the unit or below it, as a roaring bitmap of ``person_no``;
 - ``volunteer_hours``: one row per (activity, 志愿者) with service hours, the hours
-  summed, beside the activity's unit and start (the practices' 积分 and 星级 read it).
+  summed, beside the activity's unit and start (the practices' 积分 and 星级 read it);
+- ``redemption_balances``: one row per redemption with what its person's balance at its
+  time is made of (service hours up to it, points redeemed before it), which no scope
+  or period changes (the overdrawn redemptions read it instead of joining each
+  redemption to its person's hour rows).
 
 ``build(con)`` makes them from scratch; ``extend(con, activity_ids)`` brings them up to
 date after rows of those activities (new activities, or new attendance and ratings of
@@ -166,6 +170,37 @@ JOIN {facts} AS f ON f.activity_id = r.activity_id
 WHERE r.role = '志愿者' AND r.person_id IS NOT NULL AND r.service_hours IS NOT NULL
 GROUP BY f.activity_no, r.person_id, f.unit_id, f.start_on, a.start_at"""
 
+# What each redemption's balance at its time is made of: the person's service hours of
+# activities started at or before it (wherever held) and the points of the person's
+# earlier redemptions (at the same moment: lower redemption_id first). Kept as hours, not
+# points: points_per_hour is read from wenming.toml when the figure is. {redemptions}
+# holds the redemptions, {hours} the volunteer_hours rows. Shared with the Spark build.
+REDEMPTION_BALANCES = """
+SELECT d.redemption_id,
+       CAST(COALESCE(e.hours_before, 0) AS DECIMAL(18, 2)) AS hours_before,
+       CAST(COALESCE(p.spent_before, 0) AS BIGINT) AS spent_before
+FROM {redemptions} AS d
+LEFT JOIN (
+    SELECT j.redemption_id, SUM(v.service_hours) AS hours_before
+    FROM {redemptions} AS j
+    JOIN {hours} AS v ON v.person_id = j.person_id AND v.start_at <= j.redeemed_at
+    GROUP BY j.redemption_id
+) AS e ON e.redemption_id = d.redemption_id
+LEFT JOIN (
+    SELECT j.redemption_id, SUM(b.points) AS spent_before
+    FROM {redemptions} AS j
+    JOIN {redemptions} AS b ON b.person_id = j.person_id
+     AND (b.redeemed_at < j.redeemed_at
+          OR (b.redeemed_at = j.redeemed_at AND b.redemption_id < j.redemption_id))
+    GROUP BY j.redemption_id
+) AS p ON p.redemption_id = d.redemption_id"""
+
+_REDEMPTION_BALANCES = (
+    "INSERT INTO redemption_balances"
+    + REDEMPTION_BALANCES.format(redemptions="redemptions", hours="volunteer_hours")
+    + "\nORDER BY d.redemption_id"
+)
+
 _VOLUNTEER_HOURS = (
     "INSERT INTO volunteer_hours" + VOLUNTEER_HOURS + "\nORDER BY f.activity_no, r.person_id"
 )
@@ -266,6 +301,7 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
             attendance="attendance", activities="activities", facts="activity_facts"
         )
     )
+    _write_redemption_balances(con)
     con.execute(_PERSON_HASHES)
     unique = con.sql(_HASH_COLLISIONS).fetchall()[0][0] == 0
     con.execute(_SIGN_INS.format(attendance="attendance", **(_BY_HASH if unique else _BY_ID)))
@@ -295,8 +331,26 @@ def extend(con: duckdb.DuckDBPyConnection, activity_ids: Iterable[str]) -> None:
     ``unit_tree`` must already hold any unit the appended activities name.
     """
     ids = sorted(set(activity_ids))
-    if not ids:
-        return
+    if ids:
+        _extend_activities(con, ids)
+    # a redemption's balance changes with any hours or redemption of its person added
+    # before it (by activities or by a redemptions file): written again whole, one join
+    # per person, as build writes it (and made where a warehouse predates the table)
+    con.execute("DROP TABLE IF EXISTS redemption_balances")
+    con.execute(DDL["redemption_balances"])
+    _write_redemption_balances(con)
+
+
+def _write_redemption_balances(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill ``redemption_balances`` (created, empty) from ``redemptions`` and
+    ``volunteer_hours``; left empty where the warehouse has no redemptions table."""
+    tables = {row[0] for row in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "redemptions" in tables:
+        con.execute(_REDEMPTION_BALANCES)
+
+
+def _extend_activities(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+    """``extend`` for the summaries made per activity (all but redemption_balances)."""
     con.execute(_BRANCHES)
     con.execute("CREATE OR REPLACE TEMP TABLE _changed (activity_id VARCHAR PRIMARY KEY)")
     con.execute("INSERT INTO _changed SELECT UNNEST(CAST($ids AS VARCHAR[]))", {"ids": ids})

@@ -43,6 +43,9 @@ REDEMPTION_COLUMNS = {
     "points": "INTEGER",
 }
 HOURS_TABLE = "volunteer_hours"
+# what each redemption's balance at its time is made of (pipelines/summaries.py): read
+# where the warehouse holds it (OVERDRAWN_KEPT), else summed here (OVERDRAWN)
+BALANCES = ("redemption_balances", "hours_before")
 TEAMS, REDEMPTIONS = "teams", "redemptions"
 
 # (table, column) pairs the warehouse holds
@@ -394,6 +397,24 @@ JOIN unit_rows AS u ON u.unit_id = b.unit_id
 WHERE b.points > b.balance_before
 ORDER BY b.redeemed_at, b.redemption_id"""
 
+# OVERDRAWN's rows from the balances written at build time: the same redemptions, the
+# balance from the person's hours up to the redemption and points redeemed before it
+OVERDRAWN_KEPT = """,
+judged AS (
+    SELECT d.redemption_id, d.unit_id, d.redeemed_at, d.points,
+           $points_per_hour * b.hours_before - b.spent_before AS balance_before
+    FROM redemption_rows AS d
+    JOIN scope_units AS s USING (unit_id)
+    JOIN redemption_balances AS b USING (redemption_id)
+    WHERE CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
+)
+SELECT j.redemption_id, j.unit_id, u.name AS unit_name, j.redeemed_at, j.points,
+       j.balance_before
+FROM judged AS j
+JOIN unit_rows AS u ON u.unit_id = j.unit_id
+WHERE j.points > j.balance_before
+ORDER BY j.redeemed_at, j.redemption_id"""
+
 # 星级志愿者: one row per (breakdown row, star level 0–5) with how many volunteers hold it
 # at the period's end (hours in the row's subtree up to then) and how many of them rose to
 # it in the period. Rows: ``_total`` for the whole scope and, when $by_unit, each direct
@@ -448,5 +469,6 @@ PRACTICE_QUERIES: dict[str, str] = {
     "points": POINTS,
     "points_by_unit_month": POINTS_BY_UNIT_MONTH,
     "overdrawn": OVERDRAWN,
+    "overdrawn_kept": OVERDRAWN_KEPT,
     "stars": STARS,
 }

@@ -60,13 +60,14 @@ MSG_NO_JAVA = (
 ENGINE_PREFIX = "spark-"
 # the warehouse tables the Parquet folders hold (the rest live in the DuckDB file)
 PARQUET_TABLES = (*TABLES, "unit_tree", "persons", "activity_facts", "sign_ins")
-PARQUET_TABLES += ("volunteer_hours",)
+PARQUET_TABLES += ("volunteer_hours", "redemption_balances")
 _SUMMARY_VIEWS = {
     "unit_tree": "s_unit_tree",
     "persons": "s_persons",
     "activity_facts": "s_activity_facts",
     "sign_ins": "s_sign_ins",
     "volunteer_hours": "s_volunteer_hours",
+    "redemption_balances": "s_redemption_balances",
 }
 
 

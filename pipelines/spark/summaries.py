@@ -1,7 +1,7 @@
 """``unit_tree`` and the summary tables of ``pipelines.summaries`` as portable SQL over the
 loaded tables (``w_<table>`` of the load pass), so they run on the cluster: ``persons``
 and ``activity_no`` numbered in file order, ``activity_facts``, ``sign_ins``,
-``volunteer_hours``. Person
+``volunteer_hours``, ``redemption_balances``. Person
 counts stay exact (``COUNT(DISTINCT)`` where a figure needs one); the roaring bitmaps
 of ``person_months`` are made on the server that serves the figures, from the
 ``sign_ins`` Parquet (``pipelines.summaries.build_person_months``).
@@ -76,6 +76,13 @@ VOLUNTEER_HOURS = (
     + ") AS v"
 )
 
+# as pipelines.summaries._REDEMPTION_BALANCES, from the same query
+REDEMPTION_BALANCES = (
+    "SELECT *, redemption_id AS _order FROM ("
+    + summaries.REDEMPTION_BALANCES.format(redemptions="w_redemptions", hours="s_volunteer_hours")
+    + ") AS b"
+)
+
 TREE_START = "SELECT unit_id, unit_id AS ancestor_id, 0 AS depth FROM w_units"
 TREE_STEP = """
 SELECT t.unit_id, u.parent_id AS ancestor_id, t.depth + 1 AS depth
@@ -103,10 +110,11 @@ def unit_tree(engine: Engine) -> None:
 
 def build(engine: Engine) -> None:
     """``s_unit_tree``, ``s_persons``, ``s_numbers``, ``s_activity_facts``, ``s_sign_ins``,
-    ``s_volunteer_hours``."""
+    ``s_volunteer_hours``, ``s_redemption_balances``."""
     unit_tree(engine)
     engine.table("s_persons", PERSONS)
     engine.view("s_numbers", NUMBERS)
     engine.table("s_activity_facts", FACTS)
     engine.view("s_sign_ins", SIGN_INS)
     engine.view("s_volunteer_hours", VOLUNTEER_HOURS)
+    engine.view("s_redemption_balances", REDEMPTION_BALANCES)
