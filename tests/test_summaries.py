@@ -10,7 +10,7 @@ sign-in on the last day of a month. ``extend`` must leave exactly what ``build``
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,6 +47,15 @@ EXTRA_ATTENDANCE = [
 ]
 EXTRA_RATINGS = [("A20", 2, "太吵"), ("A02", 5, None), ("A22", 4, None)]
 VOLUNTEER_ROW_HOURS = Decimal("2.5")  # the service hours of each added 志愿者 row
+
+# redemptions of persons who serve in the added rows (V3 at A22 on 31 March, P10 at A21
+# on 1 February): redemption_id, person_id, unit_id, redeemed_at, points
+EXTRA_REDEMPTIONS = [
+    ("R91", "V3", "ZA2", datetime(2025, 4, 1, 9), 5),
+    ("R92", "V3", "ZA2", datetime(2025, 4, 1, 9), 3),  # the same moment: after R91
+    ("R90", "V3", "ZA2", datetime(2025, 3, 1, 9), 2),  # before A22
+    ("R93", "P10", "SB", datetime(2025, 2, 1, 12), 1),
+]
 
 # (activity_id, person_id) rows of the fixture that the "earlier" warehouse lacks too:
 # the earlier one is the fixture less these and less every row above
@@ -112,6 +121,14 @@ def _direct(db, sql: str, unit_id, date_from, date_to) -> dict:
 
 
 # ----------------------------------------------------------------- warehouses
+
+
+def _add_redemptions(con: duckdb.DuckDBPyConnection) -> None:
+    for i, row in enumerate(EXTRA_REDEMPTIONS, 2):
+        con.execute(
+            "INSERT INTO redemptions VALUES (?, ?, ?, ?, ?, NULL, 'redemptions.csv', NULL, ?)",
+            [*row, i],
+        )
 
 
 def _add_rows(con: duckdb.DuckDBPyConnection, *, activities=True, attendance=True) -> None:
@@ -244,6 +261,7 @@ def test_extend_after_appending_rows_leaves_exactly_what_build_makes(fixture_db,
             "WHERE activity_id = ? AND person_id = ?",
             [[LATER, *row] for row in HELD_BACK_ATTENDANCE],
         )
+        _add_redemptions(con)
         _add_rows(con)
         summaries.build(con)
         built = {table: _table(con, table) for table in SUMMARY_TABLES}
@@ -272,6 +290,36 @@ def test_extend_after_appending_rows_leaves_exactly_what_build_makes(fixture_db,
     fresh = sorted((n, p) for p, n in new.items() if p not in old)
     assert [p for _n, p in fresh] == ["P9", "P10", "P11", "P8"]  # rows 21, 24, 26, 9x
     assert [n for n, _p in fresh] == list(range(len(old) + 1, len(new) + 1))
+
+
+def test_a_redemptions_balance_counts_hours_up_to_it_and_redemptions_before_it(
+    fixture_db, tmp_path
+):
+    db = tmp_path / "redeemed.duckdb"
+    shutil.copy(fixture_db, db)
+    with duckdb.connect(str(db)) as con:
+        _add_redemptions(con)
+        _add_rows(con)
+        summaries.build(con)
+        served = con.sql(
+            "SELECT r.person_id, a.start_at, r.service_hours FROM attendance AS r "
+            "JOIN activities AS a USING (activity_id) "
+            "WHERE r.role = '志愿者' AND r.service_hours IS NOT NULL"
+        ).fetchall()
+        kept = con.sql("SELECT * FROM redemption_balances ORDER BY redemption_id").fetchall()
+    by_id = {row[0]: row for row in EXTRA_REDEMPTIONS}
+
+    def hours_before(person_id, at):
+        return sum(h for p, start, h in served if p == person_id and start <= at)
+
+    # R91 and R92 at the same moment: R92 (the higher id) comes after R91's 5 points
+    spent = {"R90": 0, "R91": 2, "R92": 2 + 5, "R93": 0}
+    expected = [
+        (rid, hours_before(by_id[rid][1], by_id[rid][3]), spent[rid]) for rid in sorted(spent)
+    ]
+    assert kept == expected
+    # A22 (31 March, 2.5 h) counts for R91 and R92, not for R90 on 1 March
+    assert expected[1][1] - expected[0][1] >= VOLUNTEER_ROW_HOURS
 
 
 def test_extend_with_no_activities_changes_nothing(wide_db, tmp_path):
