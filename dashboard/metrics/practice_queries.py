@@ -43,9 +43,6 @@ REDEMPTION_COLUMNS = {
     "points": "INTEGER",
 }
 HOURS_TABLE = "volunteer_hours"
-# what each redemption's balance at its time is made of (pipelines/summaries.py): read
-# where the warehouse holds it (OVERDRAWN_KEPT), else summed here (OVERDRAWN)
-BALANCES = ("redemption_balances", "hours_before")
 TEAMS, REDEMPTIONS = "teams", "redemptions"
 
 # (table, column) pairs the warehouse holds
@@ -360,46 +357,10 @@ ORDER BY unit_id, month"""
 # Redemptions in scope and period larger than the person's balance at their time (every
 # earning before it, wherever, less every earlier redemption): one row per redemption,
 # without the person. Earnings at the same moment count first; redemptions at the same
-# moment in redemption_id order. Summed per judged redemption by joins (the person's
-# earnings and redemptions before it), not by a running total over every event: a
-# province's redeemers have millions of hour rows to sort.
+# moment in redemption_id order. What the balance is made of is written at build time
+# (redemption_balances, pipelines/summaries.py: hours, not points, so points_per_hour is
+# the one read now): a province's redeemers have millions of hour rows to join.
 OVERDRAWN = """,
-judged AS (
-    SELECT d.redemption_id, d.person_id, d.unit_id, d.redeemed_at, d.points
-    FROM redemption_rows AS d
-    JOIN scope_units AS s USING (unit_id)
-    WHERE CAST(d.redeemed_at AS DATE) BETWEEN $date_from AND $date_to
-),
-earned AS (
-    SELECT j.redemption_id, SUM($points_per_hour * v.service_hours) AS earned
-    FROM judged AS j
-    JOIN hour_rows AS v ON v.person_id = j.person_id AND v.start_at <= j.redeemed_at
-    GROUP BY j.redemption_id
-),
-spent AS (
-    SELECT j.redemption_id, SUM(d.points) AS spent
-    FROM judged AS j
-    JOIN redemption_rows AS d ON d.person_id = j.person_id
-     AND (d.redeemed_at < j.redeemed_at
-          OR (d.redeemed_at = j.redeemed_at AND d.redemption_id < j.redemption_id))
-    GROUP BY j.redemption_id
-),
-balanced AS (
-    SELECT j.*, COALESCE(e.earned, 0) - COALESCE(p.spent, 0) AS balance_before
-    FROM judged AS j
-    LEFT JOIN earned AS e USING (redemption_id)
-    LEFT JOIN spent AS p USING (redemption_id)
-)
-SELECT b.redemption_id, b.unit_id, u.name AS unit_name, b.redeemed_at, b.points,
-       b.balance_before
-FROM balanced AS b
-JOIN unit_rows AS u ON u.unit_id = b.unit_id
-WHERE b.points > b.balance_before
-ORDER BY b.redeemed_at, b.redemption_id"""
-
-# OVERDRAWN's rows from the balances written at build time: the same redemptions, the
-# balance from the person's hours up to the redemption and points redeemed before it
-OVERDRAWN_KEPT = """,
 judged AS (
     SELECT d.redemption_id, d.unit_id, d.redeemed_at, d.points,
            $points_per_hour * b.hours_before - b.spent_before AS balance_before
@@ -469,6 +430,5 @@ PRACTICE_QUERIES: dict[str, str] = {
     "points": POINTS,
     "points_by_unit_month": POINTS_BY_UNIT_MONTH,
     "overdrawn": OVERDRAWN,
-    "overdrawn_kept": OVERDRAWN_KEPT,
     "stars": STARS,
 }

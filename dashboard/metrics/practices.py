@@ -601,10 +601,7 @@ def overdrawn_redemptions(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
     their time: ``{redemption_id, unit_id, unit_name, redeemed_at, points,
     balance_before}``, by time. No person id: a redemption, not who made it."""
     resolve(wh, scope)
-    # the balances written at build time where the warehouse holds them (one row per
-    # redemption), else each redemption joined to its person's hour rows
-    sql = pq.OVERDRAWN_KEPT if pq.BALANCES in _present(wh) else pq.OVERDRAWN
-    return _run(wh, sql, scope, points_per_hour=config().points_per_hour)
+    return _run(wh, pq.OVERDRAWN, scope, points_per_hour=config().points_per_hour)
 
 
 @_memoized
