@@ -107,11 +107,12 @@ SELECT EXISTS (SELECT 1 FROM team_rows JOIN subtree USING (unit_id)) AS teams,
        EXISTS (SELECT 1 FROM redemption_rows JOIN subtree USING (unit_id)) AS redemptions,
        EXISTS (SELECT 1 FROM hour_rows JOIN subtree USING (unit_id)) AS hours"""
 
-# 五有: one row per 所 and 站 in scope with the inputs of its five parts. ``activities``
-# counts the period's activities of the unit and everything below it; teams those of
-# the unit or below founded by the period's end (``full_teams`` with member_count ≥
-# $team_min_members, ``unsized_teams`` without a count); ``projects`` the brands of the
-# unit (or of a 站's 所) with an activity held at the unit or below in the period.
+# 五有: one row per 所 and 站 in scope, in no order (five_haves orders them), with the
+# inputs of its five parts. ``activities`` counts the period's activities of the unit
+# and everything below it; teams those of the unit or below founded by the period's end
+# (``full_teams`` with member_count ≥ $team_min_members, ``unsized_teams`` without a
+# count); ``projects`` the brands of the unit (or of a 站's 所) with an activity held at
+# the unit or below in the period.
 # Activities and teams are counted per unit first, then summed up the tree: a province's
 # year is a million activities, its units fifty thousand.
 FIVE_HAVES = """,
@@ -187,12 +188,12 @@ FROM subject AS s
 LEFT JOIN (FROM unit_rows JOIN scope_units USING (unit_id)) AS p ON p.unit_id = s.parent_id
 LEFT JOIN held AS h ON h.unit_id = s.unit_id
 LEFT JOIN sized AS z ON z.unit_id = s.unit_id
-LEFT JOIN projects AS j ON j.unit_id = s.unit_id
-ORDER BY s.level, s.parent_id, s.unit_id"""
+LEFT JOIN projects AS j ON j.unit_id = s.unit_id"""
 
-# 红灰黑榜: one row per 站 in scope with the inputs of its score over the period (a
-# quarter): activities, ratings and their score sum of the station and its 点, and the
-# orders placed there (cancelled, completed as order_figures counts them).
+# 红灰黑榜: one row per 站 in scope, in no order (practices ranks them), with the inputs
+# of its score over the period (a quarter): activities, ratings and their score sum of
+# the station and its 点, and the orders placed there (cancelled, completed as
+# order_figures counts them).
 STATION_SCORES = """,
 stations AS (
     SELECT u.unit_id, u.name, u.parent_id
@@ -247,8 +248,7 @@ FROM stations AS s
 -- a parent is named only inside the scope (the scope's own parent is outside it)
 LEFT JOIN (FROM unit_rows JOIN scope_units USING (unit_id)) AS p ON p.unit_id = s.parent_id
 LEFT JOIN held AS h ON h.unit_id = s.unit_id
-LEFT JOIN placed AS o ON o.unit_id = s.unit_id
-ORDER BY s.unit_id"""
+LEFT JOIN placed AS o ON o.unit_id = s.unit_id"""
 
 # 三张清单: the orders placed in the period (需求), the teams founded and brands started by
 # its end (资源), and the activities held in it (服务, ``from_orders`` of them 群众点单), per

@@ -330,8 +330,10 @@ def quarter_label(first: date) -> str:
     return f"{first.year}Q{(first.month - 1) // 3 + 1}"
 
 
-def _station_scores(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
-    """Every 站 in ``scope`` (a quarter) with its score's parts, rank and list."""
+def _station_scores(wh: Warehouse, scope: Scope, *, complete: bool = True) -> list[dict[str, Any]]:
+    """Every 站 in ``scope`` (a quarter) with its score's parts, rank and list; without
+    ``complete`` only ``{unit_id, score, list, rank}`` (the quarter before, read for the
+    moves only: a province ranks fifty thousand stations)."""
     settings = config()
     w_act, w_sat, w_done = settings.score_weights
     months = max(1, months_touched(scope.date_from, data_end(wh, scope)))
@@ -363,6 +365,11 @@ def _station_scores(wh: Warehouse, scope: Scope) -> list[dict[str, Any]]:
             black = BLACK_NO_ACTIVITY
         elif ratings and adjusted < threshold:
             black = BLACK_LOW_SCORE.format(threshold=threshold)
+        if not complete:
+            rows.append(
+                {"unit_id": row["unit_id"], "score": score, "list": "black" if black else None}
+            )
+            continue
         # completed in place, after the query's own columns (fifty thousand at a province)
         row["activities_per_month"] = row["activities"] / months
         row["activity_part"] = activity_part
@@ -440,7 +447,9 @@ def rankings(wh: Warehouse, scope: Scope) -> dict[str, Any]:
     before_first, before_last = quarter_of(first - timedelta(days=1))
     before = {
         r["unit_id"]: r
-        for r in _station_scores(wh, Scope(before_first, before_last, scope.unit_id))
+        for r in _station_scores(
+            wh, Scope(before_first, before_last, scope.unit_id), complete=False
+        )
     }
     stations = _station_scores(wh, quarter)
     for row in stations:
