@@ -378,40 +378,47 @@ ORDER BY j.redeemed_at, j.redemption_id"""
 
 # 星级志愿者: one row per (breakdown row, star level 0–5) with how many volunteers hold it
 # at the period's end (hours in the row's subtree up to then) and how many of them rose to
-# it in the period. Rows: ``_total`` for the whole scope and, when $by_unit, each direct
-# child of $anchor_id (the top units when NULL) and the anchor itself (``_self``, 本级)
-# for hours served at it directly.
+# it in the period. Rows: ``_total`` for the whole scope, each direct child of $anchor_id
+# (the top units when NULL) and the anchor itself (``_self``, 本级) for hours served at
+# it directly.
 _STAR_LEVEL = "len(list_filter(CAST($star_hours AS DOUBLE[]), lambda x: x <= {hours}))"
-STARS = (
-    """,
+_STAR_ROWS = """
 star_rows AS (
     SELECT '_total' AS row_id, unit_id FROM scope_units
     UNION ALL
     SELECT c.unit_id, t.unit_id
     FROM unit_rows AS c
     JOIN unit_tree AS t ON t.ancestor_id = c.unit_id
-    WHERE $by_unit AND (c.parent_id = CAST($anchor_id AS VARCHAR)
-       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL))
+    WHERE c.parent_id = CAST($anchor_id AS VARCHAR)
+       OR (CAST($anchor_id AS VARCHAR) IS NULL AND c.parent_id IS NULL)
     UNION ALL
-    SELECT '_self', CAST($anchor_id AS VARCHAR) WHERE $by_unit
-),
+    SELECT '_self', CAST($anchor_id AS VARCHAR)
+),"""
+
+
+def _stars(rows: str, row_id: str, join: str) -> str:
+    """STARS over the breakdown rows of CTE ``rows`` (joined by ``join``; none: the
+    whole scope as ``_total``)."""
+    return (
+        ""","""
+        + rows
+        + f"""
 served AS (
-    SELECT r.row_id, v.person_id,
+    SELECT {row_id} AS row_id, v.person_id,
            CAST(SUM(v.service_hours) AS DOUBLE) AS hours_end,
            CAST(COALESCE(SUM(v.service_hours) FILTER (WHERE v.start_on < $date_from), 0)
                 AS DOUBLE) AS hours_before
     FROM hour_rows AS v
-    JOIN scope_units AS s USING (unit_id)
-    JOIN star_rows AS r ON r.unit_id = v.unit_id
+    JOIN scope_units AS s USING (unit_id){join}
     WHERE v.start_on <= $date_to
-    GROUP BY r.row_id, v.person_id
+    GROUP BY {row_id}, v.person_id
 ),
 levels AS (
     SELECT row_id, """
-    + _STAR_LEVEL.format(hours="hours_end")
-    + " AS stars, "
-    + _STAR_LEVEL.format(hours="hours_before")
-    + """ AS stars_before
+        + _STAR_LEVEL.format(hours="hours_end")
+        + " AS stars, "
+        + _STAR_LEVEL.format(hours="hours_before")
+        + """ AS stars_before
     FROM served
 )
 SELECT row_id, stars, COUNT(*) AS volunteers,
@@ -419,7 +426,13 @@ SELECT row_id, stars, COUNT(*) AS volunteers,
 FROM levels
 GROUP BY row_id, stars
 ORDER BY row_id, stars"""
-)
+    )
+
+
+STARS = _stars(_STAR_ROWS, "r.row_id", "\n    JOIN star_rows AS r ON r.unit_id = v.unit_id")
+# the ``_total`` row alone, without a join of the hour rows to the breakdown (a
+# province's millions)
+STARS_TOTAL = _stars("", "'_total'", "")
 
 PRACTICE_QUERIES: dict[str, str] = {
     "reported": REPORTED,
@@ -431,4 +444,5 @@ PRACTICE_QUERIES: dict[str, str] = {
     "points_by_unit_month": POINTS_BY_UNIT_MONTH,
     "overdrawn": OVERDRAWN,
     "stars": STARS,
+    "stars_total": STARS_TOTAL,
 }

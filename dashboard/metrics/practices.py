@@ -660,8 +660,8 @@ def _star_rows(wh: Warehouse, scope: Scope, by_unit: bool) -> dict[str, dict[str
     breakdown row (``_self`` for 本级)."""
     anchor = _breakdown_anchor(wh, scope)
     found: dict[str, dict[str, Any]] = {}
-    params = {"anchor_id": anchor, "star_hours": list(config().star_hours), "by_unit": by_unit}
-    for row in _run(wh, pq.STARS, scope, **params):
+    params = {"anchor_id": anchor, "star_hours": list(config().star_hours)}
+    for row in _run(wh, pq.STARS if by_unit else pq.STARS_TOTAL, scope, **params):
         cell = found.setdefault(row["row_id"], _no_stars())
         cell["volunteers"] += row["volunteers"]
         if row["stars"]:
