@@ -336,13 +336,15 @@ def point_events(with_signins: bool) -> str:
 
 
 # one row: the period's earned and redeemed points, hours and persons; the balance up to
-# its end
+# its end. Persons as COUNT(DISTINCT CASE …), not COUNT(DISTINCT …) FILTER: the same
+# count (no event lacks a person), without DuckDB grouping a province's millions of
+# events by (person, filter) apart from the sums (0.67 → 0.50 CPU-s)
 POINTS = """
 SELECT SUM(earned) FILTER (WHERE on_date >= $date_from) AS earned,
        SUM(redeemed) FILTER (WHERE on_date >= $date_from) AS redeemed,
        SUM(hours) FILTER (WHERE on_date >= $date_from) AS hours,
        COALESCE(SUM(earned), 0) - COALESCE(SUM(redeemed), 0) AS balance,
-       COUNT(DISTINCT person_id) FILTER (WHERE on_date >= $date_from) AS persons
+       COUNT(DISTINCT CASE WHEN on_date >= $date_from THEN person_id END) AS persons
 FROM events"""
 
 # one row per (unit, month) of the period with points earned or redeemed there
