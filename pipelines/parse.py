@@ -298,6 +298,11 @@ def row_datetimes(values: pl.Series) -> tuple[pl.Series, pl.Series]:
         length.alias("n"),
     )
     present = frame.filter("ok").get_column("n").unique().sort().to_list()
+    if not present:
+        return (
+            pl.repeat(None, values.len(), dtype=pl.Datetime("us"), eager=True).alias("ts"),
+            pl.repeat(None, values.len(), dtype=pl.Boolean, eager=True).alias("timed"),
+        )
     ts = pl.lit(None, dtype=pl.Datetime("us"))
     timed = pl.lit(None, dtype=pl.Boolean)
     for n in present:
