@@ -117,7 +117,11 @@ def file_sha256(path: Path) -> str:
 
 def _match_headers(cells: list[str]) -> tuple[str | None, dict[int, str], list[str]]:
     """Best table for a header row: (table or None, column index -> key, tables tied)."""
-    normalised = [normalize_header(c) for c in cells]
+    if not any(_is_known(c) for c in cells):
+        # no cell names a column of any table: every table's mapping is empty, as for a
+        # row of no cells (most rows scanned for the header are data)
+        cells = []
+    normalised = [_normalized(c) for c in cells]
     best: list[tuple[int, int, str, dict[int, str]]] = []
     for name, spec in TABLE_SPECS.items():
         index = HEADER_INDEX[name]
@@ -179,10 +183,16 @@ def _score(cells: list[str]) -> int:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _normalized(cell: str) -> str:
+    """``normalize_header`` of a cell, once per text: each cell of the rows scanned for
+    the header is matched and scored several times, alone and merged."""
+    return normalize_header(cell)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _is_known(cell: str) -> bool:
-    """Whether a cell is a known header name of any table (each cell of the scanned rows
-    is scored several times, alone and merged: normalised once)."""
-    h = normalize_header(cell)
+    """Whether a cell is a known header name of any table."""
+    h = _normalized(cell)
     return bool(h) and any(h in index for index in HEADER_INDEX.values())
 
 

@@ -135,7 +135,22 @@ def _fmt(code: str, *args: pl.Expr | str) -> pl.Expr:
 Check = tuple[str, pl.Expr, pl.Expr]  # (code, failing condition, reason)
 
 
+# (table, column) -> (the configuration they were built under, derived, checks)
+_RULES: dict[tuple[str, str], tuple[object, dict[str, pl.Expr], list[Check]]] = {}
+
+
 def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
+    """``_rules`` of a column, built once per configuration: building the expressions
+    costs more than applying them to a small file (a province has 800 of them)."""
+    settings = config()
+    known = _RULES.get((table, col.key))
+    if known is None or known[0] is not settings:
+        known = (settings, *_rules(table, col))
+        _RULES[(table, col.key)] = known
+    return dict(known[1]), list(known[2])
+
+
+def _rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
     """Derived columns of one column (functions of its cleaned text) and its checks.
 
     Derived columns are computed once per distinct value (see ``_typed``); checks
