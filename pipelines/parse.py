@@ -293,9 +293,13 @@ def row_datetimes(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     one exact parse per row is a fraction of that."""
     value = pl.col("v")
     length = value.str.len_bytes()
-    frame = values.alias("v").to_frame().with_columns(
-        (value.str.contains(_ROW_GUARD) & length.is_in(list(ROW_FORMATS))).alias("ok"),
-        length.alias("n"),
+    frame = (
+        values.alias("v")
+        .to_frame()
+        .with_columns(
+            (value.str.contains(_ROW_GUARD) & length.is_in(list(ROW_FORMATS))).alias("ok"),
+            length.alias("n"),
+        )
     )
     present = frame.filter("ok").get_column("n").unique().sort().to_list()
     if not present:
@@ -308,7 +312,11 @@ def row_datetimes(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     for n in present:
         fmt, has_time = ROW_FORMATS[n]
         hit = pl.col("ok") & (pl.col("n") == n)
-        ts = pl.when(hit).then(value.str.strptime(pl.Datetime("us"), fmt, strict=False)).otherwise(ts)
+        ts = (
+            pl.when(hit)
+            .then(value.str.strptime(pl.Datetime("us"), fmt, strict=False))
+            .otherwise(ts)
+        )
         timed = pl.when(hit).then(pl.lit(has_time)).otherwise(timed)
     out = frame.select(ts.alias("ts"), timed.alias("timed")).with_columns(
         pl.when(pl.col("ts").is_not_null()).then("timed").alias("timed")

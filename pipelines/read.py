@@ -715,7 +715,8 @@ def _with_defects(
     may_be_long = pl.any_horizontal(pl.col(n).str.len_bytes() > EXCEL_CELL_CHARS for n in names)
     if not extras and not odd_rows and not body.select(may_be_long.any()).item():
         return body.with_columns(
-            pl.lit(None, pl.String).alias("_defect"), pl.lit(None, pl.String).alias("_defect_reason")
+            pl.lit(None, pl.String).alias("_defect"),
+            pl.lit(None, pl.String).alias("_defect_reason"),
         )
     long_at = [pl.col(n).str.len_chars() > EXCEL_CELL_CHARS for n in names]
     first_long = pl.coalesce([pl.when(c).then(pl.lit(j)) for j, c in enumerate(long_at)])
