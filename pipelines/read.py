@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -116,7 +117,11 @@ def file_sha256(path: Path) -> str:
 
 def _match_headers(cells: list[str]) -> tuple[str | None, dict[int, str], list[str]]:
     """Best table for a header row: (table or None, column index -> key, tables tied)."""
-    normalised = [normalize_header(c) for c in cells]
+    if not any(_is_known(c) for c in cells):
+        # no cell names a column of any table: every table's mapping is empty, as for a
+        # row of no cells (most rows scanned for the header are data)
+        cells = []
+    normalised = [_normalized(c) for c in cells]
     best: list[tuple[int, int, str, dict[int, str]]] = []
     for name, spec in TABLE_SPECS.items():
         index = HEADER_INDEX[name]
@@ -174,12 +179,21 @@ def header_hint(headers: list[str]) -> str:
 
 def _score(cells: list[str]) -> int:
     """How many cells are known header names of any table."""
-    known = 0
-    for c in cells:
-        h = normalize_header(c)
-        if h and any(h in index for index in HEADER_INDEX.values()):
-            known += 1
-    return known
+    return sum(_is_known(c) for c in cells)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalized(cell: str) -> str:
+    """``normalize_header`` of a cell, once per text: each cell of the rows scanned for
+    the header is matched and scored several times, alone and merged."""
+    return normalize_header(cell)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_known(cell: str) -> bool:
+    """Whether a cell is a known header name of any table."""
+    h = _normalized(cell)
+    return bool(h) and any(h in index for index in HEADER_INDEX.values())
 
 
 @dataclass
@@ -337,6 +351,8 @@ def drop_blank_and_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
         .get_column("_first")
     )
     first = pl.col("_first")
+    if totals.len() == 0 and frame.get_column("_first").null_count() == 0:
+        return frame.drop("_first")  # nothing to drop: no filter, which copies every column
     return frame.filter(first.is_not_null() & ~first.is_in(totals.implode())).drop("_first")
 
 
@@ -692,12 +708,21 @@ def _with_defects(
     """``_defect``/``_defect_reason`` of rows the file itself spoilt (see ``REASONS``):
     an over-long cell (its text cut for the raw row), non-empty cells beyond the header,
     a line in another encoding."""
+    extras = names[width:]
+    odd_rows, odd_reason = odd
+    # a cell of at most EXCEL_CELL_CHARS bytes has at most as many characters: the
+    # usual file (no long cell, no extra cells, one encoding) needs no per-cell pass
+    may_be_long = pl.any_horizontal(pl.col(n).str.len_bytes() > EXCEL_CELL_CHARS for n in names)
+    if not extras and not odd_rows and not body.select(may_be_long.any()).item():
+        return body.with_columns(
+            pl.lit(None, pl.String).alias("_defect"),
+            pl.lit(None, pl.String).alias("_defect_reason"),
+        )
     long_at = [pl.col(n).str.len_chars() > EXCEL_CELL_CHARS for n in names]
     first_long = pl.coalesce([pl.when(c).then(pl.lit(j)) for j, c in enumerate(long_at)])
     long_length = pl.coalesce(
         [pl.when(c).then(pl.col(n).str.len_chars()) for c, n in zip(long_at, names, strict=True)]
     )
-    extras = names[width:]
     code = pl.when(pl.any_horizontal(long_at)).then(pl.lit("cell_too_long"))
     reason = pl.when(pl.any_horizontal(long_at)).then(
         pl.format(
@@ -715,7 +740,6 @@ def _with_defects(
         reason = reason.when(pl.any_horizontal(filled)).then(
             pl.format(REASONS["extra_cells"], pl.sum_horizontal(filled), first_extra)
         )
-    odd_rows, odd_reason = odd
     in_other_encoding = pl.col("_row").is_in(pl.Series(odd_rows, dtype=pl.Int64).implode())
     code = code.when(in_other_encoding).then(pl.lit("mixed_encoding"))
     reason = reason.when(in_other_encoding).then(pl.lit(odd_reason))

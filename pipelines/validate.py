@@ -31,6 +31,7 @@ from pipelines.parse import (
     parse_enum,
     parse_number,
     parse_score,
+    row_datetimes,
     split_codes,
     with_datetime,
 )
@@ -134,7 +135,22 @@ def _fmt(code: str, *args: pl.Expr | str) -> pl.Expr:
 Check = tuple[str, pl.Expr, pl.Expr]  # (code, failing condition, reason)
 
 
+# (table, column) -> (the configuration they were built under, derived, checks)
+_RULES: dict[tuple[str, str], tuple[object, dict[str, pl.Expr], list[Check]]] = {}
+
+
 def _column_rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
+    """``_rules`` of a column, built once per configuration: building the expressions
+    costs more than applying them to a small file (a province has 800 of them)."""
+    settings = config()
+    known = _RULES.get((table, col.key))
+    if known is None or known[0] is not settings:
+        known = (settings, *_rules(table, col))
+        _RULES[(table, col.key)] = known
+    return dict(known[1]), list(known[2])
+
+
+def _rules(table: str, col) -> tuple[dict[str, pl.Expr], list[Check]]:
     """Derived columns of one column (functions of its cleaned text) and its checks.
 
     Derived columns are computed once per distinct value (see ``_typed``); checks
@@ -256,9 +272,10 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.key))
         derived, col_checks = _column_rules(table, col)
         checks += col_checks
-        lookup = frame.select(pl.col(col.key).unique().alias("_in")).with_columns(
-            clean(pl.col("_in"), normalise=col.key not in FREE_TEXT).alias(col.key)
-        )
+        if col.kind in ("date", "datetime"):
+            frame = frame.drop(col.key).hstack(_dates(col.key, frame[col.key], derived))
+            continue
+        lookup = _distinct(col.key, frame.get_column(col.key))
         if (
             col.kind in ("text", "id")
             and list(derived) == [f"t_{col.key}"]
@@ -270,11 +287,40 @@ def _typed(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Check]]:
                 pl.exclude(col.key), pl.col(col.key), pl.col(col.key).alias(f"t_{col.key}")
             )
             continue
-        if col.kind in ("date", "datetime"):
-            lookup = with_datetime(lookup, col.key, f"t_{col.key}", f"t_{col.key}_has_time")
         lookup = lookup.with_columns(**derived)
         frame = frame.drop(col.key).hstack(_per_row(frame.get_column(col.key), lookup))
     return frame, checks
+
+
+def _distinct(key: str, values: pl.Series) -> pl.DataFrame:
+    """(_in, key): each distinct value of a column and its cleaned text."""
+    return (
+        values.unique()
+        .alias("_in")
+        .to_frame()
+        .with_columns(clean(pl.col("_in"), normalise=key not in FREE_TEXT).alias(key))
+    )
+
+
+def _dates(key: str, values: pl.Series, derived: dict[str, pl.Expr]) -> list[pl.Series]:
+    """The cleaned text, timestamp, has-time flag and derived columns of a date or
+    date-time column, per row. Cells in an exact dashed form are parsed row by row
+    (``parse.row_datetimes``); only the others go through the distinct values, cleaned,
+    parsed by ``with_datetime`` and joined back to their rows. Both ways give the same
+    columns for the same cell."""
+    t, has_time = f"t_{key}", f"t_{key}_has_time"
+    ts, timed = row_datetimes(values)
+    rows = pl.DataFrame([values.alias(key), ts.alias(t), timed.alias(has_time)])
+    rows = rows.with_columns(**derived)
+    rest = ts.is_null().arg_true()
+    if rest.len() == 0:
+        return rows.get_columns()
+    rest_values = values.gather(rest)
+    lookup = with_datetime(_distinct(key, rest_values), key, t, has_time)
+    slow = _per_row(rest_values, lookup.with_columns(**derived))
+    if rest.len() == values.len():
+        return slow
+    return [fast.scatter(rest, s) for fast, s in zip(rows.get_columns(), slow, strict=True)]
 
 
 def _per_row(values: pl.Series, lookup: pl.DataFrame) -> list[pl.Series]:
