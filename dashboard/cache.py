@@ -193,13 +193,15 @@ LATER_THREAD = "wenming-later"
 threading.Thread(target=_work, name=LATER_THREAD, daemon=True).start()
 
 
-def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
+def load_later(fn: Callable[..., T], scope: Scope, /, *, wait: bool = False) -> T | None:
     """``fn(warehouse, scope)`` read through the account's ``Reader`` when it is already
     computed for this build, account and (clipped) scope; else None, and it is computed
     in the background (one at a time, shared by every session asking), for a part of a
     page that must not hold the page up: the audit behind the integrity marks takes
     minutes at a province. ``settle`` waits for what is being computed. A failing
     computation stops the page as ``load`` does (and is tried again on the next run).
+    With ``wait`` it waits for the result instead of returning None: for a page's parts
+    drawn once the page has seen the result held (kept results may be dropped between).
     """
     with query_errors(_target(fn)):
         wh, account_reader = warehouse(), reader()
@@ -216,7 +218,7 @@ def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
                 _queue.put((future, partial(beside.read, fn, clipped)))
             elif future.done() and future.exception() is not None:
                 del _later[key]
-        return future.result() if future.done() else None
+        return future.result() if wait or future.done() else None
     raise AssertionError("unreachable")  # query_errors stops the page
 
 
