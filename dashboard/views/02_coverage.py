@@ -116,13 +116,14 @@ def station_status(station: dict, need: int | None, scope: metrics.Scope) -> str
 @ui.cached
 def unit_rows(scope: metrics.Scope) -> list[dict]:
     """One row per unit in scope, with its activities of the period (含下属阵地)."""
-    return ui.load(metrics.unit_activities, scope)
+    # held whole, never pickled: a province's 55 k units took a second to pickle and unpickle
+    return ui.load_shared(metrics.unit_activities, scope)
 
 
 @ui.cached
 def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """One row per village of the scope, with its status and the stations serving it."""
-    by_id = {u["unit_id"]: u for u in ui.load(metrics.unit_activities, scope)}
+    by_id = {u["unit_id"]: u for u in ui.load_shared(metrics.unit_activities, scope)}
     end = min(scope.date_to, ui.as_of())  # read once: a province has 50 k villages
     written: dict[int, str] = {}  # activities → as written (a few hundred values)
 
@@ -143,7 +144,7 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
             "stations": [label(by_id[s]) for s in village["stations"]],
         }
-        for village in ui.load(metrics.villages, scope)
+        for village in ui.load_shared(metrics.villages, scope)  # 50 k villages: never pickled
     ]
 
 
