@@ -82,17 +82,34 @@ def check_rows(scope: Scope, key: str = "") -> list[dict]:
     result = _audited(scope)
     check = next(check for check in result["checks"] if check["key"] == key)
     tree = ui.unit_tree()
+    # a province's check lists 100 k rows over a few thousand dates and unit sets: each
+    # written once
+    moments: dict = {}
+    unit_names: dict[tuple[str, ...], str] = {}
+
+    def moment(value) -> str:
+        if value not in moments:
+            moments[value] = _moment(value)
+        return moments[value]
+
+    def names(unit_ids: list[str]) -> str:
+        ids = tuple(unit_ids)
+        if ids not in unit_names:
+            unit_names[ids] = "、".join(tree.name(u) for u in dict.fromkeys(ids))
+        return unit_names[ids]
+
     lines = []
     for unit in check["units"]:
+        measure_text = f"{check['measure']}{_measure(unit['measure'])}"
         for row in unit["rows"]:
             lines.append(
                 {
                     "unit_id": unit["unit_id"],
                     "unit_name": unit["name"],
-                    "measure_text": f"{check['measure']}{_measure(unit['measure'])}",
+                    "measure_text": measure_text,
                     "activity_text": "、".join(row["activity_ids"]),
-                    "date_text": "、".join(_moment(d) for d in row["dates"]),
-                    "units_text": "、".join(tree.name(u) for u in dict.fromkeys(row["unit_ids"])),
+                    "date_text": "、".join(moment(d) for d in row["dates"]),
+                    "units_text": names(row["unit_ids"]),
                     "person_text": PERSON.format(n=row["person_no"])
                     if row["person_no"] is not None
                     else "",
