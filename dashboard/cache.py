@@ -162,6 +162,65 @@ def load_shared(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: A
     return _through(_shared, fn, scope, kwargs)
 
 
+# --- Figures a page will read, read side by side before it asks ------------------------------
+
+PREFETCH_THREADS = 2  # reads side by side (DuckDB releases the GIL while it computes)
+PREFETCH_KEPT = 4096  # keys remembered as asked for
+_prefetch_queue: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
+
+
+@st.cache_resource(show_spinner=False)
+def _prefetched() -> set[tuple[Any, ...]]:
+    # the keys asked for ahead: emptied with the caches (st.cache_resource.clear), so a
+    # page asks ahead again for what the caches no longer hold
+    return set()
+
+
+def _prefetch_work() -> None:
+    while True:
+        job = _prefetch_queue.get()
+        try:
+            job()
+        except Exception:  # the page's own load reads it again and shows why it failed
+            log.debug("prefetch failed", exc_info=True)
+
+
+for _n in range(PREFETCH_THREADS):
+    # daemon threads, as the worker below: stopping the server must not wait for a read
+    threading.Thread(target=_prefetch_work, name=f"wenming-prefetch-{_n}", daemon=True).start()
+
+
+def prefetch(*reads: tuple[Callable[..., Any], Scope | None], shared: bool = False) -> None:
+    """Start reading ``(fn, scope)`` pairs a page will ``load`` (``load_shared`` with
+    ``shared``) next, side by side on the page's reader, and return at once.
+
+    The page then calls ``load`` as before: a figure being read ahead is waited for
+    (Streamlit's caches compute a key once and let other callers wait for it), not read
+    again. A cold page's queries overlap with each other and with the page's Python work
+    instead of running one after another; a warm page asks for nothing (the keys already
+    asked for this build are remembered). A failing read is left to the page's own
+    ``load``, which shows the Chinese message.
+    """
+    with query_errors("prefetch"):
+        wh, account_reader = warehouse(), reader()
+        asked = _prefetched()
+        if len(asked) > PREFETCH_KEPT:  # keys of builds gone by
+            asked.clear()
+        for fn, scope in reads:
+            key = (
+                str(wh.path),
+                wh.stamp,
+                account_reader.home,
+                _target(fn),
+                _scope_key(None if scope is None else account_reader.clip(scope)),
+                (),
+            )
+            if (shared, key) in asked:
+                continue
+            asked.add((shared, key))
+            _prefetch_queue.put(partial(_shared if shared else _call, *key))
+
+
 # One worker on a warehouse connection of its own with one DuckDB thread: a slow figure
 # is computed once, beside the pages, and leaves them the other cores. The results are
 # kept by build stamp here, not in a Streamlit cache, so that emptying the page caches
@@ -193,13 +252,15 @@ LATER_THREAD = "wenming-later"
 threading.Thread(target=_work, name=LATER_THREAD, daemon=True).start()
 
 
-def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
+def load_later(fn: Callable[..., T], scope: Scope, /, *, wait: bool = False) -> T | None:
     """``fn(warehouse, scope)`` read through the account's ``Reader`` when it is already
     computed for this build, account and (clipped) scope; else None, and it is computed
     in the background (one at a time, shared by every session asking), for a part of a
     page that must not hold the page up: the audit behind the integrity marks takes
     minutes at a province. ``settle`` waits for what is being computed. A failing
     computation stops the page as ``load`` does (and is tried again on the next run).
+    With ``wait`` it waits for the result instead of returning None: for a page's parts
+    drawn once the page has seen the result held (kept results may be dropped between).
     """
     with query_errors(_target(fn)):
         wh, account_reader = warehouse(), reader()
@@ -216,7 +277,7 @@ def load_later(fn: Callable[..., T], scope: Scope, /) -> T | None:
                 _queue.put((future, partial(beside.read, fn, clipped)))
             elif future.done() and future.exception() is not None:
                 del _later[key]
-        return future.result() if future.done() else None
+        return future.result() if wait or future.done() else None
     raise AssertionError("unreachable")  # query_errors stops the page
 
 

@@ -3,6 +3,8 @@ the other pages' unit tables carry."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -21,12 +23,15 @@ TOWN = "核查街道新时代文明实践所"
 def open_page(monkeypatch, tmp_path):
     monkeypatch.setenv(ledgers.LEDGERS_ENV, str(tmp_path / "ledgers"))
 
-    def run(page: str, db: Path, **query: str) -> AppTest:
+    def run(page: str, db: Path, *, audited: bool = True, **query: str) -> AppTest:
         monkeypatch.setenv("WENMING_DB", str(db))
         at = AppTest.from_file(APP, default_timeout=30)
         at.query_params.update(query)
         at.run()
         at.switch_page(page).run()
+        if audited:  # the audit runs beside the page (cache.load_later); then the page shows it
+            cache.settle()
+            at.run()
         assert not at.exception, [e.message for e in at.exception]
         return at
 
@@ -94,3 +99,24 @@ def test_a_unit_table_elsewhere_marks_the_flagged_units_without_changing_a_figur
     assert f"⚠ 数据可信度待核查：{TOWN}（59处）" in texts(at)
     names = [row["阵地"] for row in table(at, "阵地", "层级")]
     assert TOWN in names
+
+
+def test_the_page_shows_its_rules_at_once_and_the_audit_when_the_worker_has_it(
+    open_page, integrity_db, monkeypatch
+):
+    monkeypatch.setattr(cache, "_later", {})  # nothing held yet, as after a build
+    gate, blocker = threading.Event(), Future()
+    cache._queue.put((blocker, gate.wait))  # the worker is busy with something else
+    try:
+        at = open_page(INTEGRITY, integrity_db, audited=False)
+        shown = texts(at)
+        assert "按下列8项规则核查" in shown and "**8. 积分超兑**" in shown
+        assert "正在核查台账" in shown
+        assert tiles(at) == {}
+    finally:
+        gate.set()
+    cache.settle()
+    at.run()
+    assert "正在核查台账" not in texts(at)
+    assert tiles(at)["1. 同一人分身两处"] == "2处"
+    assert tiles(at)["3. 整数堆积"] == "30处"

@@ -141,3 +141,27 @@ def test_the_briefing_kit_is_gathered_once_and_shared_by_every_run_and_session(
     assert kits[1] is kits[0] and kits[2] is kits[0]
     at.selectbox(key="unit").set_value("SB").run()  # another scope: its own kit
     assert kits[-1] is not kits[0] and kits[-1].unit["unit_id"] == "SB"
+
+
+def test_a_cold_page_reads_each_figure_once_some_ahead_side_by_side(open_app, monkeypatch):
+    import threading
+
+    import streamlit as st
+
+    reads = []
+    original = cache._read
+
+    def counted(path, home, target, scope, kwargs):
+        reads.append(((target, scope, kwargs), threading.current_thread().name))
+        return original(path, home, target, scope, kwargs)
+
+    monkeypatch.setattr(cache, "_read", counted)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # as after a rebuild: nothing read yet
+    at = open_app("views/01_overview.py")
+    at.run()  # and a warm run reads nothing again
+    keys = [key for key, _thread in reads]
+    assert len(keys) == len(set(keys))  # each figure read once, ahead or by the page
+    targets = {key[0] for key in keys}
+    assert {"dashboard.metrics.figures:coverage", "dashboard.lowsat:grouped"} <= targets
+    assert any(thread.startswith("wenming-prefetch") for _key, thread in reads)

@@ -116,13 +116,14 @@ def station_status(station: dict, need: int | None, scope: metrics.Scope) -> str
 @ui.cached
 def unit_rows(scope: metrics.Scope) -> list[dict]:
     """One row per unit in scope, with its activities of the period (含下属阵地)."""
-    return ui.load(metrics.unit_activities, scope)
+    # held whole, never pickled: a province's 55 k units took a second to pickle and unpickle
+    return ui.load_shared(metrics.unit_activities, scope)
 
 
 @ui.cached
 def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
     """One row per village of the scope, with its status and the stations serving it."""
-    by_id = {u["unit_id"]: u for u in ui.load(metrics.unit_activities, scope)}
+    by_id = {u["unit_id"]: u for u in ui.load_shared(metrics.unit_activities, scope)}
     end = min(scope.date_to, ui.as_of())  # read once: a province has 50 k villages
     written: dict[int, str] = {}  # activities → as written (a few hundred values)
 
@@ -143,7 +144,7 @@ def village_rows(scope: metrics.Scope, *, need: int) -> list[dict]:
             "activities": max((by_id[s]["activities"] for s in village["stations"]), default=0),
             "stations": [label(by_id[s]) for s in village["stations"]],
         }
-        for village in ui.load(metrics.villages, scope)
+        for village in ui.load_shared(metrics.villages, scope)  # 50 k villages: never pickled
     ]
 
 
@@ -272,6 +273,20 @@ def silent_section(scope: metrics.Scope) -> None:
 
 scope = ui.scope_bar()
 ui.title("阵地覆盖")
+last_year = ui.same_period_last_year(scope)
+# a cold page's queries side by side (each is then read below as before)
+ui.prefetch(
+    (metrics.unit_activities, scope),
+    (metrics.villages, scope),
+    (lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS)),
+    shared=True,
+)
+ui.prefetch(
+    (metrics.coverage, scope),
+    (metrics.coverage, last_year),
+    (metrics.activity_figures, last_year),
+    (metrics.coverage_by_town, scope),
+)
 # 总览's card links to ?section=silent: the list comes first on the page
 silent_first = st.query_params.get(shell.SECTION_PARAM) == lowsat.SILENT_SECTION
 if silent_first:
@@ -287,7 +302,6 @@ need = cover["effective_min"] or config.effective_k * max(
 count = counts(scope, need=need)
 ui.guard(count["stations"] or cover["rate"] is not None, NO_STATIONS)
 
-last_year = ui.same_period_last_year(scope)
 before = dict(ui.load(metrics.coverage, last_year))
 if not ui.load(metrics.activity_figures, last_year)["activities"]:
     # no activity on record a year ago (often: last year's ledgers were never imported),

@@ -1,6 +1,12 @@
 """数据可信度: what in the ledgers looks padded or copied, unit by unit, with the rows
 behind each flag (dashboard.metrics.integrity). The audit lists; it never changes a
-figure. The rules are shown before the audit is read, so the page paints at once."""
+figure. The rules are shown before the audit is read, so the page paints at once.
+
+The audit is read from the worker that computes beside the pages (``ui.load_later``),
+the one the other pages' integrity marks ask: a result it holds for this build and scope
+is shown at once, never computed again on the page's reader. Until it is held the page
+says the audit is running and reruns by itself when it is done (minutes at a province's
+first visit after a build), instead of holding the page up."""
 
 import streamlit as st
 
@@ -17,7 +23,8 @@ RANK_TITLE = "各阵地被标记情况"
 ALL_CLEAR = "所选期间和阵地范围内没有发现可疑之处。"
 CHECK_CLEAR = "未发现。"
 CHECK_OFF = "已在配置中关闭。"
-LOADING = "正在核查台账……"
+LOADING = "正在核查台账，完成后本页自动显示结果（全省首次核查需要数十秒）。"
+POLL_SECONDS = 2  # how often the page waiting for the audit looks whether it is done
 RULE_LINE = "**{number}. {name}**：{rule}"
 CHECK_TITLE = "{number}. {name}（{flags}处）"
 WORKBOOK_LABEL = "下载全部核查结果（Excel）"
@@ -53,10 +60,15 @@ def _measure(value) -> str:
     return format_count(value) if value == int(value) else f"{value:.1f}"
 
 
+def _audited(scope: Scope) -> dict:
+    """The scope's audit as the worker holds it (read whole, never copied)."""
+    return ui.load_later(integrity.audit, scope, wait=True)
+
+
 @ui.cached
 def ranked(scope: Scope) -> list[dict]:
     """Flagged units, most flags first, with the names of their checks."""
-    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
+    result = _audited(scope)
     names = {check["key"]: check["name"] for check in result["checks"]}
     return [
         {**unit, "checks_text": "、".join(names[key] for key in unit["checks"])}
@@ -67,20 +79,37 @@ def ranked(scope: Scope) -> list[dict]:
 @ui.cached
 def check_rows(scope: Scope, key: str = "") -> list[dict]:
     """The rows behind one check's flags, one line per unit and row, as the table writes them."""
-    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
+    result = _audited(scope)
     check = next(check for check in result["checks"] if check["key"] == key)
     tree = ui.unit_tree()
+    # a province's check lists 100 k rows over a few thousand dates and unit sets: each
+    # written once
+    moments: dict = {}
+    unit_names: dict[tuple[str, ...], str] = {}
+
+    def moment(value) -> str:
+        if value not in moments:
+            moments[value] = _moment(value)
+        return moments[value]
+
+    def names(unit_ids: list[str]) -> str:
+        ids = tuple(unit_ids)
+        if ids not in unit_names:
+            unit_names[ids] = "、".join(tree.name(u) for u in dict.fromkeys(ids))
+        return unit_names[ids]
+
     lines = []
     for unit in check["units"]:
+        measure_text = f"{check['measure']}{_measure(unit['measure'])}"
         for row in unit["rows"]:
             lines.append(
                 {
                     "unit_id": unit["unit_id"],
                     "unit_name": unit["name"],
-                    "measure_text": f"{check['measure']}{_measure(unit['measure'])}",
+                    "measure_text": measure_text,
                     "activity_text": "、".join(row["activity_ids"]),
-                    "date_text": "、".join(_moment(d) for d in row["dates"]),
-                    "units_text": "、".join(tree.name(u) for u in dict.fromkeys(row["unit_ids"])),
+                    "date_text": "、".join(moment(d) for d in row["dates"]),
+                    "units_text": names(row["unit_ids"]),
                     "person_text": PERSON.format(n=row["person_no"])
                     if row["person_no"] is not None
                     else "",
@@ -96,7 +125,7 @@ def outline(scope: Scope) -> dict:
     check's entry without its ``units`` list (``units`` True when it flagged any), and
     whether any unit is flagged. Small, so a rerun does not unpickle the whole audit (at a
     province 37 k flagged units with their rows)."""
-    result = ui.load_shared(integrity.audit, scope)  # read whole, never copied
+    result = _audited(scope)
     return {
         "checks": [{**check, "units": bool(check["units"])} for check in result["checks"]],
         "flagged": bool(result["units"]),
@@ -127,8 +156,18 @@ st.caption(INTRO.format(n=len(rules)))
 with st.expander(RULES_TITLE, expanded=True):
     st.markdown("\n".join(f"- {RULE_LINE.format(**rule)}" for rule in rules))
 
-with st.spinner(LOADING):
-    result = outline(scope)
+
+@st.fragment(run_every=POLL_SECONDS)
+def _rerun_when_audited(scope: Scope) -> None:
+    if ui.load_later(integrity.audit, scope) is not None:
+        st.rerun()  # the whole page: its tiles and tables can be drawn now
+    st.info(LOADING, icon=":material/hourglass_top:")
+
+
+if ui.load_later(integrity.audit, scope) is None:
+    _rerun_when_audited(scope)
+    st.stop()
+result = outline(scope)
 checks = result["checks"]
 ui.tiles(
     [
