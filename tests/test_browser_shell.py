@@ -18,7 +18,7 @@ WIDTHS = {"desktop": 1440, "phone": 390}
 QUARTER = quote("本季度")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app(fixture_server):
     return fixture_server  # the app on the fixture county, shared with test_browser
 
