@@ -81,7 +81,7 @@ def serve(db: Path, log_name: str, **env_extra: str):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
-            time.sleep(0.3)
+            time.sleep(0.1)  # polls the health endpoint until the server answers
         yield base
     finally:
         proc.terminate()
