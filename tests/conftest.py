@@ -503,6 +503,26 @@ def demo_ledgers_one_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_build_one_year(demo_ledgers_one_year, tmp_path_factory) -> tuple[Path, str]:
+    """``demo_ledgers_one_year`` built once per run (as of 2025-12-31 23:59:59): the
+    warehouse ``wh.duckdb`` with its staged cache beside it, and the salt it was built
+    with (set ``WENMING_SALT`` to it before building on a copy). test_append and
+    test_incremental start from copies of its folder; never write into it."""
+    from pipelines.build import build
+    from pipelines.build_cli import parse_as_of
+
+    salt = "build-mechanics-test"
+
+    def make(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("WENMING_SALT", salt)
+            as_of = parse_as_of("2025-12-31T23:59:59")
+            build([demo_ledgers_one_year], folder / "wh.duckdb", as_of=as_of)
+
+    return made_once(tmp_path_factory, "demo-county-2025-seed3-build", make) / "wh.duckdb", salt
+
+
+@pytest.fixture(scope="session")
 def demo_build(demo_ledgers, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The county demo built as ``make run`` builds it (``wenming build … --json``), once
     per run: the warehouse's path and the manifest the command printed. The ledgers are
