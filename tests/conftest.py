@@ -503,6 +503,26 @@ def demo_ledgers_one_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_build_one_year(demo_ledgers_one_year, tmp_path_factory) -> tuple[Path, str]:
+    """``demo_ledgers_one_year`` built once per run (as of 2025-12-31 23:59:59): the
+    warehouse ``wh.duckdb`` with its staged cache beside it, and the salt it was built
+    with (set ``WENMING_SALT`` to it before building on a copy). test_append and
+    test_incremental start from copies of its folder; never write into it."""
+    from pipelines.build import build
+    from pipelines.build_cli import parse_as_of
+
+    salt = "build-mechanics-test"
+
+    def make(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("WENMING_SALT", salt)
+            as_of = parse_as_of("2025-12-31T23:59:59")
+            build([demo_ledgers_one_year], folder / "wh.duckdb", as_of=as_of)
+
+    return made_once(tmp_path_factory, "demo-county-2025-seed3-build", make) / "wh.duckdb", salt
+
+
+@pytest.fixture(scope="session")
 def demo_build(demo_ledgers, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The county demo built as ``make run`` builds it (``wenming build … --json``), once
     per run: the warehouse's path and the manifest the command printed. The ledgers are
@@ -553,12 +573,72 @@ def fixture_server(fixture_db) -> Iterator[str]:
         yield base
 
 
+# Recorded wall seconds per test file, and per test for the browser tests (refresh with
+# the numbers of a ``--durations=0`` run when files change a lot; a file missing here
+# counts UNRECORDED_S per test). Used only to order the run, never asserted.
+DURATIONS = Path(__file__).with_name("durations.json")
+UNRECORDED_S = 0.5
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    """Whether the test uses a fixture kept for its module or class (moving it away from
+    its neighbours would make that fixture again)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return True
+    return any(
+        defs[-1].scope in ("module", "class", "package")
+        for defs in info.name2fixturedefs.values()
+        if defs
+    )
+
+
+def order_longest_first(items: list[pytest.Item]) -> None:
+    """Longest first, browser tests woven between the others.
+
+    xdist hands the tests out one at a time in this order, so the long ones start early
+    and the run ends on short ones on both workers. A browser test mostly waits on its
+    server and Chromium: woven in by recorded time, about one worker drives a browser
+    while the other computes, instead of both waiting at once. A test file's tests stay
+    together (its module fixtures are made once per worker), except browser tests that
+    use no module fixture, which are placed one by one."""
+    if not DURATIONS.exists():
+        return
+    recorded = json.loads(DURATIONS.read_text("utf-8"))
+    per_file, per_test = recorded.get("modules", {}), recorded.get("tests", {})
+    blocks: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        alone = item.get_closest_marker("browser") and not _uses_module_fixture(item)
+        blocks.setdefault(item.nodeid if alone else item.nodeid.split("::")[0], []).append(item)
+
+    def cost(block: list[pytest.Item]) -> float:
+        if all(item.nodeid in per_test for item in block):
+            return sum(per_test[item.nodeid] for item in block)
+        return per_file.get(block[0].nodeid.split("::")[0], UNRECORDED_S * len(block))
+
+    def longest_first(browser: bool) -> list[tuple[float, list[pytest.Item]]]:
+        chosen = [b for b in blocks.values() if bool(b[0].get_closest_marker("browser")) == browser]
+        return sorted(((cost(b), b) for b in chosen), key=lambda pair: -pair[0])
+
+    browser, other = longest_first(True), longest_first(False)
+    ordered: list[pytest.Item] = []
+    spent = {True: 0.0, False: 0.0}
+    while browser or other:
+        take_browser = bool(browser) and (not other or spent[True] <= spent[False])
+        seconds, block = (browser if take_browser else other).pop(0)
+        spent[take_browser] += seconds
+        ordered.extend(block)
+    items[:] = ordered
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup``, give each test of an ``xdist_group`` the ``@group``
     suffix the scheduler groups by. pytest-xdist 3.8 writes it to ``item._nodeid``, which
     pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386): the Spark tests were spread
-    over both workers and each built the ledger set on Spark. Drop this once xdist sets it."""
+    over both workers and each built the ledger set on Spark. Drop this once xdist sets it.
+    First the tests are put in the order they are handed out in (``order_longest_first``)."""
+    order_longest_first(items)
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers only
         return
     from _pytest.nodeid import NodeId

@@ -52,20 +52,17 @@ def ledgers(demo_ledgers_one_year):
     return demo_ledgers_one_year  # build mechanics, one year: county, 2025, seed 3
 
 
-@pytest.fixture(scope="module")
-def built(ledgers, tmp_path_factory):
-    """The demo built once; each test starts from a copy (warehouse, salt, cache)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("WENMING_SALT", "append-test")
-    db = tmp_path_factory.mktemp("base") / "wh.duckdb"
-    build([ledgers], db, as_of=AS_OF)
-    mp.undo()
+@pytest.fixture
+def built(demo_build_one_year, monkeypatch):
+    """The demo built once per run (conftest, as of AS_OF); each test starts from a copy
+    (warehouse, salt, cache). Sets the salt it was built with."""
+    db, salt = demo_build_one_year
+    monkeypatch.setenv("WENMING_SALT", salt)
     return db
 
 
 @pytest.fixture
-def warehouse(built, tmp_path, monkeypatch):
-    monkeypatch.setenv("WENMING_SALT", "append-test")
+def warehouse(built, tmp_path):
     db = tmp_path / "wh" / "wh.duckdb"
     shutil.copytree(built.parent, db.parent)
     return db

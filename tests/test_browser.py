@@ -81,7 +81,7 @@ def serve(db: Path, log_name: str, **env_extra: str):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
-            time.sleep(0.3)
+            time.sleep(0.1)  # polls the health endpoint until the server answers
         yield base
     finally:
         proc.terminate()
@@ -92,13 +92,13 @@ def serve(db: Path, log_name: str, **env_extra: str):
         log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(fixture_server):
     """The app on the fixture county, shared with the other browser tests that read it."""
     return fixture_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser(browser):
     """The worker's one Chromium (tests/conftest.py), under the name the other browser
     test files import from here."""
@@ -308,7 +308,7 @@ def as_int(text: str) -> int:
     return int(re.sub(r"[^0-9]", "", text))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def demo_warehouse(demo_db):
     """The county demo, built from its folder as ``make run`` builds it (shared by the run:
     the test copies it before changing it)."""

@@ -18,7 +18,7 @@ WIDTHS = {"desktop": 1440, "phone": 390}
 QUARTER = quote("本季度")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app(fixture_server):
     return fixture_server  # the app on the fixture county, shared with test_browser
 
@@ -106,7 +106,8 @@ def test_the_overview_shows_no_english_toolbar_and_fetches_nothing_from_outside(
     grid = tab.locator("[data-testid=stDataFrame]").first
     grid.scroll_into_view_if_needed()
     grid.hover()
-    tab.wait_for_timeout(300)  # the toolbar fades in on hover
+    # hovering mounts the grid's toolbar (and the page's CSS must keep it out of sight)
+    tab.locator("[data-testid=stElementToolbar]").first.wait_for(state="attached")
     for english in ("Show/hide columns", "Search", "Fullscreen", "Download as CSV"):
         assert not tab.get_by_role("button", name=english, exact=True).is_visible()
     assert not tab.get_by_text("Type to search").is_visible()
@@ -132,10 +133,21 @@ def test_the_first_month_label_of_the_monthly_chart_is_inside_the_chart_on_a_pho
     screenshot(tab, "shell_overview_phone")
 
 
+# true once the chart's first x label has the same box in two frames running
+TICK_STILL = """chart => { const tick = chart.querySelector('.xtick text');
+  if (!tick) return false;
+  const box = JSON.stringify(tick.getBoundingClientRect());
+  const still = chart.dataset.lastTickBox === box;
+  chart.dataset.lastTickBox = box;
+  return still; }"""
+
+
 def first_month_label_is_inside_the_chart(tab) -> None:
     chart = tab.locator(".js-plotly-plot").first
     chart.scroll_into_view_if_needed()
-    tab.wait_for_timeout(500)  # plotly lays the ticks out after the chart is drawn
+    # plotly lays the ticks out after the chart is drawn (and again for its margins):
+    # wait until the first label stays put from one frame to the next
+    tab.wait_for_function(TICK_STILL, arg=chart.element_handle(), polling="raf")
     box = chart.bounding_box()
     first = chart.locator(".xtick text").first
     assert first.text_content().startswith("2025年")

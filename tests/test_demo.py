@@ -435,24 +435,22 @@ def test_the_cli_prints_json_and_same_arguments_write_the_same_bytes(county, tmp
     assert _digests(out) == _digests(county[0])
 
 
-def test_the_cli_says_in_one_chinese_line_what_it_wrote(tmp_path, capsys):
-    # `make run` runs this first: one line a person reads, not 130 lines of JSON
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
-    files = [f for f in out.rglob("*") if f.is_file() and f.name != MARKER]
-    assert len(printed) == 1 and printed[0].startswith("已生成演示台账")
-    assert f"（{len(files)} 个文件" in printed[0]
-
-
-def test_a_rerun_removes_only_the_files_the_last_run_wrote(city_alone, tmp_path):
+def test_the_cli_says_in_one_chinese_line_what_it_wrote_and_a_rerun_removes_only_its_own_files(
+    city_alone, tmp_path, capsys
+):
+    # one county written (a few CPU seconds) over a city the last run wrote and a file of
+    # the user's: `make run` runs this first, one line a person reads, not 130 of JSON
     (tmp_path / "mine.csv").write_text("活动编码\n", encoding="utf-8")
     shutil.copytree(city_alone, tmp_path, dirs_exist_ok=True)  # as write_demo(city) leaves it
     assert (tmp_path / "410106_上街区" / "基础信息.xlsx").is_file()
-    write_demo(tmp_path)
+    assert main(["demo", "--out", str(tmp_path)]) == 0  # write_demo(tmp_path), its defaults
+    printed = capsys.readouterr().out.strip().splitlines()
     assert not list(tmp_path.glob("410106_上街区/**/*.*"))
     assert (tmp_path / "mine.csv").is_file()
     assert json.loads((tmp_path / MARKER).read_text(encoding="utf-8"))["scale"] == "county"
+    files = [f for f in tmp_path.rglob("*") if f.is_file() and f.name not in (MARKER, "mine.csv")]
+    assert len(printed) == 1 and printed[0].startswith("已生成演示台账")
+    assert f"（{len(files)} 个文件" in printed[0]
 
 
 def test_a_city_puts_every_county_centre_under_the_city_centre(county, tmp_path):
