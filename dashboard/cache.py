@@ -162,65 +162,6 @@ def load_shared(fn: Callable[..., T], scope: Scope | None = None, /, **kwargs: A
     return _through(_shared, fn, scope, kwargs)
 
 
-# --- Figures a page will read, read side by side before it asks ------------------------------
-
-PREFETCH_THREADS = 2  # reads side by side (DuckDB releases the GIL while it computes)
-PREFETCH_KEPT = 4096  # keys remembered as asked for
-_prefetch_queue: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
-
-
-@st.cache_resource(show_spinner=False)
-def _prefetched() -> set[tuple[Any, ...]]:
-    # the keys asked for ahead: emptied with the caches (st.cache_resource.clear), so a
-    # page asks ahead again for what the caches no longer hold
-    return set()
-
-
-def _prefetch_work() -> None:
-    while True:
-        job = _prefetch_queue.get()
-        try:
-            job()
-        except Exception:  # the page's own load reads it again and shows why it failed
-            log.debug("prefetch failed", exc_info=True)
-
-
-for _n in range(PREFETCH_THREADS):
-    # daemon threads, as the worker below: stopping the server must not wait for a read
-    threading.Thread(target=_prefetch_work, name=f"wenming-prefetch-{_n}", daemon=True).start()
-
-
-def prefetch(*reads: tuple[Callable[..., Any], Scope | None], shared: bool = False) -> None:
-    """Start reading ``(fn, scope)`` pairs a page will ``load`` (``load_shared`` with
-    ``shared``) next, side by side on the page's reader, and return at once.
-
-    The page then calls ``load`` as before: a figure being read ahead is waited for
-    (Streamlit's caches compute a key once and let other callers wait for it), not read
-    again. A cold page's queries overlap with each other and with the page's Python work
-    instead of running one after another; a warm page asks for nothing (the keys already
-    asked for this build are remembered). A failing read is left to the page's own
-    ``load``, which shows the Chinese message.
-    """
-    with query_errors("prefetch"):
-        wh, account_reader = warehouse(), reader()
-        asked = _prefetched()
-        if len(asked) > PREFETCH_KEPT:  # keys of builds gone by
-            asked.clear()
-        for fn, scope in reads:
-            key = (
-                str(wh.path),
-                wh.stamp,
-                account_reader.home,
-                _target(fn),
-                _scope_key(None if scope is None else account_reader.clip(scope)),
-                (),
-            )
-            if (shared, key) in asked:
-                continue
-            asked.add((shared, key))
-            _prefetch_queue.put(partial(_shared if shared else _call, *key))
-
-
 # One worker on a warehouse connection of its own with one DuckDB thread: a slow figure
 # is computed once, beside the pages, and leaves them the other cores. The results are
 # kept by build stamp here, not in a Streamlit cache, so that emptying the page caches

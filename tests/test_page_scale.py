@@ -143,7 +143,7 @@ def test_the_briefing_kit_is_gathered_once_and_shared_by_every_run_and_session(
     assert kits[-1] is not kits[0] and kits[-1].unit["unit_id"] == "SB"
 
 
-def test_a_cold_page_reads_each_figure_once_some_ahead_side_by_side(open_app, monkeypatch):
+def test_a_cold_page_reads_each_figure_once(open_app, monkeypatch):
     import threading
 
     import streamlit as st
@@ -161,7 +161,6 @@ def test_a_cold_page_reads_each_figure_once_some_ahead_side_by_side(open_app, mo
     at = open_app("views/01_overview.py")
     at.run()  # and a warm run reads nothing again
     keys = [key for key, _thread in reads]
-    assert len(keys) == len(set(keys))  # each figure read once, ahead or by the page
+    assert len(keys) == len(set(keys))  # each figure read once
     targets = {key[0] for key in keys}
     assert {"dashboard.metrics.figures:coverage", "dashboard.lowsat:grouped"} <= targets
-    assert any(thread.startswith("wenming-prefetch") for _key, thread in reads)

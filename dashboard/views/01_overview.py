@@ -116,25 +116,6 @@ def attention_line(group: dict) -> str:
 scope = ui.scope_bar()
 ui.title("总览")
 last_year, earlier_scope = ui.same_period_last_year(scope), ui.previous_period(scope)
-# a cold page's queries side by side (each is then read below as before)
-ui.prefetch(
-    *(
-        (fn, period)
-        for period in (scope, last_year, earlier_scope)
-        if period is not None
-        for fn in (metrics.coverage, metrics.order_figures, metrics.summary)
-    ),
-    (metrics.by_unit, scope),
-    (metrics.by_month, scope),
-    (metrics.by_month, last_year),
-)
-ui.prefetch(
-    (lowsat.grouped, scope),
-    (lowsat.idle_stations, scope),
-    (lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS)),
-    shared=True,
-)
-
 now, reasons = figures(scope)
 ui.guard(now["activities"], ui.MSG_EMPTY_SCOPE)
 before, _ = figures(last_year)

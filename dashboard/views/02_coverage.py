@@ -274,19 +274,6 @@ def silent_section(scope: metrics.Scope) -> None:
 scope = ui.scope_bar()
 ui.title("阵地覆盖")
 last_year = ui.same_period_last_year(scope)
-# a cold page's queries side by side (each is then read below as before)
-ui.prefetch(
-    (metrics.unit_activities, scope),
-    (metrics.villages, scope),
-    (lowsat.silent_stations, ui.last_days(scope, lowsat.SILENT_DAYS)),
-    shared=True,
-)
-ui.prefetch(
-    (metrics.coverage, scope),
-    (metrics.coverage, last_year),
-    (metrics.activity_figures, last_year),
-    (metrics.coverage_by_town, scope),
-)
 # 总览's card links to ?section=silent: the list comes first on the page
 silent_first = st.query_params.get(shell.SECTION_PARAM) == lowsat.SILENT_SECTION
 if silent_first:

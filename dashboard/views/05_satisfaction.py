@@ -145,19 +145,6 @@ def comment_picks(scope: metrics.Scope) -> tuple[dict[str, dict], int]:
 scope = ui.scope_bar()
 ui.title("群众满意度")
 earlier_scope = ui.previous_period(scope)
-# a cold page's queries side by side (each is then read below as before)
-ui.prefetch((lowsat.grouped, scope), (lowsat.idle_stations, scope), shared=True)
-ui.prefetch(
-    *(
-        (metrics.rating_figures, period)
-        for period in (scope, ui.same_period_last_year(scope), earlier_scope)
-        if period is not None
-    ),
-    (metrics.activity_figures, scope),
-    (details.score_distribution, scope),
-    (metrics.by_unit, scope),
-)
-
 now = ui.load(metrics.rating_figures, scope)
 activities = ui.load(metrics.activity_figures, scope)
 ui.guard(activities["activities"], ui.MSG_EMPTY_SCOPE)
