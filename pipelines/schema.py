@@ -7,8 +7,14 @@ Every fact row carries its provenance (``source_file``, ``source_sheet``,
 from __future__ import annotations
 
 # Tables derived from the loaded ones by ``pipelines.summaries`` (the figures read them).
-SUMMARY_TABLES = ("persons", "activity_facts", "sign_ins", "person_months", "volunteer_hours")
-SUMMARY_TABLES += ("redemption_balances",)
+SUMMARY_TABLES = (
+    "persons",
+    "activity_facts",
+    "sign_ins",
+    "person_months",
+    "volunteer_hours",
+    "redemption_balances",
+)
 
 PROVENANCE = """
     source_file VARCHAR NOT NULL,

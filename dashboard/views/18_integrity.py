@@ -8,6 +8,8 @@ is shown at once, never computed again on the page's reader. Until it is held th
 says the audit is running and reruns by itself when it is done (minutes at a province's
 first visit after a build), instead of holding the page up."""
 
+import functools
+
 import streamlit as st
 
 from dashboard import ui, xlsx
@@ -84,19 +86,11 @@ def check_rows(scope: Scope, key: str = "") -> list[dict]:
     tree = ui.unit_tree()
     # a province's check lists 100 k rows over a few thousand dates and unit sets: each
     # written once
-    moments: dict = {}
-    unit_names: dict[tuple[str, ...], str] = {}
+    moment = functools.cache(_moment)
 
-    def moment(value) -> str:
-        if value not in moments:
-            moments[value] = _moment(value)
-        return moments[value]
-
-    def names(unit_ids: list[str]) -> str:
-        ids = tuple(unit_ids)
-        if ids not in unit_names:
-            unit_names[ids] = "、".join(tree.name(u) for u in dict.fromkeys(ids))
-        return unit_names[ids]
+    @functools.cache
+    def names(unit_ids: tuple[str, ...]) -> str:
+        return "、".join(tree.name(u) for u in dict.fromkeys(unit_ids))
 
     lines = []
     for unit in check["units"]:
@@ -109,7 +103,7 @@ def check_rows(scope: Scope, key: str = "") -> list[dict]:
                     "measure_text": measure_text,
                     "activity_text": "、".join(row["activity_ids"]),
                     "date_text": "、".join(moment(d) for d in row["dates"]),
-                    "units_text": names(row["unit_ids"]),
+                    "units_text": names(tuple(row["unit_ids"])),
                     "person_text": PERSON.format(n=row["person_no"])
                     if row["person_no"] is not None
                     else "",

@@ -59,8 +59,15 @@ MSG_NO_JAVA = (
 # the next DuckDB build rebuilds in full (it cannot append to views over Parquet)
 ENGINE_PREFIX = "spark-"
 # the warehouse tables the Parquet folders hold (the rest live in the DuckDB file)
-PARQUET_TABLES = (*TABLES, "unit_tree", "persons", "activity_facts", "sign_ins")
-PARQUET_TABLES += ("volunteer_hours", "redemption_balances")
+PARQUET_TABLES = (
+    *TABLES,
+    "unit_tree",
+    "persons",
+    "activity_facts",
+    "sign_ins",
+    "volunteer_hours",
+    "redemption_balances",
+)
 _SUMMARY_VIEWS = {
     "unit_tree": "s_unit_tree",
     "persons": "s_persons",
